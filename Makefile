@@ -1,0 +1,46 @@
+# Switchboard: `make run` starts a server, `make test` runs every test.
+GO          ?= go
+ADDR        ?= :8080
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+TEST_TIMEOUT ?= 25m
+
+.PHONY: all build run test test-deps lint fmt bench clean
+
+all: build
+
+build:
+	$(GO) build -o bin/switchboard ./cmd/switchboard
+	$(GO) build -o bin/switchboard-bench ./cmd/switchboard-bench
+
+## run: build and start the server on $(ADDR); it prints the URL to open.
+run: build
+	./bin/switchboard --listen $(ADDR) $(ARGS)
+
+## test: install what the tests need, lint, then every test with the race detector.
+test: test-deps lint
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## test-deps: Go modules, plus Debian's Chromium for the browser tests where it is missing.
+test-deps:
+	$(GO) mod download
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "installing chromium from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+## lint: gofmt, go vet and staticcheck must all be clean.
+lint:
+	@out=$$(gofmt -l .); \
+		if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+fmt:
+	gofmt -w .
+
+## bench: Go benchmarks of the forwarding path.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./sfu/...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,178 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// Source is media a Client publishes on one sendonly transceiver.
+type Source interface {
+	// Track is what the transceiver sends.
+	Track() webrtc.TrackLocal
+	// Source is the protocol's name for it: camera, microphone or screen.
+	Source() string
+	// Run sends media until ctx ends. The Client starts it once the track is
+	// negotiated and the PeerConnection is connected.
+	Run(ctx context.Context) error
+	// HandleRTCP receives the RTCP the server sends about the track (read
+	// from its RTPSender, after Pion's interceptors answered NACKs).
+	HandleRTCP(pkts []rtcp.Packet)
+}
+
+// SourceStats counts what a synthetic source sent and the feedback it got.
+type SourceStats struct {
+	Packets     uint64
+	Bytes       uint64 // RTP payload bytes
+	Frames      uint64 // video frames (audio: packets)
+	Keyframes   uint64
+	PLIs        uint64 // picture loss indications received
+	FIRs        uint64 // full intra requests received
+	NACKed      uint64 // sequence numbers the server asked to retransmit
+	WriteErrors uint64
+}
+
+// SyntheticOption configures a synthetic source.
+type SyntheticOption func(*syntheticConfig)
+
+type syntheticConfig struct {
+	bitrate          int
+	fps              int
+	keyframeInterval time.Duration
+	width, height    int
+	source           string
+	trackID          string
+	streamID         string
+}
+
+// WithBitrate sets the payload bitrate in bits per second.
+func WithBitrate(bps int) SyntheticOption { return func(c *syntheticConfig) { c.bitrate = bps } }
+
+// WithFrameRate sets a video source's frames per second.
+func WithFrameRate(fps int) SyntheticOption { return func(c *syntheticConfig) { c.fps = fps } }
+
+// WithKeyframeInterval sets how often a video source sends a keyframe
+// unasked; 0 sends them only at the start and when the server asks.
+func WithKeyframeInterval(d time.Duration) SyntheticOption {
+	return func(c *syntheticConfig) { c.keyframeInterval = d }
+}
+
+// WithResolution sets the dimensions a video source writes in its keyframes.
+func WithResolution(width, height int) SyntheticOption {
+	return func(c *syntheticConfig) { c.width, c.height = width, height }
+}
+
+// WithSource sets the protocol source (camera, microphone, screen).
+func WithSource(source string) SyntheticOption { return func(c *syntheticConfig) { c.source = source } }
+
+// WithTrackID sets the local track and stream ids that appear in the offer's
+// msid; the server names tracks itself, so they matter only for debugging.
+func WithTrackID(trackID, streamID string) SyntheticOption {
+	return func(c *syntheticConfig) { c.trackID, c.streamID = trackID, streamID }
+}
+
+func newSyntheticConfig(defaults syntheticConfig, opts []SyntheticOption) (syntheticConfig, error) {
+	c := defaults
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.bitrate <= 0 || c.fps <= 0 || c.keyframeInterval < 0 || c.width <= 0 || c.width > 0x3fff ||
+		c.height <= 0 || c.height > 0x3fff || c.source == "" || c.trackID == "" || c.streamID == "" {
+		return c, fmt.Errorf("%w: synthetic source %+v", ErrBadOption, c)
+	}
+	return c, nil
+}
+
+// synthetic is what the audio and video sources share: their track, the RTP
+// packet they reuse, counters, and keyframe requests.
+type synthetic struct {
+	cfg      syntheticConfig
+	track    *webrtc.TrackLocalStaticRTP
+	keyframe chan struct{} // nil for audio
+	pkt      rtp.Packet    // owned by Run
+	buf      []byte        // owned by Run
+	rtpSeq   uint16        // owned by Run
+	next     uint64        // payload sequence number, owned by Run
+
+	packets, bytes, frames, keyframes atomic.Uint64
+	plis, firs, nacked, writeErrors   atomic.Uint64
+}
+
+func newSynthetic(cfg syntheticConfig, codec webrtc.RTPCodecCapability, video bool) (*synthetic, error) {
+	track, err := webrtc.NewTrackLocalStaticRTP(codec, cfg.trackID, cfg.streamID)
+	if err != nil {
+		return nil, err
+	}
+	s := &synthetic{cfg: cfg, track: track, rtpSeq: uint16(rand.Uint32())}
+	if video {
+		s.keyframe = make(chan struct{}, 1)
+	}
+	return s, nil
+}
+
+// Track is the Pion track the source writes to.
+func (s *synthetic) Track() webrtc.TrackLocal { return s.track }
+
+// Source is the protocol source name.
+func (s *synthetic) Source() string { return s.cfg.source }
+
+// Stats returns the source's counters.
+func (s *synthetic) Stats() SourceStats {
+	return SourceStats{
+		Packets: s.packets.Load(), Bytes: s.bytes.Load(), Frames: s.frames.Load(),
+		Keyframes: s.keyframes.Load(), PLIs: s.plis.Load(), FIRs: s.firs.Load(),
+		NACKed: s.nacked.Load(), WriteErrors: s.writeErrors.Load(),
+	}
+}
+
+// HandleRTCP counts feedback and turns PLI and FIR into a keyframe on the
+// next frame.
+func (s *synthetic) HandleRTCP(pkts []rtcp.Packet) {
+	for _, p := range pkts {
+		switch p := p.(type) {
+		case *rtcp.PictureLossIndication:
+			s.plis.Add(1)
+			s.requestKeyframe()
+		case *rtcp.FullIntraRequest:
+			s.firs.Add(1)
+			s.requestKeyframe()
+		case *rtcp.TransportLayerNack:
+			for _, pair := range p.Nacks {
+				s.nacked.Add(uint64(len(pair.PacketList())))
+			}
+		}
+	}
+}
+
+func (s *synthetic) requestKeyframe() {
+	if s.keyframe == nil {
+		return
+	}
+	select {
+	case s.keyframe <- struct{}{}:
+	default: // one is already pending
+	}
+}
+
+// write sends one packet whose payload is in s.buf.
+func (s *synthetic) write(ctx context.Context, ts uint32, marker bool) {
+	s.pkt.Header = rtp.Header{Version: 2, Marker: marker, SequenceNumber: s.rtpSeq, Timestamp: ts}
+	s.pkt.Payload = s.buf
+	s.rtpSeq++
+	if err := s.track.WriteRTP(&s.pkt); err != nil {
+		// A write fails for good only once the PeerConnection is closing,
+		// and Run's context ends first; anything else is counted, not fatal.
+		if ctx.Err() == nil {
+			s.writeErrors.Add(1)
+		}
+		return
+	}
+	s.packets.Add(1)
+	s.bytes.Add(uint64(len(s.buf)))
+}

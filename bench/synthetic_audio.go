@@ -1,0 +1,61 @@
+package bench
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// opusTOC is an Opus table-of-contents byte: configuration 31 (CELT
+// fullband, 20 ms), mono, one frame; what a browser's Opus encoder sends.
+const opusTOC = 31 << 3
+
+// SyntheticAudio sends Opus-shaped packets: 50 per second of the size the
+// bitrate gives, each a TOC byte followed by the bench layout.
+type SyntheticAudio struct{ *synthetic }
+
+// NewSyntheticAudio returns a microphone source at 32 kbit/s unless options
+// say otherwise.
+func NewSyntheticAudio(opts ...SyntheticOption) (*SyntheticAudio, error) {
+	cfg, err := newSyntheticConfig(syntheticConfig{
+		bitrate: 32_000, fps: 1, width: 1, height: 1,
+		source: protocol.SourceMicrophone, trackID: "audio", streamID: "switchboard-bench",
+	}, opts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := newSynthetic(cfg, webrtc.RTPCodecCapability{
+		MimeType: webrtc.MimeTypeOpus, ClockRate: audioClockRate, Channels: 2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1",
+	}, false)
+	if err != nil {
+		return nil, err
+	}
+	return &SyntheticAudio{s}, nil
+}
+
+// Run sends a packet every 20 ms until ctx ends.
+func (a *SyntheticAudio) Run(ctx context.Context) error {
+	ticker := time.NewTicker(audioPacketDuration)
+	defer ticker.Stop()
+	start, base := time.Now(), rand.Uint32()
+	size := audioPacketSize(a.cfg.bitrate)
+	now := start
+	for {
+		a.buf = append(a.buf[:0], opusTOC)
+		a.buf = AppendPayload(a.buf, Payload{Seq: a.next, SentUnix: now.UnixNano()}, size-1)
+		a.next++
+		// The marker starts a talkspurt (RFC 7587 §4.2): only the first.
+		a.write(ctx, rtpTimestamp(base, now.Sub(start), audioClockRate), a.next == 1)
+		a.frames.Add(1)
+		select {
+		case <-ctx.Done():
+			return nil
+		case now = <-ticker.C:
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// errUsage reports bad command-line arguments.
+var errUsage = errors.New("usage")
+
+// listFlag is a repeatable flag; its environment twin takes a comma list.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+type config struct {
+	listen          string
+	logLevel        slog.Level
+	stun            listFlag
+	iceIPs          listFlag
+	maxParticipants int
+}
+
+// parseConfig reads flags, then fills what they left unset from their
+// environment twins: SWITCHBOARD_ and the flag's name in capitals.
+func parseConfig(args []string, out io.Writer, getenv func(string) string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.listen, "listen", ":8080", "HTTP `address` for the web client, /ws and /healthz")
+	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error")
+	fs.Var(&c.stun, "stun", "STUN server `URL` handed to clients (repeatable)")
+	fs.Var(&c.iceIPs, "ice-ips", "comma-separated `addresses` to gather ICE candidates on (default: all); a loopback address turns loopback candidates on")
+	fs.IntVar(&c.maxParticipants, "max-participants", 50, "participants per room")
+	if err := fs.Parse(args); err != nil {
+		return c, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		key := "SWITCHBOARD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(key); v != "" && !set[f.Name] {
+			if err := fs.Set(f.Name, v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%w: %s: %v", errUsage, key, err)
+			}
+		}
+	})
+	if c.maxParticipants < 1 {
+		return c, fmt.Errorf("%w: --max-participants must be at least 1", errUsage)
+	}
+	return c, envErr
+}
+
+// environ is os.Getenv; tests pass their own.
+func environ(key string) string { return os.Getenv(key) }

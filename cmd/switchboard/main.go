@@ -1,0 +1,117 @@
+// Command switchboard is the Switchboard SFU server: it serves the web
+// client, the signaling WebSocket and forwards media between participants.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling"
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+	"github.com/switchboard-rtc/switchboard/web"
+)
+
+// shutdownGrace bounds a graceful shutdown.
+const shutdownGrace = 5 * time.Second
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "switchboard:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// run starts the server with args, calls ready once it listens, and shuts
+// down gracefully when ctx is done: clients are told, PeerConnections closed.
+func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Addr)) error {
+	cfg, err := parseConfig(args, logOut, environ)
+	if err != nil {
+		if errors.Is(err, errUsage) {
+			fmt.Fprintln(logOut, err)
+		}
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.logLevel}))
+	opts := []sfu.Option{sfu.WithLogger(log), sfu.WithMaxParticipants(cfg.maxParticipants)}
+	if len(cfg.iceIPs) > 0 {
+		opts = append(opts, sfu.WithICEIPs(cfg.iceIPs))
+	}
+	s, err := sfu.New(opts...)
+	if err != nil {
+		return err
+	}
+	var ice []protocol.ICEServer
+	if len(cfg.stun) > 0 {
+		ice = append(ice, protocol.ICEServer{URLs: cfg.stun})
+	}
+	sig := signaling.NewHandler(s, signaling.WithLogger(log), signaling.WithICEServers(ice))
+
+	mux := http.NewServeMux()
+	mux.Handle("/ws", sig)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.Handle("/", web.Handler())
+
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		_ = s.Close()
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	log.Info("switchboard listening", "addr", ln.Addr().String())
+	fmt.Fprintf(logOut, "\n  Switchboard is running. Open %s in a browser.\n\n", openURL(ln.Addr()))
+	if ready != nil {
+		ready(ln.Addr())
+	}
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := sig.Shutdown(sctx); err != nil {
+		log.Warn("signaling shutdown", "err", err)
+	}
+	_ = s.Close()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// openURL is the address to print for a person: a wildcard listener is
+// reachable on localhost, where browsers also allow the camera.
+func openURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/room/team-sync"
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/room/team-sync"
+}

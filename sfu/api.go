@@ -1,0 +1,156 @@
+package sfu
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/webrtc/v4"
+)
+
+// videoFeedback is what every video codec offers: NACK and PLI for loss
+// (RFC 4585 §6.2.1, §6.3.1), FIR (RFC 5104 §4.3.1), transport-wide CC.
+func videoFeedback() []webrtc.RTCPFeedback {
+	return []webrtc.RTCPFeedback{
+		{Type: webrtc.TypeRTCPFBNACK},
+		{Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"},
+		{Type: webrtc.TypeRTCPFBCCM, Parameter: "fir"},
+		{Type: webrtc.TypeRTCPFBTransportCC},
+	}
+}
+
+// newMediaEngine registers the codecs the SFU forwards: Opus; VP8, and VP9
+// and H.264 where both ends support them; each video codec with RTX
+// (RFC 4588) so that Chromium's retransmissions and probes arrive on a repair
+// stream that Pion folds back into the track.
+func newMediaEngine() (*webrtc.MediaEngine, error) {
+	m := &webrtc.MediaEngine{}
+	audio := []webrtc.RTPCodecParameters{{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine:  "minptime=10;useinbandfec=1;usedtx=1",
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
+		},
+		PayloadType: 111,
+	}}
+	for _, c := range audio {
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, err
+		}
+	}
+	video := []struct {
+		mime, fmtp string
+		pt, rtx    webrtc.PayloadType
+	}{
+		{webrtc.MimeTypeVP8, "", 96, 97},
+		{webrtc.MimeTypeVP9, "profile-id=0", 98, 99},
+		{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", 102, 103},
+		{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", 104, 105},
+	}
+	for _, v := range video {
+		codec := webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: v.mime, ClockRate: 90000, SDPFmtpLine: v.fmtp, RTCPFeedback: videoFeedback(),
+			},
+			PayloadType: v.pt,
+		}
+		rtx := webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: fmt.Sprintf("apt=%d", v.pt),
+			},
+			PayloadType: v.rtx,
+		}
+		if err := m.RegisterCodec(codec, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, err
+		}
+		if err := m.RegisterCodec(rtx, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, err
+		}
+	}
+	for _, ext := range []struct {
+		uri  string
+		kind webrtc.RTPCodecType
+	}{
+		{uriAudioLevel, webrtc.RTPCodecTypeAudio},
+		{uriVideoOrientation, webrtc.RTPCodecTypeVideo},
+	} {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: ext.uri}, ext.kind); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// newInterceptors keeps only what the SFU needs per PeerConnection: NACKs for
+// gaps in what publishers send, receiver and sender reports, and
+// transport-wide CC feedback so that publishers' browsers can estimate their
+// uplink. There is deliberately no NACK responder: retransmissions come from
+// the shared PacketCache, never from per-subscriber copies.
+func newInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
+	reg := &interceptor.Registry{}
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(gen)
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
+	se := webrtc.SettingEngine{}
+	se.SetICETimeouts(cfg.iceDisconnected, cfg.iceFailed, cfg.iceDisconnected/2)
+	if cfg.net != nil {
+		se.SetNet(cfg.net)
+	}
+	if len(cfg.iceIPs) == 0 {
+		return se, nil
+	}
+	keep := make([]net.IP, 0, len(cfg.iceIPs))
+	loopback := false
+	for _, s := range cfg.iceIPs {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return se, fmt.Errorf("%w: %q", ErrBadICEIP, s)
+		}
+		keep = append(keep, ip)
+		loopback = loopback || ip.IsLoopback()
+	}
+	se.SetIPFilter(func(ip net.IP) bool {
+		for _, k := range keep {
+			if k.Equal(ip) {
+				return true
+			}
+		}
+		return false
+	})
+	if loopback {
+		se.SetIncludeLoopbackCandidate(true)
+		// Loopback-only runs (tests, one machine) have no LAN to ask.
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	}
+	return se, nil
+}
+
+func newAPI(cfg *config) (*webrtc.API, error) {
+	m, err := newMediaEngine()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := newInterceptors(m)
+	if err != nil {
+		return nil, err
+	}
+	se, err := newSettingEngine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}

@@ -1,0 +1,17 @@
+package sfu
+
+import "errors"
+
+// Errors the SFU reports; callers test them with errors.Is.
+var (
+	ErrClosed           = errors.New("sfu: closed")
+	ErrRoomFull         = errors.New("sfu: room is full")
+	ErrBadSDP           = errors.New("sfu: bad session description")
+	ErrBadCandidate     = errors.New("sfu: bad ICE candidate")
+	ErrUnexpectedAnswer = errors.New("sfu: answer without an outstanding offer")
+	ErrUnknownTrack     = errors.New("sfu: unknown track")
+	ErrICEFailed        = errors.New("sfu: ICE connection failed")
+	ErrUnsupportedCodec = errors.New("sfu: no codec in common")
+	ErrShuttingDown     = errors.New("sfu: server shutting down")
+	ErrBadICEIP         = errors.New("sfu: bad ICE IP")
+)

@@ -1,0 +1,44 @@
+package sfu
+
+import "github.com/pion/webrtc/v4"
+
+// TrackInfo describes a published track.
+type TrackInfo struct {
+	ID            string
+	ParticipantID string
+	Kind          string // "audio" or "video"
+	Source        string // "camera", "microphone" or "screen"
+	Muted         bool
+}
+
+// ParticipantInfo describes a participant and what it publishes.
+type ParticipantInfo struct {
+	ID     string
+	Name   string
+	Tracks []TrackInfo
+}
+
+// Listener is told everything its participant must hear. The SFU calls it
+// from its own goroutines, sometimes while holding a room's lock, so an
+// implementation must never block: queue the event and return.
+//
+// Joined is always the first call; Closed is the last.
+type Listener interface {
+	Joined(self ParticipantInfo, others []ParticipantInfo)
+	ParticipantJoined(p ParticipantInfo)
+	ParticipantLeft(participantID string)
+	TrackPublished(t TrackInfo)
+	TrackUnpublished(participantID, trackID string)
+	TrackMuted(participantID, trackID string, muted bool)
+	// Offer and Answer carry the server's session descriptions; trackIDs maps
+	// the mid of each transceiver the server sends on to its track's id.
+	Offer(sdp string, trackIDs map[string]string)
+	Answer(sdp string, trackIDs map[string]string)
+	Candidate(c webrtc.ICECandidateInit)
+	// Error reports something wrong with what the client sent; the
+	// participant stays in the room.
+	Error(err error)
+	// Closed reports that the SFU removed the participant (ICE failure,
+	// shutdown). It is not called when the client itself left.
+	Closed(reason error)
+}

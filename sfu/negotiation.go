@@ -1,0 +1,167 @@
+package sfu
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// maxPendingCandidates bounds what a client may trickle before its first
+// description, so a misbehaving one cannot grow our memory.
+const maxPendingCandidates = 64
+
+// negotiation is the server's side of W3C perfect negotiation: the server is
+// impolite (it ignores a client offer that collides with its own), the client
+// polite. Owned by the participant's run goroutine.
+type negotiation struct {
+	needed       bool // transceivers changed since the last offer
+	offerPending bool // our offer awaits its answer
+	candidates   []webrtc.ICECandidateInit
+	timer        *time.Timer
+}
+
+// run serializes negotiation: it runs queued tasks, then offers once for
+// everything they changed, so changes that arrive together make one offer.
+func (p *Participant) run() {
+	defer p.wg.Done()
+	p.neg.timer = time.NewTimer(time.Hour)
+	p.neg.timer.Stop()
+	defer p.neg.timer.Stop()
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case <-p.tasks.wake:
+		case <-p.neg.timer.C:
+			p.offerTimedOut()
+		}
+		for _, task := range p.tasks.take() {
+			if p.ctx.Err() != nil {
+				return
+			}
+			task()
+		}
+		p.maybeOffer()
+	}
+}
+
+func (p *Participant) maybeOffer() {
+	if !p.neg.needed || p.neg.offerPending || p.pc.SignalingState() != webrtc.SignalingStateStable {
+		return
+	}
+	p.neg.needed = false
+	offer, err := p.pc.CreateOffer(nil)
+	if err == nil {
+		err = p.pc.SetLocalDescription(offer)
+	}
+	if err != nil {
+		p.log.Warn("creating offer", "err", err)
+		return
+	}
+	p.neg.offerPending = true
+	p.neg.timer.Reset(p.sfu.cfg.offerTimeout)
+	p.listener.Offer(offer.SDP, p.trackIDs())
+}
+
+// offerTimedOut rolls back an offer the client never answered and tries
+// again, so one lost message cannot stall the participant forever.
+func (p *Participant) offerTimedOut() {
+	if !p.neg.offerPending {
+		return
+	}
+	p.log.Warn("offer not answered; rolling back")
+	p.rollbackOffer()
+}
+
+func (p *Participant) rollbackOffer() {
+	p.neg.timer.Stop()
+	p.neg.offerPending = false
+	p.neg.needed = true
+	if err := p.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
+		p.log.Debug("rollback", "err", err)
+	}
+}
+
+// HandleOffer applies an offer from the client; tracks describes what it
+// publishes.
+func (p *Participant) HandleOffer(sdp string, tracks []PublishedTrack) {
+	p.tasks.post(func() { p.applyOffer(sdp, tracks) })
+}
+
+// HandleAnswer applies the client's answer to the server's offer.
+func (p *Participant) HandleAnswer(sdp string) {
+	p.tasks.post(func() { p.applyAnswer(sdp) })
+}
+
+// AddICECandidate adds a candidate the client trickled.
+func (p *Participant) AddICECandidate(c webrtc.ICECandidateInit) {
+	p.tasks.post(func() { p.addCandidate(c) })
+}
+
+func (p *Participant) applyOffer(sdp string, tracks []PublishedTrack) {
+	if p.neg.offerPending {
+		// Impolite: our offer wins; the client rolls back and offers again.
+		p.log.Debug("ignoring colliding client offer")
+		return
+	}
+	p.mu.Lock()
+	for _, t := range tracks {
+		p.published[t.Mid] = t
+	}
+	p.mu.Unlock()
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		p.listener.Error(fmt.Errorf("%w: %v", ErrBadSDP, err))
+		return
+	}
+	p.flushCandidates()
+	answer, err := p.pc.CreateAnswer(nil)
+	if err == nil {
+		err = p.pc.SetLocalDescription(answer)
+	}
+	if err != nil {
+		p.listener.Error(fmt.Errorf("%w: %v", ErrBadSDP, err))
+		if rbErr := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); rbErr != nil {
+			p.log.Debug("rollback", "err", rbErr)
+		}
+		return
+	}
+	p.listener.Answer(answer.SDP, p.trackIDs())
+}
+
+func (p *Participant) applyAnswer(sdp string) {
+	if !p.neg.offerPending {
+		p.listener.Error(ErrUnexpectedAnswer)
+		return
+	}
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
+		p.listener.Error(fmt.Errorf("%w: %v", ErrBadSDP, err))
+		p.rollbackOffer()
+		return
+	}
+	p.neg.timer.Stop()
+	p.neg.offerPending = false
+	p.flushCandidates()
+}
+
+func (p *Participant) addCandidate(c webrtc.ICECandidateInit) {
+	if p.pc.RemoteDescription() == nil {
+		if len(p.neg.candidates) >= maxPendingCandidates {
+			p.listener.Error(fmt.Errorf("%w: too many candidates before a description", ErrBadCandidate))
+			return
+		}
+		p.neg.candidates = append(p.neg.candidates, c)
+		return
+	}
+	if err := p.pc.AddICECandidate(c); err != nil {
+		p.listener.Error(fmt.Errorf("%w: %v", ErrBadCandidate, err))
+	}
+}
+
+func (p *Participant) flushCandidates() {
+	queued := p.neg.candidates
+	p.neg.candidates = nil
+	for _, c := range queued {
+		p.addCandidate(c)
+	}
+}

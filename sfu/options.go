@@ -1,0 +1,76 @@
+package sfu
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/pion/transport/v4"
+)
+
+type config struct {
+	logger           *slog.Logger
+	iceIPs           []string
+	maxParticipants  int
+	keyframeInterval time.Duration
+	cacheSize        int
+	net              transport.Net
+	iceDisconnected  time.Duration
+	iceFailed        time.Duration
+	offerTimeout     time.Duration
+}
+
+func defaultConfig() config {
+	return config{
+		logger:           slog.Default(),
+		maxParticipants:  50,
+		keyframeInterval: 500 * time.Millisecond,
+		cacheSize:        512,
+		iceDisconnected:  4 * time.Second,
+		iceFailed:        8 * time.Second,
+		offerTimeout:     10 * time.Second,
+	}
+}
+
+// Option configures an SFU.
+type Option func(*config)
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithICEIPs restricts ICE gathering to these addresses. A loopback address in
+// the list turns loopback candidates on, which is how tests keep media on
+// 127.0.0.1.
+func WithICEIPs(ips []string) Option {
+	return func(c *config) { c.iceIPs = ips }
+}
+
+// WithMaxParticipants caps the participants of one room.
+func WithMaxParticipants(n int) Option {
+	return func(c *config) { c.maxParticipants = n }
+}
+
+// WithKeyframeInterval sets the least time between two keyframe requests the
+// SFU sends for one track, however many subscribers ask.
+func WithKeyframeInterval(d time.Duration) Option {
+	return func(c *config) { c.keyframeInterval = d }
+}
+
+// WithPacketCacheSize sets how many recent packets of each published stream
+// are kept to answer NACKs.
+func WithPacketCacheSize(n int) Option {
+	return func(c *config) { c.cacheSize = n }
+}
+
+// WithNet makes every PeerConnection use this network, e.g. a pion/transport
+// vnet in tests.
+func WithNet(n transport.Net) Option {
+	return func(c *config) { c.net = n }
+}
+
+// WithICETimeouts sets when a silent peer counts as disconnected and when as
+// failed; a failed participant is removed from its room.
+func WithICETimeouts(disconnected, failed time.Duration) Option {
+	return func(c *config) { c.iceDisconnected, c.iceFailed = disconnected, failed }
+}

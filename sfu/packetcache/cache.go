@@ -1,0 +1,166 @@
+package packetcache
+
+import (
+	"math/bits"
+	"sync"
+)
+
+const (
+	// MaxPacketSize is the largest packet a slot holds: an Ethernet MTU,
+	// which no SRTP packet a browser sends exceeds.
+	MaxPacketSize = 1500
+
+	// MaxCapacity is the most packets a cache holds. Sequence numbers are
+	// 16 bits, so only a window of less than half their space can be told
+	// apart from packets one wrap ahead (RFC 3550 §A.1 makes the same
+	// split between "behind" and "ahead").
+	MaxCapacity = 1 << 15
+
+	// resyncDistance is how far behind the newest a packet must be before
+	// two consecutive such packets are taken as the sender restarting its
+	// sequence numbers rather than as very late arrivals; RFC 3550 §A.1
+	// calls the forward counterpart MAX_DROPOUT and uses the same value.
+	resyncDistance = 3000
+
+	// extBase is where the extended sequence counter starts, so that
+	// packets from before the first one stored (reordered at the start of
+	// the stream) still get a positive extended number.
+	extBase = 1 << 16
+)
+
+// slot holds one packet. ext is the extended sequence number of the packet
+// held, 0 when empty: it tells a packet of this cycle from one stored a wrap
+// (or a restart) earlier in the same slot.
+type slot struct {
+	ext uint64
+	n   int
+	buf [MaxPacketSize]byte
+}
+
+// PacketCache is a ring of the most recent RTP packets of one stream,
+// indexed by sequence number. It is safe for one goroutine calling Store
+// and any number calling Get concurrently. Neither allocates.
+type PacketCache struct {
+	mu    sync.RWMutex
+	slots []slot
+	mask  uint64
+
+	started bool
+	newest  uint64 // extended sequence number of the newest packet stored
+
+	// A packet far behind the newest is either very late or the sender
+	// restarted its numbering; like RFC 3550 §A.1's bad_seq, remember the
+	// sequence number that would confirm a restart.
+	badSeq   uint16
+	badArmed bool
+}
+
+// New returns a cache of capacity packets, rounded up to a power of two and
+// clamped to [1, MaxCapacity]. All slots are allocated up front so that
+// Store never allocates: capacity 512 takes about 770 KB.
+func New(capacity int) *PacketCache {
+	capacity = max(1, min(capacity, MaxCapacity))
+	capacity = 1 << bits.Len(uint(capacity-1))
+	return &PacketCache{
+		slots: make([]slot, capacity),
+		mask:  uint64(capacity - 1),
+	}
+}
+
+// Cap returns the number of packets the cache holds.
+func (c *PacketCache) Cap() int { return len(c.slots) }
+
+// Newest returns the sequence number of the newest packet stored; ok is
+// false before the first Store.
+func (c *PacketCache) Newest() (seq uint16, ok bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return uint16(c.newest), c.started
+}
+
+// Store copies pkt into the cache under seq and tells what it did.
+func (c *PacketCache) Store(seq uint16, pkt []byte) Result {
+	if len(pkt) > MaxPacketSize {
+		return TooLarge
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if !c.started {
+		c.started = true
+		c.newest = extBase + uint64(seq)
+		c.put(c.newest, pkt)
+		return Stored
+	}
+
+	ahead := seq - uint16(c.newest)
+	switch {
+	case ahead == 0:
+		return Duplicate
+	case ahead < 1<<15:
+		// Newer: slots of the packets skipped over keep their old ext,
+		// which no longer matches, so they read as missing.
+		c.newest += uint64(ahead)
+		c.badArmed = false
+		c.put(c.newest, pkt)
+		return Stored
+	}
+
+	behind := uint64(-ahead)
+	if behind < uint64(len(c.slots)) {
+		ext := c.newest - behind
+		if c.slots[ext&c.mask].ext == ext {
+			return Duplicate
+		}
+		c.put(ext, pkt)
+		return Stored
+	}
+	if behind >= resyncDistance {
+		if c.badArmed && seq == c.badSeq {
+			c.restart(seq, pkt)
+			return Stored
+		}
+		c.badSeq, c.badArmed = seq+1, true
+	}
+	return TooOld
+}
+
+// restart forgets every packet and takes seq as the new newest, after the
+// sender evidently restarted its sequence numbers (RFC 3550 §A.1).
+func (c *PacketCache) restart(seq uint16, pkt []byte) {
+	for i := range c.slots {
+		c.slots[i].ext = 0
+	}
+	c.badArmed = false
+	c.newest = extBase + uint64(seq)
+	c.put(c.newest, pkt)
+}
+
+// put copies pkt into the slot of ext. The caller holds the write lock.
+func (c *PacketCache) put(ext uint64, pkt []byte) {
+	s := &c.slots[ext&c.mask]
+	s.ext = ext
+	s.n = copy(s.buf[:], pkt)
+}
+
+// Get copies the packet with sequence number seq into dst and returns its
+// length. ok is false if the packet is not held (never stored, or already
+// overwritten by a newer one) or if dst is too small for it.
+func (c *PacketCache) Get(seq uint16, dst []byte) (n int, ok bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if !c.started {
+		return 0, false
+	}
+	behind := uint64(uint16(c.newest) - seq)
+	if behind >= uint64(len(c.slots)) {
+		// Either ahead of the newest or already overwritten.
+		return 0, false
+	}
+	ext := c.newest - behind
+	s := &c.slots[ext&c.mask]
+	if s.ext != ext || len(dst) < s.n {
+		return 0, false
+	}
+	return copy(dst, s.buf[:s.n]), true
+}

@@ -1,0 +1,13 @@
+// Package packetcache keeps the most recent RTP packets of one stream (one
+// simulcast layer) so that an SFU can answer NACKs (RFC 4585 §6.2.1) from
+// memory and recognise packets it has already seen.
+//
+// One cache is shared by every subscriber of the stream: one goroutine (the
+// stream's read loop) stores, any number of goroutines (the subscribers' RTCP
+// handlers) read. Duplicate detection matters because Chromium's bandwidth
+// probes re-send media packets with sequence numbers the SFU already received;
+// forwarding them again would waste the subscribers' bandwidth.
+//
+// The package imports nothing from Pion: it deals in sequence numbers and
+// bytes only.
+package packetcache

@@ -1,0 +1,205 @@
+package sfu
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// PublishedTrack is what a client says of a track it sends, keyed by the mid
+// of its transceiver.
+type PublishedTrack struct {
+	Mid    string
+	Source string
+	Muted  bool
+}
+
+// Participant is one client: one PeerConnection that carries everything it
+// publishes and everything it receives. Negotiation and every change to the
+// PeerConnection's transceivers run on one goroutine (run), fed by a task
+// queue, so they never interleave.
+type Participant struct {
+	id       string
+	name     string
+	joinedAt time.Time
+	sfu      *SFU
+	room     *Room // set once, at join
+	pc       *webrtc.PeerConnection
+	listener Listener
+	log      *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	tasks  *taskQueue
+	wg     sync.WaitGroup // run, publishers' read loops, down tracks' RTCP readers
+	once   sync.Once
+
+	mu        sync.Mutex
+	closing   bool
+	published map[string]PublishedTrack // by mid, from the client's offers
+	receivers map[string]*Receiver      // by mid
+
+	// Owned by the run goroutine.
+	downTracks map[string]*DownTrack // by published track id
+	neg        negotiation
+}
+
+func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
+	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, err
+	}
+	id := newID("PA")
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Participant{
+		id:         id,
+		name:       name,
+		joinedAt:   time.Now(),
+		sfu:        s,
+		pc:         pc,
+		listener:   l,
+		log:        s.log.With("participant", id),
+		ctx:        ctx,
+		cancel:     cancel,
+		tasks:      newTaskQueue(),
+		published:  make(map[string]PublishedTrack),
+		receivers:  make(map[string]*Receiver),
+		downTracks: make(map[string]*DownTrack),
+	}
+	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			l.Candidate(c.ToJSON())
+		}
+	})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		p.log.Debug("connection state", "state", st.String())
+		if st == webrtc.PeerConnectionStateFailed {
+			go p.close(ErrICEFailed)
+		}
+	})
+	pc.OnTrack(p.onTrack)
+	p.wg.Add(1)
+	go p.run()
+	return p, nil
+}
+
+// ID is the participant's id, unique in the server.
+func (p *Participant) ID() string { return p.id }
+
+// Name is the participant's display name.
+func (p *Participant) Name() string { return p.name }
+
+// Leave takes the participant out of its room and closes its PeerConnection.
+// It returns when every goroutine of the participant has ended.
+func (p *Participant) Leave() { p.close(nil) }
+
+// close removes the participant; reason, when not nil, is told to its
+// listener. It must not be called from the run goroutine.
+func (p *Participant) close(reason error) {
+	p.once.Do(func() {
+		if p.room != nil {
+			p.sfu.leave(p)
+		}
+		p.teardown()
+		if reason != nil {
+			p.listener.Closed(reason)
+		}
+		p.log.Info("participant left", "reason", reason)
+	})
+}
+
+// teardown stops the participant's goroutines and PeerConnection.
+func (p *Participant) teardown() {
+	p.mu.Lock()
+	p.closing = true
+	p.mu.Unlock()
+	p.cancel()
+	p.tasks.close()
+	if err := p.pc.Close(); err != nil {
+		p.log.Debug("closing peer connection", "err", err)
+	}
+	p.wg.Wait()
+	// run has ended: its down tracks can be taken out of their receivers.
+	for id, dt := range p.downTracks {
+		dt.rcv.removeDownTrack(dt)
+		delete(p.downTracks, id)
+	}
+}
+
+// subscribe and unsubscribe are called by the room, under its lock: they
+// only queue.
+func (p *Participant) subscribe(t *Receiver) {
+	p.tasks.post(func() { p.addDownTrack(t) })
+}
+
+func (p *Participant) unsubscribe(trackID string) {
+	p.tasks.post(func() { p.removeDownTrack(trackID) })
+}
+
+func (p *Participant) addDownTrack(t *Receiver) {
+	if _, ok := p.downTracks[t.id]; ok || t.isClosed() {
+		return
+	}
+	dt := newDownTrack(t, p)
+	tr, err := p.pc.AddTransceiverFromTrack(dt, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		p.log.Warn("adding down track", "track", t.id, "err", err)
+		return
+	}
+	dt.transceiver, dt.sender = tr, tr.Sender()
+	p.downTracks[t.id] = dt
+	t.addDownTrack(dt)
+	p.wg.Add(1) // safe: run holds the group above zero
+	go func() {
+		defer p.wg.Done()
+		dt.readRTCP()
+	}()
+	p.neg.needed = true
+}
+
+func (p *Participant) removeDownTrack(trackID string) {
+	dt, ok := p.downTracks[trackID]
+	if !ok {
+		return
+	}
+	delete(p.downTracks, trackID)
+	dt.rcv.removeDownTrack(dt)
+	if err := p.pc.RemoveTrack(dt.sender); err != nil {
+		p.log.Debug("removing down track", "track", trackID, "err", err)
+	}
+	p.neg.needed = true
+}
+
+// trackIDs maps the mid of every transceiver the server sends on to the id
+// of the track it carries.
+func (p *Participant) trackIDs() map[string]string {
+	m := make(map[string]string, len(p.downTracks))
+	for id, dt := range p.downTracks {
+		if mid := dt.transceiver.Mid(); mid != "" {
+			m[mid] = id
+		}
+	}
+	return m
+}
+
+// SetMuted records that the client muted or unmuted its track on mid.
+func (p *Participant) SetMuted(mid string, muted bool) error {
+	p.mu.Lock()
+	meta, known := p.published[mid]
+	if known {
+		meta.Muted = muted
+		p.published[mid] = meta
+	}
+	r := p.receivers[mid]
+	p.mu.Unlock()
+	if !known && r == nil {
+		return ErrUnknownTrack
+	}
+	if r != nil && r.muted.Swap(muted) != muted {
+		p.room.muted(r, muted)
+	}
+	return nil
+}

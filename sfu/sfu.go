@@ -1,0 +1,119 @@
+// Package sfu forwards RTP between the participants of rooms: one
+// PeerConnection per participant carries everything it publishes and
+// receives. It knows nothing of WebSockets; package signaling drives it.
+package sfu
+
+import (
+	"log/slog"
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// SFU holds the rooms of one server.
+type SFU struct {
+	cfg   config
+	api   *webrtc.API
+	log   *slog.Logger
+	stats counters
+
+	mu     sync.Mutex
+	rooms  map[string]*Room
+	closed bool
+}
+
+// New creates an SFU.
+func New(opts ...Option) (*SFU, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	api, err := newAPI(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &SFU{cfg: cfg, api: api, log: cfg.logger, rooms: make(map[string]*Room)}, nil
+}
+
+// Join creates a participant in the named room (creating the room on first
+// join). The listener's Joined is called before Join returns, and before any
+// other event for this participant.
+func (s *SFU) Join(roomName, displayName string, l Listener) (*Participant, error) {
+	p, err := newParticipant(s, displayName, l)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		p.teardown()
+		return nil, ErrClosed
+	}
+	room := s.rooms[roomName]
+	if room == nil {
+		room = newRoom(roomName, s)
+		s.rooms[roomName] = room
+	}
+	err = room.join(p)
+	if err != nil && room.empty() {
+		delete(s.rooms, roomName)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		p.teardown()
+		return nil, err
+	}
+	p.log.Info("participant joined", "room", roomName, "name", displayName)
+	return p, nil
+}
+
+// leave takes p out of its room and drops the room when it is empty.
+func (s *SFU) leave(p *Participant) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	room := p.room
+	if room == nil {
+		return
+	}
+	room.leave(p)
+	if room.empty() && s.rooms[room.name] == room {
+		delete(s.rooms, room.name)
+		s.log.Debug("room closed", "room", room.name)
+	}
+}
+
+// Close removes every participant, telling each listener, and refuses new
+// joins. It returns when every PeerConnection is closed.
+func (s *SFU) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	var all []*Participant
+	for _, r := range s.rooms {
+		all = append(all, r.members()...)
+	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.close(ErrShuttingDown)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// Stats returns a snapshot of the counters and the current sizes.
+func (s *SFU) Stats() Stats {
+	st := s.stats.snapshot()
+	s.mu.Lock()
+	st.Rooms = len(s.rooms)
+	for _, r := range s.rooms {
+		n, t := r.size()
+		st.Participants += n
+		st.Tracks += t
+	}
+	s.mu.Unlock()
+	return st
+}

@@ -1,0 +1,46 @@
+package sfu
+
+import "sync/atomic"
+
+// Stats is a snapshot of the SFU's counters.
+type Stats struct {
+	Rooms                int
+	Participants         int
+	Tracks               int
+	PacketsIn            uint64
+	BytesIn              uint64
+	PacketsOut           uint64
+	BytesOut             uint64
+	DuplicatesDropped    uint64
+	NACKsReceived        uint64
+	PacketsRetransmitted uint64
+	PLIsReceived         uint64
+	KeyframeRequestsSent uint64
+}
+
+// counters are updated on the packet path, so they are plain atomics.
+type counters struct {
+	packetsIn            atomic.Uint64
+	bytesIn              atomic.Uint64
+	packetsOut           atomic.Uint64
+	bytesOut             atomic.Uint64
+	duplicatesDropped    atomic.Uint64
+	nacksReceived        atomic.Uint64
+	packetsRetransmitted atomic.Uint64
+	plisReceived         atomic.Uint64
+	keyframeRequestsSent atomic.Uint64
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{
+		PacketsIn:            c.packetsIn.Load(),
+		BytesIn:              c.bytesIn.Load(),
+		PacketsOut:           c.packetsOut.Load(),
+		BytesOut:             c.bytesOut.Load(),
+		DuplicatesDropped:    c.duplicatesDropped.Load(),
+		NACKsReceived:        c.nacksReceived.Load(),
+		PacketsRetransmitted: c.packetsRetransmitted.Load(),
+		PLIsReceived:         c.plisReceived.Load(),
+		KeyframeRequestsSent: c.keyframeRequestsSent.Load(),
+	}
+}

@@ -1,0 +1,78 @@
+package signaling
+
+import (
+	"fmt"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// dispatch handles one decoded message; it reports true when the client
+// left.
+func (s *session) dispatch(msg any) (leave bool) {
+	if j, ok := msg.(*protocol.Join); ok {
+		s.join(j)
+		return false
+	}
+	if s.participant == nil {
+		s.refuse(ErrNotJoined)
+		return false
+	}
+	p := s.participant
+	switch m := msg.(type) {
+	case *protocol.SessionDescription:
+		if m.SDP == "" {
+			s.refuse(fmt.Errorf("%w: empty sdp", sfu.ErrBadSDP))
+			return false
+		}
+		if m.Type == protocol.TypeAnswer {
+			p.HandleAnswer(m.SDP)
+			return false
+		}
+		tracks := make([]sfu.PublishedTrack, 0, len(m.Tracks))
+		for _, t := range m.Tracks {
+			if !sfu.ValidSource(t.Source) {
+				s.refuse(fmt.Errorf("%w: %q", ErrBadSource, t.Source))
+				return false
+			}
+			tracks = append(tracks, sfu.PublishedTrack{Mid: t.Mid, Source: t.Source, Muted: t.Muted})
+		}
+		p.HandleOffer(m.SDP, tracks)
+	case *protocol.Candidate:
+		p.AddICECandidate(m.Candidate)
+	case *protocol.Mute:
+		if err := p.SetMuted(m.Mid, m.Muted); err != nil {
+			s.refuse(fmt.Errorf("%w: mid %q", err, m.Mid))
+		}
+	case *protocol.Leave:
+		return true
+	}
+	return false
+}
+
+func (s *session) join(j *protocol.Join) {
+	if s.participant != nil {
+		s.refuse(ErrJoined)
+		return
+	}
+	if j.Version != protocol.Version {
+		s.fail(fmt.Errorf("%w: %d (this server speaks %d)", ErrVersion, j.Version, protocol.Version))
+		return
+	}
+	if !validRoom(j.Room) {
+		s.refuse(ErrInvalidRoom)
+		return
+	}
+	name, ok := cleanName(j.Name)
+	if !ok {
+		s.refuse(ErrInvalidName)
+		return
+	}
+	p, err := s.h.sfu.Join(j.Room, name, &events{s: s, room: j.Room})
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	s.participant = p
+	s.log = s.log.With("participant", p.ID(), "room", j.Room)
+}

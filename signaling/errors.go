@@ -1,0 +1,50 @@
+package signaling
+
+import (
+	"errors"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// Errors a session reports to its client.
+var (
+	ErrInvalidRoom  = errors.New("room name must be 1 to 64 of A-Z a-z 0-9 - _ .")
+	ErrInvalidName  = errors.New("display name must be 1 to 64 printable characters")
+	ErrVersion      = errors.New("unsupported protocol version")
+	ErrNotJoined    = errors.New("join first")
+	ErrJoined       = errors.New("already joined")
+	ErrRateLimited  = errors.New("too many messages")
+	ErrTooLarge     = errors.New("message too large")
+	ErrTooManyBad   = errors.New("too many bad messages")
+	ErrBadSource    = errors.New("unknown track source")
+	ErrSlowClient   = errors.New("client does not read its messages")
+	ErrJoinTimedOut = errors.New("no join in time")
+)
+
+// errorCode maps an error to the protocol's code for it.
+func errorCode(err error) string {
+	switch {
+	case errors.Is(err, ErrInvalidRoom):
+		return protocol.CodeInvalidRoom
+	case errors.Is(err, ErrInvalidName):
+		return protocol.CodeInvalidName
+	case errors.Is(err, ErrVersion):
+		return protocol.CodeUnsupportedVersion
+	case errors.Is(err, ErrNotJoined):
+		return protocol.CodeNotJoined
+	case errors.Is(err, ErrJoined):
+		return protocol.CodeAlreadyJoined
+	case errors.Is(err, ErrRateLimited):
+		return protocol.CodeRateLimited
+	case errors.Is(err, ErrTooLarge):
+		return protocol.CodeTooLarge
+	case errors.Is(err, sfu.ErrRoomFull):
+		return protocol.CodeRoomFull
+	case errors.Is(err, sfu.ErrBadSDP):
+		return protocol.CodeBadSDP
+	case errors.Is(err, sfu.ErrClosed), errors.Is(err, sfu.ErrShuttingDown):
+		return protocol.CodeInternal
+	}
+	return protocol.CodeBadRequest
+}

@@ -1,0 +1,93 @@
+package signaling
+
+import (
+	"errors"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// events turns what the SFU tells a participant into protocol messages on
+// its session's queue. Every method only queues, as sfu.Listener requires.
+type events struct {
+	s    *session
+	room string
+}
+
+func trackInfo(t sfu.TrackInfo) protocol.TrackInfo {
+	return protocol.TrackInfo{ID: t.ID, ParticipantID: t.ParticipantID, Kind: t.Kind, Source: t.Source, Muted: t.Muted}
+}
+
+func participantInfo(p sfu.ParticipantInfo) protocol.ParticipantInfo {
+	out := protocol.ParticipantInfo{ID: p.ID, Name: p.Name, Tracks: make([]protocol.TrackInfo, 0, len(p.Tracks))}
+	for _, t := range p.Tracks {
+		out.Tracks = append(out.Tracks, trackInfo(t))
+	}
+	return out
+}
+
+func (e *events) Joined(self sfu.ParticipantInfo, others []sfu.ParticipantInfo) {
+	msg := protocol.Joined{
+		Type:          protocol.TypeJoined,
+		Version:       protocol.Version,
+		ParticipantID: self.ID,
+		Room:          e.room,
+		Participants:  make([]protocol.ParticipantInfo, 0, len(others)),
+		ICEServers:    e.s.h.cfg.iceServers,
+	}
+	if msg.ICEServers == nil {
+		msg.ICEServers = []protocol.ICEServer{}
+	}
+	for _, o := range others {
+		msg.Participants = append(msg.Participants, participantInfo(o))
+	}
+	e.s.sendMsg(msg)
+}
+
+func (e *events) ParticipantJoined(p sfu.ParticipantInfo) {
+	e.s.sendMsg(protocol.ParticipantJoined{Type: protocol.TypeParticipantJoined, Participant: participantInfo(p)})
+}
+
+func (e *events) ParticipantLeft(id string) {
+	e.s.sendMsg(protocol.ParticipantLeft{Type: protocol.TypeParticipantLeft, ParticipantID: id})
+}
+
+func (e *events) TrackPublished(t sfu.TrackInfo) {
+	e.s.sendMsg(protocol.TrackPublished{Type: protocol.TypeTrackPublished, Track: trackInfo(t)})
+}
+
+func (e *events) TrackUnpublished(participantID, trackID string) {
+	e.s.sendMsg(protocol.TrackUnpublished{Type: protocol.TypeTrackUnpublished, ParticipantID: participantID, TrackID: trackID})
+}
+
+func (e *events) TrackMuted(participantID, trackID string, muted bool) {
+	e.s.sendMsg(protocol.Mute{Type: protocol.TypeMute, ParticipantID: participantID, TrackID: trackID, Muted: muted})
+}
+
+func (e *events) Offer(sdp string, trackIDs map[string]string) {
+	e.s.sendMsg(protocol.SessionDescription{Type: protocol.TypeOffer, SDP: sdp, TrackIDs: trackIDs})
+}
+
+func (e *events) Answer(sdp string, trackIDs map[string]string) {
+	e.s.sendMsg(protocol.SessionDescription{Type: protocol.TypeAnswer, SDP: sdp, TrackIDs: trackIDs})
+}
+
+func (e *events) Candidate(c webrtc.ICECandidateInit) {
+	e.s.sendMsg(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: c})
+}
+
+func (e *events) Error(err error) { e.s.refuse(err) }
+
+func (e *events) Closed(reason error) {
+	msg := "removed from the room"
+	switch {
+	case errors.Is(reason, sfu.ErrShuttingDown):
+		msg = "server shutting down"
+	case errors.Is(reason, sfu.ErrICEFailed):
+		msg = "media connection lost"
+	}
+	e.s.sendBye(msg)
+	e.s.finish()
+}

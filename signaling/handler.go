@@ -1,0 +1,111 @@
+// Package signaling speaks Switchboard's WebSocket protocol (see package
+// protocol and the README) and drives the sfu: authentication, validation
+// and per-connection limits live here, media in sfu.
+package signaling
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
+)
+
+// Handler upgrades HTTP requests to signaling sessions.
+type Handler struct {
+	sfu      *sfu.SFU
+	cfg      config
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	closed   bool
+	wg       sync.WaitGroup
+}
+
+// NewHandler returns a Handler that joins clients to rooms of s.
+func NewHandler(s *sfu.SFU, opts ...Option) *Handler {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h := &Handler{sfu: s, cfg: cfg, log: cfg.logger, sessions: make(map[*session]struct{})}
+	h.upgrader = websocket.Upgrader{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 4096,
+		CheckOrigin:     h.checkOrigin,
+	}
+	return h
+}
+
+// checkOrigin allows clients without an Origin (not browsers), same-host
+// pages, and the configured origins.
+func (h *Handler) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if slices.Contains(h.cfg.allowedOrigins, "*") || slices.Contains(h.cfg.allowedOrigins, origin) {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+// ServeHTTP upgrades the request and runs the session until it ends.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	conn, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		h.log.Debug("websocket upgrade", "err", err, "remote", r.RemoteAddr)
+		return
+	}
+	s := newSession(h, conn, r.RemoteAddr)
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		s.sendBye("server shutting down")
+		s.finish()
+		s.wait()
+		return
+	}
+	h.sessions[s] = struct{}{}
+	h.wg.Add(1)
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.sessions, s)
+		h.mu.Unlock()
+		h.wg.Done()
+	}()
+	s.run()
+}
+
+// Shutdown tells every client the server is going away, ends every session
+// and waits for them until ctx is done.
+func (h *Handler) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	for s := range h.sessions {
+		s.sendBye("server shutting down")
+		s.finish()
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

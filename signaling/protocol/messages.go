@@ -1,0 +1,183 @@
+// Package protocol defines Switchboard's signaling wire format: JSON messages
+// exchanged over one WebSocket per participant. It holds only types and
+// decoding, so that any client (the bundled load generator included) can speak
+// the protocol without importing the server.
+package protocol
+
+import "github.com/pion/webrtc/v4"
+
+// Version is the protocol version a client names in its join message.
+const Version = 1
+
+// Message types. Client → server: join, offer, answer, candidate, mute, leave.
+// Server → client: joined, participant-joined, participant-left,
+// track-published, track-unpublished, mute, offer, answer, candidate, error, bye.
+const (
+	TypeJoin              = "join"
+	TypeJoined            = "joined"
+	TypeParticipantJoined = "participant-joined"
+	TypeParticipantLeft   = "participant-left"
+	TypeTrackPublished    = "track-published"
+	TypeTrackUnpublished  = "track-unpublished"
+	TypeMute              = "mute"
+	TypeOffer             = "offer"
+	TypeAnswer            = "answer"
+	TypeCandidate         = "candidate"
+	TypeLeave             = "leave"
+	TypeError             = "error"
+	TypeBye               = "bye"
+)
+
+// Track sources.
+const (
+	SourceCamera     = "camera"
+	SourceMicrophone = "microphone"
+	SourceScreen     = "screen"
+)
+
+// Envelope is the part every message shares; decoding reads it first to
+// learn which concrete message follows.
+type Envelope struct {
+	Type string `json:"type"`
+}
+
+// Join is the first message a client sends.
+type Join struct {
+	Type    string `json:"type"`
+	Version int    `json:"version"`
+	Room    string `json:"room"`
+	Name    string `json:"name"`
+	Token   string `json:"token,omitempty"`
+}
+
+// ICEServer is one STUN or TURN server handed to the client.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// TrackInfo describes one published track as every participant sees it.
+type TrackInfo struct {
+	ID            string `json:"id"`
+	ParticipantID string `json:"participantId"`
+	Kind          string `json:"kind"`   // "audio" or "video"
+	Source        string `json:"source"` // camera, microphone or screen
+	Muted         bool   `json:"muted"`
+}
+
+// ParticipantInfo describes one participant of a room.
+type ParticipantInfo struct {
+	ID     string      `json:"id"`
+	Name   string      `json:"name"`
+	Tracks []TrackInfo `json:"tracks"`
+}
+
+// Joined answers a successful join.
+type Joined struct {
+	Type          string            `json:"type"`
+	Version       int               `json:"version"`
+	ParticipantID string            `json:"participantId"`
+	Room          string            `json:"room"`
+	Participants  []ParticipantInfo `json:"participants"`
+	ICEServers    []ICEServer       `json:"iceServers"`
+}
+
+// ParticipantJoined announces a newcomer to the others.
+type ParticipantJoined struct {
+	Type        string          `json:"type"`
+	Participant ParticipantInfo `json:"participant"`
+}
+
+// ParticipantLeft announces a departure.
+type ParticipantLeft struct {
+	Type          string `json:"type"`
+	ParticipantID string `json:"participantId"`
+}
+
+// TrackPublished announces a new track; it is sent to everyone but its owner.
+type TrackPublished struct {
+	Type  string    `json:"type"`
+	Track TrackInfo `json:"track"`
+}
+
+// TrackUnpublished announces that a track is gone.
+type TrackUnpublished struct {
+	Type          string `json:"type"`
+	ParticipantID string `json:"participantId"`
+	TrackID       string `json:"trackId"`
+}
+
+// Mute, from a client, names its own track by the transceiver's mid; from the
+// server it names a track by participant and track id.
+type Mute struct {
+	Type          string `json:"type"`
+	Mid           string `json:"mid,omitempty"`
+	ParticipantID string `json:"participantId,omitempty"`
+	TrackID       string `json:"trackId,omitempty"`
+	Muted         bool   `json:"muted"`
+}
+
+// PublishedTrack is the client's description of a track it sends, keyed by
+// the mid of its transceiver (known after setLocalDescription).
+type PublishedTrack struct {
+	Mid    string `json:"mid"`
+	Source string `json:"source"`
+	Muted  bool   `json:"muted,omitempty"`
+}
+
+// SessionDescription carries an offer or an answer in either direction.
+//
+// From a client, Tracks describes what it publishes. From the server,
+// TrackIDs maps the mid of every transceiver on which the server sends to the
+// id of the track it carries, so the client can tell its remote tracks apart
+// before ontrack fires.
+type SessionDescription struct {
+	Type     string            `json:"type"`
+	SDP      string            `json:"sdp"`
+	Tracks   []PublishedTrack  `json:"tracks,omitempty"`
+	TrackIDs map[string]string `json:"trackIds,omitempty"`
+}
+
+// Candidate carries one trickled ICE candidate. A null candidate is not sent:
+// end of candidates needs no message.
+type Candidate struct {
+	Type      string                  `json:"type"`
+	Candidate webrtc.ICECandidateInit `json:"candidate"`
+}
+
+// Leave ends the session politely.
+type Leave struct {
+	Type string `json:"type"`
+}
+
+// Bye tells the client that the server ends the session (shutdown, kicked).
+type Bye struct {
+	Type   string `json:"type"`
+	Reason string `json:"reason"`
+}
+
+// Error reports a problem with what the client sent. Fatal errors are
+// followed by the server closing the connection.
+type Error struct {
+	Type    string `json:"type"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Fatal   bool   `json:"fatal,omitempty"`
+}
+
+// Error codes.
+const (
+	CodeBadRequest         = "bad-request"
+	CodeUnsupportedVersion = "unsupported-version"
+	CodeInvalidRoom        = "invalid-room"
+	CodeInvalidName        = "invalid-name"
+	CodeRoomFull           = "room-full"
+	CodeNotJoined          = "not-joined"
+	CodeAlreadyJoined      = "already-joined"
+	CodeRateLimited        = "rate-limited"
+	CodeTooLarge           = "message-too-large"
+	CodeBadSDP             = "bad-sdp"
+	CodeUnauthorized       = "unauthorized"
+	CodeInternal           = "internal"
+)

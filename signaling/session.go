@@ -1,0 +1,211 @@
+package signaling
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// session is one client's WebSocket. Its reader goroutine (run) decodes and
+// dispatches messages; its writer goroutine drains a bounded queue, so the
+// SFU never waits on a client's network.
+type session struct {
+	h       *Handler
+	conn    *websocket.Conn
+	log     *slog.Logger
+	limiter *rate.Limiter
+
+	send     chan []byte
+	done     chan struct{} // closed by finish: writer flushes, then closes
+	finishMu sync.Once
+	writerWG sync.WaitGroup
+	bad      atomic.Int32
+
+	participant *sfu.Participant // reader goroutine only
+}
+
+func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
+	s := &session{
+		h:       h,
+		conn:    conn,
+		log:     h.log.With("remote", remote),
+		limiter: rate.NewLimiter(rate.Limit(h.cfg.messageRate), h.cfg.messageBurst),
+		send:    make(chan []byte, h.cfg.sendQueue),
+		done:    make(chan struct{}),
+	}
+	s.writerWG.Add(1)
+	go s.writer()
+	return s
+}
+
+// run reads until the connection ends, then takes the participant out.
+func (s *session) run() {
+	defer s.wait()
+	defer s.finish()
+	defer func() {
+		if s.participant != nil {
+			s.participant.Leave()
+		}
+	}()
+	_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.joinTimeout))
+	s.conn.SetPongHandler(func(string) error {
+		return s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
+	})
+	for {
+		data, err := s.read()
+		if errors.Is(err, ErrTooLarge) {
+			s.fail(err)
+			return
+		}
+		if err != nil {
+			if s.participant == nil && isTimeout(err) {
+				s.fail(ErrJoinTimedOut)
+			}
+			return
+		}
+		if s.participant != nil {
+			_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
+		}
+		if !s.limiter.Allow() {
+			s.refuse(ErrRateLimited)
+			continue
+		}
+		msg, err := protocol.DecodeClient(data)
+		if err != nil {
+			s.refuse(err)
+			continue
+		}
+		if leave := s.dispatch(msg); leave {
+			return
+		}
+	}
+}
+
+// read returns one text message of at most the configured size.
+func (s *session) read() ([]byte, error) {
+	typ, r, err := s.conn.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, int64(s.h.cfg.maxMessageSize)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > s.h.cfg.maxMessageSize {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, s.h.cfg.maxMessageSize)
+	}
+	if typ != websocket.TextMessage {
+		return []byte("binary"), nil // fails to decode: a bad message like any other
+	}
+	return data, nil
+}
+
+func isTimeout(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// refuse tells the client its message was refused and disconnects a client
+// that keeps sending bad ones.
+func (s *session) refuse(err error) {
+	if n := s.bad.Add(1); int(n) > s.h.cfg.maxBadMessages {
+		s.fail(fmt.Errorf("%w: %v", ErrTooManyBad, err))
+		return
+	}
+	s.log.Debug("refused message", "err", err)
+	s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(err), Message: err.Error()})
+}
+
+// fail sends a fatal error and ends the session.
+func (s *session) fail(err error) {
+	s.log.Info("closing session", "err", err)
+	s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(err), Message: err.Error(), Fatal: true})
+	s.finish()
+}
+
+func (s *session) sendBye(reason string) {
+	s.sendMsg(protocol.Bye{Type: protocol.TypeBye, Reason: reason})
+}
+
+// sendMsg queues a message without ever blocking; a client whose queue is
+// full is too slow to keep and is disconnected.
+func (s *session) sendMsg(v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		s.log.Error("encoding message", "err", err)
+		return
+	}
+	select {
+	case <-s.done:
+	case s.send <- data:
+	default:
+		s.log.Warn("send queue full", "err", ErrSlowClient)
+		s.finish()
+	}
+}
+
+// finish makes the writer flush what is queued and close the connection.
+func (s *session) finish() {
+	s.finishMu.Do(func() { close(s.done) })
+}
+
+func (s *session) wait() { s.writerWG.Wait() }
+
+func (s *session) writer() {
+	defer s.writerWG.Done()
+	defer s.conn.Close()
+	ping := time.NewTicker(s.h.cfg.pingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case data := <-s.send:
+			if s.write(websocket.TextMessage, data) != nil {
+				return
+			}
+		case <-ping.C:
+			if s.write(websocket.PingMessage, nil) != nil {
+				return
+			}
+		case <-s.done:
+			s.flush()
+			return
+		}
+	}
+}
+
+// flush writes what is still queued, then a close frame, so a client learns
+// why it was disconnected.
+func (s *session) flush() {
+	for {
+		select {
+		case data := <-s.send:
+			if s.write(websocket.TextMessage, data) != nil {
+				return
+			}
+		default:
+			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+			_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+			return
+		}
+	}
+}
+
+func (s *session) write(typ int, data []byte) error {
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.h.cfg.writeTimeout))
+	if typ == websocket.PingMessage {
+		return s.conn.WriteControl(typ, nil, time.Now().Add(s.h.cfg.writeTimeout))
+	}
+	return s.conn.WriteMessage(typ, bytes.TrimSpace(data))
+}

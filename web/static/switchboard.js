@@ -1,0 +1,612 @@
+// switchboard.js: the Switchboard signaling and media client, an ES module
+// with no dependencies and no UI. It speaks protocol version 1 (see the
+// README) over one WebSocket and carries all media over one RTCPeerConnection.
+//
+//   import { connect } from '/static/switchboard.js';
+//   const room = await connect('/ws', { room: 'team-sync', name: 'Alice' });
+//   room.addEventListener('track', (e) => attach(e.detail.participantId, e.detail.track));
+//   await room.publish(cameraTrack, { source: 'camera' });
+//
+// Events (CustomEvent; the payload is in event.detail):
+//   participant-joined {participant}
+//   participant-left   {participantId, participant}
+//   track-published    {participantId, trackId, info}        announced, not yet received
+//   track              {participantId, trackId, info, track, stream}
+//   track-removed      {participantId, trackId, info, track}
+//   mute               {participantId, trackId, info, muted}
+//   error              {code, message, fatal}                 the server refused something
+//   connection-state   {state}                                RTCPeerConnection.connectionState
+//   disconnected       {reason, code?, message?}               the session is over
+
+/** The protocol version this client speaks. */
+export const PROTOCOL_VERSION = 1;
+
+const SOURCES = new Set(['camera', 'microphone', 'screen']);
+
+/** An error the server sent, or a failure to connect. */
+export class SwitchboardError extends Error {
+  constructor(code, message, fatal = false) {
+    super(message || code);
+    this.name = 'SwitchboardError';
+    this.code = code;
+    this.fatal = fatal;
+  }
+}
+
+/**
+ * Connects to a Switchboard server and joins a room.
+ * @param {string|URL} url WebSocket URL; a relative URL or an http(s) URL is resolved against the page.
+ * @param {{room: string, name: string, token?: string, timeout?: number,
+ *          rtcConfig?: RTCConfiguration, log?: (level: string, ...args: any[]) => void}} options
+ * @returns {Promise<Room>} resolves once the server has answered `joined`.
+ */
+export async function connect(url, options = {}) {
+  const room = new Room(url, options);
+  await room._start();
+  return room;
+}
+
+/** One session in one room. Create it with connect(). */
+export class Room extends EventTarget {
+  constructor(url, { room, name, token, timeout = 15000, rtcConfig = {}, log } = {}) {
+    super();
+    if (!room) throw new TypeError('connect: options.room is required');
+    if (!name) throw new TypeError('connect: options.name is required');
+    this.url = wsURL(url);
+    this.roomName = room;
+    this.name = name;
+    /** This participant's id, set by `joined`. */
+    this.participantId = null;
+    /** The other participants: id → {id, name, tracks: Map<trackId, info>}. */
+    this.participants = new Map();
+    /** The ICE servers the server handed out. */
+    this.iceServers = [];
+    /** @type {RTCPeerConnection|null} */
+    this.pc = null;
+    /** @type {WebSocket|null} */
+    this.ws = null;
+    this.closed = false;
+
+    this._token = token;
+    this._timeout = timeout;
+    this._rtcConfig = rtcConfig;
+    this._log = log || defaultLog;
+    this._published = new Map(); // MediaStreamTrack → {transceiver, source, muted, announced}
+    this._localStreams = new Map(); // 'main' | 'screen' → MediaStream
+    this._trackIds = new Map(); // mid → trackId, from the server's latest offer/answer
+    this._remote = new Map(); // trackId → {participantId, trackId, info, track, stream, mid}
+    this._gone = new Set(); // trackIds unpublished before their transceiver was renegotiated
+    this._pendingCandidates = [];
+    this._waiters = new Set(); // publish() calls waiting for their negotiation
+    this._makingOffer = false;
+    this._signaling = Promise.resolve(); // serializes handling of server messages
+  }
+
+  /** Opens the WebSocket, joins, and sets up the RTCPeerConnection. */
+  _start() {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (err) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this._teardown();
+        reject(err);
+      };
+      const timer = setTimeout(
+        () => fail(new SwitchboardError('timeout', 'the server did not answer in time')),
+        this._timeout,
+      );
+      this._onJoined = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      this._onJoinFailed = fail;
+
+      let ws;
+      try {
+        ws = new WebSocket(this.url);
+      } catch (err) {
+        fail(new SwitchboardError('connect-failed', `cannot open ${this.url}: ${err.message}`));
+        return;
+      }
+      this.ws = ws;
+      ws.onopen = () => {
+        const join = { type: 'join', version: PROTOCOL_VERSION, room: this.roomName, name: this.name };
+        if (this._token) join.token = this._token;
+        this._send(join);
+      };
+      ws.onmessage = (ev) => this._onMessage(ev.data);
+      ws.onerror = () => {}; // onclose follows and says more
+      ws.onclose = (ev) => {
+        if (!this.participantId) {
+          fail(new SwitchboardError('connect-failed',
+            `the connection to ${this.url} closed before joining (code ${ev.code})`));
+          return;
+        }
+        this._disconnect({ reason: this._closeReason || 'connection lost', code: ev.code });
+      };
+    });
+  }
+
+  // ---- public API ----------------------------------------------------------
+
+  /**
+   * Publishes a local track on a new sendonly transceiver. A MediaStream
+   * publishes each of its tracks. Resolves once the server has accepted it.
+   * @param {MediaStreamTrack|MediaStream} track
+   * @param {{source?: 'camera'|'microphone'|'screen', muted?: boolean, stream?: MediaStream}} options
+   */
+  async publish(track, options = {}) {
+    if (track instanceof MediaStream) {
+      return Promise.all(track.getTracks().map((t) => this.publish(t, { ...options, stream: track })));
+    }
+    this._checkOpen();
+    if (this._published.has(track)) throw new Error('publish: this track is already published');
+    const source = options.source || (track.kind === 'audio' ? 'microphone' : 'camera');
+    if (!SOURCES.has(source)) throw new TypeError(`publish: unknown source ${source}`);
+    const stream = this._localStream(source, options.stream);
+    stream.addTrack(track);
+    const muted = Boolean(options.muted);
+    if (muted) track.enabled = false;
+    const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    const entry = { transceiver, source, muted, stream, announced: false, offeredMuted: muted };
+    this._published.set(track, entry);
+    // negotiationneeded fires now; wait until an answer has made it sendonly.
+    await this._waitNegotiated(() => transceiver.currentDirection === 'sendonly' || transceiver.currentDirection === 'sendrecv');
+    return transceiver;
+  }
+
+  /** Stops sending a published track. The track itself is not stopped. */
+  async unpublish(track) {
+    const entry = this._published.get(track);
+    if (!entry) return;
+    this._published.delete(track);
+    entry.stream.removeTrack(track);
+    if (this.closed) return;
+    const { transceiver } = entry;
+    await transceiver.sender.replaceTrack(null);
+    transceiver.direction = 'inactive'; // fires negotiationneeded; the next offer omits it
+  }
+
+  /**
+   * Mutes or unmutes a published track: a muted track sends black frames or
+   * silence and the others are told.
+   */
+  setMuted(track, muted) {
+    const entry = this._published.get(track);
+    if (!entry) throw new Error('setMuted: the track is not published');
+    muted = Boolean(muted);
+    track.enabled = !muted;
+    if (entry.muted === muted) return;
+    entry.muted = muted;
+    const mid = entry.transceiver.mid;
+    // Before the server has seen the track, the next offer carries the state.
+    if (mid !== null && entry.announced) this._send({ type: 'mute', mid, muted });
+  }
+
+  /** Whether a published track is muted. */
+  isMuted(track) {
+    return Boolean(this._published.get(track)?.muted);
+  }
+
+  /**
+   * Sends newTrack in place of oldTrack, on the same transceiver, with no
+   * renegotiation (switching cameras or microphones). The mute state carries
+   * over. oldTrack is not stopped.
+   */
+  async replaceTrack(oldTrack, newTrack) {
+    const entry = this._published.get(oldTrack);
+    if (!entry) throw new Error('replaceTrack: the old track is not published');
+    if (newTrack.kind !== oldTrack.kind) throw new TypeError('replaceTrack: the kinds differ');
+    newTrack.enabled = !entry.muted;
+    await entry.transceiver.sender.replaceTrack(newTrack);
+    this._published.delete(oldTrack);
+    this._published.set(newTrack, entry);
+    entry.stream.removeTrack(oldTrack);
+    entry.stream.addTrack(newTrack);
+  }
+
+  /** The local tracks being published, with their source and mute state. */
+  get publishedTracks() {
+    return [...this._published].map(([track, e]) => ({ track, source: e.source, muted: e.muted, mid: e.transceiver.mid }));
+  }
+
+  /** The remote tracks being received: trackId → {participantId, trackId, info, track, stream}. */
+  get remoteTracks() {
+    return new Map(this._remote);
+  }
+
+  /** Leaves the room and closes the connection. Safe to call more than once. */
+  leave() {
+    if (this.closed) return;
+    this._send({ type: 'leave' });
+    this._disconnect({ reason: 'left' });
+  }
+
+  // ---- signaling -----------------------------------------------------------
+
+  _send(msg) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  _checkOpen() {
+    if (this.closed || !this.pc) throw new Error('the room is closed');
+  }
+
+  _onMessage(data) {
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      this._log('warn', 'switchboard: unparseable message from the server', data);
+      return;
+    }
+    // Messages are handled one after the other: an answer or a candidate must
+    // not overtake the offer before it.
+    this._signaling = this._signaling
+      .then(() => this._handle(msg))
+      .catch((err) => this._log('error', `switchboard: handling ${msg.type} failed:`, err));
+  }
+
+  async _handle(msg) {
+    if (this.closed) return;
+    switch (msg.type) {
+      case 'joined':
+        return this._handleJoined(msg);
+      case 'participant-joined':
+        return this._handleParticipantJoined(msg.participant);
+      case 'participant-left':
+        return this._handleParticipantLeft(msg.participantId);
+      case 'track-published':
+        return this._handleTrackPublished(msg.track);
+      case 'track-unpublished':
+        return this._handleTrackUnpublished(msg.participantId, msg.trackId);
+      case 'mute':
+        return this._handleMute(msg);
+      case 'offer':
+      case 'answer':
+        return this._handleDescription(msg);
+      case 'candidate':
+        return this._handleCandidate(msg.candidate);
+      case 'error':
+        return this._handleError(msg);
+      case 'bye':
+        this._closeReason = msg.reason || 'the server ended the session';
+        this._disconnect({ reason: this._closeReason });
+        return;
+      default:
+        this._log('warn', `switchboard: ignoring message of unknown type ${msg.type}`);
+    }
+  }
+
+  _handleJoined(msg) {
+    if (this.participantId) return;
+    this.participantId = msg.participantId;
+    this.iceServers = (msg.iceServers || []).map((s) => {
+      const server = { urls: s.urls };
+      if (s.username) server.username = s.username;
+      if (s.credential) server.credential = s.credential;
+      return server;
+    });
+    for (const p of msg.participants || []) this._addParticipant(p);
+    this._createPeerConnection();
+    this._onJoined();
+  }
+
+  _createPeerConnection() {
+    const pc = new RTCPeerConnection({
+      bundlePolicy: 'max-bundle',
+      rtcpMuxPolicy: 'require',
+      ...this._rtcConfig,
+      iceServers: [...(this._rtcConfig.iceServers || []), ...this.iceServers],
+    });
+    this.pc = pc;
+
+    // Perfect negotiation, polite side: offer whenever something changed.
+    pc.onnegotiationneeded = async () => {
+      try {
+        this._makingOffer = true;
+        await pc.setLocalDescription();
+        if (pc.signalingState !== 'have-local-offer' || this.closed) return;
+        const tracks = [];
+        for (const entry of this._published.values()) {
+          const { transceiver } = entry;
+          if (transceiver.mid === null || transceiver.direction !== 'sendonly') continue;
+          tracks.push({ mid: transceiver.mid, source: entry.source, muted: entry.muted });
+          entry.offeredMuted = entry.muted;
+        }
+        this._send({ type: 'offer', sdp: pc.localDescription.sdp, tracks });
+      } catch (err) {
+        if (!this.closed) this._log('error', 'switchboard: making an offer failed:', err);
+      } finally {
+        this._makingOffer = false;
+      }
+    };
+
+    pc.onicecandidate = ({ candidate }) => {
+      // A null or empty candidate only means the end of gathering: not sent.
+      if (candidate && candidate.candidate) this._send({ type: 'candidate', candidate: candidate.toJSON() });
+    };
+
+    pc.ontrack = (ev) => {
+      const mid = ev.transceiver.mid;
+      const trackId = this._trackIds.get(mid);
+      if (!trackId) {
+        this._log('warn', `switchboard: a track arrived on mid ${mid}, which the server did not name`);
+        return;
+      }
+      this._addRemote(mid, trackId, ev.track, ev.streams[0]);
+    };
+
+    pc.onsignalingstatechange = () => this._checkWaiters();
+
+    pc.onconnectionstatechange = () => {
+      const state = pc.connectionState;
+      this._emit('connection-state', { state });
+      if (state === 'failed' && !this.closed) pc.restartIce();
+    };
+  }
+
+  async _handleDescription(msg) {
+    const pc = this.pc;
+    if (!pc) return;
+    const description = { type: msg.type, sdp: msg.sdp };
+    // ontrack fires inside setRemoteDescription: the names must be there first.
+    // An offer lists every track the server sends (none when trackIds is
+    // absent); an answer without trackIds leaves the names as they were.
+    const previous = this._trackIds;
+    if (msg.trackIds || description.type === 'offer') this._trackIds = new Map(Object.entries(msg.trackIds || {}));
+    const collision = description.type === 'offer' && (this._makingOffer || pc.signalingState !== 'stable');
+    if (collision) this._log('debug', 'switchboard: offer collision; rolling back our own offer');
+    try {
+      // Polite: never ignore an offer. On a collision setRemoteDescription
+      // rolls our pending offer back implicitly, and negotiationneeded makes
+      // a new one once we are stable again.
+      await pc.setRemoteDescription(description);
+    } catch (err) {
+      this._trackIds = previous;
+      if (description.type === 'answer' && pc.signalingState === 'stable') {
+        // An answer to an offer we rolled back: nothing to apply.
+        this._log('warn', 'switchboard: ignoring an answer that matches no pending offer', err);
+        return;
+      }
+      throw err;
+    }
+    if (description.type === 'offer') {
+      await pc.setLocalDescription();
+      this._send({ type: 'answer', sdp: pc.localDescription.sdp });
+    }
+    this._announceNewMids();
+    await this._flushCandidates();
+    this._syncRemoteTracks();
+    this._checkWaiters();
+  }
+
+  // Once a negotiation has made a transceiver sendonly, the server knows its
+  // mid: from then on mute changes go as `mute` messages. A change made while
+  // the offer was on its way is sent now.
+  _announceNewMids() {
+    for (const entry of this._published.values()) {
+      const dir = entry.transceiver.currentDirection;
+      if (entry.announced || (dir !== 'sendonly' && dir !== 'sendrecv')) continue;
+      entry.announced = true;
+      if (entry.offeredMuted !== entry.muted) {
+        this._send({ type: 'mute', mid: entry.transceiver.mid, muted: entry.muted });
+      }
+    }
+  }
+
+  async _handleCandidate(candidate) {
+    if (!candidate || !this.pc) return;
+    if (!this.pc.remoteDescription) {
+      this._pendingCandidates.push(candidate);
+      return;
+    }
+    await this._addCandidate(candidate);
+  }
+
+  async _flushCandidates() {
+    const queued = this._pendingCandidates;
+    this._pendingCandidates = [];
+    for (const c of queued) await this._addCandidate(c);
+  }
+
+  async _addCandidate(candidate) {
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (err) {
+      // A candidate for a description that was rolled back or replaced is
+      // harmless; a wrong one must not end the session either.
+      if (!this.closed) this._log('warn', 'switchboard: ignoring a remote candidate:', err.message || err);
+    }
+  }
+
+  _handleError(msg) {
+    const err = new SwitchboardError(msg.code || 'internal', msg.message || msg.code, Boolean(msg.fatal));
+    if (!this.participantId) {
+      this._closeReason = err.message;
+      this._onJoinFailed(err);
+      return;
+    }
+    this._log(msg.fatal ? 'error' : 'warn', `switchboard: server error ${err.code}: ${err.message}`);
+    this._emit('error', { code: err.code, message: err.message, fatal: err.fatal, error: err });
+    if (err.fatal) {
+      this._closeReason = `${err.message} (${err.code})`;
+      this._disconnect({ reason: this._closeReason, code: err.code, message: err.message });
+    }
+  }
+
+  // ---- participants and tracks ---------------------------------------------
+
+  _addParticipant(p) {
+    const participant = { id: p.id, name: p.name, tracks: new Map() };
+    for (const t of p.tracks || []) participant.tracks.set(t.id, { ...t, participantId: p.id });
+    this.participants.set(p.id, participant);
+    return participant;
+  }
+
+  _handleParticipantJoined(p) {
+    if (!p || p.id === this.participantId) return;
+    const participant = this._addParticipant(p);
+    this._emit('participant-joined', { participant });
+  }
+
+  _handleParticipantLeft(participantId) {
+    const participant = this.participants.get(participantId);
+    for (const [trackId, remote] of this._remote) {
+      if (remote.participantId === participantId) this._removeRemote(trackId, true);
+    }
+    if (participant) for (const trackId of participant.tracks.keys()) this._gone.add(trackId);
+    this.participants.delete(participantId);
+    this._emit('participant-left', { participantId, participant });
+  }
+
+  _handleTrackPublished(info) {
+    if (!info) return;
+    let participant = this.participants.get(info.participantId);
+    if (!participant) participant = this._addParticipant({ id: info.participantId, name: '', tracks: [] });
+    const known = this._remote.get(info.id);
+    const merged = { ...info };
+    participant.tracks.set(info.id, merged);
+    this._gone.delete(info.id);
+    if (known) known.info = merged;
+    this._emit('track-published', { participantId: info.participantId, trackId: info.id, info: merged });
+  }
+
+  _handleTrackUnpublished(participantId, trackId) {
+    this._gone.add(trackId);
+    this._removeRemote(trackId, true);
+    this.participants.get(participantId)?.tracks.delete(trackId);
+  }
+
+  _handleMute({ participantId, trackId, muted }) {
+    const info = this.participants.get(participantId)?.tracks.get(trackId);
+    if (info) info.muted = Boolean(muted);
+    this._emit('mute', { participantId, trackId, info, muted: Boolean(muted) });
+  }
+
+  _trackInfo(trackId, track, stream) {
+    for (const p of this.participants.values()) {
+      const info = p.tracks.get(trackId);
+      if (info) return info;
+    }
+    // The offer overtook the announcement: guess from the stream id, which is
+    // the publisher's participant id (plus "-screen" for a screen share).
+    const streamId = stream?.id || '';
+    const screen = streamId.endsWith('-screen');
+    return {
+      id: trackId,
+      participantId: screen ? streamId.slice(0, -'-screen'.length) : streamId,
+      kind: track.kind,
+      source: screen ? 'screen' : track.kind === 'audio' ? 'microphone' : 'camera',
+      muted: false,
+    };
+  }
+
+  _addRemote(mid, trackId, track, stream) {
+    if (this._gone.has(trackId)) return;
+    const known = this._remote.get(trackId);
+    if (known && known.mid === mid && known.track === track) return;
+    if (known) this._removeRemote(trackId, false);
+    const info = this._trackInfo(trackId, track, stream);
+    const remote = { participantId: info.participantId, trackId, info, track, stream: stream || new MediaStream([track]), mid };
+    this._remote.set(trackId, remote);
+    this._emit('track', { ...remote });
+  }
+
+  _removeRemote(trackId, gone) {
+    const remote = this._remote.get(trackId);
+    if (gone) this._gone.add(trackId);
+    if (!remote) return;
+    this._remote.delete(trackId);
+    this._emit('track-removed', { participantId: remote.participantId, trackId, info: remote.info, track: remote.track });
+  }
+
+  // After a negotiation, the server's trackIds name exactly the tracks it
+  // sends: drop the ones it stopped sending and pick up transceivers that it
+  // reused for another track (ontrack does not fire again for those).
+  _syncRemoteTracks() {
+    for (const [trackId, remote] of this._remote) {
+      if (this._trackIds.get(remote.mid) !== trackId) this._removeRemote(trackId, false);
+    }
+    for (const transceiver of this.pc.getTransceivers()) {
+      const mid = transceiver.mid;
+      const trackId = mid !== null && this._trackIds.get(mid);
+      if (!trackId || this._remote.has(trackId) || this._gone.has(trackId)) continue;
+      const dir = transceiver.currentDirection;
+      if (dir !== 'recvonly' && dir !== 'sendrecv') continue;
+      this._addRemote(mid, trackId, transceiver.receiver.track, undefined);
+    }
+  }
+
+  // ---- helpers -------------------------------------------------------------
+
+  _localStream(source, given) {
+    if (given) return given;
+    const key = source === 'screen' ? 'screen' : 'main';
+    let stream = this._localStreams.get(key);
+    if (!stream) {
+      stream = new MediaStream();
+      this._localStreams.set(key, stream);
+    }
+    return stream;
+  }
+
+  // Resolves when check() holds after a negotiation, rejects when the room closes.
+  _waitNegotiated(check) {
+    return new Promise((resolve, reject) => {
+      this._waiters.add({ check, resolve, reject });
+      this._checkWaiters();
+    });
+  }
+
+  _checkWaiters() {
+    if (!this.pc || this.pc.signalingState !== 'stable') return;
+    for (const w of this._waiters) {
+      if (!w.check()) continue;
+      this._waiters.delete(w);
+      w.resolve();
+    }
+  }
+
+  _emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  _disconnect(detail) {
+    if (this.closed) return;
+    this._teardown();
+    for (const trackId of [...this._remote.keys()]) this._removeRemote(trackId, true);
+    for (const w of this._waiters) w.reject(new Error('the room closed before the track was negotiated'));
+    this._waiters.clear();
+    this._emit('disconnected', detail);
+  }
+
+  _teardown() {
+    this.closed = true;
+    if (this.pc) {
+      this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
+      this.pc.onconnectionstatechange = this.pc.onsignalingstatechange = null;
+      this.pc.close();
+    }
+    if (this.ws) {
+      this.ws.onmessage = this.ws.onclose = this.ws.onopen = null;
+      if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
+    }
+  }
+}
+
+function wsURL(url) {
+  const u = new URL(url, globalThis.location?.href);
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  if (u.protocol === 'https:') u.protocol = 'wss:';
+  return u.href;
+}
+
+function defaultLog(level, ...args) {
+  const fn = { debug: console.debug, info: console.info, warn: console.warn, error: console.error }[level] || console.log;
+  fn.call(console, ...args);
+}
