@@ -36,7 +36,7 @@ type Receiver struct {
 	muted    atomic.Bool
 	closed   atomic.Bool
 
-	dtMu       sync.Mutex                  // serializes changes to downTracks
+	dtMu       sync.Mutex                   // serializes changes to downTracks
 	downTracks atomic.Pointer[[]*DownTrack] // copy on write: the read loop never locks
 }
 
@@ -123,23 +123,28 @@ func (r *Receiver) forward() {
 			continue
 		}
 		failures = 0
-		r.stats.packetsIn.Add(1)
-		r.stats.bytesIn.Add(uint64(n))
-		if pkt.Unmarshal(buf[:n]) != nil {
-			continue
+		if pkt.Unmarshal(buf[:n]) == nil {
+			r.handlePacket(&pkt, buf[:n])
 		}
-		switch r.cache.Store(pkt.SequenceNumber, buf[:n]) {
-		case packetcache.Stored:
-		case packetcache.Duplicate:
-			// Chromium's bandwidth probes re-send packets we already have.
-			r.stats.duplicatesDropped.Add(1)
-			continue
-		default:
-			continue
-		}
-		for _, d := range *r.downTracks.Load() {
-			d.writeRTP(&pkt)
-		}
+	}
+}
+
+// handlePacket stores one packet, once, in the shared cache and hands it to
+// every DownTrack. raw is pkt as received; both are reused for the next one.
+func (r *Receiver) handlePacket(pkt *rtp.Packet, raw []byte) {
+	r.stats.packetsIn.Add(1)
+	r.stats.bytesIn.Add(uint64(len(raw)))
+	switch r.cache.Store(pkt.SequenceNumber, raw) {
+	case packetcache.Stored:
+	case packetcache.Duplicate:
+		// Chromium's bandwidth probes re-send packets we already have.
+		r.stats.duplicatesDropped.Add(1)
+		return
+	default:
+		return
+	}
+	for _, d := range *r.downTracks.Load() {
+		d.writeRTP(pkt)
 	}
 }
 

@@ -61,6 +61,11 @@ func (s *session) run() {
 	}()
 	_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.joinTimeout))
 	s.conn.SetPongHandler(func(string) error {
+		// Before join, only joining keeps the connection: a client that
+		// answers pings but never joins is still dropped.
+		if s.participant == nil {
+			return nil
+		}
 		return s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
 	})
 	for {
