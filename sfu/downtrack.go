@@ -36,8 +36,9 @@ type DownTrack struct {
 
 	extBuf [4]rtp.Extension // forwarding goroutine only
 
-	rtxBuf []byte     // RTCP goroutine only
-	rtxPkt rtp.Packet // RTCP goroutine only
+	rtxBuf []byte           // RTCP goroutine only
+	rtxPkt rtp.Packet       // RTCP goroutine only
+	rtxExt [4]rtp.Extension // RTCP goroutine only
 }
 
 func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
@@ -183,7 +184,7 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 	orig := *h
 	h.SSRC, h.PayloadType, h.SequenceNumber, h.Timestamp = ssrc, pt, outSeq, ts
 	h.Padding, h.PaddingSize = false, 0
-	h.Extension, h.ExtensionProfile, h.Extensions = false, 0, nil
+	h.Extension, h.ExtensionProfile, h.Extensions = false, 0, d.rtxExt[:0]
 	for _, m := range extMap {
 		if payload := orig.GetExtension(m.from); payload != nil {
 			_ = h.SetExtension(m.to, payload)
