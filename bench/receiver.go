@@ -94,6 +94,15 @@ func (r *RemoteTrack) LastPayloadError() error {
 	return r.lastErr
 }
 
+// MissingBetween counts the payload sequence numbers in [from, to] that
+// never arrived. With from and to taken from an earlier snapshot it tells
+// loss that stayed lost from loss still being repaired.
+func (r *RemoteTrack) MissingBetween(from, to uint64) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seen.missing(from, to)
+}
+
 // Done is closed when the track ended: the server stopped sending it
 // (its transceiver went inactive) or the client closed.
 func (r *RemoteTrack) Done() <-chan struct{} { return r.done }

@@ -36,3 +36,20 @@ func (s *seqSet) add(seq uint64) bool {
 	s.words[w] |= bit
 	return true
 }
+
+// missing counts the numbers in [from, to] never added; numbers below the
+// bitmap's base count as seen, since they were never tracked.
+func (s *seqSet) missing(from, to uint64) uint64 {
+	if !s.init || to < from {
+		return 0
+	}
+	from = max(from, s.base)
+	var n uint64
+	for seq := from; seq <= to; seq++ {
+		i := seq - s.base
+		if w := i / 64; w >= uint64(len(s.words)) || s.words[w]&(1<<(i%64)) == 0 {
+			n++
+		}
+	}
+	return n
+}

@@ -190,7 +190,10 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 			_ = h.SetExtension(m.to, payload)
 		}
 	}
-	if _, err := w.WriteRTP(h, d.rtxPkt.Payload); err == nil {
+	_, err := w.WriteRTP(h, d.rtxPkt.Payload)
+	// Give Unmarshal its own extension array back, apart from rtxExt.
+	*h = orig
+	if err == nil {
 		d.rcv.stats.packetsRetransmitted.Add(1)
 	}
 }

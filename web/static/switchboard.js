@@ -321,6 +321,7 @@ export class Room extends EventTarget {
         this._send({ type: 'offer', sdp: pc.localDescription.sdp, tracks });
       } catch (err) {
         if (!this.closed) this._log('error', 'switchboard: making an offer failed:', err);
+        if (!this.closed) { try { const o = await pc.createOffer(); console.log('DEBUGOFFER', JSON.stringify(o.sdp)); console.log('DEBUGREMOTE', JSON.stringify(pc.remoteDescription?.sdp)); console.log('DEBUGLOCAL', JSON.stringify(pc.localDescription?.sdp)); } catch (e) { console.log('DEBUG', e.message); } }
       } finally {
         this._makingOffer = false;
       }
