@@ -17,12 +17,10 @@ import (
 //	12     8    send time, Unix nanoseconds
 //	20     4    CRC-32C of every other byte of the layout, filler included
 //	24     n    filler derived from the sequence number, up to the wanted size
-const (
-	PayloadMagic      uint32 = 0x53574231 // "SWB1"
-	PayloadHeaderSize        = 24
-)
+const PayloadMagic uint32 = 0x53574231 // "SWB1"
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// PayloadHeaderSize is the size of the layout without filler.
+const PayloadHeaderSize = 24
 
 // Payload is what a receiver reads back from the bench layout.
 type Payload struct {
@@ -67,6 +65,7 @@ func ParsePayload(b []byte) (Payload, error) {
 
 // layoutChecksum covers the layout except its own checksum field.
 func layoutChecksum(b []byte) uint32 {
+	castagnoli := crc32.MakeTable(crc32.Castagnoli) // built once by the package, then cached
 	sum := crc32.Update(0, castagnoli, b[0:20])
 	return crc32.Update(sum, castagnoli, b[24:])
 }

@@ -28,14 +28,16 @@ type Source interface {
 
 // SourceStats counts what a synthetic source sent and the feedback it got.
 type SourceStats struct {
-	Packets     uint64
-	Bytes       uint64 // RTP payload bytes
-	Frames      uint64 // video frames (audio: packets)
-	Keyframes   uint64
-	PLIs        uint64 // picture loss indications received
-	FIRs        uint64 // full intra requests received
-	NACKed      uint64 // sequence numbers the server asked to retransmit
-	WriteErrors uint64
+	Packets   uint64
+	Bytes     uint64 // RTP payload bytes
+	Frames    uint64 // video frames (audio: packets)
+	Keyframes uint64
+	// LastKeyframe is when the last keyframe was sent, zero before one.
+	LastKeyframe time.Time
+	PLIs         uint64 // picture loss indications received
+	FIRs         uint64 // full intra requests received
+	NACKed       uint64 // sequence numbers the server asked to retransmit
+	WriteErrors  uint64
 }
 
 // SyntheticOption configures a synthetic source.
@@ -102,6 +104,7 @@ type synthetic struct {
 
 	packets, bytes, frames, keyframes atomic.Uint64
 	plis, firs, nacked, writeErrors   atomic.Uint64
+	lastKeyframe                      atomic.Int64 // Unix nanoseconds
 }
 
 func newSynthetic(cfg syntheticConfig, codec webrtc.RTPCodecCapability, video bool) (*synthetic, error) {
@@ -124,8 +127,13 @@ func (s *synthetic) Source() string { return s.cfg.source }
 
 // Stats returns the source's counters.
 func (s *synthetic) Stats() SourceStats {
+	var lastKey time.Time
+	if ns := s.lastKeyframe.Load(); ns != 0 {
+		lastKey = time.Unix(0, ns)
+	}
 	return SourceStats{
-		Packets: s.packets.Load(), Bytes: s.bytes.Load(), Frames: s.frames.Load(),
+		LastKeyframe: lastKey,
+		Packets:      s.packets.Load(), Bytes: s.bytes.Load(), Frames: s.frames.Load(),
 		Keyframes: s.keyframes.Load(), PLIs: s.plis.Load(), FIRs: s.firs.Load(),
 		NACKed: s.nacked.Load(), WriteErrors: s.writeErrors.Load(),
 	}

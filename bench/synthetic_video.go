@@ -87,5 +87,6 @@ func (v *SyntheticVideo) sendFrame(ctx context.Context, key bool, size int, ts u
 	v.frames.Add(1)
 	if key {
 		v.keyframes.Add(1)
+		v.lastKeyframe.Store(now.UnixNano())
 	}
 }

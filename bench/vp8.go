@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -21,7 +20,8 @@ const (
 	maxFirstPartSize   = 1<<19 - 1
 )
 
-var vp8StartCode = []byte{0x9d, 0x01, 0x2a}
+// vp8StartCode opens a keyframe's uncompressed header.
+const vp8StartCode = "\x9d\x01\x2a"
 
 // appendVP8Descriptor appends a payload descriptor with a 15-bit picture ID
 // and a TL0PICIDX, as libwebrtc sends them; start sets the S bit on a
@@ -100,7 +100,7 @@ func splitVP8(payload []byte) ([]byte, codecHeader, error) {
 	if body[0]&1 != 0 {
 		return body[vp8InterHeaderSize:], h, nil
 	}
-	if len(body) < vp8KeyHeaderSize || !bytes.Equal(body[3:6], vp8StartCode) {
+	if len(body) < vp8KeyHeaderSize || string(body[3:6]) != vp8StartCode {
 		return nil, h, fmt.Errorf("%w: VP8 keyframe without start code", ErrPayloadCodec)
 	}
 	h.keyframe = true

@@ -91,7 +91,8 @@ func (d *DownTrack) writeRTP(p *rtp.Packet) {
 		return
 	}
 	d.mu.Lock()
-	if !d.started {
+	starting := !d.started
+	if starting {
 		if d.rcv.kind == webrtc.RTPCodecTypeVideo && !keyframe.IsKeyframe(d.rcv.codec.MimeType, p.Payload) {
 			d.mu.Unlock()
 			d.rcv.requestKeyframe()
@@ -122,10 +123,18 @@ func (d *DownTrack) writeRTP(p *rtp.Packet) {
 	}
 	n, err := w.WriteRTP(&p.Header, p.Payload)
 	p.Header = orig
-	if err == nil {
-		d.rcv.stats.packetsOut.Add(1)
-		d.rcv.stats.bytesOut.Add(uint64(n))
+	if n == 0 || err != nil {
+		if starting {
+			// Pion drops writes silently (0, nil) until SRTP is up: a
+			// keyframe lost there must not count as the start.
+			d.mu.Lock()
+			d.started = false
+			d.mu.Unlock()
+		}
+		return
 	}
+	d.rcv.stats.packetsOut.Add(1)
+	d.rcv.stats.bytesOut.Add(uint64(n))
 }
 
 // readRTCP handles what the subscriber says about this track until the

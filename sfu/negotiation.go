@@ -17,6 +17,7 @@ const maxPendingCandidates = 64
 type negotiation struct {
 	needed       bool // transceivers changed since the last offer
 	offerPending bool // our offer awaits its answer
+	connected    bool // ICE has connected once
 	candidates   []webrtc.ICECandidateInit
 	timer        *time.Timer
 }
@@ -50,13 +51,21 @@ func (p *Participant) maybeOffer() {
 	if !p.neg.needed || p.neg.offerPending || p.pc.SignalingState() != webrtc.SignalingStateStable {
 		return
 	}
+	// Once a first negotiation has happened, wait for ICE to connect: Pion
+	// starts its transports asynchronously after the first description, and
+	// a renegotiation before that restarts ICE on one side only.
+	if p.pc.CurrentRemoteDescription() != nil && !p.neg.connected {
+		return
+	}
 	p.neg.needed = false
 	offer, err := p.pc.CreateOffer(nil)
 	if err == nil {
 		err = p.pc.SetLocalDescription(offer)
 	}
 	if err != nil {
-		p.log.Warn("creating offer", "err", err)
+		if p.ctx.Err() == nil {
+			p.log.Warn("creating offer", "err", err)
+		}
 		return
 	}
 	p.neg.offerPending = true
@@ -64,23 +73,20 @@ func (p *Participant) maybeOffer() {
 	p.listener.Offer(offer.SDP, p.trackIDs())
 }
 
-// offerTimedOut rolls back an offer the client never answered and tries
-// again, so one lost message cannot stall the participant forever.
+// offerTimedOut gives up on a client that never answered. Pion v4.2.20
+// cannot roll back a local offer (its signaling state table has no rollback
+// transitions), so the participant cannot negotiate again: it is removed
+// with an error rather than left silently stuck.
 func (p *Participant) offerTimedOut() {
-	if !p.neg.offerPending {
-		return
+	if p.neg.offerPending {
+		p.fail(ErrNegotiationTimeout)
 	}
-	p.log.Warn("offer not answered; rolling back")
-	p.rollbackOffer()
 }
 
-func (p *Participant) rollbackOffer() {
-	p.neg.timer.Stop()
-	p.neg.offerPending = false
-	p.neg.needed = true
-	if err := p.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
-		p.log.Debug("rollback", "err", err)
-	}
+// fail removes the participant from the run goroutine, which close waits for.
+func (p *Participant) fail(err error) {
+	p.log.Warn("negotiation failed", "err", err)
+	go p.close(err)
 }
 
 // HandleOffer applies an offer from the client; tracks describes what it
@@ -120,10 +126,9 @@ func (p *Participant) applyOffer(sdp string, tracks []PublishedTrack) {
 		err = p.pc.SetLocalDescription(answer)
 	}
 	if err != nil {
-		p.listener.Error(fmt.Errorf("%w: %v", ErrBadSDP, err))
-		if rbErr := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); rbErr != nil {
-			p.log.Debug("rollback", "err", rbErr)
-		}
+		// The offer was taken but cannot be answered, and Pion cannot roll
+		// it back: this PeerConnection cannot negotiate again.
+		p.fail(fmt.Errorf("%w: %v", ErrBadSDP, err))
 		return
 	}
 	p.listener.Answer(answer.SDP, p.trackIDs())
@@ -135,8 +140,8 @@ func (p *Participant) applyAnswer(sdp string) {
 		return
 	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
-		p.listener.Error(fmt.Errorf("%w: %v", ErrBadSDP, err))
-		p.rollbackOffer()
+		// Without rollback our offer stays pending forever: fatal.
+		p.fail(fmt.Errorf("%w: %v", ErrBadSDP, err))
 		return
 	}
 	p.neg.timer.Stop()

@@ -76,7 +76,10 @@ func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
 	})
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("connection state", "state", st.String())
-		if st == webrtc.PeerConnectionStateFailed {
+		switch st {
+		case webrtc.PeerConnectionStateConnected:
+			p.tasks.post(p.onConnected)
+		case webrtc.PeerConnectionStateFailed:
 			go p.close(ErrICEFailed)
 		}
 	})
@@ -126,6 +129,15 @@ func (p *Participant) teardown() {
 	for id, dt := range p.downTracks {
 		dt.rcv.removeDownTrack(dt)
 		delete(p.downTracks, id)
+	}
+}
+
+// onConnected lets negotiation continue and asks for keyframes: video sent
+// before SRTP was up never reached the subscriber.
+func (p *Participant) onConnected() {
+	p.neg.connected = true
+	for _, dt := range p.downTracks {
+		dt.rcv.requestKeyframe()
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 
 // Errors a session reports to its client.
 var (
-	ErrInvalidRoom  = errors.New("room name must be 1 to 64 of A-Z a-z 0-9 - _ .")
+	ErrInvalidRoom  = errors.New("room name must be 1 to 64 letters, digits, dashes, underscores or dots")
 	ErrInvalidName  = errors.New("display name must be 1 to 64 printable characters")
 	ErrVersion      = errors.New("unsupported protocol version")
 	ErrNotJoined    = errors.New("join first")

@@ -80,14 +80,17 @@ func (e *events) Candidate(c webrtc.ICECandidateInit) {
 
 func (e *events) Error(err error) { e.s.refuse(err) }
 
+// Closed ends the session: a bye on shutdown or a lost connection, a fatal
+// error naming the cause when the client's own input made the participant
+// unusable.
 func (e *events) Closed(reason error) {
-	msg := "removed from the room"
 	switch {
 	case errors.Is(reason, sfu.ErrShuttingDown):
-		msg = "server shutting down"
+		e.s.sendBye("server shutting down")
 	case errors.Is(reason, sfu.ErrICEFailed):
-		msg = "media connection lost"
+		e.s.sendBye("media connection lost")
+	default:
+		e.s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(reason), Message: reason.Error(), Fatal: true})
 	}
-	e.s.sendBye(msg)
 	e.s.finish()
 }

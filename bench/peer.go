@@ -1,0 +1,124 @@
+package bench
+
+import (
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// maxNACKsPerPacket bounds how often Pion's NACK generator asks for one
+// packet. With RTX negotiated, Pion folds repaired packets into the track
+// after the generator, which never learns they arrived and would otherwise
+// ask again every 100 ms until they leave its 512-packet window.
+const maxNACKsPerPacket = 5
+
+// newPeerConnection builds the client's PeerConnection the way a browser's
+// is: Pion's default codecs and interceptors (NACK, reports, TWCC), plus
+// the caller's interceptors nearest the network.
+func (c *Client) newPeerConnection(servers []protocol.ICEServer) (*webrtc.PeerConnection, error) {
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	reg := &interceptor.Registry{}
+	for _, f := range c.opts.interceptors {
+		reg.Add(f)
+	}
+	logs := pionLogs{c.log}
+	err := webrtc.RegisterDefaultInterceptorsWithOptions(m, reg,
+		webrtc.WithInterceptorLoggerFactory(logs),
+		webrtc.WithNackGeneratorOptions(nack.GeneratorMaxNacksPerPacket(maxNACKsPerPacket)))
+	if err != nil {
+		return nil, err
+	}
+	se := webrtc.SettingEngine{LoggerFactory: logs}
+	filter, loopback, err := ipFilter(c.opts.iceIPs)
+	if err != nil {
+		return nil, err
+	}
+	if filter != nil {
+		se.SetIPFilter(filter)
+	}
+	se.SetIncludeLoopbackCandidate(loopback)
+	// Servers send no .local candidates, and a load generator runs many
+	// clients: no multicast sockets per client.
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.DisableSRTPReplayProtection(c.opts.noReplayCheck)
+	if c.opts.net != nil {
+		se.SetNet(c.opts.net)
+	}
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	cfg := webrtc.Configuration{}
+	for _, s := range servers {
+		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{
+			URLs: s.URLs, Username: s.Username, Credential: s.Credential,
+		})
+	}
+	pc, err := api.NewPeerConnection(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pc.OnICECandidate(c.onICECandidate)
+	pc.OnTrack(c.onTrack)
+	pc.OnConnectionStateChange(c.onConnectionState)
+	return pc, nil
+}
+
+func (c *Client) onICECandidate(cand *webrtc.ICECandidate) {
+	if cand == nil {
+		return // end of candidates needs no message
+	}
+	if err := c.send(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: cand.ToJSON()}); err != nil {
+		c.log.Debug("sending candidate", "err", err)
+	}
+}
+
+func (c *Client) onConnectionState(s webrtc.PeerConnectionState) {
+	c.log.Debug("connection state", "state", s.String())
+	c.mu.Lock()
+	c.connState = s
+	c.mu.Unlock()
+	if s == webrtc.PeerConnectionStateConnected && !c.connectedOnce.Swap(true) {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// onTrack runs on a goroutine of its own (Pion starts one per track) and
+// reads the track until it ends.
+func (c *Client) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+	mid := ""
+	for _, tr := range c.pc.GetTransceivers() {
+		if tr.Receiver() == r {
+			mid = tr.Mid()
+			break
+		}
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	id := c.midTrackIDs[mid]
+	pid := t.StreamID()
+	if info, ok := c.tracks[id]; ok {
+		pid = info.ParticipantID
+	}
+	rt := newRemoteTrack(t, id, pid, mid)
+	c.remote = append(c.remote, rt)
+	c.media.Add(1) // under mu and before closed: Close's Wait comes after
+	c.mu.Unlock()
+	defer c.media.Done()
+	c.log.Debug("remote track", "id", id, "mid", mid, "kind", t.Kind().String(), "from", pid)
+	var askKeyframe func(rtcp.Packet) error
+	if c.opts.keyframeAsker {
+		askKeyframe = func(p rtcp.Packet) error { return c.pc.WriteRTCP([]rtcp.Packet{p}) }
+	}
+	rt.read(c.ctx, askKeyframe)
+}

@@ -1,0 +1,145 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// readLoop hands every server message to run. It ends when the socket
+// closes: the server hung up, or run closed it on the way out.
+func (c *Client) readLoop() {
+	defer c.ctrl.Done()
+	defer close(c.inbox)
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.fail(fmt.Errorf("%w: %v", ErrSessionEnded, err))
+			return
+		}
+		msg, err := protocol.DecodeServer(data)
+		if err != nil {
+			c.log.Warn("undecodable message", "err", err)
+			continue
+		}
+		select {
+		case c.inbox <- msg:
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// run is the signaling goroutine: it handles server messages and calls in
+// order, so negotiation never interleaves, then offers if something changed.
+func (c *Client) run() {
+	defer c.ctrl.Done()
+	defer close(c.ended)
+	defer func() { _ = c.ws.Close() }()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case msg, ok := <-c.inbox:
+			if !ok {
+				return
+			}
+			c.handle(msg)
+		case f := <-c.calls:
+			f()
+		case <-c.wake:
+		}
+		if c.ctx.Err() == nil {
+			c.resumeHeld()
+		}
+		if c.ctx.Err() == nil {
+			c.maybeOffer()
+		}
+	}
+}
+
+// handle applies one server message to the client's state.
+func (c *Client) handle(msg any) {
+	switch m := msg.(type) {
+	case *protocol.SessionDescription:
+		c.count(m.Type)
+		switch m.Type {
+		case protocol.TypeOffer:
+			c.receiveOffer(m)
+		case protocol.TypeAnswer:
+			c.handleAnswer(m)
+		}
+	case *protocol.Candidate:
+		c.count(m.Type)
+		c.addCandidate(m)
+	case *protocol.Error:
+		c.count(m.Type)
+		c.log.Warn("server error", "code", m.Code, "message", m.Message, "fatal", m.Fatal)
+		switch {
+		case m.Fatal:
+			c.fail(fmt.Errorf("%w: %s: %s", ErrServerError, m.Code, m.Message))
+		case m.Code == protocol.CodeBadSDP:
+			// The server refused our offer or answer: the two sides no
+			// longer agree on the session, and nothing will repair it.
+			c.fail(fmt.Errorf("%w: server refused our description: %s", ErrNegotiation, m.Message))
+		}
+	case *protocol.Bye:
+		c.count(m.Type)
+		c.fail(fmt.Errorf("%w: bye: %s", ErrSessionEnded, m.Reason))
+	default:
+		c.updateRoom(msg)
+	}
+	if c.opts.onMessage != nil {
+		c.opts.onMessage(msg)
+	}
+}
+
+func (c *Client) count(typ string) {
+	c.mu.Lock()
+	c.counts[typ]++
+	c.mu.Unlock()
+}
+
+// updateRoom applies the messages that describe the room.
+func (c *Client) updateRoom(msg any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch m := msg.(type) {
+	case *protocol.ParticipantJoined:
+		c.counts[m.Type]++
+		c.addParticipant(m.Participant)
+	case *protocol.ParticipantLeft:
+		c.counts[m.Type]++
+		delete(c.participants, m.ParticipantID)
+		for id, t := range c.tracks {
+			if t.ParticipantID == m.ParticipantID {
+				delete(c.tracks, id)
+			}
+		}
+	case *protocol.TrackPublished:
+		c.counts[m.Type]++
+		c.tracks[m.Track.ID] = m.Track
+	case *protocol.TrackUnpublished:
+		c.counts[m.Type]++
+		delete(c.tracks, m.TrackID)
+	case *protocol.Mute:
+		c.counts[m.Type]++
+		if t, ok := c.tracks[m.TrackID]; ok {
+			t.Muted = m.Muted
+			c.tracks[m.TrackID] = t
+		}
+	case *protocol.Joined:
+		c.counts[m.Type]++
+		c.log.Warn("joined twice")
+	default:
+		c.log.Warn("unhandled message", "type", fmt.Sprintf("%T", msg))
+	}
+}
+
+// addParticipant records p and its tracks; c.mu held.
+func (c *Client) addParticipant(p protocol.ParticipantInfo) {
+	c.participants[p.ID] = p
+	for _, t := range p.Tracks {
+		c.tracks[t.ID] = t
+	}
+}

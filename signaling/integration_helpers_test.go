@@ -1,0 +1,194 @@
+package signaling_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling"
+)
+
+// loopback keeps every test's media on 127.0.0.1, server and clients alike.
+const loopback = "127.0.0.1"
+
+// testLogger logs at warn, or at the level in SWITCHBOARD_TEST_LOG (debug,
+// info), into the test's output.
+func testLogger(t *testing.T) *slog.Logger {
+	level := slog.LevelWarn
+	if v := os.Getenv("SWITCHBOARD_TEST_LOG"); v != "" {
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			t.Fatalf("SWITCHBOARD_TEST_LOG: %v", err)
+		}
+	}
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: level}))
+}
+
+// checkLeaks fails the test if a goroutine started during it outlives its
+// cleanups. Call it first: cleanups run last-registered first, so this one
+// runs after the clients and the server are closed. Goroutines that existed
+// before the test (other tests' leftovers, the runtime's) are ignored.
+func checkLeaks(t *testing.T) {
+	t.Helper()
+	existing := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
+}
+
+type testServer struct {
+	sfu *sfu.SFU
+	url string
+}
+
+// newServer starts an SFU and its signaling handler on an httptest server;
+// cleanup shuts the handler down (bye to every session), then both servers.
+func newServer(t *testing.T, opts ...sfu.Option) *testServer {
+	t.Helper()
+	log := testLogger(t).With("side", "server")
+	s, err := sfu.New(append([]sfu.Option{sfu.WithICEIPs([]string{loopback}), sfu.WithLogger(log)}, opts...)...)
+	if err != nil {
+		t.Fatalf("sfu.New: %v", err)
+	}
+	h := signaling.NewHandler(s, signaling.WithLogger(log))
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.Shutdown(ctx); err != nil {
+			t.Errorf("handler shutdown: %v", err)
+		}
+		srv.Close()
+		if err := s.Close(); err != nil {
+			t.Errorf("sfu close: %v", err)
+		}
+	})
+	return &testServer{sfu: s, url: "ws" + strings.TrimPrefix(srv.URL, "http")}
+}
+
+// dial joins room as name; the client is closed at cleanup (before the
+// server, since it was registered after it).
+func (s *testServer) dial(ctx context.Context, t *testing.T, room, name string, opts ...bench.Option) *bench.Client {
+	t.Helper()
+	c, err := s.tryDial(ctx, t, room, name, opts...)
+	if err != nil {
+		t.Fatalf("dial %s: %v", name, err)
+	}
+	return c
+}
+
+// tryDial is dial for goroutines other than the test's: it reports instead
+// of failing.
+func (s *testServer) tryDial(ctx context.Context, t *testing.T, room, name string, opts ...bench.Option) (*bench.Client, error) {
+	base := []bench.Option{
+		bench.WithName(name),
+		bench.WithICEIPs([]string{loopback}),
+		bench.WithLogger(testLogger(t).With("side", "client", "name", name)),
+	}
+	c, err := bench.Dial(ctx, s.url, room, append(base, opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Logf("closing %s: %v", name, err)
+		}
+	})
+	return c, nil
+}
+
+// media is what one client publishes.
+type media struct {
+	audio *bench.SyntheticAudio
+	video *bench.SyntheticVideo
+}
+
+// publish starts synthetic Opus and VP8 on c.
+func publish(ctx context.Context, c *bench.Client, videoOpts ...bench.SyntheticOption) (media, error) {
+	a, err := bench.NewSyntheticAudio()
+	if err != nil {
+		return media{}, err
+	}
+	v, err := bench.NewSyntheticVideo(videoOpts...)
+	if err != nil {
+		return media{}, err
+	}
+	if err := c.Publish(ctx, a, v); err != nil {
+		return media{}, err
+	}
+	return media{audio: a, video: v}, nil
+}
+
+// trackFrom returns c's remote track of kind published by participant, the
+// latest one if several.
+func trackFrom(c *bench.Client, participant, kind string) *bench.RemoteTrack {
+	var found *bench.RemoteTrack
+	for _, r := range c.RemoteTracksFrom(participant) {
+		if r.Kind.String() == kind {
+			found = r
+		}
+	}
+	return found
+}
+
+// receivedFromAll reports whether c got at least n distinct audio and video
+// packets from every publisher in from other than itself.
+func receivedFromAll(c *bench.Client, from []*bench.Client, n uint64) bool {
+	for _, p := range from {
+		if p == c {
+			continue
+		}
+		for _, kind := range []string{"audio", "video"} {
+			r := trackFrom(c, p.ID(), kind)
+			if r == nil || r.Stats().Distinct < n {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// describe summarises what c received from each publisher, for failures
+// and logs.
+func describe(c *bench.Client, from []*bench.Client) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s):", c.ID(), c.ConnectionState())
+	for _, p := range from {
+		if p == c {
+			continue
+		}
+		for _, kind := range []string{"audio", "video"} {
+			r := trackFrom(c, p.ID(), kind)
+			if r == nil {
+				fmt.Fprintf(&b, " [%s/%s: none]", p.ID(), kind)
+				continue
+			}
+			s := r.Stats()
+			fmt.Fprintf(&b, " [%s/%s: %d pkts, %d distinct, %d dup, %d missing, %d errors, %d keyframes, latency %v]",
+				p.ID(), kind, s.Packets, s.Distinct, s.Duplicates, s.Missing(), s.PayloadErrors, s.Keyframes,
+				s.MeanLatency().Round(time.Microsecond))
+		}
+	}
+	return b.String()
+}
+
+// checkIntact fails the test if any remote track of c saw a damaged payload
+// or carries c's own media.
+func checkIntact(t *testing.T, c *bench.Client) {
+	t.Helper()
+	for _, r := range c.RemoteTracks() {
+		if r.ParticipantID == c.ID() {
+			t.Errorf("%s receives its own %s track %s", c.ID(), r.Kind, r.ID)
+		}
+		if s := r.Stats(); s.PayloadErrors > 0 {
+			t.Errorf("%s: track %s from %s: %d payload errors, last: %v",
+				c.ID(), r.ID, r.ParticipantID, s.PayloadErrors, r.LastPayloadError())
+		}
+	}
+}
