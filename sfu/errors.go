@@ -11,6 +11,7 @@ var (
 	ErrUnexpectedAnswer   = errors.New("sfu: answer without an outstanding offer")
 	ErrUnknownTrack       = errors.New("sfu: unknown track")
 	ErrICEFailed          = errors.New("sfu: ICE connection failed")
+	ErrMediaClosed        = errors.New("sfu: peer closed its media connection")
 	ErrUnsupportedCodec   = errors.New("sfu: no codec in common")
 	ErrShuttingDown       = errors.New("sfu: server shutting down")
 	ErrBadICEIP           = errors.New("sfu: bad ICE IP")

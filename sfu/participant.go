@@ -81,6 +81,12 @@ func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
 			p.tasks.post(p.onConnected)
 		case webrtc.PeerConnectionStateFailed:
 			go p.close(ErrICEFailed)
+		case webrtc.PeerConnectionStateClosed:
+			// A close we did not start: the peer sent a DTLS close_notify
+			// (RFC 5246 §7.2.1), e.g. its PeerConnection was closed.
+			if p.ctx.Err() == nil {
+				go p.close(ErrMediaClosed)
+			}
 		}
 	})
 	pc.OnTrack(p.onTrack)

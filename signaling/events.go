@@ -87,7 +87,7 @@ func (e *events) Closed(reason error) {
 	switch {
 	case errors.Is(reason, sfu.ErrShuttingDown):
 		e.s.sendBye("server shutting down")
-	case errors.Is(reason, sfu.ErrICEFailed):
+	case errors.Is(reason, sfu.ErrICEFailed), errors.Is(reason, sfu.ErrMediaClosed):
 		e.s.sendBye("media connection lost")
 	default:
 		e.s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(reason), Message: reason.Error(), Fatal: true})
