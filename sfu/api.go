@@ -2,9 +2,7 @@ package sfu
 
 import (
 	"fmt"
-	"net"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
@@ -110,33 +108,7 @@ func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
 	if cfg.net != nil {
 		se.SetNet(cfg.net)
 	}
-	if len(cfg.iceIPs) == 0 {
-		return se, nil
-	}
-	keep := make([]net.IP, 0, len(cfg.iceIPs))
-	loopback := false
-	for _, s := range cfg.iceIPs {
-		ip := net.ParseIP(s)
-		if ip == nil {
-			return se, fmt.Errorf("%w: %q", ErrBadICEIP, s)
-		}
-		keep = append(keep, ip)
-		loopback = loopback || ip.IsLoopback()
-	}
-	se.SetIPFilter(func(ip net.IP) bool {
-		for _, k := range keep {
-			if k.Equal(ip) {
-				return true
-			}
-		}
-		return false
-	})
-	if loopback {
-		se.SetIncludeLoopbackCandidate(true)
-		// Loopback-only runs (tests, one machine) have no LAN to ask.
-		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	}
-	return se, nil
+	return se, cfg.network.apply(&se, cfg) // network.go: addresses, ports, NAT
 }
 
 func newAPI(cfg *config) (*webrtc.API, error) {

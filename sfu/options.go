@@ -14,6 +14,7 @@ type config struct {
 	keyframeInterval time.Duration
 	cacheSize        int
 	net              transport.Net
+	network          networkConfig // network.go
 	iceDisconnected  time.Duration
 	iceFailed        time.Duration
 	offerTimeout     time.Duration

@@ -31,6 +31,8 @@ type Participant struct {
 	listener Listener
 	log      *slog.Logger
 
+	perms Permissions // set once, at join (permissions.go)
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	tasks  *taskQueue

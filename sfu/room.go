@@ -48,7 +48,9 @@ func (r *Room) join(p *Participant) error {
 	}
 	r.participants[p.id] = p
 	for _, t := range r.tracks {
-		p.subscribe(t)
+		if p.perms.Subscribe {
+			p.subscribe(t)
+		}
 	}
 	return nil
 }
@@ -88,7 +90,9 @@ func (r *Room) publish(t *Receiver) bool {
 	for _, o := range r.participants {
 		if o != t.owner {
 			o.listener.TrackPublished(info)
-			o.subscribe(t)
+			if o.perms.Subscribe {
+				o.subscribe(t)
+			}
 		}
 	}
 	return true

@@ -37,12 +37,13 @@ func New(opts ...Option) (*SFU, error) {
 
 // Join creates a participant in the named room (creating the room on first
 // join). The listener's Joined is called before Join returns, and before any
-// other event for this participant.
-func (s *SFU) Join(roomName, displayName string, l Listener) (*Participant, error) {
+// other event for this participant. Options limit what it may do.
+func (s *SFU) Join(roomName, displayName string, l Listener, opts ...JoinOption) (*Participant, error) {
 	p, err := newParticipant(s, displayName, l)
 	if err != nil {
 		return nil, err
 	}
+	p.perms = joinOptions(opts).perms
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -101,6 +102,7 @@ func (s *SFU) Close() error {
 		}()
 	}
 	wg.Wait()
+	s.cfg.network.sockets.close() // network.go
 	return nil
 }
 

@@ -37,6 +37,10 @@ func (s *session) dispatch(msg any) (leave bool) {
 			}
 			tracks = append(tracks, sfu.PublishedTrack{Mid: t.Mid, Source: t.Source, Muted: t.Muted})
 		}
+		if err := checkPublish(s.grant.Permissions, m); err != nil {
+			s.refuse(err)
+			return false
+		}
 		p.HandleOffer(m.SDP, tracks)
 	case *protocol.Candidate:
 		p.AddICECandidate(m.Candidate)
@@ -63,12 +67,21 @@ func (s *session) join(j *protocol.Join) {
 		s.refuse(ErrInvalidRoom)
 		return
 	}
-	name, ok := cleanName(j.Name)
+	g, err := s.h.authorize(j)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	if g.Name == "" {
+		g.Name = j.Name
+	}
+	name, ok := cleanName(g.Name)
 	if !ok {
 		s.refuse(ErrInvalidName)
 		return
 	}
-	p, err := s.h.sfu.Join(j.Room, name, &events{s: s, room: j.Room})
+	s.grant = g
+	p, err := s.h.sfu.Join(j.Room, name, &events{s: s, room: j.Room}, sfu.WithPermissions(g.Permissions))
 	if err != nil {
 		s.fail(err)
 		return

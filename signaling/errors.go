@@ -25,6 +25,8 @@ var (
 // errorCode maps an error to the protocol's code for it.
 func errorCode(err error) string {
 	switch {
+	case errors.Is(err, ErrUnauthorized), errors.Is(err, ErrForbidden):
+		return protocol.CodeUnauthorized
 	case errors.Is(err, ErrInvalidRoom):
 		return protocol.CodeInvalidRoom
 	case errors.Is(err, ErrInvalidName):

@@ -35,10 +35,7 @@ func (e *events) Joined(self sfu.ParticipantInfo, others []sfu.ParticipantInfo) 
 		ParticipantID: self.ID,
 		Room:          e.room,
 		Participants:  make([]protocol.ParticipantInfo, 0, len(others)),
-		ICEServers:    e.s.h.cfg.iceServers,
-	}
-	if msg.ICEServers == nil {
-		msg.ICEServers = []protocol.ICEServer{}
+		ICEServers:    e.s.iceServers(self.ID),
 	}
 	for _, o := range others {
 		msg.Participants = append(msg.Participants, participantInfo(o))

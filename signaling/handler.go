@@ -67,6 +67,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := newSession(h, conn, r.RemoteAddr)
+	s.host = r.Host
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()

@@ -20,6 +20,9 @@ type config struct {
 	writeTimeout   time.Duration
 	sendQueue      int
 	allowedOrigins []string
+
+	apiKeys        map[string]string // auth_options.go
+	iceServersFunc ICEServersFunc
 }
 
 func defaultConfig() config {

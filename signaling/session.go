@@ -34,6 +34,8 @@ type session struct {
 	bad      atomic.Int32
 
 	participant *sfu.Participant // reader goroutine only
+	grant       Grant            // reader goroutine only, set at join (auth.go)
+	host        string           // the request's Host, for ICE servers (ice.go)
 }
 
 func newSession(h *Handler, conn *websocket.Conn, remote string) *session {

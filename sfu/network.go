@@ -1,0 +1,305 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+)
+
+// networkConfig says where PeerConnections gather ICE candidates and on
+// which sockets: the settings a server on the internet needs (a 1:1 NAT's
+// public address, one UDP port for everyone, ICE-TCP for networks that block
+// UDP). The shared sockets are opened by New and closed by Close.
+type networkConfig struct {
+	interfaces []string
+	natIPs     []string
+	udpMux     bool
+	udpPort    int
+	portMin    uint16
+	portMax    uint16
+	tcpPort    int // 0: no ICE-TCP
+	sockets    *sharedSockets
+}
+
+// sharedSockets are the listeners every PeerConnection shares.
+type sharedSockets struct {
+	once sync.Once
+	udp  *ice.MultiUDPMuxDefault
+	tcp  *ice.TCPMuxDefault
+}
+
+// share allocates the shared sockets' holder while options are applied, so
+// that every copy of the config points at the sockets apply opens later.
+func (n *networkConfig) share() {
+	if n.sockets == nil {
+		n.sockets = &sharedSockets{}
+	}
+}
+
+func (s *sharedSockets) close() {
+	if s == nil {
+		return
+	}
+	s.once.Do(func() {
+		if s.udp != nil {
+			_ = s.udp.Close()
+		}
+		if s.tcp != nil {
+			_ = s.tcp.Close()
+		}
+	})
+}
+
+// WithNAT1To1IPs announces these addresses in the SFU's host candidates
+// instead of the interface's own: the public address of a cloud host that
+// sits behind a 1:1 NAT (what coturn calls external-ip). An entry may be
+// "PUBLIC" (for every local address of its family) or "PUBLIC/PRIVATE" (for
+// that local address only).
+func WithNAT1To1IPs(ips []string) Option {
+	return func(c *config) { c.network.natIPs = ips }
+}
+
+// WithUDPMux serves every PeerConnection on one UDP port (0: one the system
+// chooses), so that a firewall in front of the SFU needs one rule; ICE tells
+// the PeerConnections apart by their ICE username (RFC 8445 §7.3).
+func WithUDPMux(port int) Option {
+	return func(c *config) {
+		c.network.udpMux, c.network.udpPort = true, port
+		c.network.share()
+	}
+}
+
+// WithUDPPortRange makes each PeerConnection take its own UDP port from
+// [min, max]: the alternative to WithUDPMux for firewalls that open a range.
+func WithUDPPortRange(min, max uint16) Option {
+	return func(c *config) { c.network.portMin, c.network.portMax = min, max }
+}
+
+// WithICETCP accepts ICE over TCP (RFC 6544, passive candidates) on one TCP
+// port for every PeerConnection: the way in for networks that block UDP.
+func WithICETCP(port int) Option {
+	return func(c *config) {
+		c.network.tcpPort = port
+		c.network.share()
+	}
+}
+
+// WithICEInterfaces restricts ICE gathering to these network interfaces.
+func WithICEInterfaces(names []string) Option {
+	return func(c *config) { c.network.interfaces = names }
+}
+
+// MediaAddr is one shared socket the SFU receives media on.
+type MediaAddr struct {
+	Network string         // "udp" or "tcp"
+	Local   netip.AddrPort // the address the socket is bound to
+	// Announced are the addresses the SFU's candidates name for Local: the
+	// 1:1 NAT's public addresses, or Local's own address.
+	Announced []netip.Addr
+}
+
+// MediaAddrs lists the shared sockets (WithUDPMux, WithICETCP); it is empty
+// when every PeerConnection has ports of its own.
+func (s *SFU) MediaAddrs() []MediaAddr {
+	sock, n := s.cfg.network.sockets, &s.cfg.network
+	if sock == nil {
+		return nil
+	}
+	var out []MediaAddr
+	add := func(network string, a net.Addr) {
+		ap, err := netip.ParseAddrPort(a.String())
+		if err != nil {
+			return
+		}
+		ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		out = append(out, MediaAddr{Network: network, Local: ap, Announced: n.announced(ap.Addr())})
+	}
+	if sock.udp != nil {
+		for _, a := range sock.udp.GetListenAddresses() {
+			add("udp", a)
+		}
+	}
+	if sock.tcp != nil {
+		add("tcp", sock.tcp.LocalAddr())
+	}
+	return out
+}
+
+// announced returns the addresses candidates name for the local address ip.
+func (n *networkConfig) announced(ip netip.Addr) []netip.Addr {
+	var pub []netip.Addr
+	for _, e := range n.natIPs {
+		public, private, _ := strings.Cut(e, "/")
+		p, err := netip.ParseAddr(public)
+		if err != nil || p.Is4() != ip.Is4() {
+			continue
+		}
+		if l, err := netip.ParseAddr(private); private == "" || err == nil && l == ip {
+			pub = append(pub, p)
+		}
+	}
+	if len(pub) == 0 {
+		return []netip.Addr{ip}
+	}
+	return pub
+}
+
+// apply configures se and opens the shared sockets.
+func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config) error {
+	if err := n.validate(); err != nil {
+		return err
+	}
+	filter, loopback, err := ipFilter(cfg.iceIPs)
+	if err != nil {
+		return err
+	}
+	if filter != nil {
+		se.SetIPFilter(filter)
+	}
+	if loopback {
+		se.SetIncludeLoopbackCandidate(true)
+		// Loopback-only runs (tests, one machine) have no LAN to ask.
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	}
+	var ifFilter func(string) bool
+	if len(n.interfaces) > 0 {
+		ifFilter = func(name string) bool { return slices.Contains(n.interfaces, name) }
+		se.SetInterfaceFilter(ifFilter)
+	}
+	if err := n.applyNAT(se); err != nil {
+		return err
+	}
+	if n.portMin != 0 || n.portMax != 0 {
+		if err := se.SetEphemeralUDPPortRange(n.portMin, n.portMax); err != nil {
+			return fmt.Errorf("%w: UDP port range %d-%d", ErrBadNetworkConfig, n.portMin, n.portMax)
+		}
+	}
+	if !n.udpMux && n.tcpPort == 0 {
+		return nil
+	}
+	if n.udpMux {
+		opts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(ice.NetworkTypeUDP4, ice.NetworkTypeUDP6)}
+		if filter != nil {
+			opts = append(opts, ice.UDPMuxFromPortWithIPFilter(filter))
+		}
+		if ifFilter != nil {
+			opts = append(opts, ice.UDPMuxFromPortWithInterfaceFilter(ifFilter))
+		}
+		if loopback {
+			opts = append(opts, ice.UDPMuxFromPortWithLoopback())
+		}
+		if cfg.net != nil {
+			opts = append(opts, ice.UDPMuxFromPortWithNet(cfg.net))
+		}
+		mux, err := ice.NewMultiUDPMuxFromPort(n.udpPort, opts...)
+		if err != nil {
+			return fmt.Errorf("%w: UDP port %d: %w", ErrBadNetworkConfig, n.udpPort, err)
+		}
+		n.sockets.udp = mux
+		se.SetICEUDPMux(mux)
+	}
+	if n.tcpPort != 0 {
+		if err := n.listenTCP(se, cfg); err != nil {
+			n.sockets.close()
+			return err
+		}
+	}
+	return nil
+}
+
+// applyNAT announces the 1:1 NAT's public addresses in place of the local
+// ones in host candidates (so clients need no STUN to find the server).
+func (n *networkConfig) applyNAT(se *webrtc.SettingEngine) error {
+	if len(n.natIPs) == 0 {
+		return nil
+	}
+	rules := make([]webrtc.ICEAddressRewriteRule, 0, len(n.natIPs))
+	for _, e := range n.natIPs {
+		public, private, pinned := strings.Cut(e, "/")
+		p, err := netip.ParseAddr(public)
+		if err != nil {
+			return fmt.Errorf("%w: NAT IP %q", ErrBadNetworkConfig, e)
+		}
+		rule := webrtc.ICEAddressRewriteRule{
+			External: []string{p.String()}, AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace,
+		}
+		if pinned {
+			l, err := netip.ParseAddr(private)
+			if err != nil || l.Is4() != p.Is4() {
+				return fmt.Errorf("%w: NAT IP %q: want PUBLIC/PRIVATE of one family", ErrBadNetworkConfig, e)
+			}
+			rule.Local = l.String()
+		}
+		rules = append(rules, rule)
+	}
+	if err := se.SetICEAddressRewriteRules(rules...); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadNetworkConfig, err)
+	}
+	return nil
+}
+
+// listenTCP opens the ICE-TCP port. Passive candidates only: the SFU never
+// dials clients, whose own TCP candidates are active (RFC 6544 §4.5).
+func (n *networkConfig) listenTCP(se *webrtc.SettingEngine, cfg *config) error {
+	addr := &net.TCPAddr{Port: n.tcpPort}
+	var ln net.Listener
+	var err error
+	if cfg.net != nil {
+		ln, err = cfg.net.ListenTCP("tcp", addr)
+	} else {
+		ln, err = net.ListenTCP("tcp", addr)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: ICE-TCP port %d: %w", ErrBadNetworkConfig, n.tcpPort, err)
+	}
+	n.sockets.tcp = ice.NewTCPMuxDefault(ice.TCPMuxParams{Listener: ln, ReadBufferSize: 64})
+	se.SetICETCPMux(n.sockets.tcp)
+	se.DisableActiveTCP(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{
+		webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6,
+	})
+	return nil
+}
+
+// ipFilter turns the ICE address list into a filter, and tells whether
+// loopback candidates must be turned on for it.
+func ipFilter(list []string) (filter func(net.IP) bool, loopback bool, err error) {
+	if len(list) == 0 {
+		return nil, false, nil
+	}
+	keep := make([]net.IP, 0, len(list))
+	for _, s := range list {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return nil, false, fmt.Errorf("%w: %q", ErrBadICEIP, s)
+		}
+		keep = append(keep, ip)
+		loopback = loopback || ip.IsLoopback()
+	}
+	return func(ip net.IP) bool {
+		return slices.ContainsFunc(keep, ip.Equal)
+	}, loopback, nil
+}
+
+// ErrBadNetworkConfig reports network options that cannot work.
+var ErrBadNetworkConfig = errors.New("sfu: bad network configuration")
+
+// validate checks what apply cannot check before it opens sockets.
+func (n *networkConfig) validate() error {
+	for _, p := range []int{n.udpPort, n.tcpPort} {
+		if p < 0 || p > 65535 {
+			return fmt.Errorf("%w: port %d out of range", ErrBadNetworkConfig, p)
+		}
+	}
+	if n.portMax < n.portMin {
+		return fmt.Errorf("%w: UDP port range %d-%d", ErrBadNetworkConfig, n.portMin, n.portMax)
+	}
+	return nil
+}

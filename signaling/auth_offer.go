@@ -1,0 +1,77 @@
+package signaling
+
+import (
+	"fmt"
+
+	"github.com/pion/sdp/v3"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// checkPublish refuses an offer that would publish what the participant may
+// not: a listed track of a source it may not publish, or any media section
+// the client would send on that it did not list as such a source (the SFU
+// takes an unlisted track for a camera or a microphone). Sending is read
+// from the SDP's direction attributes (RFC 8866 §6.7), not from the list, so
+// a client cannot slip media past the check by leaving it out.
+func checkPublish(perms sfu.Permissions, m *protocol.SessionDescription) error {
+	if perms.Publish && perms.PublishScreen {
+		return nil
+	}
+	listed := make(map[string]string, len(m.Tracks))
+	for _, t := range m.Tracks {
+		if !perms.MayPublish(t.Source) {
+			return fmt.Errorf("%w: publishing a %s track", ErrForbidden, t.Source)
+		}
+		listed[t.Mid] = t.Source
+	}
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(m.SDP); err != nil {
+		return fmt.Errorf("%w: %w", sfu.ErrBadSDP, err)
+	}
+	for _, md := range d.MediaDescriptions {
+		if !sends(&d, md) {
+			continue
+		}
+		mid, _ := md.Attribute("mid")
+		source, ok := listed[mid]
+		if !ok {
+			source = sfu.SourceCamera
+			if md.MediaName.Media == "audio" {
+				source = sfu.SourceMicrophone
+			}
+		}
+		if !perms.MayPublish(source) {
+			return fmt.Errorf("%w: sending %s on mid %q", ErrForbidden, md.MediaName.Media, mid)
+		}
+	}
+	return nil
+}
+
+// sends tells whether the offerer would send RTP on an audio or video
+// section: sendrecv or sendonly, where sendrecv is the default (RFC 8866
+// §6.7), and not rejected by a zero port (RFC 8843 §7.3.3 keeps port 0 of
+// a bundle-only section in use).
+func sends(d *sdp.SessionDescription, md *sdp.MediaDescription) bool {
+	if kind := md.MediaName.Media; kind != "audio" && kind != "video" {
+		return false
+	}
+	if _, bundleOnly := md.Attribute("bundle-only"); md.MediaName.Port.Value == 0 && !bundleOnly {
+		return false
+	}
+	for _, dir := range []string{"sendrecv", "sendonly", "recvonly", "inactive"} {
+		if _, ok := md.Attribute(dir); ok {
+			return dir == "sendrecv" || dir == "sendonly"
+		}
+	}
+	for _, a := range d.Attributes {
+		switch a.Key {
+		case "recvonly", "inactive":
+			return false
+		case "sendrecv", "sendonly":
+			return true
+		}
+	}
+	return true
+}
