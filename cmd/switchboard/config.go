@@ -33,6 +33,8 @@ type config struct {
 	stun            listFlag
 	iceIPs          listFlag
 	maxParticipants int
+
+	internet internetConfig // internet.go
 }
 
 // parseConfig reads flags, then fills what they left unset from their
@@ -46,6 +48,7 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 	fs.Var(&c.stun, "stun", "STUN server `URL` handed to clients (repeatable)")
 	fs.Var(&c.iceIPs, "ice-ips", "comma-separated `addresses` to gather ICE candidates on (default: all); a loopback address turns loopback candidates on")
 	fs.IntVar(&c.maxParticipants, "max-participants", 50, "participants per room")
+	c.internet.addFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -65,6 +68,9 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 	})
 	if c.maxParticipants < 1 {
 		return c, fmt.Errorf("%w: --max-participants must be at least 1", errUsage)
+	}
+	if err := c.internet.validate(); err != nil && envErr == nil {
+		return c, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return c, envErr
 }

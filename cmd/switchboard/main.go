@@ -25,6 +25,9 @@ import (
 const shutdownGrace = 5 * time.Second
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "token" {
+		os.Exit(runToken(os.Args[2:])) // token.go
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
@@ -50,15 +53,22 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 	if len(cfg.iceIPs) > 0 {
 		opts = append(opts, sfu.WithICEIPs(cfg.iceIPs))
 	}
+	opts = append(opts, cfg.internet.sfuOptions()...)
 	s, err := sfu.New(opts...)
 	if err != nil {
 		return err
 	}
+	inet, err := startInternet(&cfg.internet, cfg.stun, cfg.iceIPs, s, log) // internet_run.go: TURN, TLS, tokens
+	if err != nil {
+		_ = s.Close()
+		return err
+	}
+	defer inet.close()
 	var ice []protocol.ICEServer
 	if len(cfg.stun) > 0 {
 		ice = append(ice, protocol.ICEServer{URLs: cfg.stun})
 	}
-	sig := signaling.NewHandler(s, signaling.WithLogger(log), signaling.WithICEServers(ice))
+	sig := signaling.NewHandler(s, append([]signaling.Option{signaling.WithLogger(log), signaling.WithICEServers(ice)}, inet.signalingOptions()...)...)
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws", sig)
@@ -75,10 +85,10 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- inet.serve(srv, ln) }()
 
 	log.Info("switchboard listening", "addr", ln.Addr().String())
-	fmt.Fprintf(logOut, "\n  Switchboard is running. Open %s in a browser.\n\n", openURL(ln.Addr()))
+	fmt.Fprintf(logOut, "\n  Switchboard is running. Open %s in a browser.\n\n", inet.url(ln.Addr()))
 	if ready != nil {
 		ready(ln.Addr())
 	}
