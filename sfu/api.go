@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 )
@@ -67,6 +69,11 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 			return nil, err
 		}
 	}
+	// sdes:mid, rtp-stream-id and repaired-rtp-stream-id (RFC 8852): how
+	// simulcast layers are told apart.
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, err
+	}
 	for _, ext := range []struct {
 		uri  string
 		kind webrtc.RTPCodecType
@@ -82,11 +89,14 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 }
 
 // newInterceptors keeps only what the SFU needs per PeerConnection: NACKs for
-// gaps in what publishers send, receiver and sender reports, and
-// transport-wide CC feedback so that publishers' browsers can estimate their
-// uplink. There is deliberately no NACK responder: retransmissions come from
-// the shared PacketCache, never from per-subscriber copies.
-func newInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
+// gaps in what publishers send, receiver and sender reports, transport-wide
+// CC feedback so that publishers' browsers can estimate their uplink, and a
+// send-side estimate of each subscriber's downlink (GCC with no pacer: the
+// SFU must not delay every packet). There is deliberately no NACK responder:
+// retransmissions come from the shared PacketCache, never from
+// per-subscriber copies. onEstimator receives each PeerConnection's
+// estimator, by PeerConnection id.
+func newInterceptors(m *webrtc.MediaEngine, onEstimator cc.NewPeerConnectionCallback) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
@@ -99,8 +109,36 @@ func newInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
 	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
 		return nil, err
 	}
+	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(
+			gcc.SendSideBWEInitialBitrate(initialEstimate),
+			gcc.SendSideBWEMinBitrate(minEstimate),
+			gcc.SendSideBWEMaxBitrate(maxEstimate),
+			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+		)
+	})
+	if err != nil {
+		return nil, err
+	}
+	congestion.OnNewPeerConnection(onEstimator)
+	reg.Add(congestion)
+	// Added after cc so that it runs first on the way out: GCC reads the
+	// transport-wide sequence number this puts on every packet.
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
+		return nil, err
+	}
 	return reg, nil
 }
+
+// Bounds of a subscriber's bandwidth estimate, bits per second. It starts
+// generous, so a meeting opens with video for everyone at once: GCC cuts
+// within a second or two where the link is narrower, and probing is slow
+// to climb back (about 8% a second in Pion's GCC).
+const (
+	initialEstimate = 3_000_000
+	minEstimate     = 50_000
+	maxEstimate     = 50_000_000
+)
 
 func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
 	se := webrtc.SettingEngine{}
@@ -111,12 +149,12 @@ func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
 	return se, cfg.network.apply(&se, cfg) // network.go: addresses, ports, NAT
 }
 
-func newAPI(cfg *config) (*webrtc.API, error) {
+func newAPI(cfg *config, onEstimator cc.NewPeerConnectionCallback) (*webrtc.API, error) {
 	m, err := newMediaEngine()
 	if err != nil {
 		return nil, err
 	}
-	reg, err := newInterceptors(m)
+	reg, err := newInterceptors(m, onEstimator)
 	if err != nil {
 		return nil, err
 	}

@@ -1,12 +1,10 @@
 package sfu
 
 import (
-	"errors"
-	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
@@ -16,42 +14,71 @@ import (
 )
 
 // DownTrack sends one published track to one subscriber. It is a TrackLocal
-// of its own, not a shared TrackLocalStaticRTP, so that it can rewrite SSRC,
-// sequence numbers, timestamps and header-extension IDs for its subscriber.
+// of its own, not a shared TrackLocalStaticRTP, so that it can choose a
+// simulcast layer and rewrite SSRC, sequence numbers, timestamps and
+// header-extension IDs for its subscriber: one continuous stream across any
+// number of layer switches.
 type DownTrack struct {
 	rcv         *Receiver
 	sub         *Participant
 	transceiver *webrtc.RTPTransceiver // set and read on sub's run goroutine
 	sender      *webrtc.RTPSender
 
-	bound atomic.Bool
+	bound    atomic.Bool
+	settings atomic.Pointer[TrackSettings]
 
-	mu      sync.Mutex // guards the fields Bind sets and the rewriter
-	ssrc    uint32
-	pt      uint8
-	writer  webrtc.TrackLocalWriter
-	extMap  []extensionMapping // replaced, never changed in place
-	rw      *rewriter.Rewriter
-	started bool // video starts at a keyframe
+	mu          sync.Mutex // guards the fields Bind sets, the layers and the rewriter
+	ssrc        uint32
+	pt          uint8
+	clockRate   uint32
+	writer      webrtc.TrackLocalWriter
+	extMap      []extensionMapping // replaced, never changed in place
+	rw          *rewriter.Rewriter
+	current     int   // layer forwarded now, -1 none
+	target      int   // layer wanted, -1 paused
+	lastFrameAt int64 // unix nanoseconds of the last frame end sent
 
-	extBuf [4]rtp.Extension // forwarding goroutine only
+	// Up to one read loop per layer calls writeRTP: each has its scratch.
+	extBuf [maxLayers][4]rtp.Extension
 
 	rtxBuf []byte           // RTCP goroutine only
 	rtxPkt rtp.Packet       // RTCP goroutine only
 	rtxExt [4]rtp.Extension // RTCP goroutine only
+
+	padHdr rtp.Header       // subscriber's bwe goroutine only
+	padExt [2]rtp.Extension // subscriber's bwe goroutine only
+}
+
+// TrackSettings is how the subscriber shows a track: the tile's size in
+// device pixels (0 unknown) and whether it is visible at all.
+type TrackSettings struct {
+	Width, Height int
+	Paused        bool
 }
 
 func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
-	return &DownTrack{rcv: r, sub: sub, rw: rewriter.New(), rtxBuf: make([]byte, packetcache.MaxPacketSize)}
+	d := &DownTrack{
+		rcv:     r,
+		sub:     sub,
+		rw:      rewriter.New(),
+		current: -1,
+		target:  0,
+		rtxBuf:  make([]byte, packetcache.MaxPacketSize),
+	}
+	d.settings.Store(&TrackSettings{})
+	return d
 }
 
-// ID is the published track's id; StreamID groups it with its owner's others.
+// maxPadding is the most padding one packet can carry (its count is one octet).
+const maxPadding = 255
+
+// ID is the published track's id.
 func (d *DownTrack) ID() string { return d.rcv.id }
 
 // StreamID is the msid stream the track belongs to.
 func (d *DownTrack) StreamID() string { return d.rcv.streamID() }
 
-// RID is empty: a DownTrack sends one stream.
+// RID is empty: a subscriber receives one stream, whatever layer feeds it.
 func (d *DownTrack) RID() string { return "" }
 
 // Kind is audio or video.
@@ -67,13 +94,17 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	d.mu.Lock()
 	d.ssrc = uint32(ctx.SSRC())
 	d.pt = uint8(codec.PayloadType)
+	d.clockRate = codec.ClockRate
 	d.writer = ctx.WriteStream()
 	d.extMap = mapExtensions(d.rcv.extIDs, ctx.HeaderExtensions())
+	target := d.target
 	d.mu.Unlock()
 	d.bound.Store(true)
 	// The subscriber should see a picture at once, not at the next
 	// periodic keyframe.
-	d.rcv.requestKeyframe()
+	if l := d.rcv.layer(target); l != nil {
+		l.requestKeyframe()
+	}
 	return codec, nil
 }
 
@@ -83,22 +114,32 @@ func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
 	return nil
 }
 
-// writeRTP forwards one packet. It runs on the receiver's read loop, which
+// writeRTP forwards one packet of layer l. It runs on l's read loop, which
 // owns p: the header is rewritten in place for this subscriber and restored
 // afterwards, so fan-out copies nothing and allocates nothing.
-func (d *DownTrack) writeRTP(p *rtp.Packet) {
+func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet) {
 	if !d.bound.Load() {
 		return
 	}
 	d.mu.Lock()
-	starting := !d.started
-	if starting {
-		if d.rcv.kind == webrtc.RTPCodecTypeVideo && !keyframe.IsKeyframe(d.rcv.codec.MimeType, p.Payload) {
+	prev := d.current
+	switching := l.index != prev
+	if switching {
+		if l.index != d.target {
 			d.mu.Unlock()
-			d.rcv.requestKeyframe()
 			return
 		}
-		d.started = true
+		// A video stream can only start, or change layer, at a keyframe of
+		// the layer it goes to.
+		if d.rcv.kind == webrtc.RTPCodecTypeVideo && !keyframe.IsKeyframe(d.rcv.codec.MimeType, p.Payload) {
+			d.mu.Unlock()
+			l.requestKeyframe()
+			return
+		}
+		if d.rw.Started() {
+			d.rw.Switch(d.timestampGap())
+		}
+		d.current = l.index
 	}
 	if len(p.Payload) == 0 {
 		// Padding only: nothing for the decoder, so close the gap instead.
@@ -107,6 +148,9 @@ func (d *DownTrack) writeRTP(p *rtp.Packet) {
 		return
 	}
 	seq, ts, ok := d.rw.Rewrite(p.SequenceNumber, p.Timestamp)
+	if ok && p.Marker && d.rcv.kind == webrtc.RTPCodecTypeVideo {
+		d.lastFrameAt = time.Now().UnixNano()
+	}
 	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
 	d.mu.Unlock()
 	if !ok {
@@ -114,95 +158,93 @@ func (d *DownTrack) writeRTP(p *rtp.Packet) {
 	}
 	orig := p.Header
 	p.SSRC, p.PayloadType, p.SequenceNumber, p.Timestamp = ssrc, pt, seq, ts
-	p.Padding, p.PaddingSize = false, 0
-	p.Extension, p.ExtensionProfile, p.Extensions = false, 0, d.extBuf[:0]
-	for _, m := range extMap {
-		if payload := orig.GetExtension(m.from); payload != nil {
-			_ = p.SetExtension(m.to, payload)
-		}
-	}
+	p.Header.Padding, p.Header.PaddingSize = false, 0
+	rewriteExtensions(&p.Header, &orig, extMap, d.extBuf[l.index][:0])
 	n, err := w.WriteRTP(&p.Header, p.Payload)
 	p.Header = orig
 	if n == 0 || err != nil {
-		if starting {
+		if switching {
 			// Pion drops writes silently (0, nil) until SRTP is up: a
 			// keyframe lost there must not count as the start.
 			d.mu.Lock()
-			d.started = false
+			if d.current == l.index {
+				d.current = prev
+			}
 			d.mu.Unlock()
 		}
 		return
 	}
 	d.rcv.stats.packetsOut.Add(1)
 	d.rcv.stats.bytesOut.Add(uint64(n))
-}
-
-// readRTCP handles what the subscriber says about this track until the
-// sender stops: keyframe requests go to the publisher (throttled), NACKs are
-// answered from the shared cache.
-func (d *DownTrack) readRTCP() {
-	buf := make([]byte, packetcache.MaxPacketSize)
-	for {
-		n, _, err := d.sender.Read(buf)
-		if err != nil {
-			if errors.Is(err, io.ErrShortBuffer) {
-				continue
-			}
-			return
-		}
-		pkts, err := rtcp.Unmarshal(buf[:n])
-		if err != nil {
-			continue
-		}
-		for _, pkt := range pkts {
-			switch pkt := pkt.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				d.rcv.stats.plisReceived.Add(1)
-				d.rcv.requestKeyframe()
-			case *rtcp.TransportLayerNack:
-				d.rcv.stats.nacksReceived.Add(1)
-				for _, pair := range pkt.Nacks {
-					pair.Range(func(seq uint16) bool {
-						d.retransmit(seq)
-						return true
-					})
-				}
-			}
-		}
+	if switching && prev >= 0 {
+		d.rcv.stats.layerSwitches.Add(1)
+		d.sub.layerSwitches.Add(1)
+		d.sub.log.Debug("layer switch", "track", d.rcv.id, "from", prev, "to", l.index)
 	}
 }
 
-// retransmit resends the packet the subscriber knows as outSeq (RFC 4585
-// §6.2.1) from the shared cache, rewritten as it was first sent.
-func (d *DownTrack) retransmit(outSeq uint16) {
-	d.mu.Lock()
-	inSeq, ok := d.rw.Source(outSeq)
-	d.mu.Unlock()
-	if !ok {
-		return
+// timestampGap is how far the next source's first timestamp should be from
+// the last one sent: the wall-clock time since the last frame, in the
+// stream's clock (RFC 3550 §5.1), at least one tick.
+func (d *DownTrack) timestampGap() uint32 {
+	if d.lastFrameAt == 0 || d.clockRate == 0 {
+		return 1
 	}
-	n, ok := d.rcv.cache.Get(inSeq, d.rtxBuf)
-	if !ok || d.rtxPkt.Unmarshal(d.rtxBuf[:n]) != nil {
-		return
+	elapsed := time.Now().UnixNano() - d.lastFrameAt
+	gap := uint64(elapsed) * uint64(d.clockRate) / uint64(time.Second)
+	if gap < 1 {
+		return 1
 	}
-	d.mu.Lock()
-	ts := d.rw.Timestamp(d.rtxPkt.Timestamp)
-	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
-	d.mu.Unlock()
-	h := &d.rtxPkt.Header
-	orig := *h
-	h.SSRC, h.PayloadType, h.SequenceNumber, h.Timestamp = ssrc, pt, outSeq, ts
-	h.Padding, h.PaddingSize = false, 0
-	h.Extension, h.ExtensionProfile, h.Extensions = false, 0, d.rtxExt[:0]
+	return uint32(gap)
+}
+
+// rewriteExtensions gives h the extensions of orig that the subscriber
+// negotiated, under the subscriber's IDs, in buf.
+func rewriteExtensions(h, orig *rtp.Header, extMap []extensionMapping, buf []rtp.Extension) {
+	h.Extension, h.ExtensionProfile, h.Extensions = false, 0, buf
 	for _, m := range extMap {
 		if payload := orig.GetExtension(m.from); payload != nil {
 			_ = h.SetExtension(m.to, payload)
 		}
 	}
-	_, err := w.WriteRTP(h, d.rtxPkt.Payload)
-	// Give Unmarshal its own extension array back, apart from rtxExt.
-	*h = orig
-	if err == nil {
-		d.rcv.stats.packetsRetransmitted.Add(1)
+}
+
+// setTarget chooses the layer to forward (-1 pauses). A pause takes effect
+// at once; any other change at the next keyframe of the new layer.
+func (d *DownTrack) setTarget(layer int) {
+	d.mu.Lock()
+	if layer == d.target {
+		d.mu.Unlock()
+		return
+	}
+	d.target = layer
+	if layer < 0 {
+		d.current = -1
+	}
+	current := d.current
+	d.mu.Unlock()
+	if layer != current {
+		if l := d.rcv.layer(layer); l != nil {
+			l.requestKeyframe()
+		}
+	}
+}
+
+// layers returns the layer forwarded now and the one wanted.
+func (d *DownTrack) layers() (current, target int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.current, d.target
+}
+
+// requestKeyframe asks for a keyframe of the layer the subscriber gets, or
+// is about to get.
+func (d *DownTrack) requestKeyframe() {
+	current, target := d.layers()
+	if current < 0 {
+		current = target
+	}
+	if l := d.rcv.layer(current); l != nil {
+		l.requestKeyframe()
 	}
 }

@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -54,29 +55,35 @@ const (
 	audioLevelSub = 5
 )
 
-// newTestReceiver builds a Receiver with no PeerConnection behind it.
-func newTestReceiver(kind webrtc.RTPCodecType) *Receiver {
+// newTestReceiver builds a Receiver with layers and no PeerConnection
+// behind it.
+func newTestReceiver(kind webrtc.RTPCodecType, layers int) *Receiver {
 	mime := webrtc.MimeTypeVP8
 	if kind == webrtc.RTPCodecTypeAudio {
 		mime = webrtc.MimeTypeOpus
 	}
+	owner := &Participant{log: slog.New(slog.DiscardHandler), sfu: &SFU{cfg: defaultConfig()}}
 	r := &Receiver{
-		id:       "TR_test",
-		kind:     kind,
-		codec:    webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mime}},
-		cache:    packetcache.New(512),
-		throttle: keyframe.NewThrottle(time.Hour), // never asks: there is no publisher
-		stats:    &counters{},
+		id:    "TR_test",
+		owner: owner,
+		kind:  kind,
+		codec: webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 90000}},
+		stats: &counters{},
 	}
-	r.throttle.Allow(time.Now())
+	for i := range layers {
+		l := &Layer{r: r, index: i, rid: []string{"q", "h", "f"}[i], cache: packetcache.New(512),
+			throttle: keyframe.NewThrottle(time.Hour)} // never asks: there is no publisher
+		l.throttle.Allow(time.Now())
+		r.layers[i].Store(l)
+	}
 	r.downTracks.Store(&[]*DownTrack{})
 	return r
 }
 
 // bindTestDownTrack attaches a bound DownTrack with its own SSRC.
 func bindTestDownTrack(r *Receiver, ssrc uint32, w *recordingWriter) *DownTrack {
-	d := newDownTrack(r, nil)
-	d.ssrc, d.pt, d.writer = ssrc, 100, w
+	d := newDownTrack(r, r.owner)
+	d.ssrc, d.pt, d.writer, d.clockRate = ssrc, 100, w, 90000
 	d.extMap = []extensionMapping{{from: audioLevelPub, to: audioLevelSub}}
 	d.bound.Store(true)
 	r.addDownTrack(d)
@@ -84,16 +91,18 @@ func bindTestDownTrack(r *Receiver, ssrc uint32, w *recordingWriter) *DownTrack 
 }
 
 type inPacket struct {
+	layer   int
 	seq     uint16
 	ts      uint32
 	key     bool
 	padding bool
+	marker  bool
 }
 
 func feed(r *Receiver, pkts []inPacket) {
 	var pkt rtp.Packet
 	for _, in := range pkts {
-		h := rtp.Header{Version: 2, SequenceNumber: in.seq, Timestamp: in.ts, SSRC: 0xdead, PayloadType: 96}
+		h := rtp.Header{Version: 2, SequenceNumber: in.seq, Timestamp: in.ts, SSRC: 0xdead + uint32(in.layer), PayloadType: 96, Marker: in.marker}
 		_ = h.SetExtension(audioLevelPub, []byte{0x7f})
 		payload := vp8Payload(in.key, 200)
 		if r.kind == webrtc.RTPCodecTypeAudio {
@@ -110,7 +119,7 @@ func feed(r *Receiver, pkts []inPacket) {
 		if err := pkt.Unmarshal(raw); err != nil {
 			panic(err)
 		}
-		r.handlePacket(&pkt, raw)
+		r.layer(in.layer).handlePacket(&pkt, raw)
 	}
 }
 
@@ -160,7 +169,7 @@ func TestDownTrackRewrites(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newTestReceiver(tt.kind)
+			r := newTestReceiver(tt.kind, 1)
 			w1, w2 := &recordingWriter{keep: true}, &recordingWriter{keep: true}
 			bindTestDownTrack(r, 1111, w1)
 			bindTestDownTrack(r, 2222, w2)
@@ -187,7 +196,7 @@ func TestDownTrackRewrites(t *testing.T) {
 }
 
 func TestUnboundDownTrackSendsNothing(t *testing.T) {
-	r := newTestReceiver(webrtc.RTPCodecTypeAudio)
+	r := newTestReceiver(webrtc.RTPCodecTypeAudio, 1)
 	w := &recordingWriter{keep: true}
 	d := bindTestDownTrack(r, 1, w)
 	d.bound.Store(false)
@@ -213,7 +222,7 @@ func forwardPacket() (rtp.Packet, []byte) {
 }
 
 func TestForwardingAllocatesNothing(t *testing.T) {
-	r := newTestReceiver(webrtc.RTPCodecTypeVideo)
+	r := newTestReceiver(webrtc.RTPCodecTypeVideo, 1)
 	for i := range 10 {
 		bindTestDownTrack(r, uint32(i+1), &recordingWriter{})
 	}
@@ -223,7 +232,7 @@ func TestForwardingAllocatesNothing(t *testing.T) {
 		seq++
 		pkt.SequenceNumber = seq
 		raw[2], raw[3] = byte(seq>>8), byte(seq)
-		r.handlePacket(&pkt, raw)
+		r.layer(0).handlePacket(&pkt, raw)
 	})
 	if allocs != 0 {
 		t.Fatalf("forwarding one packet to 10 down tracks allocates %.1f times", allocs)
@@ -235,7 +244,7 @@ func TestForwardingAllocatesNothing(t *testing.T) {
 func BenchmarkForward(b *testing.B) {
 	for _, n := range []int{1, 10, 100, 1000} {
 		b.Run(fmt.Sprintf("downtracks=%d", n), func(b *testing.B) {
-			r := newTestReceiver(webrtc.RTPCodecTypeVideo)
+			r := newTestReceiver(webrtc.RTPCodecTypeVideo, 1)
 			for i := range n {
 				bindTestDownTrack(r, uint32(i+1), &recordingWriter{})
 			}
@@ -247,9 +256,68 @@ func BenchmarkForward(b *testing.B) {
 				seq++
 				pkt.SequenceNumber = seq
 				raw[2], raw[3] = byte(seq>>8), byte(seq)
-				r.handlePacket(&pkt, raw)
+				r.layer(0).handlePacket(&pkt, raw)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/downtrack")
 		})
 	}
+}
+
+// TestSimulcastSwitchesKeepTheStreamContinuous feeds three interleaved
+// layers (each its own SSRC, sequence and timestamp base) and switches the
+// subscriber between them many times: it must see one SSRC whose sequence
+// numbers rise by exactly one and whose timestamps never go back.
+func TestSimulcastSwitchesKeepTheStreamContinuous(t *testing.T) {
+	r := newTestReceiver(webrtc.RTPCodecTypeVideo, 3)
+	w := &recordingWriter{keep: true}
+	d := bindTestDownTrack(r, 4242, w)
+	seqBase := [3]uint16{100, 30000, 65000} // the top layer wraps
+	tsBase := [3]uint32{1000, 4_000_000_000, 123456}
+	targets := []int{0, 2, 1, 2, 0, 1, 0, 2, 2, 1}
+	sent := 0
+	for frame := range 200 {
+		if frame%20 == 0 {
+			d.setTarget(targets[frame/20])
+		}
+		for layer := range 3 {
+			packets := layer + 1 // higher layers have more packets per frame
+			for k := range packets {
+				seq := seqBase[layer]
+				seqBase[layer]++
+				feed(r, []inPacket{{
+					layer:  layer,
+					seq:    seq,
+					ts:     tsBase[layer] + uint32(frame)*3000,
+					key:    k == 0 && frame%10 == 0,
+					marker: k == packets-1,
+				}})
+				sent++
+			}
+		}
+	}
+	if len(w.headers) < 300 {
+		t.Fatalf("only %d of %d packets forwarded", len(w.headers), sent)
+	}
+	switches := 0
+	for i, h := range w.headers {
+		if h.SSRC != 4242 {
+			t.Fatalf("packet %d: ssrc %d", i, h.SSRC)
+		}
+		if i == 0 {
+			continue
+		}
+		prev := w.headers[i-1]
+		if h.SequenceNumber != prev.SequenceNumber+1 {
+			t.Fatalf("packet %d: seq %d after %d", i, h.SequenceNumber, prev.SequenceNumber)
+		}
+		if d := int32(h.Timestamp - prev.Timestamp); d < 0 {
+			t.Fatalf("packet %d: timestamp went back by %d", i, -d)
+		} else if d > 0 && d != 3000 {
+			switches++ // a switch: the gap comes from the wall clock
+		}
+	}
+	if got := r.stats.layerSwitches.Load(); got < 6 {
+		t.Fatalf("%d layer switches counted, want at least 6", got)
+	}
+	t.Logf("%d packets forwarded, %d switches, %d timestamp gaps not one frame", len(w.headers), r.stats.layerSwitches.Load(), switches)
 }

@@ -35,6 +35,9 @@ type Listener interface {
 	Offer(sdp string, trackIDs map[string]string)
 	Answer(sdp string, trackIDs map[string]string)
 	Candidate(c webrtc.ICECandidateInit)
+	// Layers tells a publisher which simulcast layers (rids) of its track on
+	// mid anyone needs; it should stop encoding the others (dynacast).
+	Layers(mid string, active []string)
 	// Error reports something wrong with what the client sent; the
 	// participant stays in the room.
 	Error(err error)

@@ -3,10 +3,15 @@ package sfu
 import (
 	"context"
 	"log/slog"
+	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/switchboard-rtc/switchboard/bwe"
 )
 
 // PublishedTrack is what a client says of a track it sends, keyed by the mid
@@ -47,6 +52,15 @@ type Participant struct {
 	// Owned by the run goroutine.
 	downTracks map[string]*DownTrack // by published track id
 	neg        negotiation
+
+	// The subscriber side's bandwidth allocation (runBWE).
+	estimator       cc.BandwidthEstimator        // nil if Pion gave none
+	dtList          atomic.Pointer[[]*DownTrack] // copy of downTracks for runBWE
+	bweWake         chan struct{}
+	bweTracks       []bwe.Track // runBWE only
+	lastEstimate    int         // runBWE only
+	layerSwitches   atomic.Uint64
+	estimateChanges atomic.Uint64
 }
 
 func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
@@ -70,7 +84,12 @@ func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
 		published:  make(map[string]PublishedTrack),
 		receivers:  make(map[string]*Receiver),
 		downTracks: make(map[string]*DownTrack),
+		bweWake:    make(chan struct{}, 1),
 	}
+	if e, ok := s.estimators.LoadAndDelete(pc.ID()); ok {
+		p.estimator = e.(cc.BandwidthEstimator)
+	}
+	p.dtList.Store(&[]*DownTrack{})
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
 			l.Candidate(c.ToJSON())
@@ -92,8 +111,9 @@ func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
 		}
 	})
 	pc.OnTrack(p.onTrack)
-	p.wg.Add(1)
+	p.wg.Add(2)
 	go p.run()
+	go p.runBWE()
 	return p, nil
 }
 
@@ -145,7 +165,7 @@ func (p *Participant) teardown() {
 func (p *Participant) onConnected() {
 	p.neg.connected = true
 	for _, dt := range p.downTracks {
-		dt.rcv.requestKeyframe()
+		dt.requestKeyframe()
 	}
 }
 
@@ -171,6 +191,7 @@ func (p *Participant) addDownTrack(t *Receiver) {
 	}
 	dt.transceiver, dt.sender = tr, tr.Sender()
 	p.downTracks[t.id] = dt
+	p.publishDownTracks()
 	t.addDownTrack(dt)
 	p.wg.Add(1) // safe: run holds the group above zero
 	go func() {
@@ -186,11 +207,37 @@ func (p *Participant) removeDownTrack(trackID string) {
 		return
 	}
 	delete(p.downTracks, trackID)
+	p.publishDownTracks()
 	dt.rcv.removeDownTrack(dt)
 	if err := p.pc.RemoveTrack(dt.sender); err != nil {
 		p.log.Debug("removing down track", "track", trackID, "err", err)
 	}
 	p.neg.needed = true
+}
+
+// publishDownTracks hands runBWE a fresh copy of the down tracks, in a
+// stable order, and asks it to allocate at once.
+func (p *Participant) publishDownTracks() {
+	list := make([]*DownTrack, 0, len(p.downTracks))
+	for _, dt := range p.downTracks {
+		list = append(list, dt)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].rcv.id < list[j].rcv.id })
+	p.dtList.Store(&list)
+	p.wakeBWE()
+}
+
+// SetTrackSettings records how the client shows a track it receives: the
+// tile's size and whether it is visible. The allocator picks layers to fit.
+func (p *Participant) SetTrackSettings(trackID string, s TrackSettings) error {
+	for _, dt := range *p.dtList.Load() {
+		if dt.rcv.id == trackID {
+			dt.settings.Store(&s)
+			p.wakeBWE()
+			return nil
+		}
+	}
+	return ErrUnknownTrack
 }
 
 // trackIDs maps the mid of every transceiver the server sends on to the id

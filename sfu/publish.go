@@ -2,9 +2,10 @@ package sfu
 
 import "github.com/pion/webrtc/v4"
 
-// onTrack runs in its own goroutine (Pion starts one per remote track) once
-// a published track's first packet has arrived; it forwards until the track
-// ends, then unpublishes it.
+// onTrack runs in its own goroutine (Pion starts one per remote track, and
+// with simulcast one per rid) once the stream's first packet has arrived.
+// The first layer of a transceiver creates and publishes its Receiver; every
+// layer then forwards until it ends, and the last one to end unpublishes.
 func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	p.mu.Lock()
 	if p.closing {
@@ -12,6 +13,7 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 		return
 	}
 	p.wg.Add(1)
+	defer p.wg.Done()
 	mid := ""
 	for _, tr := range p.pc.GetTransceivers() {
 		if tr.Receiver() == recv {
@@ -19,25 +21,39 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 			break
 		}
 	}
-	meta, ok := p.published[mid]
-	if !ok || !ValidSource(meta.Source) {
-		meta.Source = defaultSource(track.Kind())
+	r, existing := p.receivers[mid]
+	if !existing {
+		meta, ok := p.published[mid]
+		if !ok || !ValidSource(meta.Source) {
+			meta.Source = defaultSource(track.Kind())
+		}
+		meta.Mid = mid
+		r = newReceiver(p, track, recv, meta)
+		p.receivers[mid] = r
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			r.drainRTCP()
+		}()
 	}
-	meta.Mid = mid
-	r := newReceiver(p, track, recv, meta)
-	p.receivers[mid] = r
+	l := r.addLayer(track)
+	if l != nil {
+		r.running.Add(1)
+	}
 	p.mu.Unlock()
-	defer p.wg.Done()
-
-	p.log.Info("track published", "track", r.id, "kind", r.kind.String(), "source", r.source,
-		"codec", r.codec.MimeType, "mid", mid)
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		r.drainRTCP()
-	}()
-	if p.room.publish(r) {
-		r.forward()
+	if l == nil {
+		p.log.Warn("no room for another layer", "track", r.id, "rid", track.RID())
+		return
+	}
+	p.log.Info("track layer", "track", r.id, "kind", r.kind.String(), "source", r.source,
+		"codec", r.codec.MimeType, "mid", mid, "rid", l.rid, "layer", l.index, "ssrc", l.ssrc)
+	if !existing && !p.room.publish(r) {
+		r.running.Add(-1)
+		return
+	}
+	l.forward()
+	if r.running.Add(-1) > 0 {
+		return
 	}
 	r.closed.Store(true)
 	p.room.unpublish(r)

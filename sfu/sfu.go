@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -16,6 +17,10 @@ type SFU struct {
 	api   *webrtc.API
 	log   *slog.Logger
 	stats counters
+
+	// estimators holds each new PeerConnection's bandwidth estimator, by
+	// PeerConnection id, until its participant takes it.
+	estimators sync.Map
 
 	mu     sync.Mutex
 	rooms  map[string]*Room
@@ -28,11 +33,13 @@ func New(opts ...Option) (*SFU, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	api, err := newAPI(&cfg)
+	s := &SFU{cfg: cfg, log: cfg.logger, rooms: make(map[string]*Room)}
+	api, err := newAPI(&cfg, func(id string, e cc.BandwidthEstimator) { s.estimators.Store(id, e) })
 	if err != nil {
 		return nil, err
 	}
-	return &SFU{cfg: cfg, api: api, log: cfg.logger, rooms: make(map[string]*Room)}, nil
+	s.api = api
+	return s, nil
 }
 
 // Join creates a participant in the named room (creating the room on first

@@ -16,6 +16,9 @@ type Stats struct {
 	PacketsRetransmitted uint64
 	PLIsReceived         uint64
 	KeyframeRequestsSent uint64
+	LayerSwitches        uint64
+	PaddingPackets       uint64
+	EstimateChanges      uint64
 }
 
 // counters are updated on the packet path, so they are plain atomics.
@@ -29,6 +32,9 @@ type counters struct {
 	packetsRetransmitted atomic.Uint64
 	plisReceived         atomic.Uint64
 	keyframeRequestsSent atomic.Uint64
+	layerSwitches        atomic.Uint64
+	paddingPackets       atomic.Uint64
+	estimateChanges      atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -42,5 +48,8 @@ func (c *counters) snapshot() Stats {
 		PacketsRetransmitted: c.packetsRetransmitted.Load(),
 		PLIsReceived:         c.plisReceived.Load(),
 		KeyframeRequestsSent: c.keyframeRequestsSent.Load(),
+		LayerSwitches:        c.layerSwitches.Load(),
+		PaddingPackets:       c.paddingPackets.Load(),
+		EstimateChanges:      c.estimateChanges.Load(),
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
+// maxTileSide bounds a reported tile side, in device pixels (8K).
+const maxTileSide = 8192
+
 // dispatch handles one decoded message; it reports true when the client
 // left.
 func (s *session) dispatch(msg any) (leave bool) {
@@ -47,6 +50,14 @@ func (s *session) dispatch(msg any) (leave bool) {
 	case *protocol.Mute:
 		if err := p.SetMuted(m.Mid, m.Muted); err != nil {
 			s.refuse(fmt.Errorf("%w: mid %q", err, m.Mid))
+		}
+	case *protocol.TrackSettings:
+		if m.Width < 0 || m.Height < 0 || m.Width > maxTileSide || m.Height > maxTileSide {
+			s.refuse(fmt.Errorf("%w: tile %dx%d", ErrBadSettings, m.Width, m.Height))
+			return false
+		}
+		if err := p.SetTrackSettings(m.TrackID, sfu.TrackSettings{Width: m.Width, Height: m.Height, Paused: m.Paused}); err != nil {
+			s.refuse(fmt.Errorf("%w: track %q", err, m.TrackID))
 		}
 	case *protocol.Leave:
 		return true

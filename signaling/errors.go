@@ -20,6 +20,7 @@ var (
 	ErrBadSource    = errors.New("unknown track source")
 	ErrSlowClient   = errors.New("client does not read its messages")
 	ErrJoinTimedOut = errors.New("no join in time")
+	ErrBadSettings  = errors.New("bad track settings")
 )
 
 // errorCode maps an error to the protocol's code for it.

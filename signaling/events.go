@@ -75,6 +75,13 @@ func (e *events) Candidate(c webrtc.ICECandidateInit) {
 	e.s.sendMsg(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: c})
 }
 
+func (e *events) Layers(mid string, active []string) {
+	if active == nil {
+		active = []string{}
+	}
+	e.s.sendMsg(protocol.Layers{Type: protocol.TypeLayers, Mid: mid, Active: active})
+}
+
 func (e *events) Error(err error) { e.s.refuse(err) }
 
 // Closed ends the session: a bye on shutdown or a lost connection, a fatal

@@ -52,6 +52,13 @@ type testServer struct {
 func newServer(t *testing.T, opts ...sfu.Option) *testServer {
 	t.Helper()
 	log := testLogger(t).With("side", "server")
+	if v := os.Getenv("SWITCHBOARD_TEST_SERVER_LOG"); v != "" {
+		var level slog.Level
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			t.Fatalf("SWITCHBOARD_TEST_SERVER_LOG: %v", err)
+		}
+		log = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: level})).With("side", "server")
+	}
 	s, err := sfu.New(append([]sfu.Option{sfu.WithICEIPs([]string{loopback}), sfu.WithLogger(log)}, opts...)...)
 	if err != nil {
 		t.Fatalf("sfu.New: %v", err)

@@ -37,6 +37,8 @@ func clientMessage(typ string) any {
 		return &Mute{}
 	case TypeLeave:
 		return &Leave{}
+	case TypeTrackSettings:
+		return &TrackSettings{}
 	}
 	return nil
 }
@@ -64,6 +66,8 @@ func serverMessage(typ string) any {
 		return &Error{}
 	case TypeBye:
 		return &Bye{}
+	case TypeLayers:
+		return &Layers{}
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ const (
 	TypeLeave             = "leave"
 	TypeError             = "error"
 	TypeBye               = "bye"
+	TypeTrackSettings     = "track-settings"
+	TypeLayers            = "layers"
 )
 
 // Track sources.
@@ -144,6 +146,26 @@ type SessionDescription struct {
 type Candidate struct {
 	Type      string                  `json:"type"`
 	Candidate webrtc.ICECandidateInit `json:"candidate"`
+}
+
+// TrackSettings, from a subscriber, says how it shows a track it receives:
+// the tile's size in device pixels and whether it is visible. The server
+// sends the simulcast layer that fits; a paused track costs nothing.
+type TrackSettings struct {
+	Type    string `json:"type"`
+	TrackID string `json:"trackId"`
+	Width   int    `json:"width"`
+	Height  int    `json:"height"`
+	Paused  bool   `json:"paused"`
+}
+
+// Layers, to a publisher, names the simulcast layers (rids) of its track on
+// mid that anyone needs; it should stop encoding the others (set their
+// encodings' active to false) and resume them when named again.
+type Layers struct {
+	Type   string   `json:"type"`
+	Mid    string   `json:"mid"`
+	Active []string `json:"active"`
 }
 
 // Leave ends the session politely.

@@ -1,0 +1,286 @@
+package bwe
+
+import (
+	"slices"
+	"time"
+)
+
+// Kind is a track's media kind.
+type Kind int
+
+// Kinds of track.
+const (
+	Audio Kind = iota
+	Video
+)
+
+// Layer is one simulcast layer of a track.
+type Layer struct {
+	Bitrate       int // bps measured; 0 = unknown: use the default for this layer
+	Width, Height int // 0 = unknown
+}
+
+// Track is one of the subscriber's down tracks, as the allocator sees it.
+type Track struct {
+	ID     string
+	Kind   Kind
+	Screen bool    // a screen share: before camera video
+	Layers []Layer // lowest first; len 1 when not simulcast
+	// Width and Height are the size the subscriber renders the tile at,
+	// in device pixels; 0, 0 = unknown (treated as large).
+	Width, Height int
+	Paused        bool // hidden or off-screen video tile: gets nothing
+	Current       int  // layer forwarded now, -1 none
+}
+
+// Decision is an allocation.
+type Decision struct {
+	Layers []int // per track, in the order given; -1 = off. Audio is always 0.
+	// Limited is set when some video got less than its tile wants because
+	// of bandwidth (or because it went down less than the hold time ago).
+	Limited bool
+	// ProbeTarget is the bitrate worth probing up to, 0 if none: the cost
+	// of the allocation with each limited track one layer up, × the larger
+	// of 1.1 and the upgrade headroom (a probe that cannot show the
+	// headroom an upgrade needs unlocks nothing). It is 0 when that is
+	// within the estimate already (the tracks are held back by the hold,
+	// not by bandwidth).
+	ProbeTarget int
+	Total       int // bps the allocation costs
+}
+
+// trackState is what the allocator remembers of a track between calls.
+type trackState struct {
+	target   int       // layer last decided
+	lastDown time.Time // when the track was last lowered for lack of bandwidth
+	gen      uint64    // the last call that saw the track
+}
+
+// Allocator decides, for one subscriber, which layer of each track to
+// forward. It is not safe for concurrent use; it is meant to run a few times
+// a second, on each new estimate or change of tracks.
+type Allocator struct {
+	defaults []int
+	audio    int
+	headroom float64
+	hold     time.Duration
+	// pauseOnCongestion lets pass 1 leave video off when even its lowest
+	// layer does not fit.
+	pauseOnCongestion bool
+
+	state map[string]trackState
+	gen   uint64
+
+	// Scratch, reused between calls.
+	order []int      // indices of video tracks, in priority order
+	info  []trackRun // per track, indexed like the tracks
+}
+
+// trackRun is one video track's figures during one Allocate.
+type trackRun struct {
+	ref   int  // layer to keep without headroom: last decided, else Current
+	want  int  // layer the tile needs
+	layer int  // layer allocated so far
+	upOK  bool // not lowered within the hold time
+	area  int
+}
+
+// NewAllocator returns an Allocator with the given options.
+func NewAllocator(opts ...Option) *Allocator {
+	a := &Allocator{
+		defaults: []int{150_000, 500_000, 1_500_000},
+		audio:    40_000,
+		headroom: 1.2,
+		hold:     5 * time.Second,
+		state:    make(map[string]trackState),
+	}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
+}
+
+// topHeight is the height assumed for a track's top layer when unknown.
+const topHeight = 720
+
+// cost returns the bitrate of layer i of t (-1: nothing).
+func (a *Allocator) cost(t *Track, i int) int {
+	if i < 0 {
+		return 0
+	}
+	if b := t.Layers[i].Bitrate; b > 0 {
+		return b
+	}
+	// Default bitrates are aligned at the top: a single layer is full
+	// quality, not the thumbnail.
+	j := len(a.defaults) - len(t.Layers) + i
+	return a.defaults[max(j, 0)]
+}
+
+// wanted returns the layer t's tile needs: the smallest whose height covers
+// the tile's, or the top layer if none does or the tile size is unknown.
+// Unknown layer heights are taken as 720 for the top layer and half the
+// layer above for each one below (the usual simulcast ladder).
+func wanted(t *Track) int {
+	top := len(t.Layers) - 1
+	if t.Height <= 0 {
+		return top
+	}
+	want := top
+	h := topHeight
+	for i := top; i >= 0; i-- {
+		if i < top {
+			h /= 2
+		}
+		if t.Layers[i].Height > 0 {
+			h = t.Layers[i].Height
+		}
+		if h >= t.Height {
+			want = i
+		}
+	}
+	return want
+}
+
+// Allocate shares estimate (bps) among tracks. now is the time of the call
+// (for the upgrade hold).
+//
+// Audio always gets its bitrate first and is never dropped. Then video, in
+// priority order (screen shares, then camera video by tile area, larger
+// first, unknown sizes largest): pass 1 gives each video its lowest layer
+// (while it fits, with WithPauseOnCongestion; always, by default), so
+// everything visible shows something; pass 2 raises each
+// in turn toward the layer its tile needs while the total fits. Keeping a
+// track's current layer (or returning to it) needs only the total to fit
+// the estimate; going above it needs the total × headroom to fit, and no
+// lowering of that track for lack of bandwidth within the hold time. Going
+// down is immediate.
+//
+// The allocator remembers tracks by ID between calls and forgets IDs not
+// passed in a call.
+func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decision {
+	a.gen++
+	dec := Decision{Layers: make([]int, len(tracks))}
+	if cap(a.info) < len(tracks) {
+		a.info = make([]trackRun, len(tracks))
+	}
+	a.info = a.info[:len(tracks)]
+	a.order = a.order[:0]
+
+	total := 0
+	for i := range tracks {
+		t := &tracks[i]
+		dec.Layers[i] = -1
+		if t.Kind == Audio {
+			dec.Layers[i] = 0
+			if len(t.Layers) > 0 && t.Layers[0].Bitrate > 0 {
+				total += t.Layers[0].Bitrate
+			} else {
+				total += a.audio
+			}
+			continue
+		}
+		st, seen := a.state[t.ID]
+		if !seen {
+			st.target = t.Current
+		}
+		st.gen = a.gen
+		if len(t.Layers) == 0 || t.Paused {
+			st.target = -1
+			a.state[t.ID] = st
+			continue
+		}
+		a.state[t.ID] = st
+		r := trackRun{
+			ref:   min(st.target, len(t.Layers)-1),
+			want:  wanted(t),
+			layer: -1,
+			upOK:  st.lastDown.IsZero() || now.Sub(st.lastDown) >= a.hold,
+			area:  t.Width * t.Height,
+		}
+		if t.Width <= 0 || t.Height <= 0 {
+			r.area = int(^uint(0) >> 1)
+		}
+		a.info[i] = r
+		a.order = append(a.order, i)
+	}
+	slices.SortStableFunc(a.order, func(x, y int) int {
+		tx, ty := &tracks[x], &tracks[y]
+		if tx.Screen != ty.Screen {
+			if tx.Screen {
+				return -1
+			}
+			return 1
+		}
+		ax, ay := a.info[x].area, a.info[y].area
+		switch {
+		case ax > ay:
+			return -1
+		case ax < ay:
+			return 1
+		}
+		return 0
+	})
+
+	// fits reports whether moving track i from its layer to next keeps
+	// the total within the estimate, with headroom above its reference.
+	fits := func(i, next int) (int, bool) {
+		r, t := &a.info[i], &tracks[i]
+		newTotal := total - a.cost(t, r.layer) + a.cost(t, next)
+		if next <= r.ref {
+			return newTotal, newTotal <= estimate
+		}
+		return newTotal, r.upOK && float64(newTotal)*a.headroom <= float64(estimate)
+	}
+	// Pass 1: something of everything visible; unless told to pause video
+	// on congestion, the lowest layer goes even over the estimate, so a
+	// noisy estimate never blacks out a camera.
+	for _, i := range a.order {
+		if nt, ok := fits(i, 0); ok || !a.pauseOnCongestion {
+			total, a.info[i].layer = nt, 0
+		}
+	}
+	// Pass 2: each in turn up toward what its tile needs.
+	for _, i := range a.order {
+		r := &a.info[i]
+		if r.layer < 0 {
+			continue
+		}
+		for r.layer < r.want {
+			nt, ok := fits(i, r.layer+1)
+			if !ok {
+				break
+			}
+			total, r.layer = nt, r.layer+1
+		}
+	}
+
+	// Record the decision; find what is limited and what probing is worth.
+	probe := total
+	for _, i := range a.order {
+		r, t := &a.info[i], &tracks[i]
+		dec.Layers[i] = r.layer
+		st := a.state[t.ID]
+		if r.layer < min(r.ref, r.want) {
+			st.lastDown = now
+		}
+		st.target = r.layer
+		a.state[t.ID] = st
+		if r.layer < r.want {
+			dec.Limited = true
+			probe += a.cost(t, r.layer+1) - a.cost(t, r.layer)
+		}
+	}
+	dec.Total = total
+	if dec.Limited {
+		if p := int(float64(probe) * max(1.1, a.headroom)); p > estimate {
+			dec.ProbeTarget = p
+		}
+	}
+	for id, st := range a.state {
+		if st.gen != a.gen {
+			delete(a.state, id)
+		}
+	}
+	return dec
+}

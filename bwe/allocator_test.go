@@ -1,0 +1,325 @@
+package bwe
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func audio(id string) Track {
+	return Track{ID: id, Kind: Audio, Layers: []Layer{{}}, Current: 0}
+}
+
+// video returns a three-layer simulcast track with default bitrates and
+// unknown layer sizes, shown at w x h.
+func video(id string, w, h int) Track {
+	return Track{ID: id, Kind: Video, Layers: make([]Layer, 3), Width: w, Height: h, Current: -1}
+}
+
+func screen(id string, w, h int) Track {
+	t := video(id, w, h)
+	t.Screen = true
+	return t
+}
+
+// probe12 is x × 1.2 (the default headroom, above 1.1) as Allocate
+// computes it.
+func probe12(x int) int { return int(float64(x) * 1.2) }
+
+func with(t Track, f func(*Track)) Track { f(&t); return t }
+
+func TestAllocate(t *testing.T) {
+	tests := []struct {
+		name     string
+		pause    bool
+		estimate int
+		tracks   []Track
+		want     []int
+		limited  bool
+		probe    int
+	}{
+		{
+			name: "audio is never dropped", pause: true, estimate: 0,
+			tracks: []Track{audio("a1"), audio("a2"), video("v", 640, 360)},
+			want:   []int{0, 0, -1}, limited: true, probe: probe12(80_000 + 150_000),
+		},
+		{
+			name: "plenty: each video gets what its tile needs", estimate: 10_000_000,
+			tracks: []Track{audio("a"), video("big", 1280, 720), video("mid", 640, 360), video("small", 320, 180)},
+			want:   []int{0, 2, 1, 0},
+		},
+		{
+			name: "tile heights between layers round up", estimate: 10_000_000,
+			tracks: []Track{video("181", 320, 181), video("360", 640, 360), video("361", 640, 361), video("1080", 1920, 1080), video("90", 160, 90)},
+			want:   []int{1, 1, 2, 2, 0},
+		},
+		{
+			name: "unknown tile size is treated as large", estimate: 10_000_000,
+			tracks: []Track{video("v", 0, 0)},
+			want:   []int{2},
+		},
+		{
+			name: "known layer heights", estimate: 10_000_000,
+			tracks: []Track{
+				with(video("v", 400, 300), func(t *Track) { t.Layers = []Layer{{Height: 240}, {Height: 480}, {Height: 960}} }),
+				with(video("w", 400, 500), func(t *Track) { t.Layers[2].Height = 1080 }), // 270, 540, 1080
+				with(video("x", 400, 250), func(t *Track) { t.Layers[2].Height = 1080 }),
+			},
+			want: []int{1, 1, 0},
+		},
+		{
+			name: "paused tracks get nothing and are not limited", estimate: 10_000_000,
+			tracks: []Track{audio("a"), with(video("v", 1280, 720), func(t *Track) { t.Paused = true })},
+			want:   []int{0, -1},
+		},
+		{
+			name: "pass 1 shows everything before pass 2 raises anything", estimate: 3 * 150_000 * 12 / 10,
+			tracks: []Track{video("big", 1280, 720), video("mid", 640, 360), video("small", 320, 180)},
+			want:   []int{0, 0, 0}, limited: true, probe: probe12(500_000 + 500_000 + 150_000),
+		},
+		{
+			name: "larger tiles are raised first", estimate: (150_000 + 150_000 + 500_000) * 12 / 10,
+			tracks: []Track{video("small", 640, 360), video("big", 1280, 720)},
+			want:   []int{0, 1}, limited: true, probe: probe12(500_000 + 1_500_000),
+		},
+		{
+			name: "screen share before larger camera video", estimate: (40_000 + 150_000 + 150_000 + 350_000) * 12 / 10,
+			tracks: []Track{audio("a"), video("cam", 1920, 1080), screen("screen", 640, 360)},
+			want:   []int{0, 0, 1}, limited: true,
+			probe: probe12(40_000 + 500_000 + 500_000),
+		},
+		{
+			name: "larger screen share first", estimate: (150_000 + 150_000 + 350_000) * 12 / 10,
+			tracks: []Track{screen("small", 640, 360), screen("unknown", 0, 0)},
+			want:   []int{0, 1}, limited: true,
+			probe: probe12(500_000 + 1_500_000),
+		},
+		{
+			name: "video that does not fit even at its lowest layer is off", pause: true, estimate: 300_000,
+			tracks: []Track{audio("a"), video("v1", 640, 480), video("v2", 320, 240)},
+			want:   []int{0, 0, -1}, limited: true, probe: probe12(40_000 + 500_000 + 150_000),
+		},
+		{
+			name: "measured bitrates replace defaults", estimate: 1_000_000,
+			tracks: []Track{
+				with(audio("a"), func(t *Track) { t.Layers[0].Bitrate = 100_000 }),
+				with(video("v", 1280, 720), func(t *Track) { t.Layers = []Layer{{Bitrate: 100_000}, {Bitrate: 200_000}, {Bitrate: 600_000}} }),
+			},
+			want: []int{0, 2},
+		},
+		{
+			name: "a single layer is costed as full quality", pause: true, estimate: 1_500_000,
+			tracks: []Track{with(video("v", 320, 180), func(t *Track) { t.Layers = t.Layers[:1] })},
+			want:   []int{-1}, limited: true, probe: probe12(1_500_000),
+		},
+		{
+			name: "current layer is kept without headroom", estimate: 1_500_000,
+			tracks: []Track{with(video("v", 1280, 720), func(t *Track) { t.Current = 2 })},
+			want:   []int{2},
+		},
+		{
+			name: "going up needs headroom", estimate: 1_700_000,
+			tracks: []Track{with(video("v", 1280, 720), func(t *Track) { t.Current = 1 })},
+			want:   []int{1}, limited: true, probe: probe12(1_500_000),
+		},
+		{
+			name: "by default the lowest layer goes even over the estimate", estimate: 300_000,
+			tracks: []Track{audio("a"), video("v1", 1280, 720), video("v2", 1280, 720)},
+			want:   []int{0, 0, 0}, limited: true, probe: probe12(40_000 + 2*500_000),
+		},
+		{
+			name: "no layers", estimate: 1_000_000,
+			tracks: []Track{{ID: "v", Kind: Video, Current: -1}},
+			want:   []int{-1},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewAllocator(WithPauseOnCongestion(tt.pause)).Allocate(t0, tt.estimate, tt.tracks)
+			if !slices.Equal(d.Layers, tt.want) || d.Limited != tt.limited || d.ProbeTarget != tt.probe {
+				t.Fatalf("Allocate = %v limited %v probe %d; want %v limited %v probe %d",
+					d.Layers, d.Limited, d.ProbeTarget, tt.want, tt.limited, tt.probe)
+			}
+			// Only when video may pause does the total stay within the
+			// estimate; by default the lowest layers go regardless.
+			if tt.pause && d.Total > max(tt.estimate, 40_000*len(tt.tracks)) {
+				t.Fatalf("total %d over estimate %d", d.Total, tt.estimate)
+			}
+		})
+	}
+}
+
+// call is one Allocate over time, with the one video track's wanted layer.
+type call struct {
+	at       time.Duration
+	estimate int
+	want     int
+}
+
+// runCalls allocates a single 720p three-layer video track (costs 150k,
+// 500k, 1.5M) through calls, feeding each decision back as Current.
+func runCalls(t *testing.T, a *Allocator, calls []call) {
+	t.Helper()
+	tr := []Track{video("v", 1280, 720)}
+	for i, c := range calls {
+		d := a.Allocate(t0.Add(c.at), c.estimate, tr)
+		if d.Layers[0] != c.want {
+			t.Fatalf("call %d (t=%v, estimate %d): layer %d; want %d", i, c.at, c.estimate, d.Layers[0], c.want)
+		}
+		tr[0].Current = d.Layers[0]
+	}
+}
+
+func TestHysteresis(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		name  string
+		pause bool
+		calls []call
+	}{
+		{
+			name: "down at once, up only after the hold",
+			calls: []call{
+				{0, 2_000_000, 2},
+				{1 * s, 1_400_000, 1}, // over budget: down now
+				{2 * s, 3_000_000, 1}, // enough, but within the hold
+				{5 * s, 3_000_000, 1},
+				{6 * s, 3_000_000, 2},
+			},
+		},
+		{
+			name: "a layer is kept while the total fits, without headroom",
+			calls: []call{
+				{0, 1_800_000, 2},
+				{1 * s, 1_500_000, 2},
+				{2 * s, 1_499_999, 1},
+			},
+		},
+		{
+			name: "going up needs headroom",
+			calls: []call{
+				{0, 1_799_999, 1},
+				{1 * s, 1_800_000, 2},
+			},
+		},
+		{
+			name: "down two layers at once", pause: true,
+			calls: []call{
+				{0, 2_000_000, 2},
+				{1 * s, 200_000, 0},
+				{2 * s, 100_000, -1},
+				{3 * s, 200_000, -1}, // 150k × 1.2 fits but the hold applies
+				{9 * s, 200_000, 0},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runCalls(t, NewAllocator(WithPauseOnCongestion(tt.pause)), tt.calls)
+		})
+	}
+}
+
+// TestNoFlapping drives estimates that wobble around each threshold many
+// times a second and checks the layer changes at most once per hold time.
+func TestNoFlapping(t *testing.T) {
+	for _, pair := range [][2]int{
+		{1_450_000, 1_550_000}, // around the cost of layer 2
+		{1_750_000, 1_850_000}, // around cost × headroom of layer 2
+		{1_400_000, 1_900_000}, // across both
+		{450_000, 650_000},     // around layer 1
+	} {
+		t.Run(fmt.Sprint(pair), func(t *testing.T) {
+			a := NewAllocator()
+			tr := []Track{video("v", 1280, 720)}
+			changes := 0
+			for i := range 600 { // a minute at 10 calls a second
+				d := a.Allocate(t0.Add(time.Duration(i)*100*time.Millisecond), pair[i%2], tr)
+				if i > 0 && d.Layers[0] != tr[0].Current {
+					changes++
+				}
+				tr[0].Current = d.Layers[0]
+			}
+			if changes > 60/5*2 {
+				t.Fatalf("%d layer changes in a minute", changes)
+			}
+		})
+	}
+}
+
+func TestForgetsTracks(t *testing.T) {
+	a := NewAllocator()
+	v := video("v", 1280, 720)
+	a.Allocate(t0, 2_000_000, []Track{v})
+	a.Allocate(t0.Add(time.Second), 1_000_000, []Track{v}) // down: held
+	a.Allocate(t0.Add(2*time.Second), 1_000_000, []Track{audio("a")})
+	if _, ok := a.state["v"]; ok || len(a.state) != 0 {
+		t.Fatalf("state not forgotten: %v", a.state)
+	}
+	// Back as a new track: no hold.
+	v.Current = 1
+	if d := a.Allocate(t0.Add(3*time.Second), 2_000_000, []Track{v}); d.Layers[0] != 2 {
+		t.Fatalf("layer %d; want 2", d.Layers[0])
+	}
+}
+
+func TestTileShrinkIsNotADowngrade(t *testing.T) {
+	a := NewAllocator()
+	v := video("v", 1280, 720)
+	d := a.Allocate(t0, 5_000_000, []Track{v})
+	v.Current, v.Width, v.Height = d.Layers[0], 320, 180
+	d = a.Allocate(t0.Add(time.Second), 5_000_000, []Track{v})
+	if d.Layers[0] != 0 || d.Limited {
+		t.Fatalf("small tile: %+v", d)
+	}
+	v.Current, v.Width, v.Height = d.Layers[0], 1280, 720
+	if d = a.Allocate(t0.Add(2*time.Second), 5_000_000, []Track{v}); d.Layers[0] != 2 {
+		t.Fatalf("tile enlarged: layer %d; want 2 at once", d.Layers[0])
+	}
+}
+
+func TestOptions(t *testing.T) {
+	a := NewAllocator(WithDefaultBitrates([]int{100, 200}), WithAudioBitrate(10), WithUpgradeHeadroom(2), WithUpgradeHold(time.Second))
+	tr := []Track{audio("a"), with(video("v", 0, 0), func(t *Track) { t.Layers = t.Layers[:2] })}
+	if d := a.Allocate(t0, 419, tr); !slices.Equal(d.Layers, []int{0, 0}) || d.Total != 110 || d.ProbeTarget != 420 {
+		t.Fatalf("got %+v", d)
+	}
+	if d := a.Allocate(t0, 420, tr); !slices.Equal(d.Layers, []int{0, 1}) || d.Total != 210 {
+		t.Fatalf("got %+v", d)
+	}
+	if d := a.Allocate(t0.Add(time.Second), 210, tr); !slices.Equal(d.Layers, []int{0, 1}) {
+		t.Fatalf("kept layer dropped: %+v", d)
+	}
+	if d := a.Allocate(t0.Add(2*time.Second), 209, tr); !slices.Equal(d.Layers, []int{0, 0}) {
+		t.Fatalf("not lowered: %+v", d)
+	}
+	if d := a.Allocate(t0.Add(2500*time.Millisecond), 1000, tr); !slices.Equal(d.Layers, []int{0, 0}) {
+		t.Fatalf("raised within the hold: %+v", d)
+	}
+	if d := a.Allocate(t0.Add(3*time.Second), 1000, tr); !slices.Equal(d.Layers, []int{0, 1}) {
+		t.Fatalf("not raised after the hold: %+v", d)
+	}
+}
+
+func BenchmarkAllocate(b *testing.B) {
+	var tracks []Track
+	for i := range 12 {
+		tracks = append(tracks, audio(fmt.Sprint("a", i)))
+		v := video(fmt.Sprint("v", i), 1280>>(i%3), 720>>(i%3))
+		v.Screen = i == 5
+		tracks = append(tracks, v)
+	}
+	a := NewAllocator()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		d := a.Allocate(t0.Add(time.Duration(i)*100*time.Millisecond), 2_000_000+i%7*300_000, tracks)
+		for j := range tracks {
+			tracks[j].Current = d.Layers[j]
+		}
+		i++
+	}
+}

@@ -1,0 +1,120 @@
+package sfu
+
+import (
+	"errors"
+	"io"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+
+	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
+)
+
+// readRTCP handles what the subscriber says about this track until the
+// sender stops: keyframe requests go to the publisher (throttled), NACKs are
+// answered from the shared cache.
+func (d *DownTrack) readRTCP() {
+	buf := make([]byte, packetcache.MaxPacketSize)
+	for {
+		n, _, err := d.sender.Read(buf)
+		if err != nil {
+			if errors.Is(err, io.ErrShortBuffer) {
+				continue
+			}
+			return
+		}
+		pkts, err := rtcp.Unmarshal(buf[:n])
+		if err != nil {
+			continue
+		}
+		for _, pkt := range pkts {
+			switch pkt := pkt.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				d.rcv.stats.plisReceived.Add(1)
+				d.requestKeyframe()
+			case *rtcp.TransportLayerNack:
+				d.rcv.stats.nacksReceived.Add(1)
+				for _, pair := range pkt.Nacks {
+					pair.Range(func(seq uint16) bool {
+						d.retransmit(seq)
+						return true
+					})
+				}
+			}
+		}
+	}
+}
+
+// retransmit resends the packet the subscriber knows as outSeq (RFC 4585
+// §6.2.1) from the shared cache of the layer it came from, rewritten as it
+// was first sent. Packets sent before the last layer switch are not
+// answered: the subscriber has moved on to a keyframe of the new layer.
+func (d *DownTrack) retransmit(outSeq uint16) {
+	d.mu.Lock()
+	inSeq, ok := d.rw.Source(outSeq)
+	l := d.rcv.layer(d.current)
+	d.mu.Unlock()
+	if !ok || l == nil {
+		return
+	}
+	n, ok := l.cache.Get(inSeq, d.rtxBuf)
+	if !ok || d.rtxPkt.Unmarshal(d.rtxBuf[:n]) != nil {
+		return
+	}
+	d.mu.Lock()
+	ts := d.rw.Timestamp(d.rtxPkt.Timestamp)
+	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
+	d.mu.Unlock()
+	h := &d.rtxPkt.Header
+	orig := *h
+	h.SSRC, h.PayloadType, h.SequenceNumber, h.Timestamp = ssrc, pt, outSeq, ts
+	h.Padding, h.PaddingSize = false, 0
+	rewriteExtensions(h, &orig, extMap, d.rtxExt[:0])
+	_, err := w.WriteRTP(h, d.rtxPkt.Payload)
+	// Give Unmarshal its own extension array back, apart from rtxExt.
+	*h = orig
+	if err == nil {
+		d.rcv.stats.packetsRetransmitted.Add(1)
+	}
+}
+
+// sendPadding sends count padding-only packets (RFC 3550 §5.1) on this
+// track, each with maxPadding bytes, so the subscriber's bandwidth estimate
+// can rise above what the media alone sends. It returns how many were
+// sent. Called only by the subscriber's bwe goroutine.
+func (d *DownTrack) sendPadding(count int) int {
+	sent := 0
+	for range count {
+		if !d.bound.Load() {
+			return sent
+		}
+		d.mu.Lock()
+		if d.current < 0 {
+			d.mu.Unlock()
+			return sent
+		}
+		seq, ts, ok := d.rw.Insert()
+		ssrc, pt, w := d.ssrc, d.pt, d.writer
+		d.mu.Unlock()
+		if !ok {
+			return sent
+		}
+		h := &d.padHdr
+		*h = rtpHeaderForPadding(ssrc, pt, seq, ts, d.padExt[:0])
+		// No payload: the marshaller appends PaddingSize octets, the last
+		// of which counts them (RFC 3550 §5.1).
+		if n, err := w.WriteRTP(h, nil); err != nil || n == 0 {
+			return sent
+		}
+		sent++
+	}
+	d.rcv.stats.paddingPackets.Add(uint64(sent))
+	return sent
+}
+
+func rtpHeaderForPadding(ssrc uint32, pt uint8, seq uint16, ts uint32, ext []rtp.Extension) rtp.Header {
+	return rtp.Header{
+		Version: 2, Padding: true, PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc,
+		PaddingSize: maxPadding, Extensions: ext,
+	}
+}

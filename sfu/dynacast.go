@@ -1,0 +1,83 @@
+package sfu
+
+import (
+	"slices"
+	"time"
+)
+
+// dynacastHold is how long a layer nobody needs keeps being sent before the
+// publisher is told to stop it, so a brief dip does not cost a keyframe.
+const dynacastHold = 3 * time.Second
+
+// dynacast is what a Receiver last told its publisher: the layers it should
+// send. Only the owner's bwe goroutine touches it.
+type dynacast struct {
+	neededAt [maxLayers]time.Time
+	sent     []string // rids; nil before the first decision
+}
+
+// updateDynacast tells this participant, as a publisher, which layers of
+// each of its simulcast tracks some subscriber needs; a layer nobody has
+// needed for dynacastHold is turned off, a needed one on at once.
+func (p *Participant) updateDynacast(now time.Time) {
+	p.mu.Lock()
+	receivers := make([]*Receiver, 0, len(p.receivers))
+	for _, r := range p.receivers {
+		receivers = append(receivers, r)
+	}
+	p.mu.Unlock()
+	for _, r := range receivers {
+		if active, changed := r.activeLayers(now); changed {
+			p.log.Debug("dynacast", "track", r.id, "active", active)
+			p.listener.Layers(r.mid, active)
+		}
+	}
+}
+
+// activeLayers returns the rids the publisher should send and whether that
+// differs from what it was last told. Tracks without simulcast have
+// nothing to say.
+func (r *Receiver) activeLayers(now time.Time) ([]string, bool) {
+	var rids [maxLayers]string
+	n := 0
+	for i := range maxLayers {
+		if l := r.layer(i); l != nil && l.rid != "" {
+			rids[i] = l.rid
+			n++
+		}
+	}
+	if n < 2 {
+		return nil, false
+	}
+	for i, rid := range rids {
+		if rid != "" && r.dynacast.neededAt[i].IsZero() {
+			r.dynacast.neededAt[i] = now // a new layer is kept for the hold time at least
+		}
+	}
+	for _, d := range *r.downTracks.Load() {
+		current, target := d.layers()
+		for _, i := range []int{current, target} {
+			if i >= 0 && i < maxLayers {
+				r.dynacast.neededAt[i] = now
+			}
+		}
+	}
+	var active []string
+	for i, rid := range rids {
+		if rid == "" {
+			continue
+		}
+		if at := r.dynacast.neededAt[i]; !at.IsZero() && now.Sub(at) < dynacastHold {
+			active = append(active, rid)
+		}
+	}
+	if r.dynacast.sent == nil && len(active) == n {
+		r.dynacast.sent = active // everything is on already: nothing to say
+		return active, false
+	}
+	if slices.Equal(active, r.dynacast.sent) {
+		return active, false
+	}
+	r.dynacast.sent = active
+	return active, true
+}

@@ -1,0 +1,127 @@
+package sfu
+
+import (
+	"errors"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
+	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
+)
+
+// maxLayers is how many simulcast layers a track may have: q, h, f.
+const maxLayers = 3
+
+// Layer is one encoding of a published track: the only one, or one
+// simulcast layer (one rid, RFC 8853). It has its own SSRC, read loop and
+// PacketCache, shared by every subscriber forwarded this layer.
+type Layer struct {
+	r        *Receiver
+	index    int // 0 lowest
+	rid      string
+	track    *webrtc.TrackRemote
+	ssrc     uint32
+	cache    *packetcache.PacketCache
+	throttle *keyframe.Throttle
+	meter    bitrateMeter
+	width    atomic.Int32 // from the last keyframe, where the codec says
+	height   atomic.Int32
+}
+
+func newLayer(r *Receiver, index int, track *webrtc.TrackRemote) *Layer {
+	cfg := &r.owner.sfu.cfg
+	return &Layer{
+		r:        r,
+		index:    index,
+		rid:      track.RID(),
+		track:    track,
+		ssrc:     uint32(track.SSRC()),
+		cache:    packetcache.New(cfg.cacheSize),
+		throttle: keyframe.NewThrottle(cfg.keyframeInterval),
+	}
+}
+
+// layerIndex maps a rid to a layer, lowest first. Browsers and apps name
+// simulcast rids in several ways; unknown names take the first free index.
+func layerIndex(rid string, taken func(int) bool) int {
+	switch rid {
+	case "", "q", "l", "low", "0":
+		return 0
+	case "h", "m", "mid", "medium", "1":
+		return 1
+	case "f", "high", "full", "2":
+		return 2
+	}
+	for i := range maxLayers {
+		if !taken(i) {
+			return i
+		}
+	}
+	return -1
+}
+
+// forward is the layer's read loop: it runs until the track ends.
+func (l *Layer) forward() {
+	buf := make([]byte, packetcache.MaxPacketSize)
+	var pkt rtp.Packet
+	failures := 0
+	for {
+		n, _, err := l.track.Read(buf)
+		if err != nil {
+			if errors.Is(err, io.EOF) || l.r.owner.ctx.Err() != nil {
+				return
+			}
+			if failures++; failures > maxReadErrors {
+				l.r.owner.log.Warn("giving up on track", "track", l.r.id, "rid", l.rid, "err", err)
+				return
+			}
+			continue
+		}
+		failures = 0
+		if pkt.Unmarshal(buf[:n]) == nil {
+			l.handlePacket(&pkt, buf[:n])
+		}
+	}
+}
+
+// handlePacket stores one packet, once, in the layer's shared cache and
+// hands it to every DownTrack. raw is pkt as received; both are reused for
+// the next packet.
+func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
+	st := l.r.stats
+	st.packetsIn.Add(1)
+	st.bytesIn.Add(uint64(len(raw)))
+	switch l.cache.Store(pkt.SequenceNumber, raw) {
+	case packetcache.Stored:
+	case packetcache.Duplicate:
+		// Chromium's bandwidth probes re-send packets we already have.
+		st.duplicatesDropped.Add(1)
+		return
+	default:
+		return
+	}
+	l.meter.add(len(raw))
+	for _, d := range *l.r.downTracks.Load() {
+		d.writeRTP(l, pkt)
+	}
+}
+
+// requestKeyframe asks the publisher for a keyframe of this layer (RFC 4585
+// §6.3.1 PLI names the layer's SSRC), at most once per keyframe interval
+// however many subscribers ask.
+func (l *Layer) requestKeyframe() {
+	if l.r.kind != webrtc.RTPCodecTypeVideo || !l.throttle.Allow(time.Now()) {
+		return
+	}
+	pli := &rtcp.PictureLossIndication{MediaSSRC: l.ssrc}
+	if err := l.r.owner.pc.WriteRTCP([]rtcp.Packet{pli}); err != nil {
+		l.r.owner.log.Debug("sending PLI", "track", l.r.id, "rid", l.rid, "err", err)
+		return
+	}
+	l.r.stats.keyframeRequestsSent.Add(1)
+}
