@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/rewriter"
+	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
 
 // DownTrack sends one published track to one subscriber. It is a TrackLocal
@@ -34,16 +36,18 @@ type DownTrack struct {
 	writer      webrtc.TrackLocalWriter
 	extMap      []extensionMapping // replaced, never changed in place
 	rw          *rewriter.Rewriter
-	current     int   // layer forwarded now, -1 none
-	target      int   // layer wanted, -1 paused
-	lastFrameAt int64 // unix nanoseconds of the last frame end sent
+	current     int         // layer forwarded now, -1 none
+	target      int         // layer wanted, -1 paused
+	lastFrameAt int64       // unix nanoseconds of the last frame end sent
+	munger      *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
 
 	// Up to one read loop per layer calls writeRTP: each has its scratch.
 	extBuf [maxLayers][4]rtp.Extension
 
-	rtxBuf []byte           // RTCP goroutine only
-	rtxPkt rtp.Packet       // RTCP goroutine only
-	rtxExt [4]rtp.Extension // RTCP goroutine only
+	rtxBuf  []byte           // RTCP goroutine only
+	rtxPkt  rtp.Packet       // RTCP goroutine only
+	rtxExt  [4]rtp.Extension // RTCP goroutine only
+	rtxDesc vp8.Descriptor   // RTCP goroutine only
 
 	padHdr rtp.Header       // subscriber's bwe goroutine only
 	padExt [2]rtp.Extension // subscriber's bwe goroutine only
@@ -64,6 +68,9 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 		current: -1,
 		target:  0,
 		rtxBuf:  make([]byte, packetcache.MaxPacketSize),
+	}
+	if strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8) {
+		d.munger = vp8.NewMunger()
 	}
 	d.settings.Store(&TrackSettings{})
 	return d
@@ -116,8 +123,9 @@ func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
 
 // writeRTP forwards one packet of layer l. It runs on l's read loop, which
 // owns p: the header is rewritten in place for this subscriber and restored
-// afterwards, so fan-out copies nothing and allocates nothing.
-func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet) {
+// afterwards, so fan-out copies nothing and allocates nothing. desc is p's
+// VP8 payload descriptor (nil if not VP8, or not one we understand).
+func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) {
 	if !d.bound.Load() {
 		return
 	}
@@ -138,14 +146,27 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet) {
 		}
 		if d.rw.Started() {
 			d.rw.Switch(d.timestampGap())
+			if d.munger != nil {
+				d.munger.Switch()
+			}
 		}
 		d.current = l.index
 	}
-	if len(p.Payload) == 0 {
-		// Padding only: nothing for the decoder, so close the gap instead.
+	if len(p.Payload) == 0 || d.munger != nil && desc == nil {
+		// Padding only, or a payload we cannot munge: nothing the decoder
+		// can use, so close the gap instead.
 		d.rw.Skip(p.SequenceNumber)
 		d.mu.Unlock()
 		return
+	}
+	var orig vp8.Original
+	if desc != nil {
+		var placed bool
+		if orig, placed = d.munger.Munge(p.Payload, desc); !placed {
+			d.rw.Skip(p.SequenceNumber)
+			d.mu.Unlock()
+			return
+		}
 	}
 	seq, ts, ok := d.rw.Rewrite(p.SequenceNumber, p.Timestamp)
 	if ok && p.Marker && d.rcv.kind == webrtc.RTPCodecTypeVideo {
@@ -153,15 +174,20 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet) {
 	}
 	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
 	d.mu.Unlock()
+	if desc != nil {
+		// The payload is shared with the other subscribers of this layer:
+		// put its picture numbers back once written.
+		defer vp8.Restore(p.Payload, desc, orig)
+	}
 	if !ok {
 		return
 	}
-	orig := p.Header
+	hdr := p.Header
 	p.SSRC, p.PayloadType, p.SequenceNumber, p.Timestamp = ssrc, pt, seq, ts
 	p.Header.Padding, p.Header.PaddingSize = false, 0
-	rewriteExtensions(&p.Header, &orig, extMap, d.extBuf[l.index][:0])
+	rewriteExtensions(&p.Header, &hdr, extMap, d.extBuf[l.index][:0])
 	n, err := w.WriteRTP(&p.Header, p.Payload)
-	p.Header = orig
+	p.Header = hdr
 	if n == 0 || err != nil {
 		if switching {
 			// Pion drops writes silently (0, nil) until SRTP is up: a

@@ -8,6 +8,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
+	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
 
 // readRTCP handles what the subscriber says about this track until the
@@ -64,6 +65,17 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 	d.mu.Lock()
 	ts := d.rw.Timestamp(d.rtxPkt.Timestamp)
 	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
+	if d.munger != nil {
+		// The copy is ours: munge it as it was first sent, no restore.
+		if vp8.Parse(d.rtxPkt.Payload, &d.rtxDesc) != nil {
+			d.mu.Unlock()
+			return
+		}
+		if _, ok := d.munger.Munge(d.rtxPkt.Payload, &d.rtxDesc); !ok {
+			d.mu.Unlock()
+			return
+		}
+	}
 	d.mu.Unlock()
 	h := &d.rtxPkt.Header
 	orig := *h

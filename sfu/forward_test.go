@@ -17,10 +17,11 @@ import (
 // recordingWriter is a TrackLocalWriter that keeps copies of what it is
 // given, or only counts when keep is false.
 type recordingWriter struct {
-	mu      sync.Mutex
-	keep    bool
-	count   int
-	headers []rtp.Header
+	mu       sync.Mutex
+	keep     bool
+	count    int
+	headers  []rtp.Header
+	payloads [][]byte
 }
 
 func (w *recordingWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
@@ -30,6 +31,7 @@ func (w *recordingWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	if w.keep {
 		c := h.Clone()
 		w.headers = append(w.headers, c)
+		w.payloads = append(w.payloads, append([]byte(nil), payload...))
 	}
 	return h.MarshalSize() + len(payload), nil
 }
@@ -41,14 +43,41 @@ func (w *recordingWriter) Write(b []byte) (int, error) { return len(b), nil }
 func vp8Payload(key bool, size int) []byte {
 	p := make([]byte, size)
 	p[0] = 0x10 // S: start of partition 0
-	if key {
-		p[1] = 0x00 // frame tag: inverse key frame bit clear
-		p[4], p[5], p[6] = 0x9d, 0x01, 0x2a
+	frameTag(p[1:], key)
+	return p
+}
+
+// frameTag writes a VP8 frame tag (RFC 6386 §9.1): a keyframe's carries
+// the start code and a 640x360 size.
+func frameTag(p []byte, key bool) {
+	if !key {
+		p[0] = 0x01 // inverse key frame bit set
+		return
+	}
+	p[0] = 0x00
+	p[3], p[4], p[5] = 0x9d, 0x01, 0x2a
+	p[6], p[7], p[8], p[9] = 640&0xff, 640>>8, 360&0xff, 360>>8
+}
+
+// vp8PicturePayload is a VP8 packet with a 15-bit PictureID (X, I and M
+// bits); start marks the first packet of a frame.
+func vp8PicturePayload(pictureID uint16, start, key bool, size int) []byte {
+	p := make([]byte, size)
+	p[0] = 0x80 // X
+	if start {
+		p[0] |= 0x10 // S
+	}
+	p[1] = 0x80 // I
+	p[2], p[3] = 0x80|byte(pictureID>>8&0x7f), byte(pictureID)
+	if start {
+		frameTag(p[4:], key)
 	} else {
-		p[1] = 0x01
+		p[4] = 0x01
 	}
 	return p
 }
+
+func pictureIDOf(p []byte) uint16 { return uint16(p[2]&0x7f)<<8 | uint16(p[3]) }
 
 const (
 	audioLevelPub = 1
@@ -72,7 +101,8 @@ func newTestReceiver(kind webrtc.RTPCodecType, layers int) *Receiver {
 	}
 	for i := range layers {
 		l := &Layer{r: r, index: i, rid: []string{"q", "h", "f"}[i], cache: packetcache.New(512),
-			throttle: keyframe.NewThrottle(time.Hour)} // never asks: there is no publisher
+			throttle: keyframe.NewThrottle(time.Hour), // never asks: there is no publisher
+			vp8:      mime == webrtc.MimeTypeVP8}
 		l.throttle.Allow(time.Now())
 		r.layers[i].Store(l)
 	}
@@ -92,6 +122,8 @@ func bindTestDownTrack(r *Receiver, ssrc uint32, w *recordingWriter) *DownTrack 
 
 type inPacket struct {
 	layer   int
+	picture int // VP8 PictureID + 1; 0: a payload without one
+	start   bool
 	seq     uint16
 	ts      uint32
 	key     bool
@@ -105,6 +137,9 @@ func feed(r *Receiver, pkts []inPacket) {
 		h := rtp.Header{Version: 2, SequenceNumber: in.seq, Timestamp: in.ts, SSRC: 0xdead + uint32(in.layer), PayloadType: 96, Marker: in.marker}
 		_ = h.SetExtension(audioLevelPub, []byte{0x7f})
 		payload := vp8Payload(in.key, 200)
+		if in.picture > 0 {
+			payload = vp8PicturePayload(uint16(in.picture-1), in.start, in.key, 200)
+		}
 		if r.kind == webrtc.RTPCodecTypeAudio {
 			payload = make([]byte, 80)
 		}
@@ -215,7 +250,7 @@ func TestUnboundDownTrackSendsNothing(t *testing.T) {
 func forwardPacket() (rtp.Packet, []byte) {
 	h := rtp.Header{Version: 2, SequenceNumber: 1, Timestamp: 90000, SSRC: 0xdead, PayloadType: 96, Marker: true}
 	_ = h.SetExtension(audioLevelPub, []byte{0x7f})
-	raw, _ := (&rtp.Packet{Header: h, Payload: vp8Payload(true, 1100)}).Marshal()
+	raw, _ := (&rtp.Packet{Header: h, Payload: vp8PicturePayload(1234, true, true, 1100)}).Marshal()
 	var pkt rtp.Packet
 	_ = pkt.Unmarshal(raw)
 	return pkt, raw
@@ -271,8 +306,11 @@ func TestSimulcastSwitchesKeepTheStreamContinuous(t *testing.T) {
 	r := newTestReceiver(webrtc.RTPCodecTypeVideo, 3)
 	w := &recordingWriter{keep: true}
 	d := bindTestDownTrack(r, 4242, w)
+	steady := &recordingWriter{keep: true} // stays on the top layer
+	bindTestDownTrack(r, 4343, steady).setTarget(2)
 	seqBase := [3]uint16{100, 30000, 65000} // the top layer wraps
 	tsBase := [3]uint32{1000, 4_000_000_000, 123456}
+	picBase := [3]int{5, 20000, 32760} // 15-bit PictureIDs; the top wraps
 	targets := []int{0, 2, 1, 2, 0, 1, 0, 2, 2, 1}
 	sent := 0
 	for frame := range 200 {
@@ -285,11 +323,13 @@ func TestSimulcastSwitchesKeepTheStreamContinuous(t *testing.T) {
 				seq := seqBase[layer]
 				seqBase[layer]++
 				feed(r, []inPacket{{
-					layer:  layer,
-					seq:    seq,
-					ts:     tsBase[layer] + uint32(frame)*3000,
-					key:    k == 0 && frame%10 == 0,
-					marker: k == packets-1,
+					layer:   layer,
+					picture: (picBase[layer]+frame)%(1<<15) + 1,
+					start:   k == 0,
+					seq:     seq,
+					ts:      tsBase[layer] + uint32(frame)*3000,
+					key:     k == 0 && frame%10 == 0,
+					marker:  k == packets-1,
 				}})
 				sent++
 			}
@@ -298,7 +338,7 @@ func TestSimulcastSwitchesKeepTheStreamContinuous(t *testing.T) {
 	if len(w.headers) < 300 {
 		t.Fatalf("only %d of %d packets forwarded", len(w.headers), sent)
 	}
-	switches := 0
+	gaps := 0
 	for i, h := range w.headers {
 		if h.SSRC != 4242 {
 			t.Fatalf("packet %d: ssrc %d", i, h.SSRC)
@@ -313,11 +353,32 @@ func TestSimulcastSwitchesKeepTheStreamContinuous(t *testing.T) {
 		if d := int32(h.Timestamp - prev.Timestamp); d < 0 {
 			t.Fatalf("packet %d: timestamp went back by %d", i, -d)
 		} else if d > 0 && d != 3000 {
-			switches++ // a switch: the gap comes from the wall clock
+			gaps++ // a switch: the gap comes from the wall clock
+		}
+		// One PictureID per frame, +1 from frame to frame (mod 2^15).
+		pid, prevPID := pictureIDOf(w.payloads[i]), pictureIDOf(w.payloads[i-1])
+		newFrame := h.Timestamp != prev.Timestamp
+		if newFrame && pid != (prevPID+1)&0x7fff || !newFrame && pid != prevPID {
+			t.Fatalf("packet %d: PictureID %d after %d (new frame: %v)", i, pid, prevPID, newFrame)
 		}
 	}
 	if got := r.stats.layerSwitches.Load(); got < 6 {
 		t.Fatalf("%d layer switches counted, want at least 6", got)
 	}
-	t.Logf("%d packets forwarded, %d switches, %d timestamp gaps not one frame", len(w.headers), r.stats.layerSwitches.Load(), switches)
+	// The payload is shared: the steady subscriber sees the publisher's
+	// own PictureIDs, untouched by the other's munging.
+	if len(steady.payloads) == 0 {
+		t.Fatal("the steady subscriber got nothing")
+	}
+	for i, p := range steady.payloads {
+		if i > 0 && steady.headers[i].Timestamp != steady.headers[i-1].Timestamp {
+			if got, want := pictureIDOf(p), (pictureIDOf(steady.payloads[i-1])+1)&0x7fff; got != want {
+				t.Fatalf("steady subscriber packet %d: PictureID %d, want %d", i, got, want)
+			}
+		}
+	}
+	if first := pictureIDOf(steady.payloads[0]); first < uint16(picBase[2]) && first > 100 {
+		t.Fatalf("steady subscriber's PictureIDs were rewritten: first %d", first)
+	}
+	t.Logf("%d packets forwarded, %d switches, %d timestamp gaps not one frame", len(w.headers), r.stats.layerSwitches.Load(), gaps)
 }

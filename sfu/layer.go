@@ -3,6 +3,7 @@ package sfu
 import (
 	"errors"
 	"io"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
+	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
 
 // maxLayers is how many simulcast layers a track may have: q, h, f.
@@ -31,6 +33,8 @@ type Layer struct {
 	meter    bitrateMeter
 	width    atomic.Int32 // from the last keyframe, where the codec says
 	height   atomic.Int32
+	vp8      bool
+	desc     vp8.Descriptor // the read loop's scratch
 }
 
 func newLayer(r *Receiver, index int, track *webrtc.TrackRemote) *Layer {
@@ -43,6 +47,7 @@ func newLayer(r *Receiver, index int, track *webrtc.TrackRemote) *Layer {
 		ssrc:     uint32(track.SSRC()),
 		cache:    packetcache.New(cfg.cacheSize),
 		throttle: keyframe.NewThrottle(cfg.keyframeInterval),
+		vp8:      strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8),
 	}
 }
 
@@ -106,8 +111,21 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		return
 	}
 	l.meter.add(len(raw))
+	var desc *vp8.Descriptor
+	if l.vp8 && len(pkt.Payload) > 0 {
+		// Parsed once for every subscriber, which munge from it.
+		if vp8.Parse(pkt.Payload, &l.desc) == nil {
+			desc = &l.desc
+			if desc.Keyframe && desc.Width > 0 {
+				// Keyframes say the layer's size: the allocator matches it
+				// to tiles.
+				l.width.Store(int32(desc.Width))
+				l.height.Store(int32(desc.Height))
+			}
+		}
+	}
 	for _, d := range *l.r.downTracks.Load() {
-		d.writeRTP(l, pkt)
+		d.writeRTP(l, pkt, desc)
 	}
 }
 

@@ -3,25 +3,37 @@ package turnserver
 import (
 	"net"
 	"net/netip"
+	"strconv"
 
+	"github.com/pion/transport/v4"
 	"github.com/pion/turn/v5"
 )
 
 // relayGenerator makes each allocation's relay socket (RFC 8656 §7.2) and
-// wraps it in peerConn, which talks only to the SFU.
+// wraps it in peerConn, which talks only to the SFU. (pion/turn's
+// RelayAddressGeneratorStatic would do, but it rewrites the socket's own
+// local address in place, which breaks vnet sockets.)
 type relayGenerator struct {
-	static *turn.RelayAddressGeneratorStatic
-	peers  peers
+	net     transport.Net
+	bind    string     // local address relay sockets listen on
+	relayIP netip.Addr // the address given to clients
+	peers   peers
 }
 
-func (g *relayGenerator) Validate() error { return g.static.Validate() }
+func (g *relayGenerator) Validate() error { return nil }
 
 func (g *relayGenerator) AllocatePacketConn(c turn.AllocateListenerConfig) (net.PacketConn, net.Addr, error) {
-	conn, addr, err := g.static.AllocatePacketConn(c)
+	conn, err := g.net.ListenPacket(c.Network, net.JoinHostPort(g.bind, strconv.Itoa(c.RequestedPort)))
 	if err != nil {
 		return nil, nil, err
 	}
-	return &peerConn{PacketConn: conn, peers: g.peers}, addr, nil
+	local, ok := conn.LocalAddr().(*net.UDPAddr)
+	if !ok {
+		_ = conn.Close()
+		return nil, nil, errNotPeer
+	}
+	relayed := net.UDPAddrFromAddrPort(netip.AddrPortFrom(g.relayIP, uint16(local.Port)))
+	return &peerConn{PacketConn: conn, peers: g.peers}, relayed, nil
 }
 
 func (g *relayGenerator) AllocateListener(turn.AllocateListenerConfig) (net.Listener, net.Addr, error) {

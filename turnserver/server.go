@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/turn/v5"
 )
 
@@ -30,10 +31,16 @@ func New(opts ...Option) (*Server, error) {
 	if err := c.open(); err != nil {
 		return nil, err
 	}
-	gen := &relayGenerator{
-		static: &turn.RelayAddressGeneratorStatic{RelayAddress: net.IP(c.relayIP.AsSlice()), Address: c.bindAddress(), Net: c.net},
-		peers:  c.peers,
+	bind := c.bindAddress()
+	if c.net == nil {
+		n, err := stdnet.NewNet()
+		if err != nil {
+			c.closeSockets()
+			return nil, fmt.Errorf("turnserver: %w", err)
+		}
+		c.net = n
 	}
+	gen := &relayGenerator{net: c.net, bind: bind, relayIP: c.relayIP, peers: c.peers}
 	q := newQuota(c.quota)
 	sc := turn.ServerConfig{
 		Realm:        c.realm,
