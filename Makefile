@@ -4,7 +4,7 @@ ADDR        ?= :8080
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all build run test test-deps lint fmt bench clean
+.PHONY: all build run test test-deps lint fmt bench bench-capacity bench-go clean
 
 all: build
 
@@ -38,9 +38,20 @@ lint:
 fmt:
 	gofmt -w .
 
-## bench: Go benchmarks of the forwarding path.
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./sfu/...
+## bench: start a server on loopback, run the standard load scenario against
+## it, print the table and write bench-out/bench.{json,html} (scripts/bench.sh).
+bench: build
+	./scripts/bench.sh standard
+
+## bench-capacity: one 2 Mbit/s publisher, subscribers added in steps until
+## loss passes 1 % or latency p99 passes 50 ms.
+bench-capacity: build
+	./scripts/bench.sh capacity
+
+## bench-go: Go benchmarks of the forwarding path and of the floor (SRTP +
+## one UDP write per packet).
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./sfu/... ./bench/floor/
 
 clean:
-	rm -rf bin
+	rm -rf bin bench-out

@@ -10,6 +10,8 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/switchboard-rtc/switchboard/bench/hist"
 )
 
 // ReceiverStats counts what arrived on one remote track. Sequence numbers
@@ -20,7 +22,9 @@ type ReceiverStats struct {
 	Bytes         uint64 // RTP payload bytes
 	Distinct      uint64 // payload sequence numbers seen at least once
 	Duplicates    uint64 // packets whose sequence number was already seen
+	Late          uint64 // distinct packets that arrived after a later one: repaired by NACK, or reordered
 	PayloadErrors uint64 // codec header or bench layout damaged
+	Padding       uint64 // padding-only packets (RFC 3550 §5.1): the SFU's bandwidth probes
 	MinSeq        uint64 // lowest payload sequence number seen
 	MaxSeq        uint64 // highest payload sequence number seen
 	Keyframes     uint64 // VP8 keyframes started
@@ -70,6 +74,7 @@ type RemoteTrack struct {
 	mu      sync.Mutex
 	stats   ReceiverStats
 	seen    seqSet
+	latency hist.Histogram // of the distinct packets
 	lastErr error
 }
 
@@ -85,6 +90,14 @@ func (r *RemoteTrack) Stats() ReceiverStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.stats
+}
+
+// AddLatency adds the track's latency histogram (one-way delay of every
+// distinct packet so far) to h.
+func (r *RemoteTrack) AddLatency(h *hist.Histogram) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h.Add(&r.latency)
 }
 
 // LastPayloadError is the last damaged payload's error, nil if none.
@@ -139,6 +152,13 @@ func (r *RemoteTrack) read(ctx context.Context, requestPLI func(rtcp.Packet) err
 		now := time.Now()
 		if err := pkt.Unmarshal(buf[:n]); err != nil {
 			r.handleError(err)
+			continue
+		}
+		if len(pkt.Payload) == 0 && pkt.Padding {
+			// Padding only: a sender probing bandwidth; a decoder skips it.
+			r.mu.Lock()
+			r.stats.Padding++
+			r.mu.Unlock()
 			continue
 		}
 		r.handle(pkt.Payload, now)
@@ -198,6 +218,9 @@ func (r *RemoteTrack) handle(payload []byte, now time.Time) {
 		s.Duplicates++
 		return
 	}
+	if s.Distinct > 0 && p.Seq < s.MaxSeq {
+		s.Late++
+	}
 	if s.Distinct == 0 || p.Seq < s.MinSeq {
 		s.MinSeq = p.Seq
 	}
@@ -208,6 +231,7 @@ func (r *RemoteTrack) handle(payload []byte, now time.Time) {
 	lat := now.Sub(time.Unix(0, p.SentUnix))
 	s.LatencySum += lat
 	s.LatencyMax = max(s.LatencyMax, lat)
+	r.latency.Record(lat)
 	if hdr.keyframe {
 		s.Keyframes++
 		s.Width, s.Height = hdr.width, hdr.height

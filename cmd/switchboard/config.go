@@ -33,6 +33,7 @@ type config struct {
 	stun            listFlag
 	iceIPs          listFlag
 	maxParticipants int
+	pprofListen     string
 
 	internet internetConfig // internet.go
 }
@@ -48,6 +49,7 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 	fs.Var(&c.stun, "stun", "STUN server `URL` handed to clients (repeatable)")
 	fs.Var(&c.iceIPs, "ice-ips", "comma-separated `addresses` to gather ICE candidates on (default: all); a loopback address turns loopback candidates on")
 	fs.IntVar(&c.maxParticipants, "max-participants", 50, "participants per room")
+	fs.StringVar(&c.pprofListen, "pprof-listen", "", "serve Go's profiles (/debug/pprof/) on this `address`, apart from --listen; off by default, keep it on loopback")
 	c.internet.addFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("%w: %v", errUsage, err)

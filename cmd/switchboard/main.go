@@ -72,6 +72,16 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws", sig)
+	if err := routeMetrics(mux, s); err != nil {
+		_ = s.Close()
+		return err
+	}
+	_, stopPprof, err := startPprof(cfg.pprofListen, log)
+	if err != nil {
+		_ = s.Close()
+		return err
+	}
+	defer stopPprof()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")

@@ -1,0 +1,99 @@
+package load
+
+import (
+	"time"
+
+	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/bench/hist"
+)
+
+// Sample is the state of the run at one moment and what changed over the
+// interval before it.
+type Sample struct {
+	At          time.Duration `json:"t"`         // since the first join
+	Connected   int           `json:"connected"` // participants whose media is connected
+	Expected    int           `json:"expected"`
+	Tracks      int           `json:"tracks"`      // remote tracks being received
+	MbpsOut     float64       `json:"mbpsOut"`     // RTP payload publishers sent
+	MbpsIn      float64       `json:"mbpsIn"`      // RTP payload every client received
+	LossPercent float64       `json:"lossPercent"` // not (yet) received, of what was due in the interval
+	LatencyP50  time.Duration `json:"latencyP50"`
+	LatencyP99  time.Duration `json:"latencyP99"`
+	// ServerCPUPercent is the server's CPU time over the interval, in
+	// percent of one core; zero without metrics.
+	ServerCPUPercent float64         `json:"serverCpuPercent"`
+	Server           *ServerSnapshot `json:"server,omitempty"`
+	// ClientCPUPercent is the load generator's own CPU time over the
+	// interval: near the machine's core count, it is the bottleneck.
+	ClientCPUPercent float64 `json:"clientCpuPercent"`
+}
+
+// totals are cumulative counts over every client, at one moment.
+type totals struct {
+	at                time.Duration
+	selfCPU           time.Duration // the load generator's
+	connected, tracks int
+	sentBytes         uint64
+	recvBytes         uint64
+	expected, missing uint64
+	late              uint64
+	latency           hist.Histogram
+	maxSeq            map[*bench.RemoteTrack]uint64 // highest payload sequence number per track
+	settled           map[*bench.RemoteTrack]uint64 // final totals only: maxSeq one interval earlier
+	server            *ServerSnapshot
+}
+
+// collect adds up what every participant sent and received.
+func collect(ps []*participant, at time.Duration) *totals {
+	t := &totals{at: at, selfCPU: selfCPU(), maxSeq: make(map[*bench.RemoteTrack]uint64)}
+	for _, p := range ps {
+		st := p.state()
+		if st.connected {
+			t.connected++
+		}
+		for _, s := range st.sources {
+			t.sentBytes += s.Stats().Bytes
+		}
+		if st.client == nil {
+			continue
+		}
+		for _, rt := range st.client.RemoteTracks() {
+			s := rt.Stats()
+			if !rt.Ended() {
+				t.tracks++
+			}
+			t.recvBytes += s.Bytes
+			if s.Distinct > 0 {
+				t.expected += s.MaxSeq - s.MinSeq + 1
+				t.missing += s.Missing()
+				t.late += s.Late
+				t.maxSeq[rt] = s.MaxSeq
+			}
+			rt.AddLatency(&t.latency)
+		}
+	}
+	return t
+}
+
+// sampleBetween is what changed from prev to cur.
+func sampleBetween(prev, cur *totals, expected int) Sample {
+	s := Sample{At: cur.at, Connected: cur.connected, Expected: expected, Tracks: cur.tracks, Server: cur.server}
+	secs := (cur.at - prev.at).Seconds()
+	if secs <= 0 {
+		return s
+	}
+	s.ClientCPUPercent = 100 * (cur.selfCPU - prev.selfCPU).Seconds() / secs
+	s.MbpsOut = float64(cur.sentBytes-prev.sentBytes) * 8 / secs / 1e6
+	s.MbpsIn = float64(cur.recvBytes-prev.recvBytes) * 8 / secs / 1e6
+	if due := cur.expected - min(prev.expected, cur.expected); due > 0 && cur.missing > prev.missing {
+		s.LossPercent = 100 * float64(cur.missing-prev.missing) / float64(due)
+	}
+	d := cur.latency.Sub(&prev.latency)
+	s.LatencyP50, s.LatencyP99 = d.Quantile(0.50), d.Quantile(0.99)
+	if cur.server != nil && prev.server != nil {
+		if wall := (cur.server.At - prev.server.At).Seconds(); wall > 0 {
+			s.ServerCPUPercent = 100 * (cur.server.CPUSeconds - prev.server.CPUSeconds) / wall
+		}
+	}
+	return s
+}

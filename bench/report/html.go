@@ -1,0 +1,129 @@
+package report
+
+import (
+	"html/template"
+	"io"
+	"math"
+	"time"
+
+	"github.com/switchboard-rtc/switchboard/bench/load"
+)
+
+// Chart colours, distinguishable in print and for most colour vision.
+const (
+	blue, orange, green, red, purple = "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"
+)
+
+// charts are the report's charts over time.
+func charts(res *load.Result) []chart {
+	n := len(res.Samples)
+	xs := make([]float64, n)
+	col := func(f func(load.Sample) float64) []float64 {
+		out := make([]float64, n)
+		for i, s := range res.Samples {
+			out[i] = f(s)
+		}
+		return out
+	}
+	for i, s := range res.Samples {
+		xs[i] = s.At.Seconds()
+	}
+	msF := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	out := []chart{
+		{Title: "Participants", Unit: "count", X: xs, Series: []series{
+			{"connected", blue, col(func(s load.Sample) float64 { return float64(s.Connected) })},
+			{"expected", orange, col(func(s load.Sample) float64 { return float64(s.Expected) })},
+		}},
+		{Title: "Throughput (RTP payload)", Unit: "Mbit/s", X: xs, Series: []series{
+			{"sent by publishers", blue, col(func(s load.Sample) float64 { return s.MbpsOut })},
+			{"received by all", green, col(func(s load.Sample) float64 { return s.MbpsIn })},
+		}},
+		{Title: "One-way latency", Unit: "ms", X: xs, Series: []series{
+			{"p50", blue, col(func(s load.Sample) float64 { return msF(s.LatencyP50) })},
+			{"p99", red, col(func(s load.Sample) float64 { return msF(s.LatencyP99) })},
+		}},
+		{Title: "Loss before NACK recovery", Unit: "%", X: xs, Series: []series{
+			{"loss", red, col(func(s load.Sample) float64 { return s.LossPercent })},
+		}},
+		{Title: "Load generator CPU", Unit: "% of one core", X: xs, Series: []series{
+			{"switchboard-bench", orange, col(func(s load.Sample) float64 { return s.ClientCPUPercent })},
+		}},
+	}
+	if n == 0 || res.Samples[n-1].Server == nil {
+		return out
+	}
+	server := func(f func(*load.ServerSnapshot) float64) func(load.Sample) float64 {
+		return func(s load.Sample) float64 {
+			if s.Server == nil {
+				return math.NaN()
+			}
+			return f(s.Server)
+		}
+	}
+	mib := func(b float64) float64 { return b / (1 << 20) }
+	return append(out,
+		chart{Title: "Server CPU", Unit: "% of one core", X: xs, Series: []series{
+			{"cpu", purple, col(func(s load.Sample) float64 { return s.ServerCPUPercent })},
+		}},
+		chart{Title: "Server memory", Unit: "MiB", X: xs, Series: []series{
+			{"RSS", blue, col(server(func(s *load.ServerSnapshot) float64 { return mib(s.RSSBytes) }))},
+			{"heap in use", orange, col(server(func(s *load.ServerSnapshot) float64 { return mib(s.HeapInuseBytes) }))},
+			{"live heap", green, col(server(func(s *load.ServerSnapshot) float64 { return mib(s.HeapLiveBytes) }))},
+		}},
+	)
+}
+
+type htmlPage struct {
+	Title        string
+	Generated    string
+	Rows         []row
+	Errors       []string
+	Charts       []template.HTML
+	Participants []load.ParticipantResult
+}
+
+// WriteHTML writes a self-contained page: the summary table, the charts
+// over time as inline SVG, and every participant. It loads nothing.
+func WriteHTML(w io.Writer, res *load.Result, s Summary) error {
+	page := htmlPage{
+		Title:        "Switchboard load test " + res.Start.Format(time.RFC3339),
+		Generated:    res.Start.Format(time.RFC1123),
+		Rows:         rows(scenarioView(res.Scenario), s),
+		Errors:       s.Errors,
+		Participants: res.Participants,
+	}
+	for _, c := range charts(res) {
+		page.Charts = append(page.Charts, c.svg())
+	}
+	t, err := template.New("report").Funcs(template.FuncMap{"ms": ms}).Parse(pageHTML)
+	if err != nil {
+		return err
+	}
+	return t.Execute(w, page)
+}
+
+// pageHTML is the report's template; charts come in as inline SVG.
+const pageHTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:800px;color:#222;padding:0 1rem}
+table{border-collapse:collapse;width:100%;margin:1rem 0;font-size:14px}
+td,th{border-bottom:1px solid #e4e4e4;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f6f6f6}.num{text-align:right;font-variant-numeric:tabular-nums}
+.err{color:#b00}svg{max-width:100%;height:auto;display:block;margin:1rem 0}
+</style></head><body>
+<h1>Switchboard load test</h1>
+<p>Run started {{.Generated}}.</p>
+<h2>Summary</h2>
+<table>{{range .Rows}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}</table>
+{{range .Errors}}<p class="err">{{.}}</p>{{end}}
+<h2>Over time</h2>
+{{range .Charts}}{{.}}{{end}}
+<h2>Participants</h2>
+<details><summary>{{len .Participants}} participants</summary>
+<table><tr><th>name</th><th>role</th><th class="num">connected</th><th class="num">first frame</th><th class="num">tracks</th><th class="num">NACKs</th><th class="num">PLIs</th><th>error</th></tr>
+{{range .Participants}}<tr><td>{{.Name}}</td><td>{{.Role}}</td><td class="num">{{ms .Connected}}</td><td class="num">{{ms .FirstFrame}}</td><td class="num">{{len .Received}}</td><td class="num">{{.NACKsSent}}</td><td class="num">{{.PLIsSent}}</td><td class="err">{{.Error}}</td></tr>
+{{end}}</table></details>
+</body></html>
+`

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-rtc/switchboard/bench/load"
+)
+
+// errUsage reports bad command-line arguments; errHelp wraps it when the
+// flag package has printed the problem already.
+var (
+	errUsage = errors.New("usage")
+	errHelp  = fmt.Errorf("%w: already explained", errUsage)
+)
+
+// bitrateFlag is a bit rate written as 1500000, 1500k, 1.5M or 1.5Mbit.
+type bitrateFlag int
+
+func (b *bitrateFlag) String() string { return strconv.Itoa(int(*b)) }
+
+func (b *bitrateFlag) Set(v string) error {
+	s := strings.TrimSuffix(strings.TrimSuffix(strings.ToLower(strings.TrimSpace(v)), "bit/s"), "bit")
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(s, "k"):
+		mult, s = 1e3, strings.TrimSuffix(s, "k")
+	case strings.HasSuffix(s, "m"):
+		mult, s = 1e6, strings.TrimSuffix(s, "m")
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 {
+		return fmt.Errorf("bad bit rate %q: want e.g. 1500000, 1500k or 1.5M", v)
+	}
+	*b = bitrateFlag(f * mult)
+	return nil
+}
+
+// listFlag is a comma-separated list.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = nil
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+// config is the command line.
+type config struct {
+	scenario   load.Scenario
+	bitrate    bitrateFlag
+	iceIPs     listFlag
+	jsonPath   string
+	reportPath string
+	metricsURL string
+	floor      bool
+	quiet      bool
+	logLevel   slog.Level
+	capacity   capacityConfig
+}
+
+// capacityConfig is the capacity mode's command line.
+type capacityConfig struct {
+	enabled        bool
+	step           int
+	stepDuration   time.Duration
+	maxSubscribers int
+	maxLossPct     float64
+	maxP99         time.Duration
+}
+
+func parseFlags(args []string, out io.Writer) (config, error) {
+	c := config{bitrate: 1_000_000}
+	sc := &c.scenario
+	fs := flag.NewFlagSet("switchboard-bench", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintln(out, "Usage: switchboard-bench --url ws://HOST:PORT/ws [flags]\n\n"+
+			"Load-tests a Switchboard server through its signaling protocol and reports what every\n"+
+			"client received. Flags:")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&sc.URL, "url", "ws://127.0.0.1:8080/ws", "the server's signaling WebSocket")
+	fs.IntVar(&sc.Rooms, "rooms", 1, "rooms `R`")
+	fs.IntVar(&sc.Publishers, "publishers", 2, "publishers `P` per room, each sending Opus and VP8")
+	fs.IntVar(&sc.Subscribers, "subscribers", 4, "receive-only subscribers `S` per room")
+	fs.DurationVar(&sc.Duration, "duration", 30*time.Second, "how long the run lasts, from the first join")
+	fs.Var(&c.bitrate, "bitrate", "video bit rate per publisher, all layers (1500000, 1500k, 1.5M)")
+	fs.BoolVar(&sc.Simulcast, "simulcast", false, "send video as three simulcast layers (needs a server that receives simulcast)")
+	fs.Float64Var(&sc.JoinRate, "join-rate", 10, "participants joining per second (0: all at once)")
+	fs.StringVar(&sc.RoomPrefix, "room-prefix", "bench", "rooms are named `PREFIX`-1, PREFIX-2, …")
+	fs.StringVar(&c.jsonPath, "json", "", "write the result as JSON to `FILE`")
+	fs.StringVar(&c.reportPath, "report", "", "write a self-contained HTML report to `FILE.html`")
+	fs.StringVar(&c.metricsURL, "metrics", "", "the server's Prometheus metrics `URL` (http://HOST:PORT/metrics): adds its CPU and memory")
+	fs.Var(&c.iceIPs, "ice-ips", "comma-separated `addresses` to gather ICE candidates on, as the server's; 127.0.0.1 keeps a run on loopback")
+	fs.BoolVar(&c.floor, "floor", true, "measure the floor (SRTP + UDP write per packet) first, to compare the server's cost with")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines")
+	fs.TextVar(&c.logLevel, "log-level", slog.LevelError, "log `level` of the clients: debug, info, warn or error")
+	fs.BoolVar(&c.capacity.enabled, "capacity", false, "capacity mode: one publisher, subscribers added in steps until loss or latency passes its limit")
+	fs.IntVar(&c.capacity.step, "step", 5, "capacity mode: subscribers added per step")
+	fs.DurationVar(&c.capacity.stepDuration, "step-duration", 10*time.Second, "capacity mode: how long each step lasts")
+	fs.IntVar(&c.capacity.maxSubscribers, "max-subscribers", 200, "capacity mode: stop there")
+	fs.Float64Var(&c.capacity.maxLossPct, "max-loss", 1, "capacity mode: loss limit, percent")
+	fs.DurationVar(&c.capacity.maxP99, "max-p99", 50*time.Millisecond, "capacity mode: latency p99 limit")
+	if err := fs.Parse(args); err != nil {
+		// The flag package has printed the error and the usage.
+		return c, fmt.Errorf("%w: %v", errHelp, err)
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	sc.Bitrate, sc.ICEIPs = int(c.bitrate), c.iceIPs
+	if c.capacity.enabled {
+		return c, c.capacity.validate()
+	}
+	if err := sc.Validate(); err != nil {
+		return c, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return c, nil
+}
+
+func (c capacityConfig) validate() error {
+	if c.step < 1 || c.stepDuration < 2*time.Second || c.maxSubscribers < c.step || c.maxLossPct <= 0 || c.maxP99 <= 0 {
+		return fmt.Errorf("%w: capacity mode needs --step ≥ 1, --step-duration ≥ 2s, --max-subscribers ≥ --step and positive limits", errUsage)
+	}
+	return nil
+}

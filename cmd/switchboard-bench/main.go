@@ -1,0 +1,122 @@
+// Command switchboard-bench load-tests a Switchboard server through its
+// public signaling protocol: R rooms of P publishers sending synthetic Opus
+// and VP8 and S receive-only subscribers. It prints a progress line every
+// second and a table at the end, and writes JSON and a self-contained HTML
+// report. With --metrics it adds the server's CPU and memory, and the CPU
+// time per forwarded packet against the floor measured on this machine.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/switchboard-rtc/switchboard/bench/floor"
+	"github.com/switchboard-rtc/switchboard/bench/load"
+	"github.com/switchboard-rtc/switchboard/bench/report"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "switchboard-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, runs the load test or the capacity search, and writes
+// what it found. Its error is that of the run itself, not the server's
+// figures: a server that loses packets under load is a result.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, errUsage) && !errors.Is(err, errHelp) {
+			fmt.Fprintln(stderr, err)
+		}
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	var reportOpts []report.Option
+	if cfg.floor {
+		f, err := floor.Measure(ctx)
+		if err != nil {
+			return fmt.Errorf("measuring the floor: %w", err)
+		}
+		fmt.Fprintf(stdout, "floor: %.2f µs per packet (SRTP %s of %d bytes + UDP write, %d packets)\n",
+			f.MicrosPerPacket, f.Profile, floor.PacketSize, f.Packets)
+		reportOpts = append(reportOpts, report.WithFloor(f.MicrosPerPacket, f.Profile))
+	}
+	opts := []load.Option{load.WithLogger(log)}
+	if cfg.metricsURL != "" {
+		opts = append(opts, load.WithMetrics(cfg.metricsURL))
+	}
+	if cfg.capacity.enabled {
+		return runCapacity(ctx, cfg, stdout, opts)
+	}
+	if !cfg.quiet {
+		opts = append(opts, load.WithProgress(func(s load.Sample) { fmt.Fprintln(stdout, report.ProgressLine(s)) }))
+	}
+	res, runErr := load.Run(ctx, cfg.scenario, opts...)
+	if res == nil {
+		return runErr
+	}
+	sum := report.Summarize(res, reportOpts...)
+	if err := report.WriteTable(stdout, res, sum); err != nil {
+		return err
+	}
+	if err := writeFiles(cfg, res, sum, stdout); err != nil {
+		return err
+	}
+	return runErr
+}
+
+// writeFiles writes the JSON and HTML reports that were asked for.
+func writeFiles(cfg config, res *load.Result, sum report.Summary, stdout io.Writer) error {
+	for _, out := range []struct {
+		path  string
+		write func(io.Writer, *load.Result, report.Summary) error
+	}{
+		{cfg.jsonPath, report.WriteJSON},
+		{cfg.reportPath, report.WriteHTML},
+	} {
+		if out.path == "" {
+			continue
+		}
+		if err := writeFile(out.path, func(w io.Writer) error { return out.write(w, res, sum) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", out.path)
+	}
+	return nil
+}
+
+// writeFile writes a file through a temporary one, so that a reader never
+// sees half a report.
+func writeFile(path string, write func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

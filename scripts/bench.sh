@@ -1,0 +1,47 @@
+#!/bin/sh
+# make bench: start a Switchboard server on loopback in this process tree,
+# run the standard scenario against it with switchboard-bench, print the
+# table and write the JSON and HTML reports; the server is stopped on the
+# way out. The exit status is the load generator's: non-zero only if the
+# run itself failed (no server, nobody connected, no media), not because
+# the figures are bad.
+#
+# The standard scenario is sized for a 2-core machine that also runs the
+# load generator (whose 50-odd Pion clients cost more CPU than the server):
+# 1 room, 4 publishers (Opus + 1 Mbit/s VP8) and 20 subscribers for 30 s.
+# Override any of it with BENCH_ARGS, e.g.
+#   make bench BENCH_ARGS='--subscribers 40 --duration 60s --simulcast'
+# Capacity search instead: make bench-capacity.
+set -eu
+
+BIN=${BIN:-bin}
+OUT=${BENCH_OUT:-bench-out}
+MODE=${1:-standard}
+STANDARD="--rooms 1 --publishers 4 --subscribers 20 --bitrate 1M --duration 30s --join-rate 10"
+CAPACITY="--capacity --bitrate 2M --step 5 --step-duration 10s --max-subscribers 150"
+
+mkdir -p "$OUT"
+log="$OUT/server.log"
+"$BIN/switchboard" --listen 127.0.0.1:0 --ice-ips 127.0.0.1 --log-level warn --max-participants 200 \
+	${SERVER_ARGS:-} >"$log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT INT TERM
+
+# The server prints the URL to open once it listens.
+addr=
+for _ in $(seq 100); do
+	addr=$(sed -n 's#.*Open https\{0,1\}://\([^/]*\)/.*#\1#p' "$log" | head -n 1)
+	[ -n "$addr" ] && break
+	kill -0 "$server" 2>/dev/null || { cat "$log" >&2; echo "bench: the server did not start" >&2; exit 1; }
+	sleep 0.1
+done
+[ -n "$addr" ] || { cat "$log" >&2; echo "bench: the server did not say where it listens" >&2; exit 1; }
+echo "server on $addr (pid $server, log $log)"
+
+case "$MODE" in
+capacity) scenario=$CAPACITY; files="--json $OUT/capacity.json" ;;
+*) scenario=$STANDARD; files="--json $OUT/bench.json --report $OUT/bench.html" ;;
+esac
+# shellcheck disable=SC2086 # the flag lists are meant to split
+"$BIN/switchboard-bench" --url "ws://$addr/ws" --metrics "http://$addr/metrics" --ice-ips 127.0.0.1 \
+	$scenario $files ${BENCH_ARGS:-}
