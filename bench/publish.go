@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -31,6 +32,13 @@ func (c *Client) Publish(ctx context.Context, sources ...Source) error {
 				webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 			if err != nil {
 				return fmt.Errorf("bench: adding %s track: %w", src.Source(), err)
+			}
+			if l, ok := src.(Layered); ok {
+				for _, t := range l.Layers()[1:] {
+					if err := tr.Sender().AddEncoding(t); err != nil {
+						return fmt.Errorf("bench: adding simulcast layer %s: %w", t.RID(), err)
+					}
+				}
 			}
 			mid := midPrefix + strconv.Itoa(c.neg.nextMid)
 			c.neg.nextMid++
@@ -67,6 +75,10 @@ func (c *Client) Publish(ctx context.Context, sources ...Source) error {
 		return ErrClosed
 	}
 	for _, p := range pubs {
+		if sc, ok := p.src.(*SyntheticSimulcast); ok {
+			midID, ridID := headerExtensionIDs(p.sender)
+			sc.tagLayers(midID, ridID, p.mid)
+		}
 		c.media.Add(2)
 		go func() {
 			defer c.media.Done()
@@ -74,12 +86,35 @@ func (c *Client) Publish(ctx context.Context, sources ...Source) error {
 				c.log.Warn("source stopped", "mid", p.mid, "err", err)
 			}
 		}()
+		if l, ok := p.src.(Layered); ok {
+			layers := l.Layers()
+			c.media.Add(len(layers) - 1) // one RTCP reader a layer, not one
+			for _, t := range layers {
+				go func() {
+					defer c.media.Done()
+					readLayerRTCP(p.sender, l, t.RID())
+				}()
+			}
+			continue
+		}
 		go func() {
 			defer c.media.Done()
 			readRTCP(p)
 		}()
 	}
 	return nil
+}
+
+// readLayerRTCP hands the server's RTCP about one simulcast layer to its
+// source until the sender stops.
+func readLayerRTCP(sender *webrtc.RTPSender, l Layered, rid string) {
+	for {
+		pkts, _, err := sender.ReadSimulcastRTCP(rid)
+		if err != nil {
+			return
+		}
+		l.HandleLayerRTCP(rid, pkts)
+	}
 }
 
 // readRTCP hands the server's RTCP about one published track to its source
@@ -93,4 +128,18 @@ func readRTCP(p *publication) {
 		}
 		p.src.HandleRTCP(pkts)
 	}
+}
+
+// headerExtensionIDs returns the ids negotiated for the mid and rid header
+// extensions on sender (0 if not negotiated).
+func headerExtensionIDs(sender *webrtc.RTPSender) (midID, ridID uint8) {
+	for _, e := range sender.GetParameters().HeaderExtensions {
+		switch e.URI {
+		case sdp.SDESMidURI:
+			midID = uint8(e.ID)
+		case sdp.SDESRTPStreamIDURI:
+			ridID = uint8(e.ID)
+		}
+	}
+	return midID, ridID
 }

@@ -86,6 +86,9 @@ func (c *Client) handle(msg any) {
 	case *protocol.Bye:
 		c.count(m.Type)
 		c.fail(fmt.Errorf("%w: bye: %s", ErrSessionEnded, m.Reason))
+	case *protocol.Layers:
+		c.count(m.Type)
+		c.setActiveLayers(m.Mid, m.Active)
 	default:
 		c.updateRoom(msg)
 	}

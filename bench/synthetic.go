@@ -51,6 +51,7 @@ type syntheticConfig struct {
 	source           string
 	trackID          string
 	streamID         string
+	rid              string // simulcast layer, empty for a single stream
 }
 
 // WithBitrate sets the payload bitrate in bits per second.
@@ -102,13 +103,23 @@ type synthetic struct {
 	rtpSeq   uint16        // owned by Run
 	next     uint64        // payload sequence number, owned by Run
 
+	// Simulcast layers tag every packet with mid and rid (RFC 8852); the
+	// ids are set once negotiation has settled them, before Run.
+	midID, ridID uint8
+	mid          string
+	exts         [2]rtp.Extension // owned by Run
+
 	packets, bytes, frames, keyframes atomic.Uint64
 	plis, firs, nacked, writeErrors   atomic.Uint64
 	lastKeyframe                      atomic.Int64 // Unix nanoseconds
 }
 
 func newSynthetic(cfg syntheticConfig, codec webrtc.RTPCodecCapability, video bool) (*synthetic, error) {
-	track, err := webrtc.NewTrackLocalStaticRTP(codec, cfg.trackID, cfg.streamID)
+	var trackOpts []func(*webrtc.TrackLocalStaticRTP)
+	if cfg.rid != "" {
+		trackOpts = append(trackOpts, webrtc.WithRTPStreamID(cfg.rid))
+	}
+	track, err := webrtc.NewTrackLocalStaticRTP(codec, cfg.trackID, cfg.streamID, trackOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +182,11 @@ func (s *synthetic) requestKeyframe() {
 // write sends one packet whose payload is in s.buf.
 func (s *synthetic) write(ctx context.Context, ts uint32, marker bool) {
 	s.pkt.Header = rtp.Header{Version: 2, Marker: marker, SequenceNumber: s.rtpSeq, Timestamp: ts}
+	if s.ridID != 0 {
+		s.pkt.Header.Extensions = s.exts[:0]
+		_ = s.pkt.Header.SetExtension(s.midID, []byte(s.mid))
+		_ = s.pkt.Header.SetExtension(s.ridID, []byte(s.cfg.rid))
+	}
 	s.pkt.Payload = s.buf
 	s.rtpSeq++
 	if err := s.track.WriteRTP(&s.pkt); err != nil {

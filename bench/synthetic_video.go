@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -18,7 +19,11 @@ type SyntheticVideo struct {
 	sizes     []int // owned by Run
 	pictureID uint16
 	tl0PicIdx uint8
+	paused    atomic.Bool
 }
+
+// SetPaused stops or resumes sending (resuming with a keyframe).
+func (v *SyntheticVideo) SetPaused(p bool) { v.paused.Store(p) }
 
 // NewSyntheticVideo returns a camera source at 500 kbit/s, 30 fps, 640x360,
 // a keyframe every 3 s, unless options say otherwise.
@@ -30,6 +35,10 @@ func NewSyntheticVideo(opts ...SyntheticOption) (*SyntheticVideo, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newSyntheticVideo(cfg)
+}
+
+func newSyntheticVideo(cfg syntheticConfig) (*SyntheticVideo, error) {
 	s, err := newSynthetic(cfg, webrtc.RTPCodecCapability{
 		MimeType: webrtc.MimeTypeVP8, ClockRate: videoClockRate,
 	}, true)
@@ -53,7 +62,13 @@ func (v *SyntheticVideo) Run(ctx context.Context) error {
 		if key {
 			size, lastKey, forceKey = keySize, now, false
 		}
-		v.sendFrame(ctx, key, size, rtpTimestamp(base, now.Sub(start), videoClockRate), now)
+		if v.paused.Load() {
+			// A paused encoder sends nothing and starts again on a keyframe,
+			// as a browser does for an encoding set active: false.
+			forceKey = true
+		} else {
+			v.sendFrame(ctx, key, size, rtpTimestamp(base, now.Sub(start), videoClockRate), now)
+		}
 		for waiting := true; waiting; {
 			select {
 			case <-ctx.Done():

@@ -95,7 +95,7 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // SFU must not delay every packet). There is deliberately no NACK responder:
 // retransmissions come from the shared PacketCache, never from
 // per-subscriber copies. onEstimator receives each PeerConnection's
-// estimator, by PeerConnection id.
+// estimator, by PeerConnection id; nil turns estimation off.
 func newInterceptors(m *webrtc.MediaEngine, onEstimator cc.NewPeerConnectionCallback) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	gen, err := nack.NewGeneratorInterceptor()
@@ -108,6 +108,9 @@ func newInterceptors(m *webrtc.MediaEngine, onEstimator cc.NewPeerConnectionCall
 	}
 	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
 		return nil, err
+	}
+	if onEstimator == nil {
+		return reg, nil
 	}
 	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(

@@ -54,10 +54,11 @@ func (p *Participant) wakeBWE() {
 	}
 }
 
-// estimate is the subscriber's current downlink estimate, bits per second.
+// estimate is the subscriber's current downlink estimate, bits per second;
+// without estimation, as much as any layer needs.
 func (p *Participant) estimate() int {
 	if p.estimator == nil {
-		return initialEstimate
+		return maxEstimate
 	}
 	return p.estimator.GetTargetBitrate()
 }

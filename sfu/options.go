@@ -18,6 +18,7 @@ type config struct {
 	iceDisconnected  time.Duration
 	iceFailed        time.Duration
 	offerTimeout     time.Duration
+	estimateBW       bool
 }
 
 func defaultConfig() config {
@@ -29,6 +30,7 @@ func defaultConfig() config {
 		iceDisconnected:  4 * time.Second,
 		iceFailed:        8 * time.Second,
 		offerTimeout:     10 * time.Second,
+		estimateBW:       true,
 	}
 }
 
@@ -74,4 +76,11 @@ func WithNet(n transport.Net) Option {
 // failed; a failed participant is removed from its room.
 func WithICETimeouts(disconnected, failed time.Duration) Option {
 	return func(c *config) { c.iceDisconnected, c.iceFailed = disconnected, failed }
+}
+
+// WithBandwidthEstimation turns the per-subscriber downlink estimate (GCC
+// from transport-wide CC feedback) on or off. Off, layers are chosen by
+// tile size alone, as on a LAN where bandwidth is plentiful; on by default.
+func WithBandwidthEstimation(on bool) Option {
+	return func(c *config) { c.estimateBW = on }
 }

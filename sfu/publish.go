@@ -30,15 +30,15 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 		meta.Mid = mid
 		r = newReceiver(p, track, recv, meta)
 		p.receivers[mid] = r
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			r.drainRTCP()
-		}()
 	}
 	l := r.addLayer(track)
 	if l != nil {
 		r.running.Add(1)
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			r.drainRTCP(l)
+		}()
 	}
 	p.mu.Unlock()
 	if l == nil {

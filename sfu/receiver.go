@@ -121,12 +121,19 @@ func (r *Receiver) removeDownTrack(d *DownTrack) {
 	r.downTracks.Store(&next)
 }
 
-// drainRTCP reads the publisher's RTCP (sender reports) so that the
-// interceptors see it: receiver reports need the last SR's time.
-func (r *Receiver) drainRTCP() {
+// drainRTCP reads the publisher's RTCP about layer l (its sender reports)
+// so that the interceptors see it: receiver reports need the last SR's
+// time. Pion reads a simulcast layer's RTCP only by its rid.
+func (r *Receiver) drainRTCP(l *Layer) {
 	buf := make([]byte, packetcache.MaxPacketSize)
 	for {
-		if _, _, err := r.rtp.Read(buf); err != nil && !errors.Is(err, io.ErrShortBuffer) {
+		var err error
+		if l.rid == "" {
+			_, _, err = r.rtp.Read(buf)
+		} else {
+			_, _, err = r.rtp.ReadSimulcast(buf, l.rid)
+		}
+		if err != nil && !errors.Is(err, io.ErrShortBuffer) {
 			return
 		}
 	}

@@ -34,7 +34,11 @@ func New(opts ...Option) (*SFU, error) {
 		o(&cfg)
 	}
 	s := &SFU{cfg: cfg, log: cfg.logger, rooms: make(map[string]*Room)}
-	api, err := newAPI(&cfg, func(id string, e cc.BandwidthEstimator) { s.estimators.Store(id, e) })
+	var onEstimator cc.NewPeerConnectionCallback
+	if cfg.estimateBW {
+		onEstimator = func(id string, e cc.BandwidthEstimator) { s.estimators.Store(id, e) }
+	}
+	api, err := newAPI(&cfg, onEstimator)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,131 @@
+package signaling_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/sfu"
+)
+
+// publishSimulcast publishes audio and a three-layer camera (q 320x180,
+// h 640x360, f 1280x720).
+func publishSimulcast(ctx context.Context, c *bench.Client) (*bench.SyntheticSimulcast, error) {
+	a, err := bench.NewSyntheticAudio()
+	if err != nil {
+		return nil, err
+	}
+	v, err := bench.NewSyntheticSimulcast(bench.WithKeyframeInterval(0))
+	if err != nil {
+		return nil, err
+	}
+	return v, c.Publish(ctx, a, v)
+}
+
+// videoWidth is the width in the last keyframe c received from publisher,
+// and how many distinct packets it got; 0 before any.
+func videoWidth(c *bench.Client, publisher string) (width int, distinct uint64) {
+	r := trackFrom(c, publisher, "video")
+	if r == nil {
+		return 0, 0
+	}
+	st := r.Stats()
+	return int(st.Width), st.Distinct
+}
+
+// TestSimulcastLayerFollowsTileSize: each subscriber gets the layer that
+// fits the size at which it shows the tile; a hidden tile gets nothing, and
+// the publisher is told to stop a layer nobody needs (dynacast).
+func TestSimulcastLayerFollowsTileSize(t *testing.T) {
+	checkLeaks(t)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	// Layers by tile size alone: on a loaded machine GCC reads scheduling
+	// delay on loopback as congestion. TestSimulcastNarrowLink covers BWE.
+	srv := newServer(t, sfu.WithBandwidthEstimation(false))
+	pub := srv.dial(ctx, t, "simulcast", "publisher")
+	src, err := publishSimulcast(ctx, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name          string
+		width, height int
+		wantWidth     int
+	}{
+		{"thumbnail", 320, 180, 320},
+		{"half screen", 600, 340, 640},
+		{"full screen", 1280, 720, 1280},
+	}
+	subs := make([]*bench.Client, len(tests))
+	for i, tt := range tests {
+		subs[i] = srv.dial(ctx, t, "simulcast", tt.name)
+	}
+	for i, tt := range tests {
+		c := subs[i]
+		if err := c.WaitUntil(ctx, func() bool { return trackFrom(c, pub.ID(), "video") != nil }); err != nil {
+			t.Fatalf("%s: no video track: %v", tt.name, err)
+		}
+		if err := c.SetTrackSettings(trackFrom(c, pub.ID(), "video").ID, tt.width, tt.height, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, tt := range tests {
+		c := subs[i]
+		err := c.WaitUntil(ctx, func() bool {
+			w, _ := videoWidth(c, pub.ID())
+			return w == tt.wantWidth
+		})
+		w, before := videoWidth(c, pub.ID())
+		if err != nil {
+			t.Fatalf("%s tile %dx%d: receiving width %d, want %d (server %+v)", tt.name, tt.width, tt.height, w, tt.wantWidth, srv.sfu.Stats())
+		}
+		// And it keeps playing.
+		if err := c.WaitUntil(ctx, func() bool { _, n := videoWidth(c, pub.ID()); return n > before+20 }); err != nil {
+			t.Fatalf("%s: video stopped after the switch", tt.name)
+		}
+	}
+
+	// Hide the thumbnail and the half-screen tiles: nobody needs q or h any
+	// more, so the publisher is told to stop them, and the hidden tiles
+	// get nothing.
+	for _, c := range subs[:2] {
+		if err := c.SetTrackSettings(trackFrom(c, pub.ID(), "video").ID, 320, 180, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = pub.WaitUntil(ctx, func() bool {
+		st := src.LayerStats()
+		return pub.Received("layers") > 0 && st[0].Packets > 0 && !layerSending(src, 0) && !layerSending(src, 1) && layerSending(src, 2)
+	})
+	if err != nil {
+		t.Fatalf("dynacast: layers messages %d, layer stats %+v", pub.Received("layers"), src.LayerStats())
+	}
+	for _, c := range subs[:2] {
+		_, n := videoWidth(c, pub.ID())
+		time.Sleep(500 * time.Millisecond)
+		if _, m := videoWidth(c, pub.ID()); m > n+5 {
+			t.Errorf("a hidden tile still receives video: %d packets in 500 ms", m-n)
+		}
+	}
+	// Show the thumbnail again: q comes back.
+	c := subs[0]
+	if err := c.SetTrackSettings(trackFrom(c, pub.ID(), "video").ID, 320, 180, false); err != nil {
+		t.Fatal(err)
+	}
+	_, n := videoWidth(c, pub.ID())
+	if err := c.WaitUntil(ctx, func() bool { _, m := videoWidth(c, pub.ID()); return m > n+20 && layerSending(src, 0) }); err != nil {
+		t.Fatalf("the thumbnail did not come back: %s", fmt.Sprint(src.LayerStats()))
+	}
+	t.Logf("server: %+v", srv.sfu.Stats())
+}
+
+// layerSending reports whether the publisher's layer i sent a packet in
+// the last 300 ms.
+func layerSending(src *bench.SyntheticSimulcast, i int) bool {
+	before := src.LayerStats()[i].Packets
+	time.Sleep(300 * time.Millisecond)
+	return src.LayerStats()[i].Packets > before
+}
