@@ -44,6 +44,9 @@ func metricsOf() []metric {
 		counter("packets_retransmitted", "Packets resent from the packet cache in answer to NACKs.", func(s sfu.Stats) float64 { return float64(s.PacketsRetransmitted) }),
 		counter("plis_received", "Keyframe requests (PLI, FIR) received from subscribers.", func(s sfu.Stats) float64 { return float64(s.PLIsReceived) }),
 		counter("keyframe_requests_sent", "Keyframe requests (PLI) sent to publishers, after throttling.", func(s sfu.Stats) float64 { return float64(s.KeyframeRequestsSent) }),
+		counter("layer_switches", "Simulcast layer switches made for subscribers.", func(s sfu.Stats) float64 { return float64(s.LayerSwitches) }),
+		counter("padding_packets", "Padding packets sent to probe subscribers' bandwidth.", func(s sfu.Stats) float64 { return float64(s.PaddingPackets) }),
+		counter("estimate_changes", "Changes of subscribers' bandwidth estimates that reached the layer allocator.", func(s sfu.Stats) float64 { return float64(s.EstimateChanges) }),
 	}
 }
 

@@ -19,6 +19,7 @@ func TestCollectorExposesEveryCounter(t *testing.T) {
 	src := fixedStats{
 		Rooms: 1, Participants: 2, Tracks: 3, PacketsIn: 4, BytesIn: 5, PacketsOut: 6, BytesOut: 7,
 		DuplicatesDropped: 8, NACKsReceived: 9, PacketsRetransmitted: 10, PLIsReceived: 11, KeyframeRequestsSent: 12,
+		LayerSwitches: 13, PaddingPackets: 14, EstimateChanges: 15,
 	}
 	h, err := Handler(src)
 	if err != nil {
@@ -46,6 +47,9 @@ func TestCollectorExposesEveryCounter(t *testing.T) {
 		{"switchboard_packets_retransmitted_total", 10},
 		{"switchboard_plis_received_total", 11},
 		{"switchboard_keyframe_requests_sent_total", 12},
+		{"switchboard_layer_switches_total", 13},
+		{"switchboard_padding_packets_total", 14},
+		{"switchboard_estimate_changes_total", 15},
 	}
 	for _, tt := range tests {
 		if v, ok := got.Get(tt.name); !ok || v != tt.want {

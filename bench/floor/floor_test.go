@@ -2,6 +2,7 @@ package floor
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -38,6 +39,38 @@ func BenchmarkFloor(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+func TestMeasureBatch(t *testing.T) {
+	r, err := Measure(context.Background(), WithBatch(16), WithDuration(20*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Batch != 16 || r.Packets == 0 || r.Packets%16 != 0 || r.MicrosPerPacket <= 0 {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+// BenchmarkFloorBatch is the floor if an SFU wrote the packets of one
+// fan-out with one sendmmsg(2): per packet, SRTP plus 1/n of the call.
+func BenchmarkFloorBatch(b *testing.B) {
+	for _, n := range []int{1, 4, 16, 64} {
+		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
+			s, err := NewSender(profiles[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = s.Close() }()
+			bs := newBatchSender(s, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := bs.sendBatch(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/packet")
 		})
 	}
 }
