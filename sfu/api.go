@@ -148,6 +148,14 @@ const (
 func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICETimeouts(cfg.iceDisconnected, cfg.iceFailed, cfg.iceDisconnected/2)
+	// The SFU is always the DTLS server: it answers a=setup:passive (RFC
+	// 8842 §5.3), so the roles set up by the first exchange hold whichever
+	// side offers next. Left to itself, Pion answers a client's re-offer
+	// as active even when it was passive so far, after a server offer, and
+	// Chromium refuses that ("Failed to set SSL role for the transport").
+	if err := se.SetAnsweringDTLSRole(webrtc.DTLSRoleServer); err != nil {
+		return se, err
+	}
 	if cfg.net != nil {
 		se.SetNet(cfg.net)
 	}
