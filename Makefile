@@ -20,12 +20,17 @@ run: build
 test: test-deps lint
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-## test-deps: Go modules, plus Debian's Chromium for the browser tests where it is missing.
+## test-deps: Go modules, plus Debian's Chromium, coturn and nftables for the browser tests where missing.
 test-deps:
 	$(GO) mod download
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "installing chromium from Debian's packages"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@# coturn for the relay-only browser test, nftables for the UDP-blocked one.
+	@if ! command -v turnserver >/dev/null 2>&1 || ! command -v nft >/dev/null 2>&1; then \
+		echo "installing coturn and nftables from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq coturn nftables >/dev/null; \
 	fi
 
 ## lint: gofmt, go vet and staticcheck must all be clean.

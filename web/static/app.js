@@ -403,7 +403,10 @@ async function join(ev) {
   wsURL.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   let room;
   try {
-    room = await connect(wsURL, { room: roomName, name });
+    // ?token= carries the access token a server with API keys requires;
+    // ?relay=1 sends all media through TURN, to check a TURN set-up.
+    const rtcConfig = params.has('relay') ? { iceTransportPolicy: 'relay' } : {};
+    room = await connect(wsURL, { room: roomName, name, token: params.get('token') || undefined, rtcConfig });
   } catch (err) {
     showError(`Could not join: ${err.message}${err.code && err.code !== err.message ? ` (${err.code})` : ''}`);
     ui.join.disabled = false;
