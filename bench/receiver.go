@@ -25,8 +25,8 @@ type ReceiverStats struct {
 	Late          uint64 // distinct packets that arrived after a later one: repaired by NACK, or reordered
 	PayloadErrors uint64 // codec header or bench layout damaged
 	Padding       uint64 // padding-only packets (RFC 3550 §5.1): the SFU's bandwidth probes
-	MinSeq        uint64 // lowest payload sequence number seen
-	MaxSeq        uint64 // highest payload sequence number seen
+	MinSeq        uint64 // lowest payload sequence number seen (in the current space)
+	MaxSeq        uint64 // highest payload sequence number seen (in the current space)
 	Keyframes     uint64 // VP8 keyframes started
 	PLIsSent      uint64 // keyframe requests this client sent for the track
 	FirstPacket   time.Time
@@ -35,15 +35,26 @@ type ReceiverStats struct {
 	LatencySum    time.Duration // send to receive, over Distinct packets
 	LatencyMax    time.Duration
 	Width, Height uint16 // from the last keyframe
+
+	// Each simulcast layer numbers its packets from 0, so a switch to
+	// another layer (seen as a keyframe of another size) starts a new
+	// sequence space: Restarts counts them, and the Earlier fields hold the
+	// spaces before the current one (Distinct counts them all).
+	Restarts        uint64
+	EarlierDistinct uint64
+	EarlierExpected uint64 // sequence numbers between the lowest and the highest
+	EarlierMissing  uint64 // of those, never received
 }
 
 // Missing is how many sequence numbers between the lowest and the highest
 // seen never arrived.
 func (s ReceiverStats) Missing() uint64 {
-	if s.Distinct == 0 {
-		return 0
+	d := s.Distinct - s.EarlierDistinct
+	if d == 0 {
+		return s.EarlierMissing
 	}
-	return s.MaxSeq - s.MinSeq + 1 - min(s.Distinct, s.MaxSeq-s.MinSeq+1)
+	span := s.MaxSeq - s.MinSeq + 1
+	return s.EarlierMissing + span - min(d, span)
 }
 
 // MeanLatency is the average one-way delay of the distinct packets; it
@@ -174,6 +185,20 @@ func (r *RemoteTrack) read(ctx context.Context, requestPLI func(rtcp.Packet) err
 	}
 }
 
+// restart folds the current sequence space into the Earlier counts and
+// starts another; r.mu held.
+func (r *RemoteTrack) restart() {
+	s := &r.stats
+	if s.Distinct > s.EarlierDistinct {
+		s.EarlierExpected += s.MaxSeq - s.MinSeq + 1
+		s.EarlierMissing += r.seen.missing(s.MinSeq, s.MaxSeq)
+	}
+	s.EarlierDistinct = s.Distinct
+	s.MinSeq, s.MaxSeq = 0, 0
+	s.Restarts++
+	r.seen = seqSet{}
+}
+
 func (r *RemoteTrack) needsKeyframe() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -214,17 +239,21 @@ func (r *RemoteTrack) handle(payload []byte, now time.Time) {
 		r.lastErr = err
 		return
 	}
+	if hdr.keyframe && s.Keyframes > 0 && (hdr.width != s.Width || hdr.height != s.Height) {
+		r.restart()
+	}
 	if !r.seen.add(p.Seq) {
 		s.Duplicates++
 		return
 	}
-	if s.Distinct > 0 && p.Seq < s.MaxSeq {
+	empty := s.Distinct == s.EarlierDistinct // the current space
+	if !empty && p.Seq < s.MaxSeq {
 		s.Late++
 	}
-	if s.Distinct == 0 || p.Seq < s.MinSeq {
+	if empty || p.Seq < s.MinSeq {
 		s.MinSeq = p.Seq
 	}
-	if s.Distinct == 0 || p.Seq > s.MaxSeq {
+	if empty || p.Seq > s.MaxSeq {
 		s.MaxSeq = p.Seq
 	}
 	s.Distinct++

@@ -165,16 +165,20 @@ func measureWindow(st *Step, ps []*participant, from, mid, to *totals) {
 // windowRange is the payload sequence numbers of rt sent in the window:
 // after the highest seen at from (or its first) up to the highest at mid.
 func windowRange(rt *bench.RemoteTrack, from, mid *totals) (a, b uint64, ok bool) {
-	b, ok = mid.maxSeq[rt]
+	end, ok := mid.maxSeq[rt]
 	if !ok {
 		return 0, 0, false
 	}
-	if prev, seen := from.maxSeq[rt]; seen {
-		a = prev + 1
-	} else {
-		a = rt.Stats().MinSeq
+	s := rt.Stats()
+	if s.Restarts != end.space {
+		return 0, 0, false // another sequence space since: not comparable
 	}
-	return a, b, a <= b
+	if start, seen := from.maxSeq[rt]; seen && start.space == end.space {
+		a = start.seq + 1
+	} else {
+		a = s.MinSeq
+	}
+	return a, end.seq, a <= end.seq
 }
 
 // judge tells whether a step is within the limits.

@@ -69,12 +69,12 @@ func (p *participant) publish(ctx context.Context, c *bench.Client, sc Scenario)
 	if err != nil {
 		return err
 	}
-	video, err := newVideo(sc)
+	video, videoStats, err := newVideo(sc)
 	if err != nil {
 		return err
 	}
 	p.mu.Lock()
-	p.sources = []source{audio, video}
+	p.sources = []source{audio, videoStats}
 	p.mu.Unlock()
 	return c.Publish(ctx, audio, video)
 }

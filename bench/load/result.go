@@ -84,7 +84,7 @@ func (r *runner) result(samples []Sample, final *totals, idle *ServerSnapshot, e
 	return res
 }
 
-func (p *participant) result(settled map[*bench.RemoteTrack]uint64) ParticipantResult {
+func (p *participant) result(settled map[*bench.RemoteTrack]seqMark) ParticipantResult {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := ParticipantResult{
@@ -118,9 +118,10 @@ func (p *participant) result(settled map[*bench.RemoteTrack]uint64) ParticipantR
 			Distinct: s.Distinct, Duplicates: s.Duplicates, Late: s.Late,
 			PayloadErrors: s.PayloadErrors, Keyframes: s.Keyframes, Active: s.LastPacket.Sub(s.FirstPacket),
 		}
-		if last, ok := settled[rt]; ok && s.Distinct > 0 && last >= s.MinSeq {
-			tr.Expected = last - s.MinSeq + 1
-			tr.Missing = rt.MissingBetween(s.MinSeq, last)
+		tr.Expected, tr.Missing = s.EarlierExpected, s.EarlierMissing
+		if last, ok := settled[rt]; ok && last.space == s.Restarts && last.seq >= s.MinSeq {
+			tr.Expected += last.seq - s.MinSeq + 1
+			tr.Missing += rt.MissingBetween(s.MinSeq, last.seq)
 		}
 		out.Received = append(out.Received, tr)
 		if rt.Kind == webrtc.RTPCodecTypeVideo && !s.FirstKeyframe.IsZero() &&

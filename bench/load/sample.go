@@ -38,14 +38,18 @@ type totals struct {
 	expected, missing uint64
 	late              uint64
 	latency           hist.Histogram
-	maxSeq            map[*bench.RemoteTrack]uint64 // highest payload sequence number per track
-	settled           map[*bench.RemoteTrack]uint64 // final totals only: maxSeq one interval earlier
+	maxSeq            map[*bench.RemoteTrack]seqMark // highest payload sequence number per track
+	settled           map[*bench.RemoteTrack]seqMark // final totals only: maxSeq one interval earlier
 	server            *ServerSnapshot
 }
 
+// seqMark is the highest payload sequence number of a track at a moment,
+// in its sequence space (a simulcast layer switch starts another).
+type seqMark struct{ seq, space uint64 }
+
 // collect adds up what every participant sent and received.
 func collect(ps []*participant, at time.Duration) *totals {
-	t := &totals{at: at, selfCPU: selfCPU(), maxSeq: make(map[*bench.RemoteTrack]uint64)}
+	t := &totals{at: at, selfCPU: selfCPU(), maxSeq: make(map[*bench.RemoteTrack]seqMark)}
 	for _, p := range ps {
 		st := p.state()
 		if st.connected {
@@ -63,11 +67,12 @@ func collect(ps []*participant, at time.Duration) *totals {
 				t.tracks++
 			}
 			t.recvBytes += s.Bytes
-			if s.Distinct > 0 {
+			t.expected += s.EarlierExpected
+			t.missing += s.Missing()
+			t.late += s.Late
+			if s.Distinct > s.EarlierDistinct {
 				t.expected += s.MaxSeq - s.MinSeq + 1
-				t.missing += s.Missing()
-				t.late += s.Late
-				t.maxSeq[rt] = s.MaxSeq
+				t.maxSeq[rt] = seqMark{seq: s.MaxSeq, space: s.Restarts}
 			}
 			rt.AddLatency(&t.latency)
 		}

@@ -4,25 +4,22 @@ import (
 	"github.com/switchboard-rtc/switchboard/bench"
 )
 
-// videoSource is a synthetic camera: one stream, or three simulcast layers.
-type videoSource interface {
-	bench.Source
-	source
-}
-
-// newVideo returns the camera a publisher of sc sends.
-func newVideo(sc Scenario) (videoSource, error) {
+// newVideo returns the camera a publisher of sc sends, and what the run
+// reads of it: the same, or for simulcast its layers counted as one (the
+// client must be given the simulcast source itself, which it tags).
+func newVideo(sc Scenario) (bench.Source, source, error) {
 	if !sc.Simulcast {
-		return bench.NewSyntheticVideo(bench.WithBitrate(sc.Bitrate), bench.WithResolution(1280, 720))
+		v, err := bench.NewSyntheticVideo(bench.WithBitrate(sc.Bitrate), bench.WithResolution(1280, 720))
+		return v, v, err
 	}
 	// The bitrate is the three layers' together; bench's ladder gives the
 	// lower two a tenth and a third of the top one's.
 	top := sc.Bitrate * 30 / 43
 	s, err := bench.NewSyntheticSimulcast(bench.WithBitrate(top), bench.WithResolution(1280, 720))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return simulcastSource{s}, nil
+	return s, simulcastSource{s}, nil
 }
 
 // simulcastSource counts the three layers of a simulcast camera as one.
