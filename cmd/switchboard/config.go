@@ -39,7 +39,8 @@ type config struct {
 }
 
 // parseConfig reads flags, then fills what they left unset from their
-// environment twins: SWITCHBOARD_ and the flag's name in capitals.
+// environment twins: SWITCHBOARD_ and the flag's name in capitals, then from
+// the --config file.
 func parseConfig(args []string, out io.Writer, getenv func(string) string) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("switchboard", flag.ContinueOnError)
@@ -51,6 +52,7 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 	fs.IntVar(&c.maxParticipants, "max-participants", 50, "participants per room")
 	fs.StringVar(&c.pprofListen, "pprof-listen", "", "serve Go's profiles (/debug/pprof/) on this `address`, apart from --listen; off by default, keep it on loopback")
 	c.internet.addFlags(fs)
+	configFile := fs.String("config", "", "YAML `file` of settings keyed by flag name (flags and the environment win over it)")
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -68,6 +70,11 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 			}
 		}
 	})
+	if *configFile != "" && envErr == nil {
+		if err := applyConfigFile(fs, *configFile); err != nil { // configfile.go
+			return c, fmt.Errorf("%w: %w", errUsage, err)
+		}
+	}
 	if c.maxParticipants < 1 {
 		return c, fmt.Errorf("%w: --max-participants must be at least 1", errUsage)
 	}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling"
-	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 	"github.com/switchboard-rtc/switchboard/web"
 )
 
@@ -64,11 +63,8 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 		return err
 	}
 	defer inet.close()
-	var ice []protocol.ICEServer
-	if len(cfg.stun) > 0 {
-		ice = append(ice, protocol.ICEServer{URLs: cfg.stun})
-	}
-	sig := signaling.NewHandler(s, append([]signaling.Option{signaling.WithLogger(log), signaling.WithICEServers(ice)}, inet.signalingOptions()...)...)
+	// The ICE servers (--stun, --ice-server, the embedded TURN) come from inet.
+	sig := signaling.NewHandler(s, append([]signaling.Option{signaling.WithLogger(log)}, inet.signalingOptions()...)...)
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws", sig)
