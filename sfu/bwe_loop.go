@@ -13,6 +13,7 @@ const (
 	probeDuration      = 1500 * time.Millisecond
 	probeCooldown      = 4 * time.Second
 	probeWarmup        = 5 * time.Second
+	maxProbeBackoff    = 3                         // cooldown doubles per failed probe, up to 8x
 	paddingPacketBits  = (maxPadding + 12 + 8) * 8 // payload, RTP header, transport-cc extension
 )
 
@@ -30,6 +31,8 @@ func (p *Participant) runBWE() {
 	// No probing until the tracks' bitrates are measured and the
 	// estimator has had feedback to work from.
 	pr := prober{nextAllowed: time.Now().Add(probeWarmup)}
+	rate := bwe.NewRateController(initialEstimate, minEstimate, maxEstimate)
+	var meter sendMeter
 	for {
 		select {
 		case <-p.ctx.Done():
@@ -41,6 +44,9 @@ func (p *Participant) runBWE() {
 			continue
 		}
 		now := time.Now()
+		if p.estimator != nil {
+			p.updateEstimate(now, rate, meter.rate(now, p.sent.Load()), &pr)
+		}
 		p.allocate(now, alloc, &pr)
 		p.updateDynacast(now)
 	}
@@ -60,7 +66,45 @@ func (p *Participant) estimate() int {
 	if p.estimator == nil {
 		return maxEstimate
 	}
-	return p.estimator.GetTargetBitrate()
+	return int(p.rateEstimate.Load())
+}
+
+// gccStats is what Pion's GCC tells beyond its target.
+type gccStats interface{ GetStats() map[string]any }
+
+// updateEstimate feeds the rate controller this interval's signals: GCC's
+// delay and loss detectors and what was sent. A probe that meets congestion
+// stops at once.
+func (p *Participant) updateEstimate(now time.Time, rate *bwe.RateController, sending int, pr *prober) {
+	sig := bwe.Signals{GCCTarget: p.estimator.GetTargetBitrate(), Sending: sending}
+	if g, ok := p.estimator.(gccStats); ok {
+		st := g.GetStats()
+		sig.Overuse = st["usage"] == "overuse"
+		sig.Loss, _ = st["averageLoss"].(float64)
+	}
+	est := rate.Update(now, sig)
+	p.rateEstimate.Store(int64(est))
+	p.lastSignals = sig
+	// GCC's loss figure is a slow average: only heavy loss, or queues
+	// building, mean this probe is what hurts.
+	if pr.active() && (sig.Overuse || sig.Loss > 0.10) {
+		pr.fail(now)
+		p.log.Debug("probe met congestion", "sending", sending, "loss", sig.Loss, "overuse", sig.Overuse)
+	}
+}
+
+// sendMeter turns the bytes sent to a subscriber into a rate per interval.
+type sendMeter struct {
+	at    time.Time
+	bytes uint64
+}
+
+func (m *sendMeter) rate(now time.Time, total uint64) int {
+	defer func() { m.at, m.bytes = now, total }()
+	if m.at.IsZero() || !now.After(m.at) {
+		return 0
+	}
+	return int(float64(total-m.bytes) * 8 / now.Sub(m.at).Seconds())
 }
 
 func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) {
@@ -69,7 +113,8 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 		p.lastEstimate = est
 		p.sfu.stats.estimateChanges.Add(1)
 		p.estimateChanges.Add(1)
-		p.log.Debug("estimate", "bps", est)
+		p.log.Debug("estimate", "bps", est, "loss", p.lastSignals.Loss, "overuse", p.lastSignals.Overuse,
+			"gcc", p.lastSignals.GCCTarget, "sending", p.lastSignals.Sending)
 	}
 	dts := *p.dtList.Load()
 	tracks := p.bweTracks[:0]
@@ -88,8 +133,11 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	}
 	if dec.ProbeTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
 		if carrier := paddingCarrier(dts); carrier != nil {
-			pr.start(now, carrier, dec.ProbeTarget, sending)
-			p.log.Debug("probing", "target", dec.ProbeTarget, "estimate", est, "sending", sending)
+			// At most double: a link is found in a few steps, and a probe
+			// that overshoots costs little.
+			target := min(dec.ProbeTarget, 2*est)
+			pr.start(now, carrier, target, sending)
+			p.log.Debug("probing", "target", target, "estimate", est, "sending", sending)
 		}
 	}
 }
@@ -117,6 +165,7 @@ type prober struct {
 	until       time.Time
 	nextAllowed time.Time
 	ticker      *time.Ticker
+	failures    int // probes in a row that met congestion
 }
 
 func (pr *prober) active() bool { return pr.ticker != nil }
@@ -142,13 +191,25 @@ func (pr *prober) stop(now time.Time) {
 		pr.ticker = nil
 	}
 	pr.carrier = nil
-	pr.nextAllowed = now.Add(probeCooldown)
+	pr.nextAllowed = now.Add(probeCooldown << min(pr.failures, maxProbeBackoff))
+}
+
+// fail ends a probe that met congestion; the next waits longer, so a link
+// at its limit is not pushed over it every few seconds.
+func (pr *prober) fail(now time.Time) {
+	pr.failures++
+	pr.stop(now)
 }
 
 // burst sends one interval's worth of padding, or ends the probe when it
 // has reached its target or run its time.
 func (pr *prober) burst(now time.Time, estimate int) {
-	if estimate >= pr.target || now.After(pr.until) {
+	if estimate >= pr.target {
+		pr.failures = 0
+		pr.stop(now)
+		return
+	}
+	if now.After(pr.until) {
 		pr.stop(now)
 		return
 	}

@@ -202,6 +202,7 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) {
 	}
 	d.rcv.stats.packetsOut.Add(1)
 	d.rcv.stats.bytesOut.Add(uint64(n))
+	d.sub.sent.Add(uint64(n))
 	if switching && prev >= 0 {
 		d.rcv.stats.layerSwitches.Add(1)
 		d.sub.layerSwitches.Add(1)

@@ -82,11 +82,12 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 	h.SSRC, h.PayloadType, h.SequenceNumber, h.Timestamp = ssrc, pt, outSeq, ts
 	h.Padding, h.PaddingSize = false, 0
 	rewriteExtensions(h, &orig, extMap, d.rtxExt[:0])
-	_, err := w.WriteRTP(h, d.rtxPkt.Payload)
+	n, err := w.WriteRTP(h, d.rtxPkt.Payload)
 	// Give Unmarshal its own extension array back, apart from rtxExt.
 	*h = orig
 	if err == nil {
 		d.rcv.stats.packetsRetransmitted.Add(1)
+		d.sub.sent.Add(uint64(n))
 	}
 }
 
@@ -115,9 +116,11 @@ func (d *DownTrack) sendPadding(count int) int {
 		*h = rtpHeaderForPadding(ssrc, pt, seq, ts, d.padExt[:0])
 		// No payload: the marshaller appends PaddingSize octets, the last
 		// of which counts them (RFC 3550 §5.1).
-		if n, err := w.WriteRTP(h, nil); err != nil || n == 0 {
+		n, err := w.WriteRTP(h, nil)
+		if err != nil || n == 0 {
 			return sent
 		}
+		d.sub.sent.Add(uint64(n))
 		sent++
 	}
 	d.rcv.stats.paddingPackets.Add(uint64(sent))

@@ -57,8 +57,11 @@ type Participant struct {
 	estimator       cc.BandwidthEstimator        // nil if Pion gave none
 	dtList          atomic.Pointer[[]*DownTrack] // copy of downTracks for runBWE
 	bweWake         chan struct{}
-	bweTracks       []bwe.Track // runBWE only
-	lastEstimate    int         // runBWE only
+	bweTracks       []bwe.Track   // runBWE only
+	lastEstimate    int           // runBWE only
+	lastSignals     bwe.Signals   // runBWE only
+	sent            atomic.Uint64 // bytes sent to this subscriber, for its rate controller
+	rateEstimate    atomic.Int64  // the rate controller's estimate, bps
 	layerSwitches   atomic.Uint64
 	estimateChanges atomic.Uint64
 }
@@ -89,6 +92,7 @@ func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
 	if e, ok := s.estimators.LoadAndDelete(pc.ID()); ok {
 		p.estimator = e.(cc.BandwidthEstimator)
 	}
+	p.rateEstimate.Store(initialEstimate)
 	p.dtList.Store(&[]*DownTrack{})
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {

@@ -1,0 +1,79 @@
+package bwe
+
+import (
+	"math"
+	"time"
+)
+
+// Signals is what the send side learned about one subscriber's downlink
+// over the last interval: from its congestion controller's delay and loss
+// detectors (GCC, fed by transport-wide CC feedback) and from what the SFU
+// itself sent.
+type Signals struct {
+	Overuse   bool    // the delay detector sees queues building
+	Loss      float64 // fraction of packets lost, smoothed
+	GCCTarget int     // the congestion controller's own target, bps
+	Sending   int     // what the SFU sent over the interval, padding included, bps
+}
+
+// RateController turns Signals into the estimate the allocator shares out.
+// Decreases follow the congestion controller, which knows the acknowledged
+// receive rate. Increases are its own: a rate that was delivered cleanly (no
+// queueing, little loss) is one the link carries, so a probe that went
+// through lifts the estimate at once, as libwebrtc's probe estimator does;
+// otherwise it grows by 8% a second. Pion's GCC alone caps increases at 1.5
+// times the received rate, so it cannot climb back once a subscriber is on
+// a low layer.
+type RateController struct {
+	estimate  int
+	min, max  int
+	holdUntil time.Time
+	last      time.Time
+}
+
+// Thresholds and rates (after GCC, draft-ietf-rmcat-gcc-02 §5, §6).
+const (
+	lossHigh        = 0.10 // above: decrease
+	lossLow         = 0.02 // above: hold
+	growthPerSecond = 1.08
+	holdAfterDown   = time.Second
+	// deliveredShare is how much of what was sent counts as proven when
+	// delivered cleanly: a little margin below the rate itself.
+	deliveredShare = 0.95
+)
+
+// NewRateController starts at initial bps, within [min, max].
+func NewRateController(initial, min, max int) *RateController {
+	return &RateController{estimate: initial, min: min, max: max}
+}
+
+// Estimate is the current estimate, bps.
+func (c *RateController) Estimate() int { return c.estimate }
+
+// Update folds in one interval's signals and returns the new estimate.
+func (c *RateController) Update(now time.Time, s Signals) int {
+	elapsed := time.Second / 4
+	if !c.last.IsZero() {
+		elapsed = now.Sub(c.last)
+	}
+	c.last = now
+	switch {
+	case s.Overuse || s.Loss > lossHigh:
+		if s.GCCTarget > 0 {
+			c.estimate = min(c.estimate, s.GCCTarget)
+		}
+		c.holdUntil = now.Add(holdAfterDown)
+	case s.Loss > lossLow || now.Before(c.holdUntil):
+		// Unsure: keep what we have.
+	default:
+		// Clean delivery: what was sent is proven; grow beyond it slowly
+		// while the estimate is in use (not when the SFU sends far less
+		// than it, which proves nothing).
+		c.estimate = max(c.estimate, int(float64(s.Sending)*deliveredShare), s.GCCTarget)
+		if s.Sending >= c.estimate/2 {
+			c.estimate = int(float64(c.estimate) * math.Pow(growthPerSecond, elapsed.Seconds()))
+		}
+	}
+	c.estimate = min(max(c.estimate, c.min), c.max)
+	return c.estimate
+}

@@ -1,0 +1,78 @@
+package bwe
+
+import (
+	"testing"
+	"time"
+)
+
+func TestRateController(t *testing.T) {
+	type step struct {
+		s    Signals
+		want func(est int) bool
+		what string
+	}
+	q := time.Second / 4
+	tests := []struct {
+		name  string
+		start int
+		steps []step
+	}{
+		{"overuse takes the controller's target", 3_000_000, []step{
+			{Signals{Overuse: true, GCCTarget: 250_000, Sending: 1_700_000}, func(e int) bool { return e == 250_000 }, "250k"},
+			{Signals{Sending: 200_000, GCCTarget: 250_000}, func(e int) bool { return e == 250_000 }, "held for a second"},
+		}},
+		{"heavy loss takes the controller's target", 1_000_000, []step{
+			{Signals{Loss: 0.3, GCCTarget: 400_000, Sending: 900_000}, func(e int) bool { return e == 400_000 }, "400k"},
+		}},
+		{"moderate loss holds", 1_000_000, []step{
+			{Signals{Loss: 0.05, GCCTarget: 900_000, Sending: 2_000_000}, func(e int) bool { return e == 1_000_000 }, "unchanged"},
+		}},
+		{"a probe delivered cleanly lifts the estimate at once", 300_000, []step{
+			{Signals{Sending: 800_000, GCCTarget: 310_000}, func(e int) bool { return e >= 760_000 && e < 800_000 }, "about 0.95 x 800k, grown a quarter second"},
+		}},
+		{"in use, it grows about 8% a second", 1_000_000, []step{
+			{Signals{Sending: 900_000}, func(e int) bool { return e > 1_000_000 && e < 1_030_000 }, "a quarter second's growth"},
+			{Signals{Sending: 900_000}, nil, ""}, {Signals{Sending: 900_000}, nil, ""},
+			{Signals{Sending: 900_000}, func(e int) bool { return e > 1_070_000 && e < 1_090_000 }, "about 1.08M after a second"},
+		}},
+		{"unused, it neither grows nor decays", 3_000_000, []step{
+			{Signals{Sending: 200_000, GCCTarget: 250_000}, func(e int) bool { return e == 3_000_000 }, "3M"},
+		}},
+		{"clamped to the bounds", 60_000, []step{
+			{Signals{Overuse: true, GCCTarget: 1_000}, func(e int) bool { return e == 50_000 }, "the minimum"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewRateController(tt.start, 50_000, 50_000_000)
+			now := time.Unix(1000, 0)
+			for i, s := range tt.steps {
+				now = now.Add(q)
+				got := c.Update(now, s.s)
+				if s.want != nil && !s.want(got) {
+					t.Fatalf("step %d: estimate %d, want %s", i, got, s.what)
+				}
+			}
+		})
+	}
+}
+
+// TestRateControllerRecovers: after a narrow period the estimate climbs
+// back to a wide link's rate within seconds of probing, not minutes.
+func TestRateControllerRecovers(t *testing.T) {
+	c := NewRateController(3_000_000, 50_000, 50_000_000)
+	now := time.Unix(1000, 0)
+	c.Update(now, Signals{Overuse: true, GCCTarget: 250_000, Sending: 1_600_000})
+	// The link is wide again; each probe sends twice the estimate.
+	for i := range 40 {
+		now = now.Add(time.Second / 4)
+		sending := 200_000
+		if i%8 < 2 { // a probe every two seconds
+			sending = 2 * c.Estimate()
+		}
+		c.Update(now, Signals{Sending: sending, GCCTarget: 280_000})
+	}
+	if got := c.Estimate(); got < 1_800_000 {
+		t.Fatalf("estimate %d after 10 s of clean probes, want at least 1.8M", got)
+	}
+}
