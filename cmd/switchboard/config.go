@@ -33,6 +33,7 @@ type config struct {
 	stun            listFlag
 	iceIPs          listFlag
 	maxParticipants int
+	bwe             bool
 	pprofListen     string
 
 	internet internetConfig // internet.go
@@ -50,6 +51,7 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 	fs.Var(&c.stun, "stun", "STUN server `URL` handed to clients (repeatable)")
 	fs.Var(&c.iceIPs, "ice-ips", "comma-separated `addresses` to gather ICE candidates on (default: all); a loopback address turns loopback candidates on")
 	fs.IntVar(&c.maxParticipants, "max-participants", 50, "participants per room")
+	fs.BoolVar(&c.bwe, "bwe", true, "estimate each subscriber's bandwidth and pick simulcast layers to fit it (false: by tile size alone, for a LAN)")
 	fs.StringVar(&c.pprofListen, "pprof-listen", "", "serve Go's profiles (/debug/pprof/) on this `address`, apart from --listen; off by default, keep it on loopback")
 	c.internet.addFlags(fs)
 	configFile := fs.String("config", "", "YAML `file` of settings keyed by flag name (flags and the environment win over it)")

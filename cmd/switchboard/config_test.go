@@ -17,7 +17,7 @@ func TestParseConfig(t *testing.T) {
 		wantErr bool
 	}{
 		{"defaults", nil, nil, func(c config) bool {
-			return c.listen == ":8080" && c.logLevel == slog.LevelInfo && len(c.iceIPs) == 0 && c.maxParticipants == 50
+			return c.listen == ":8080" && c.logLevel == slog.LevelInfo && len(c.iceIPs) == 0 && c.maxParticipants == 50 && c.bwe
 		}, false},
 		{"flags", []string{"--listen", "127.0.0.1:0", "--ice-ips", "127.0.0.1,10.0.0.1", "--log-level", "debug", "--stun", "stun:a:3478", "--stun", "stun:b:3478"}, nil, func(c config) bool {
 			return c.listen == "127.0.0.1:0" && slices.Equal(c.iceIPs, []string{"127.0.0.1", "10.0.0.1"}) &&
@@ -26,6 +26,8 @@ func TestParseConfig(t *testing.T) {
 		{"environment twins", nil, map[string]string{"SWITCHBOARD_LISTEN": ":9000", "SWITCHBOARD_ICE_IPS": "127.0.0.1", "SWITCHBOARD_MAX_PARTICIPANTS": "4"}, func(c config) bool {
 			return c.listen == ":9000" && slices.Equal(c.iceIPs, []string{"127.0.0.1"}) && c.maxParticipants == 4
 		}, false},
+		{"bandwidth estimation off", []string{"--bwe=false"}, nil, func(c config) bool { return !c.bwe }, false},
+		{"bandwidth estimation off from the environment", nil, map[string]string{"SWITCHBOARD_BWE": "false"}, func(c config) bool { return !c.bwe }, false},
 		{"flags win over the environment", []string{"--listen", ":7000"}, map[string]string{"SWITCHBOARD_LISTEN": ":9000"}, func(c config) bool {
 			return c.listen == ":7000"
 		}, false},

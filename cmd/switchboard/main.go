@@ -48,7 +48,8 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.logLevel}))
-	opts := []sfu.Option{sfu.WithLogger(log), sfu.WithMaxParticipants(cfg.maxParticipants)}
+	opts := []sfu.Option{sfu.WithLogger(log), sfu.WithMaxParticipants(cfg.maxParticipants),
+		sfu.WithBandwidthEstimation(cfg.bwe)}
 	if len(cfg.iceIPs) > 0 {
 		opts = append(opts, sfu.WithICEIPs(cfg.iceIPs))
 	}
