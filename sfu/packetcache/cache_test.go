@@ -324,6 +324,9 @@ func TestNoAllocations(t *testing.T) {
 	pkt := make([]byte, 1200)
 	buf := make([]byte, MaxPacketSize)
 	var seq uint16
+	for ; seq < 512; seq++ { // every slot gets its buffer
+		c.Store(seq, pkt)
+	}
 	allocs := testing.AllocsPerRun(1000, func() {
 		c.Store(seq, pkt)
 		c.Store(seq, pkt) // duplicate
@@ -332,6 +335,39 @@ func TestNoAllocations(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("Store and Get allocate %v times per run, want 0", allocs)
+	}
+}
+
+// TestMemoryFollowsPacketSize: slots take the size of the stream's packets,
+// rounded up to slotGrain, and keep it.
+func TestMemoryFollowsPacketSize(t *testing.T) {
+	tests := []struct {
+		name  string
+		sizes []int // stored in turn, round and round
+		want  int   // bytes of slot buffers
+	}{
+		{"empty", nil, 0},
+		{"Opus", []int{90, 110, 100}, 512 * slotGrain},
+		{"video", []int{1100, 1050, 1150}, 512 * 9 * slotGrain},
+		{"a slot keeps its largest", []int{1400, 100}, 256*11*slotGrain + 256*slotGrain},
+		{"full size", []int{MaxPacketSize}, 512 * 12 * slotGrain},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := New(512)
+			for i := range 2 * 512 {
+				if len(tt.sizes) > 0 {
+					c.Store(uint16(i), make([]byte, tt.sizes[i%len(tt.sizes)]))
+				}
+			}
+			got := 0
+			for _, s := range c.slots {
+				got += cap(s.buf)
+			}
+			if got != tt.want {
+				t.Fatalf("slots take %d bytes, want %d", got, tt.want)
+			}
+		})
 	}
 }
 
