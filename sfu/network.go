@@ -24,7 +24,8 @@ type networkConfig struct {
 	udpPort    int
 	portMin    uint16
 	portMax    uint16
-	tcpPort    int // 0: no ICE-TCP
+	tcp        bool
+	tcpPort    int
 	sockets    *sharedSockets
 }
 
@@ -83,10 +84,11 @@ func WithUDPPortRange(min, max uint16) Option {
 }
 
 // WithICETCP accepts ICE over TCP (RFC 6544, passive candidates) on one TCP
-// port for every PeerConnection: the way in for networks that block UDP.
+// port for every PeerConnection (0: one the system chooses): the way in for
+// networks that block UDP.
 func WithICETCP(port int) Option {
 	return func(c *config) {
-		c.network.tcpPort = port
+		c.network.tcp, c.network.tcpPort = true, port
 		c.network.share()
 	}
 }
@@ -181,7 +183,7 @@ func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config) error {
 			return fmt.Errorf("%w: UDP port range %d-%d", ErrBadNetworkConfig, n.portMin, n.portMax)
 		}
 	}
-	if !n.udpMux && n.tcpPort == 0 {
+	if !n.udpMux && !n.tcp {
 		return nil
 	}
 	if n.udpMux {
@@ -205,7 +207,7 @@ func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config) error {
 		n.sockets.udp = mux
 		se.SetICEUDPMux(mux)
 	}
-	if n.tcpPort != 0 {
+	if n.tcp {
 		if err := n.listenTCP(se, cfg); err != nil {
 			n.sockets.close()
 			return err

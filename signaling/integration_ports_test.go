@@ -1,0 +1,56 @@
+package signaling_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/sfu"
+)
+
+// TestMediaPorts: with a UDP port range every connection's port is in it;
+// with one UDP port, every connection uses it. (ICE-TCP is tested with
+// browsers, in cmd/switchboard.)
+func TestMediaPorts(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  []sfu.Option
+		ports func(*sfu.SFU) (min, max int)
+	}{
+		{"UDP port range", []sfu.Option{sfu.WithUDPPortRange(47100, 47120)}, func(*sfu.SFU) (int, int) { return 47100, 47120 }},
+		{"one UDP port", []sfu.Option{sfu.WithUDPMux(0)}, func(s *sfu.SFU) (int, int) {
+			p := int(s.MediaAddrs()[0].Local.Port())
+			return p, p
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			srv := newServer(t, tt.opts...)
+			lo, hi := tt.ports(srv.sfu)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			pub := srv.dial(ctx, t, "ports", "pub")
+			sub := srv.dial(ctx, t, "ports", "sub")
+			if _, err := publish(ctx, pub); err != nil {
+				t.Fatal(err)
+			}
+			all := []*bench.Client{pub, sub}
+			if err := sub.WaitUntil(ctx, func() bool { return receivedFromAll(sub, all, 30) }); err != nil {
+				t.Fatalf("%v: %s", err, describe(sub, all))
+			}
+			for _, c := range all {
+				pair, err := selectedPair(c)
+				if err != nil || pair == nil {
+					t.Fatalf("%s: no pair: %v", c.ID(), err)
+				}
+				port := int(pair.Remote.Port)
+				if port < lo || port > hi || pair.Remote.Protocol.String() != "udp" {
+					t.Fatalf("%s talks to %s, want a port in %d-%d", c.ID(), pair.Remote, lo, hi)
+				}
+				t.Logf("%s: %s", c.ID(), pair)
+			}
+		})
+	}
+}
