@@ -336,9 +336,12 @@ function renderAll() {
 /** Picks the column count that makes 16:9 tiles as large as the grid allows. */
 function layout() {
   const n = ui.grid.children.length;
-  const { width, height } = ui.grid.getBoundingClientRect();
-  if (!n || !width || !height) return;
-  const gap = parseFloat(getComputedStyle(ui.grid).gap) || 0;
+  const style = getComputedStyle(ui.grid);
+  const px = (v) => parseFloat(v) || 0;
+  const width = ui.grid.clientWidth - px(style.paddingLeft) - px(style.paddingRight);
+  const height = ui.grid.clientHeight - px(style.paddingTop) - px(style.paddingBottom);
+  if (!n || width <= 0 || height <= 0) return;
+  const gap = px(style.columnGap);
   let best = { cols: 1, w: 0 };
   for (let cols = 1; cols <= n; cols++) {
     const rows = Math.ceil(n / cols);
@@ -347,6 +350,13 @@ function layout() {
   }
   ui.grid.style.setProperty('--cols', String(best.cols));
   ui.grid.style.setProperty('--tile-w', `${Math.floor(best.w)}px`);
+  // Each tile spans two half columns, so a short last row can be centred.
+  const tiles = [...ui.grid.children];
+  const rest = n % best.cols;
+  tiles.forEach((tile, i) => {
+    const start = rest && i === n - rest ? String(best.cols - rest + 1) : '';
+    tile.style.setProperty('grid-column-start', start);
+  });
 }
 
 // ---- controls --------------------------------------------------------------

@@ -23,6 +23,19 @@ export const PROTOCOL_VERSION = 1;
 
 const SOURCES = new Set(['camera', 'microphone', 'screen']);
 
+// The RTP header extensions the Switchboard SFU negotiates (plus sdes:mid,
+// which browsers may refuse to drop). Offering only these keeps extension ids
+// that the server never accepts out of the session: Chromium remembers the
+// ids of an offer even after rolling it back, and refuses a later server
+// offer that gives such an id to another extension. Once the server has sent
+// a description, the extensions it used are taken instead.
+const SFU_HEADER_EXTENSIONS = [
+  'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
+  'urn:3gpp:video-orientation',
+  'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
+  'urn:ietf:params:rtp-hdrext:sdes:mid',
+];
+
 /** An error the server sent, or a failure to connect. */
 export class SwitchboardError extends Error {
   constructor(code, message, fatal = false) {
@@ -79,7 +92,12 @@ export class Room extends EventTarget {
     this._pendingCandidates = [];
     this._waiters = new Set(); // publish() calls waiting for their negotiation
     this._makingOffer = false;
+    this._serverExtensions = new Set(SFU_HEADER_EXTENSIONS);
+    this._gatheredUfrags = new Set(); // local ICE ufrags we have sent a candidate for
+    this._holdOffers = false; // true while the server is expected to offer first
+    this._offerDeferred = false;
     this._signaling = Promise.resolve(); // serializes handling of server messages
+    this._offerDone = Promise.resolve(); // settles when the offer being made is out
   }
 
   /** Opens the WebSocket, joins, and sets up the RTCPeerConnection. */
@@ -152,6 +170,7 @@ export class Room extends EventTarget {
     const muted = Boolean(options.muted);
     if (muted) track.enabled = false;
     const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    this._limitHeaderExtensions(transceiver);
     const entry = { transceiver, source, muted, stream, announced: false, offeredMuted: muted };
     this._published.set(track, entry);
     // negotiationneeded fires now; wait until an answer has made it sendonly.
@@ -229,7 +248,9 @@ export class Room extends EventTarget {
   // ---- signaling -----------------------------------------------------------
 
   _send(msg) {
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    this._log('debug', `switchboard → ${summarize(msg)}`);
+    this.ws.send(JSON.stringify(msg));
   }
 
   _checkOpen() {
@@ -244,6 +265,7 @@ export class Room extends EventTarget {
       this._log('warn', 'switchboard: unparseable message from the server', data);
       return;
     }
+    this._log('debug', `switchboard ← ${summarize(msg)}`);
     // Messages are handled one after the other: an answer or a candidate must
     // not overtake the offer before it.
     this._signaling = this._signaling
@@ -293,6 +315,13 @@ export class Room extends EventTarget {
     });
     for (const p of msg.participants || []) this._addParticipant(p);
     this._createPeerConnection();
+    // A newcomer to a room with tracks gets an offer for them right away:
+    // offering at the same time would only collide, so our offers wait for
+    // it (or for a few seconds).
+    if ((msg.participants || []).some((p) => p.tracks && p.tracks.length)) {
+      this._holdOffers = true;
+      this._holdTimer = setTimeout(() => this._releaseOffers(), 3000);
+    }
     this._onJoined();
   }
 
@@ -306,31 +335,18 @@ export class Room extends EventTarget {
     this.pc = pc;
 
     // Perfect negotiation, polite side: offer whenever something changed.
-    pc.onnegotiationneeded = async () => {
-      try {
-        this._makingOffer = true;
-        await pc.setLocalDescription();
-        if (pc.signalingState !== 'have-local-offer' || this.closed) return;
-        const tracks = [];
-        for (const entry of this._published.values()) {
-          const { transceiver } = entry;
-          if (transceiver.mid === null || transceiver.direction !== 'sendonly') continue;
-          tracks.push({ mid: transceiver.mid, source: entry.source, muted: entry.muted });
-          entry.offeredMuted = entry.muted;
-        }
-        this._send({ type: 'offer', sdp: pc.localDescription.sdp, tracks });
-      } catch (err) {
-        if (!this.closed) this._log('error', 'switchboard: making an offer failed:', err);
-        if (!this.closed) { try { const o = await pc.createOffer(); console.log('DEBUGOFFER', JSON.stringify(o.sdp)); console.log('DEBUGREMOTE', JSON.stringify(pc.remoteDescription?.sdp)); console.log('DEBUGLOCAL', JSON.stringify(pc.localDescription?.sdp)); } catch (e) { console.log('DEBUG', e.message); } }
-      } finally {
-        this._makingOffer = false;
-      }
-    };
+    pc.onnegotiationneeded = () => this._negotiate();
 
     pc.onicecandidate = ({ candidate }) => {
       // A null or empty candidate only means the end of gathering: not sent.
-      if (candidate && candidate.candidate) this._send({ type: 'candidate', candidate: candidate.toJSON() });
+      if (candidate && candidate.candidate) {
+        this._gatheredUfrags.add(candidate.usernameFragment || iceUfrag(pc.localDescription?.sdp));
+        this._send({ type: 'candidate', candidate: candidate.toJSON() });
+      } else {
+        this._log('debug', 'switchboard: end of candidates');
+      }
     };
+    pc.onicegatheringstatechange = () => this._log('debug', `switchboard: ICE gathering ${pc.iceGatheringState}`);
 
     pc.ontrack = (ev) => {
       const mid = ev.transceiver.mid;
@@ -346,9 +362,96 @@ export class Room extends EventTarget {
 
     pc.onconnectionstatechange = () => {
       const state = pc.connectionState;
+      this._log('debug', `switchboard: connection ${state}`);
       this._emit('connection-state', { state });
       if (state === 'failed' && !this.closed) pc.restartIce();
     };
+  }
+
+  // Makes an offer for whatever changed (negotiationneeded), unless offers
+  // are held back or one is already being made.
+  async _negotiate() {
+    const pc = this.pc;
+    if (!pc || this.closed || this._makingOffer || pc.signalingState !== 'stable') return;
+    if (this._holdOffers) {
+      this._offerDeferred = true;
+      return;
+    }
+    this._offerDeferred = false;
+    let done;
+    this._offerDone = new Promise((resolve) => { done = resolve; });
+    try {
+      this._makingOffer = true;
+      await this._setLocalOffer(pc);
+      if (pc.signalingState !== 'have-local-offer' || this.closed) return;
+      const tracks = [];
+      for (const entry of this._published.values()) {
+        const { transceiver } = entry;
+        if (transceiver.mid === null || transceiver.direction !== 'sendonly') continue;
+        tracks.push({ mid: transceiver.mid, source: entry.source, muted: entry.muted });
+        entry.offeredMuted = entry.muted;
+      }
+      this._send({ type: 'offer', sdp: pc.localDescription.sdp, tracks });
+    } catch (err) {
+      if (!this.closed) this._log('error', 'switchboard: making an offer failed:', err);
+    } finally {
+      this._makingOffer = false;
+      done();
+    }
+  }
+
+  // Before a rollback: lets our offer in flight finish and its ICE gathering
+  // get going (first candidate, or done; at most a second). Chromium can
+  // stall all later gathering of this connection, ICE restarts included,
+  // when an offer is rolled back within moments of its gathering starting.
+  async _settleBeforeRollback() {
+    const pc = this.pc;
+    await this._offerDone;
+    const ufrag = iceUfrag(pc.pendingLocalDescription?.sdp);
+    if (!ufrag || this._gatheredUfrags.has(ufrag) || pc.iceGatheringState === 'complete') return;
+    await new Promise((resolve) => {
+      const check = () => {
+        if (pc.iceGatheringState === 'complete' || this._gatheredUfrags.has(ufrag)) finish();
+      };
+      const finish = () => {
+        clearTimeout(timer);
+        pc.removeEventListener('icecandidate', check);
+        pc.removeEventListener('icegatheringstatechange', check);
+        resolve();
+      };
+      const timer = setTimeout(finish, 1000);
+      pc.addEventListener('icecandidate', check);
+      pc.addEventListener('icegatheringstatechange', check);
+    });
+  }
+
+  _releaseOffers() {
+    clearTimeout(this._holdTimer);
+    if (!this._holdOffers) return;
+    this._holdOffers = false;
+    if (this._offerDeferred && this.pc.signalingState === 'stable') {
+      this._offerDeferred = false;
+      this._negotiate();
+    }
+  }
+
+  // setLocalDescription() for an offer, with a workaround for a Chromium bug:
+  // once a local offer has been rolled back (a collision, see
+  // _handleDescription), Chromium may number the RTP header extensions of
+  // new m-sections with ids from the discarded offer, colliding with the ids
+  // the server's offer chose ("A BUNDLE group contains a codec collision for
+  // header extension id=N"), and then fails every offer. The offer is
+  // then made again with the ids made consistent across the BUNDLE group.
+  async _setLocalOffer(pc) {
+    try {
+      await pc.setLocalDescription();
+    } catch (err) {
+      if (!/header extension/i.test(err.message) || pc.signalingState !== 'stable') throw err;
+      this._log('warn', 'switchboard: working around a browser bug in header extension ids:', err.message);
+      const offer = await pc.createOffer();
+      const negotiated = `${pc.currentRemoteDescription?.sdp || ''}\r\n${pc.currentLocalDescription?.sdp || ''}`;
+      await pc.setLocalDescription({ type: 'offer', sdp: fixExtmapIds(offer.sdp, negotiated) });
+    }
   }
 
   async _handleDescription(msg) {
@@ -363,10 +466,17 @@ export class Room extends EventTarget {
     const collision = description.type === 'offer' && (this._makingOffer || pc.signalingState !== 'stable');
     if (collision) this._log('debug', 'switchboard: offer collision; rolling back our own offer');
     try {
-      // Polite: never ignore an offer. On a collision setRemoteDescription
-      // rolls our pending offer back implicitly, and negotiationneeded makes
-      // a new one once we are stable again.
+      // Polite: never ignore an offer. On a collision our pending offer is
+      // rolled back, and negotiationneeded makes a new one once we are stable
+      // again. The rollback is explicit: Chromium checks the remote offer
+      // against the pending local one before an implicit rollback and
+      // refuses header extension ids that only the discarded offer used.
+      if (collision) {
+        await this._settleBeforeRollback();
+        await pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+      }
       await pc.setRemoteDescription(description);
+      this._learnExtensions(description.sdp);
     } catch (err) {
       this._trackIds = previous;
       if (description.type === 'answer' && pc.signalingState === 'stable') {
@@ -379,6 +489,7 @@ export class Room extends EventTarget {
     if (description.type === 'offer') {
       await pc.setLocalDescription();
       this._send({ type: 'answer', sdp: pc.localDescription.sdp });
+      this._releaseOffers();
     }
     this._announceNewMids();
     await this._flushCandidates();
@@ -556,6 +667,27 @@ export class Room extends EventTarget {
     return stream;
   }
 
+  // Offers on this transceiver only the header extensions the server uses
+  // (see SFU_HEADER_EXTENSIONS), where the browser lets us choose.
+  _limitHeaderExtensions(transceiver) {
+    if (typeof transceiver.setHeaderExtensionsToNegotiate !== 'function') return;
+    const keep = this._serverExtensions;
+    const all = transceiver.getHeaderExtensionsToNegotiate();
+    const limited = all.map((e) => (keep.has(e.uri) || e.direction === 'stopped' ? e : { ...e, direction: 'stopped' }));
+    try {
+      transceiver.setHeaderExtensionsToNegotiate(limited);
+    } catch (err) {
+      this._log('debug', 'switchboard: cannot limit header extensions:', err.message);
+    }
+  }
+
+  // Remembers which header extensions the server put in a description.
+  _learnExtensions(sdp) {
+    const uris = new Set();
+    for (const m of sdp.matchAll(/^a=extmap:\d+(?:\/\w+)? (\S+)/gm)) uris.add(m[1]);
+    if (uris.size) this._serverExtensions = new Set([...uris, 'urn:ietf:params:rtp-hdrext:sdes:mid']);
+  }
+
   // Resolves when check() holds after a negotiation, rejects when the room closes.
   _waitNegotiated(check) {
     return new Promise((resolve, reject) => {
@@ -588,15 +720,78 @@ export class Room extends EventTarget {
 
   _teardown() {
     this.closed = true;
+    clearTimeout(this._holdTimer);
     if (this.pc) {
       this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
-      this.pc.onconnectionstatechange = this.pc.onsignalingstatechange = null;
+      this.pc.onconnectionstatechange = this.pc.onsignalingstatechange = this.pc.onicegatheringstatechange = null;
       this.pc.close();
     }
     if (this.ws) {
       this.ws.onmessage = this.ws.onclose = this.ws.onopen = null;
       if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
     }
+  }
+}
+
+/**
+ * Renumbers the a=extmap lines of an SDP so that each id names one URI across
+ * the whole session (as BUNDLE requires), keeping the ids of `negotiated`
+ * (earlier descriptions) and otherwise the first id the SDP gives a URI.
+ */
+function fixExtmapIds(sdp, negotiated = '') {
+  const extmap = /^a=extmap:(\d+)(\/\w+)? (\S+)(.*)$/;
+  const idOf = new Map(); // uri → id
+  const uriOf = new Map(); // id → uri
+  const claim = (uri, id) => {
+    if (idOf.has(uri) || uriOf.has(id)) return;
+    idOf.set(uri, id);
+    uriOf.set(id, uri);
+  };
+  for (const line of `${negotiated}\r\n${sdp}`.split(/\r?\n/)) {
+    const m = extmap.exec(line);
+    if (m) claim(m[3], Number(m[1]));
+  }
+  const freeId = () => {
+    for (let id = 1; id <= 255; id++) if (id !== 15 && !uriOf.has(id)) return id;
+    throw new Error('no free RTP header extension id');
+  };
+  const out = [];
+  let inSection = new Set();
+  for (const line of sdp.split('\r\n')) {
+    if (line.startsWith('m=')) inSection = new Set();
+    const m = extmap.exec(line);
+    if (!m) {
+      out.push(line);
+      continue;
+    }
+    const [, , direction = '', uri, rest] = m;
+    if (!idOf.has(uri)) claim(uri, freeId());
+    if (inSection.has(uri)) continue;
+    inSection.add(uri);
+    out.push(`a=extmap:${idOf.get(uri)}${direction} ${uri}${rest}`);
+  }
+  return out.join('\r\n');
+}
+
+function iceUfrag(sdp) {
+  return /^a=ice-ufrag:(\S+)/m.exec(sdp || '')?.[1] || '';
+}
+
+// A one-line description of a message, for debug logs.
+function summarize(msg) {
+  switch (msg.type) {
+    case 'offer':
+    case 'answer': {
+      const ufrag = iceUfrag(msg.sdp);
+      const mids = [...(msg.sdp || '').matchAll(/^a=mid:(\S+)/gm)].map((m) => m[1]).join(',');
+      const extra = msg.tracks ? ` tracks=${JSON.stringify(msg.tracks)}` : msg.trackIds ? ` trackIds=${JSON.stringify(msg.trackIds)}` : '';
+      const setup = /a=setup:(\S+)/.exec(msg.sdp || '')?.[1];
+      return `${msg.type} ufrag=${ufrag} setup=${setup} mids=${mids}${extra}`;
+    }
+    case 'candidate':
+      return `candidate ${msg.candidate?.candidate} mid=${msg.candidate?.sdpMid}`;
+    default:
+      return JSON.stringify(msg);
   }
 }
 

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// udpBlockedLink is a network namespace for the browser, joined to the
+// test's (the server's) by a veth pair on a private /30 that exists only
+// here, where nftables drops every UDP packet in and out: a network that
+// lets no UDP through, as some corporate firewalls do.
+type udpBlockedLink struct {
+	pid      int // of the process that holds the namespace
+	serverIP string
+	clientIP string
+}
+
+// udpBlockRules drop and count UDP both ways inside the browser's namespace.
+const udpBlockRules = `table inet switchboard_test {
+	chain in { type filter hook input priority 0; policy accept; meta l4proto udp counter drop; }
+	chain out { type filter hook output priority 0; policy accept; meta l4proto udp counter drop; }
+}
+`
+
+// newUDPBlockedLink makes link number n (each its own addresses and veth
+// names, so that one being torn down never collides with the next).
+func newUDPBlockedLink(t *testing.T, n int) *udpBlockedLink {
+	t.Helper()
+	holder := exec.Command("unshare", "-n", "sleep", "600")
+	startProcess(t, "a process in a network namespace of its own", holder)
+	l := &udpBlockedLink{pid: holder.Process.Pid, serverIP: fmt.Sprintf("10.99.%d.1", n), clientIP: fmt.Sprintf("10.99.%d.2", n)}
+	outer, inner := fmt.Sprintf("sbv%da", n), fmt.Sprintf("sbv%db", n)
+	steps := [][]string{
+		{"ip", "link", "add", outer, "type", "veth", "peer", "name", inner},
+		{"ip", "link", "set", inner, "netns", strconv.Itoa(l.pid)},
+		{"ip", "addr", "add", l.serverIP + "/30", "dev", outer},
+		{"ip", "link", "set", outer, "up"},
+		l.inside("ip", "link", "set", "lo", "up"),
+		l.inside("ip", "addr", "add", l.clientIP+"/30", "dev", inner),
+		l.inside("ip", "link", "set", inner, "up"),
+	}
+	// unshare may not have made the namespace yet when the holder starts.
+	for i := 0; i < 100 && !l.ready(); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, s := range steps {
+		runCmd(t, s...)
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", outer).Run() })
+	cmd := exec.Command("nsenter", "--net="+l.netns(), "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(udpBlockRules)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nft: %v: %s", err, out)
+	}
+	return l
+}
+
+func (l *udpBlockedLink) netns() string { return fmt.Sprintf("/proc/%d/ns/net", l.pid) }
+
+// ready tells whether the holder is in a namespace of its own yet.
+func (l *udpBlockedLink) ready() bool {
+	mine, err1 := os.Readlink("/proc/self/ns/net")
+	theirs, err2 := os.Readlink(l.netns())
+	return err1 == nil && err2 == nil && mine != theirs
+}
+
+func (l *udpBlockedLink) inside(args ...string) []string {
+	return append([]string{"nsenter", "--net=" + l.netns()}, args...)
+}
+
+// wrap returns a script that runs Chromium inside the namespace with flags
+// added. chromedp talks to the browser over pipes, which cross namespaces.
+func (l *udpBlockedLink) wrap(t *testing.T, chromium string, flags ...string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "chromium-udp-blocked")
+	script := fmt.Sprintf("#!/bin/sh\nexec nsenter --net=%s %s %s \"$@\"\n", l.netns(), chromium, strings.Join(flags, " "))
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+var nftCounter = regexp.MustCompile(`counter packets (\d+)`)
+
+// droppedUDP is how many UDP packets the link has dropped.
+func (l *udpBlockedLink) droppedUDP(t *testing.T) int {
+	t.Helper()
+	out, err := exec.Command("nsenter", "--net="+l.netns(), "nft", "list", "table", "inet", "switchboard_test").CombinedOutput()
+	if err != nil {
+		t.Fatalf("nft list: %v: %s", err, out)
+	}
+	total := 0
+	for _, m := range nftCounter.FindAllStringSubmatch(string(out), -1) {
+		n, _ := strconv.Atoi(m[1])
+		total += n
+	}
+	return total
+}
+
+func runCmd(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}
+
+// startProcess starts cmd, which dies with the test binary, and stops it at
+// cleanup.
+func startProcess(t *testing.T, what string, cmd *exec.Cmd) {
+	t.Helper()
+	setParentDeathSignal(cmd)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", what, err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+}
