@@ -12,12 +12,6 @@ func (r *Rewriter) Insert() (outSeq uint16, outTS uint32, ok bool) {
 		return 0, 0, false
 	}
 	r.lastOut++
-	next := r.newestIn + 1
-	if cur := r.segs.newest(); cur.start == next {
-		// Nothing at or after cur.start has been sent: move it along.
-		cur.offset++
-	} else {
-		r.segs.push(segment{start: next, offset: cur.offset + 1})
-	}
+	r.segs.Insert(r.newestIn + 1)
 	return uint16(r.lastOut), r.lastOutTS, true
 }

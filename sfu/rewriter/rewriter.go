@@ -1,5 +1,7 @@
 package rewriter
 
+import "github.com/switchboard-rtc/switchboard/sfu/renumber"
+
 // Rewriter maps one subscriber's view of a track: the sequence numbers and
 // timestamps of whichever source is currently forwarded onto one continuous
 // outgoing stream.
@@ -17,7 +19,7 @@ type Rewriter struct {
 	newestIn      uint64 // extended sequence number of its newest packet, rewritten or skipped
 	newestSkipped bool   // whether that newest packet was skipped
 	tsOffset      uint32 // outgoing minus incoming timestamp
-	segs          segments
+	segs          renumber.Segments[uint16]
 
 	// The outgoing stream.
 	lastOut   uint64 // extended sequence number given to newestIn (or reserved for it)
@@ -53,7 +55,7 @@ func (r *Rewriter) Rewrite(seq uint16, ts uint32) (outSeq uint16, outTS uint32, 
 		return r.startSource(seq, ts)
 	}
 	ext := extend(r.newestIn, seq)
-	offset, ok := r.segs.lookup(ext)
+	offset, ok := r.segs.Lookup(ext)
 	if !ok {
 		return 0, 0, false
 	}
@@ -83,7 +85,7 @@ func (r *Rewriter) startSource(seq uint16, ts uint32) (outSeq uint16, outTS uint
 	r.source++
 	r.newestIn, r.newestSkipped = extBase+uint64(seq), false
 	r.tsOffset = outTS - ts
-	r.segs.reset(r.newestIn, outSeq-seq)
+	r.segs.Reset(r.newestIn, outSeq-seq)
 	r.lastOutTS = outTS
 	r.hist.record(r.lastOut, seq, r.source)
 	return outSeq, outTS, true
@@ -110,17 +112,7 @@ func (r *Rewriter) Skip(seq uint16) {
 	r.lastOut--
 	r.newestIn, r.newestSkipped = ext, true
 
-	cur := r.segs.newest()
-	if cur.start == ext {
-		// Nothing at or after cur.start has been sent but seq itself (a run
-		// of Skips, or a Skip of the source's first packet): move the
-		// boundary rather than spend a segment.
-		cur.start++
-		cur.offset--
-		cur.skipped++
-		return
-	}
-	r.segs.push(segment{start: ext + 1, offset: cur.offset - 1, skipped: 1})
+	r.segs.Skip(ext)
 }
 
 // Source maps an outgoing sequence number, as named in a subscriber's NACK,

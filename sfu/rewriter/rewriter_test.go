@@ -1,6 +1,8 @@
 package rewriter
 
 import (
+	"github.com/switchboard-rtc/switchboard/sfu/renumber"
+
 	"math/rand/v2"
 	"testing"
 )
@@ -383,7 +385,7 @@ func TestForgottenBoundary(t *testing.T) {
 	r := New()
 	r.Rewrite(100, 0)
 	seq := uint16(101)
-	for range maxSegments + 5 {
+	for range renumber.MaxSegments + 5 {
 		r.Skip(seq)
 		r.Rewrite(seq+1, 0)
 		seq += 2
@@ -392,7 +394,7 @@ func TestForgottenBoundary(t *testing.T) {
 		t.Error("packet before the forgotten boundary was placed")
 	}
 	out, _, ok := r.Rewrite(seq-1, 0)
-	if want := uint16(100 + maxSegments + 5); !ok || out != want {
+	if want := uint16(100 + renumber.MaxSegments + 5); !ok || out != want {
 		t.Errorf("Rewrite(newest) = %d, %v; want %d, true", out, ok, want)
 	}
 }

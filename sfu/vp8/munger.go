@@ -1,5 +1,7 @@
 package vp8
 
+import "github.com/switchboard-rtc/switchboard/sfu/renumber"
+
 // extBase is where extended (wrap-counting) PictureIDs start, so that
 // pictures reordered before the first one of a source still get a positive
 // extended number. It is a multiple of 2^15, so its low bits are the
@@ -44,7 +46,7 @@ type Munger struct {
 	newestIn      uint64 // extended PictureID of the newest picture, munged or skipped
 	newestSent    bool   // some packet of the newest picture was munged
 	newestSkipped bool   // the newest picture was skipped
-	segs          segments
+	segs          renumber.Segments[uint64]
 	lastOut       uint64 // extended PictureID given to newestIn (or given up for it)
 	lastBits      int    // width of the last PictureID written
 
@@ -121,12 +123,12 @@ func (m *Munger) placePicture(id uint16, bits int) (uint16, bool) {
 		}
 		m.picStarted, m.picAny = true, true
 		m.newestIn, m.newestSent, m.newestSkipped = ext, true, false
-		m.segs.reset(ext, out-ext)
+		m.segs.Reset(ext, out-ext)
 		m.lastOut = out
 		return uint16(out) & 0x7fff, true
 	}
 	ext := extend(m.newestIn, id, bits)
-	offset, ok := m.segs.lookup(ext)
+	offset, ok := m.segs.Lookup(ext)
 	if !ok {
 		return 0, false
 	}
@@ -190,16 +192,7 @@ func (m *Munger) Skip(d *Descriptor) {
 	m.lastOut--
 	m.newestIn, m.newestSent, m.newestSkipped = ext, false, true
 
-	cur := m.segs.newest()
-	if cur.start == ext {
-		// Nothing at or after cur.start has been sent (a run of Skips):
-		// move the boundary rather than spend a segment.
-		cur.start++
-		cur.offset--
-		cur.skipped++
-		return
-	}
-	m.segs.push(segment{start: ext + 1, offset: cur.offset - 1, skipped: 1})
+	m.segs.Skip(ext)
 }
 
 // Restore puts back the PictureID and TL0PICIDX that Munge replaced, so the
