@@ -35,8 +35,11 @@ type Step struct {
 	P50              time.Duration `json:"p50"`
 	P99              time.Duration `json:"p99"`
 	ServerCPUPercent float64       `json:"serverCpuPercent,omitempty"`
-	Passed           bool          `json:"passed"`
-	Reason           string        `json:"reason,omitempty"` // why it did not pass
+	// ServerMicrosPerPacket is the server's CPU time per packet it sent.
+	ServerMicrosPerPacket float64 `json:"serverCpuMicrosPerPacket,omitempty"`
+	ClientCPUPercent      float64 `json:"clientCpuPercent"` // the load generator's
+	Passed                bool    `json:"passed"`
+	Reason                string  `json:"reason,omitempty"` // why it did not pass
 }
 
 // CapacityResult is the search's outcome: Reached is the most subscribers
@@ -134,8 +137,13 @@ func measureWindow(st *Step, ps []*participant, from, mid, to *totals) {
 	st.Window = to.at - from.at
 	if secs := st.Window.Seconds(); secs > 0 {
 		st.MbpsIn = float64(to.recvBytes-from.recvBytes) * 8 / secs / 1e6
-		if from.server != nil && to.server != nil {
-			st.ServerCPUPercent = 100 * (to.server.CPUSeconds - from.server.CPUSeconds) / (to.server.At - from.server.At).Seconds()
+		st.ClientCPUPercent = 100 * (to.selfCPU - from.selfCPU).Seconds() / secs
+		if a, b := from.server, to.server; a != nil && b != nil {
+			cpu := b.CPUSeconds - a.CPUSeconds
+			st.ServerCPUPercent = 100 * cpu / (b.At - a.At).Seconds()
+			if sent := (b.PacketsOut + b.Retransmitted) - (a.PacketsOut + a.Retransmitted); sent > 0 {
+				st.ServerMicrosPerPacket = 1e6 * cpu / sent
+			}
 		}
 	}
 	var expected, missing uint64

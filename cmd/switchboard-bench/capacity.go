@@ -47,7 +47,7 @@ func stepLine(st load.Step) string {
 		st.Subscribers, st.Connected, st.MbpsIn, st.LossAfterNACK, st.LossBeforeNACK,
 		st.P50.Round(10*time.Microsecond), st.P99.Round(10*time.Microsecond))
 	if st.ServerCPUPercent > 0 {
-		line += fmt.Sprintf("  server cpu %.0f%%", st.ServerCPUPercent)
+		line += fmt.Sprintf("  server cpu %.0f%% (%.1f µs/packet)", st.ServerCPUPercent, st.ServerMicrosPerPacket)
 	}
-	return line + "  " + verdict
+	return line + fmt.Sprintf("  bench cpu %.0f%%  %s", st.ClientCPUPercent, verdict)
 }
