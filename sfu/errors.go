@@ -13,6 +13,7 @@ var (
 	ErrICEFailed          = errors.New("sfu: ICE connection failed")
 	ErrMediaClosed        = errors.New("sfu: peer closed its media connection")
 	ErrUnsupportedCodec   = errors.New("sfu: no codec in common")
+	ErrReplaced           = errors.New("sfu: the same identity joined again elsewhere")
 	ErrShuttingDown       = errors.New("sfu: server shutting down")
 	ErrBadICEIP           = errors.New("sfu: bad ICE IP")
 	ErrNegotiationTimeout = errors.New("sfu: offer not answered in time")

@@ -29,6 +29,7 @@ type PublishedTrack struct {
 type Participant struct {
 	id       string
 	name     string
+	identity string // from the access token; "" on an open server
 	joinedAt time.Time
 	sfu      *SFU
 	room     *Room // set once, at join

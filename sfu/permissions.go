@@ -26,7 +26,15 @@ func (p Permissions) MayPublish(source string) bool {
 type JoinOption func(*joinConfig)
 
 type joinConfig struct {
-	perms Permissions
+	perms    Permissions
+	identity string
+}
+
+// WithIdentity names who the participant is (an access token's subject).
+// One identity holds one place in a room: a second join replaces the first,
+// whose listener hears Closed(ErrReplaced), as when a tab reconnects.
+func WithIdentity(id string) JoinOption {
+	return func(c *joinConfig) { c.identity = id }
 }
 
 // WithPermissions limits what the participant may do; without it, it may

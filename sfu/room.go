@@ -33,8 +33,21 @@ func (r *Room) Name() string { return r.name }
 func (r *Room) join(p *Participant) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.participants) >= r.sfu.cfg.maxParticipants {
+	var replaced *Participant
+	if p.identity != "" {
+		for _, o := range r.participants {
+			if o.identity == p.identity {
+				replaced = o
+			}
+		}
+	}
+	if replaced == nil && len(r.participants) >= r.sfu.cfg.maxParticipants {
 		return ErrRoomFull
+	}
+	if replaced != nil {
+		// The newest session wins (a reconnecting tab); the older leaves
+		// as soon as it can take the SFU's lock, which Join holds now.
+		go replaced.close(ErrReplaced)
 	}
 	p.room = r
 	others := make([]ParticipantInfo, 0, len(r.participants))

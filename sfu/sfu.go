@@ -54,7 +54,8 @@ func (s *SFU) Join(roomName, displayName string, l Listener, opts ...JoinOption)
 	if err != nil {
 		return nil, err
 	}
-	p.perms = joinOptions(opts).perms
+	jc := joinOptions(opts)
+	p.perms, p.identity = jc.perms, jc.identity
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

@@ -92,7 +92,8 @@ func (s *session) join(j *protocol.Join) {
 		return
 	}
 	s.grant = g
-	p, err := s.h.sfu.Join(j.Room, name, &events{s: s, room: j.Room}, sfu.WithPermissions(g.Permissions))
+	p, err := s.h.sfu.Join(j.Room, name, &events{s: s, room: j.Room},
+		sfu.WithPermissions(g.Permissions), sfu.WithIdentity(g.Identity))
 	if err != nil {
 		s.fail(err)
 		return

@@ -36,6 +36,11 @@ func (e *events) Joined(self sfu.ParticipantInfo, others []sfu.ParticipantInfo) 
 		Room:          e.room,
 		Participants:  make([]protocol.ParticipantInfo, 0, len(others)),
 		ICEServers:    e.s.iceServers(self.ID),
+		Permissions: protocol.Permissions{
+			Publish:       e.s.grant.Permissions.Publish,
+			PublishScreen: e.s.grant.Permissions.PublishScreen,
+			Subscribe:     e.s.grant.Permissions.Subscribe,
+		},
 	}
 	for _, o := range others {
 		msg.Participants = append(msg.Participants, participantInfo(o))
@@ -93,6 +98,8 @@ func (e *events) Closed(reason error) {
 		e.s.sendBye("server shutting down")
 	case errors.Is(reason, sfu.ErrICEFailed), errors.Is(reason, sfu.ErrMediaClosed):
 		e.s.sendBye("media connection lost")
+	case errors.Is(reason, sfu.ErrReplaced):
+		e.s.sendBye("joined again from another session")
 	default:
 		e.s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(reason), Message: reason.Error(), Fatal: true})
 	}

@@ -83,6 +83,15 @@ type Joined struct {
 	Room          string            `json:"room"`
 	Participants  []ParticipantInfo `json:"participants"`
 	ICEServers    []ICEServer       `json:"iceServers"`
+	Permissions   Permissions       `json:"permissions"`
+}
+
+// Permissions say what the participant may do; a client should not offer
+// what it may not (the server refuses it).
+type Permissions struct {
+	Publish       bool `json:"publish"`
+	PublishScreen bool `json:"publishScreen"`
+	Subscribe     bool `json:"subscribe"`
 }
 
 // ParticipantJoined announces a newcomer to the others.
