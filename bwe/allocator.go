@@ -18,6 +18,11 @@ const (
 type Layer struct {
 	Bitrate       int // bps measured; 0 = unknown: use the default for this layer
 	Width, Height int // 0 = unknown
+	// Temporal counts frame-rate steps within one resolution: 0 for the
+	// base (or the only) step, 1, 2 for the ones that add frames. Listing a
+	// resolution's steps lowest first, before the next resolution, makes
+	// the allocator drop frame rate before resolution.
+	Temporal int
 }
 
 // Track is one of the subscriber's down tracks, as the allocator sees it.
@@ -129,17 +134,26 @@ func wanted(t *Track) int {
 	want := top
 	h := topHeight
 	for i := top; i >= 0; i-- {
-		if i < top {
-			h /= 2
+		if i < top && t.Layers[i+1].Temporal == 0 {
+			h /= 2 // below the base of a spatial layer: the next resolution down
 		}
 		if t.Layers[i].Height > 0 {
 			h = t.Layers[i].Height
 		}
 		if h >= t.Height {
-			want = i
+			want = fullRate(t, i)
 		}
 	}
 	return want
+}
+
+// fullRate is the highest frame-rate step of the resolution layer i is at:
+// a tile that fits a resolution wants it at its full frame rate.
+func fullRate(t *Track, i int) int {
+	for i+1 < len(t.Layers) && t.Layers[i+1].Temporal > 0 {
+		i++
+	}
+	return i
 }
 
 // Allocate shares estimate (bps) among tracks. now is the time of the call

@@ -323,3 +323,38 @@ func BenchmarkAllocate(b *testing.B) {
 		i++
 	}
 }
+
+// TestTemporalLayers: frame-rate steps of a resolution are listed before
+// the next resolution, so under pressure the frame rate goes first, and a
+// tile that fits a resolution gets it at its full frame rate.
+func TestTemporalLayers(t *testing.T) {
+	ladder := func(w, h int) Track {
+		tr := Track{ID: "v", Kind: Video, Width: w, Height: h, Current: -1}
+		for s, res := range [][3]int{{320, 180, 150_000}, {640, 360, 500_000}} {
+			for tl, share := range []int{50, 75, 100} {
+				tr.Layers = append(tr.Layers, Layer{Bitrate: res[2] * share / 100, Width: res[0], Height: res[1], Temporal: tl})
+			}
+			_ = s
+		}
+		return tr
+	}
+	tests := []struct {
+		name     string
+		w, h     int
+		estimate int
+		want     int
+	}{
+		{"plenty, large tile: top resolution, full rate", 1280, 720, 10_000_000, 5},
+		{"plenty, small tile: its resolution at full rate", 320, 180, 10_000_000, 2},
+		{"a little short: frame rate goes first", 1280, 720, 500_000*75/100*12/10 + 1, 4},
+		{"shorter: the smaller resolution at full rate", 1280, 720, 200_000, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewAllocator().Allocate(t0, tt.estimate, []Track{ladder(tt.w, tt.h)})
+			if d.Layers[0] != tt.want {
+				t.Fatalf("layer %d, want %d", d.Layers[0], tt.want)
+			}
+		})
+	}
+}

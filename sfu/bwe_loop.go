@@ -129,7 +129,7 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	p.bweTracks = tracks
 	dec := alloc.Allocate(now, est, tracks)
 	for i, d := range dts {
-		d.setTarget(dec.Layers[i])
+		d.applyStep(dec.Layers[i])
 	}
 	if dec.ProbeTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
 		if carrier := paddingCarrier(dts); carrier != nil {

@@ -38,6 +38,8 @@ type DownTrack struct {
 	rw          *rewriter.Rewriter
 	current     int         // layer forwarded now, -1 none
 	target      int         // layer wanted, -1 paused
+	curTID      int         // highest temporal layer forwarded now
+	targetTID   int         // highest temporal layer wanted
 	lastFrameAt int64       // unix nanoseconds of the last frame end sent
 	munger      *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
 
@@ -49,6 +51,7 @@ type DownTrack struct {
 	rtxExt  [4]rtp.Extension // RTCP goroutine only
 	rtxDesc vp8.Descriptor   // RTCP goroutine only
 
+	ladder []layerStep      // subscriber's bwe goroutine only
 	padHdr rtp.Header       // subscriber's bwe goroutine only
 	padExt [2]rtp.Extension // subscriber's bwe goroutine only
 }
@@ -62,12 +65,14 @@ type TrackSettings struct {
 
 func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 	d := &DownTrack{
-		rcv:     r,
-		sub:     sub,
-		rw:      rewriter.New(),
-		current: -1,
-		target:  0,
-		rtxBuf:  make([]byte, packetcache.MaxPacketSize),
+		rcv:       r,
+		sub:       sub,
+		rw:        rewriter.New(),
+		current:   -1,
+		target:    0,
+		curTID:    maxTemporal - 1,
+		targetTID: maxTemporal - 1,
+		rtxBuf:    make([]byte, packetcache.MaxPacketSize),
 	}
 	if strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8) {
 		d.munger = vp8.NewMunger()
@@ -151,6 +156,14 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) {
 			}
 		}
 		d.current = l.index
+	}
+	if desc != nil && desc.HasTID && d.dropTemporal(desc) {
+		// A frame above the temporal layer chosen: nothing at or below it
+		// refers to it, so it goes, and the numbers close over it.
+		d.rw.Skip(p.SequenceNumber)
+		d.munger.Skip(desc)
+		d.mu.Unlock()
+		return
 	}
 	if len(p.Payload) == 0 || d.munger != nil && desc == nil {
 		// Padding only, or a payload we cannot munge: nothing the decoder
@@ -236,10 +249,26 @@ func rewriteExtensions(h, orig *rtp.Header, extMap []extensionMapping, buf []rtp
 	}
 }
 
-// setTarget chooses the layer to forward (-1 pauses). A pause takes effect
-// at once; any other change at the next keyframe of the new layer.
-func (d *DownTrack) setTarget(layer int) {
+// dropTemporal reports whether a packet of temporal layer desc.TID is above
+// what this subscriber gets. Going down takes effect at once; going up at
+// the start of a TL0 frame, which refers only to TL0 frames, so every frame
+// from there on can be decoded. Called with d.mu held.
+func (d *DownTrack) dropTemporal(desc *vp8.Descriptor) bool {
+	switch {
+	case d.targetTID < d.curTID:
+		d.curTID = d.targetTID
+	case d.targetTID > d.curTID && desc.TID == 0 && desc.Start:
+		d.curTID = d.targetTID
+	}
+	return int(desc.TID) > d.curTID
+}
+
+// setTarget chooses the layer to forward (-1 pauses) and the highest
+// temporal layer of it. A pause takes effect at once; a change of spatial
+// layer at the next keyframe of the new layer.
+func (d *DownTrack) setTarget(layer, tid int) {
 	d.mu.Lock()
+	d.targetTID = tid
 	if layer == d.target {
 		d.mu.Unlock()
 		return

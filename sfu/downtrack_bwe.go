@@ -8,27 +8,63 @@ import (
 	"github.com/switchboard-rtc/switchboard/bwe"
 )
 
-// bweTrack describes this down track to the allocator: the layers its
-// publisher sends, with their measured bitrates and sizes, and how the
-// subscriber shows it.
+// layerStep is one rung of a track's ladder: a spatial layer, and the
+// highest temporal layer of it that is forwarded.
+type layerStep struct{ spatial, tid int }
+
+// bweTrack describes this down track to the allocator: the ladder of what
+// its publisher sends (each spatial layer's temporal steps, lowest first,
+// when the stream has temporal layers), with measured bitrates and sizes,
+// and how the subscriber shows it. It keeps the ladder in d.ladder for
+// applyStep. Called only by the subscriber's bwe goroutine.
 func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
-	t := bwe.Track{ID: d.rcv.id, Kind: bwe.Video, Screen: d.rcv.source == SourceScreen}
+	t := bwe.Track{ID: d.rcv.id, Kind: bwe.Video, Screen: d.rcv.source == SourceScreen, Current: -1}
 	if d.rcv.kind == webrtc.RTPCodecTypeAudio {
 		t.Kind = bwe.Audio
 	}
+	d.ladder = d.ladder[:0]
+	current, _ := d.layers()
+	d.mu.Lock()
+	curTID := d.curTID
+	d.mu.Unlock()
 	for i := range maxLayers {
 		l := d.rcv.layer(i)
 		if l == nil {
 			break
 		}
-		t.Layers = append(t.Layers, bwe.Layer{
-			Bitrate: l.meter.sample(now),
-			Width:   int(l.width.Load()),
-			Height:  int(l.height.Load()),
-		})
+		total := l.meter.sample(now)
+		w, h := int(l.width.Load()), int(l.height.Load())
+		steps := int(l.maxTID.Load()) + 1
+		if steps <= 1 {
+			if i == current {
+				t.Current = len(t.Layers)
+			}
+			d.ladder = append(d.ladder, layerStep{i, maxTemporal - 1})
+			t.Layers = append(t.Layers, bwe.Layer{Bitrate: total, Width: w, Height: h})
+			continue
+		}
+		cumulative := 0
+		for tid := range steps {
+			cumulative += l.tidMeters[tid].sample(now)
+			if i == current && (tid <= curTID) {
+				t.Current = len(t.Layers)
+			}
+			d.ladder = append(d.ladder, layerStep{i, tid})
+			t.Layers = append(t.Layers, bwe.Layer{Bitrate: cumulative, Width: w, Height: h, Temporal: tid})
+		}
 	}
 	s := d.settings.Load()
 	t.Width, t.Height, t.Paused = s.Width, s.Height, s.Paused
-	t.Current, _ = d.layers()
 	return t
+}
+
+// applyStep sets the target to rung i of the ladder bweTrack made (-1:
+// pause).
+func (d *DownTrack) applyStep(i int) {
+	if i < 0 || i >= len(d.ladder) {
+		d.setTarget(-1, maxTemporal-1)
+		return
+	}
+	st := d.ladder[i]
+	d.setTarget(st.spatial, st.tid)
 }

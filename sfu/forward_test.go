@@ -307,7 +307,7 @@ func TestSimulcastSwitchesKeepTheStreamContinuous(t *testing.T) {
 	w := &recordingWriter{keep: true}
 	d := bindTestDownTrack(r, 4242, w)
 	steady := &recordingWriter{keep: true} // stays on the top layer
-	bindTestDownTrack(r, 4343, steady).setTarget(2)
+	bindTestDownTrack(r, 4343, steady).setTarget(2, maxTemporal-1)
 	seqBase := [3]uint16{100, 30000, 65000} // the top layer wraps
 	tsBase := [3]uint32{1000, 4_000_000_000, 123456}
 	picBase := [3]int{5, 20000, 32760} // 15-bit PictureIDs; the top wraps
@@ -315,7 +315,7 @@ func TestSimulcastSwitchesKeepTheStreamContinuous(t *testing.T) {
 	sent := 0
 	for frame := range 200 {
 		if frame%20 == 0 {
-			d.setTarget(targets[frame/20])
+			d.setTarget(targets[frame/20], maxTemporal-1)
 		}
 		for layer := range 3 {
 			packets := layer + 1 // higher layers have more packets per frame
@@ -381,4 +381,73 @@ func TestSimulcastSwitchesKeepTheStreamContinuous(t *testing.T) {
 		t.Fatalf("steady subscriber's PictureIDs were rewritten: first %d", first)
 	}
 	t.Logf("%d packets forwarded, %d switches, %d timestamp gaps not one frame", len(w.headers), r.stats.layerSwitches.Load(), gaps)
+}
+
+// vp8TemporalPayload is a VP8 packet with a 15-bit PictureID and a temporal
+// layer index (X, I, T bits; RFC 7741 §4.2).
+func vp8TemporalPayload(pictureID uint16, tid uint8, start, key bool, size int) []byte {
+	p := make([]byte, size)
+	p[0] = 0x80 // X
+	if start {
+		p[0] |= 0x10 // S
+	}
+	p[1] = 0x80 | 0x20 // I, T
+	p[2], p[3] = 0x80|byte(pictureID>>8&0x7f), byte(pictureID)
+	p[4] = tid << 6
+	if start {
+		frameTag(p[5:], key)
+	} else {
+		p[5] = 0x01
+	}
+	return p
+}
+
+// TestTemporalLayersAreDroppedCleanly: a subscriber limited to TL0 gets only
+// TL0 frames, with sequence numbers and PictureIDs closing over what was
+// dropped; raised to TL2, it gets every frame again from the next TL0.
+func TestTemporalLayersAreDroppedCleanly(t *testing.T) {
+	r := newTestReceiver(webrtc.RTPCodecTypeVideo, 1)
+	w := &recordingWriter{keep: true}
+	d := bindTestDownTrack(r, 77, w)
+	d.setTarget(0, 0)
+	pattern := []uint8{0, 2, 1, 2} // the usual three-layer VP8 pattern
+	var pkt rtp.Packet
+	seq := uint16(1000)
+	send := func(frame int) {
+		tid := pattern[frame%4]
+		for k := range 2 { // two packets a frame
+			h := rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(frame) * 3000, SSRC: 1, PayloadType: 96, Marker: k == 1}
+			seq++
+			payload := vp8TemporalPayload(uint16(frame), tid, k == 0, frame == 0 && k == 0, 120)
+			raw, _ := (&rtp.Packet{Header: h, Payload: payload}).Marshal()
+			_ = pkt.Unmarshal(raw)
+			r.layer(0).handlePacket(&pkt, raw)
+		}
+	}
+	for frame := range 16 {
+		send(frame)
+	}
+	if got := len(w.headers); got != 8 { // 4 TL0 frames of 2 packets
+		t.Fatalf("limited to TL0: %d packets forwarded, want 8", got)
+	}
+	if m := r.layer(0).maxTID.Load(); m != 2 {
+		t.Fatalf("highest TID seen %d, want 2", m)
+	}
+	d.setTarget(0, 2)
+	send(16) // TL0: the raise takes effect here
+	send(17)
+	send(18)
+	if got := len(w.headers); got != 14 {
+		t.Fatalf("raised to TL2: %d packets forwarded in all, want 14", got)
+	}
+	for i := 1; i < len(w.headers); i++ {
+		h, prev := w.headers[i], w.headers[i-1]
+		if h.SequenceNumber != prev.SequenceNumber+1 {
+			t.Fatalf("packet %d: seq %d after %d", i, h.SequenceNumber, prev.SequenceNumber)
+		}
+		pid, prevPID := pictureIDOf(w.payloads[i]), pictureIDOf(w.payloads[i-1])
+		if h.Timestamp != prev.Timestamp && pid != prevPID+1 {
+			t.Fatalf("packet %d: PictureID %d after %d", i, pid, prevPID)
+		}
+	}
 }

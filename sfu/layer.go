@@ -35,11 +35,19 @@ type Layer struct {
 	height   atomic.Int32
 	vp8      bool
 	desc     vp8.Descriptor // the read loop's scratch
+	// Temporal layers (RFC 7741 §4.2 TID): bytes per TID and the highest
+	// TID seen, -1 while the stream carries none.
+	tidMeters [maxTemporal]bitrateMeter
+	maxTID    atomic.Int32
 }
+
+// maxTemporal is how many temporal layers a stream may have (VP8 allows
+// four; browsers send up to three).
+const maxTemporal = 4
 
 func newLayer(r *Receiver, index int, track *webrtc.TrackRemote) *Layer {
 	cfg := &r.owner.sfu.cfg
-	return &Layer{
+	l := &Layer{
 		r:        r,
 		index:    index,
 		rid:      track.RID(),
@@ -49,6 +57,8 @@ func newLayer(r *Receiver, index int, track *webrtc.TrackRemote) *Layer {
 		throttle: keyframe.NewThrottle(cfg.keyframeInterval),
 		vp8:      strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8),
 	}
+	l.maxTID.Store(-1)
+	return l
 }
 
 // layerIndex maps a rid to a layer, lowest first. Browsers and apps name
@@ -116,6 +126,13 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		// Parsed once for every subscriber, which munge from it.
 		if vp8.Parse(pkt.Payload, &l.desc) == nil {
 			desc = &l.desc
+			if desc.HasTID {
+				tid := min(int(desc.TID), maxTemporal-1)
+				l.tidMeters[tid].add(len(raw))
+				if int32(tid) > l.maxTID.Load() {
+					l.maxTID.Store(int32(tid))
+				}
+			}
 			if desc.Keyframe && desc.Width > 0 {
 				// Keyframes say the layer's size: the allocator matches it
 				// to tiles.
