@@ -294,8 +294,9 @@ func (d *DownTrack) layers() (current, target int) {
 }
 
 // requestKeyframe asks for a keyframe of the layer the subscriber gets, or
-// is about to get.
+// is about to get (the layer throttles what reaches the publisher).
 func (d *DownTrack) requestKeyframe() {
+	d.sub.keyframeRequests.Add(1)
 	current, target := d.layers()
 	if current < 0 {
 		current = target

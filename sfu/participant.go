@@ -55,16 +55,17 @@ type Participant struct {
 	neg        negotiation
 
 	// The subscriber side's bandwidth allocation (runBWE).
-	estimator       cc.BandwidthEstimator        // nil if Pion gave none
-	dtList          atomic.Pointer[[]*DownTrack] // copy of downTracks for runBWE
-	bweWake         chan struct{}
-	bweTracks       []bwe.Track   // runBWE only
-	lastEstimate    int           // runBWE only
-	lastSignals     bwe.Signals   // runBWE only
-	sent            atomic.Uint64 // bytes sent to this subscriber, for its rate controller
-	rateEstimate    atomic.Int64  // the rate controller's estimate, bps
-	layerSwitches   atomic.Uint64
-	estimateChanges atomic.Uint64
+	estimator        cc.BandwidthEstimator        // nil if Pion gave none
+	dtList           atomic.Pointer[[]*DownTrack] // copy of downTracks for runBWE
+	bweWake          chan struct{}
+	bweTracks        []bwe.Track   // runBWE only
+	lastEstimate     int           // runBWE only
+	lastSignals      bwe.Signals   // runBWE only
+	sent             atomic.Uint64 // bytes sent to this subscriber, for its rate controller
+	rateEstimate     atomic.Int64  // the rate controller's estimate, bps
+	layerSwitches    atomic.Uint64
+	keyframeRequests atomic.Uint64 // asked for on this subscriber\'s behalf
+	estimateChanges  atomic.Uint64
 }
 
 func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {

@@ -119,7 +119,14 @@ func TestSimulcastLayerFollowsTileSize(t *testing.T) {
 	if err := c.WaitUntil(ctx, func() bool { _, m := videoWidth(c, pub.ID()); return m > n+20 && layerSending(src, 0) }); err != nil {
 		t.Fatalf("the thumbnail did not come back: %s", fmt.Sprint(src.LayerStats()))
 	}
-	t.Logf("server: %+v", srv.sfu.Stats())
+	// Per subscriber: the thumbnail's switches and keyframe requests were
+	// counted for it.
+	for _, ps := range srv.sfu.Participants() {
+		if ps.ID == subs[0].ID() && (ps.LayerSwitches == 0 || ps.KeyframeRequests == 0) {
+			t.Errorf("thumbnail subscriber's counters: %+v", ps)
+		}
+	}
+	t.Logf("server: %+v; participants %+v", srv.sfu.Stats(), srv.sfu.Participants())
 }
 
 // layerSending reports whether the publisher's layer i sent a packet in

@@ -1,0 +1,39 @@
+package sfu
+
+// ParticipantStats is a snapshot of one participant's counters as a
+// subscriber.
+type ParticipantStats struct {
+	ID               string
+	Room             string
+	Name             string
+	Estimate         int    // its downlink estimate, bps (0 without estimation)
+	LayerSwitches    uint64 // simulcast layer switches made for it
+	KeyframeRequests uint64 // keyframes asked for on its behalf (before throttling)
+	EstimateChanges  uint64 // estimate changes of more than 10%
+	DownTracks       int    // tracks it receives
+}
+
+// Participants returns a snapshot of every participant's counters.
+func (s *SFU) Participants() []ParticipantStats {
+	s.mu.Lock()
+	var all []*Participant
+	for _, r := range s.rooms {
+		all = append(all, r.members()...)
+	}
+	s.mu.Unlock()
+	out := make([]ParticipantStats, 0, len(all))
+	for _, p := range all {
+		st := ParticipantStats{
+			ID: p.id, Room: p.room.name, Name: p.name,
+			LayerSwitches:    p.layerSwitches.Load(),
+			KeyframeRequests: p.keyframeRequests.Load(),
+			EstimateChanges:  p.estimateChanges.Load(),
+			DownTracks:       len(*p.dtList.Load()),
+		}
+		if p.estimator != nil {
+			st.Estimate = int(p.rateEstimate.Load())
+		}
+		out = append(out, st)
+	}
+	return out
+}
