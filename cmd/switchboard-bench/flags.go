@@ -42,26 +42,21 @@ func (b *bitrateFlag) Set(v string) error {
 	return nil
 }
 
-// listFlag is a comma-separated list.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-
-func (l *listFlag) Set(v string) error {
-	*l = nil
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(v string) []string {
+	var out []string
 	for _, s := range strings.Split(v, ",") {
 		if s = strings.TrimSpace(s); s != "" {
-			*l = append(*l, s)
+			out = append(out, s)
 		}
 	}
-	return nil
+	return out
 }
 
 // config is the command line.
 type config struct {
 	scenario   load.Scenario
 	bitrate    bitrateFlag
-	iceIPs     listFlag
 	jsonPath   string
 	reportPath string
 	metricsURL string
@@ -104,7 +99,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.jsonPath, "json", "", "write the result as JSON to `FILE`")
 	fs.StringVar(&c.reportPath, "report", "", "write a self-contained HTML report to `FILE.html`")
 	fs.StringVar(&c.metricsURL, "metrics", "", "the server's Prometheus metrics `URL` (http://HOST:PORT/metrics): adds its CPU and memory")
-	fs.Var(&c.iceIPs, "ice-ips", "comma-separated `addresses` to gather ICE candidates on, as the server's; 127.0.0.1 keeps a run on loopback")
+	fs.Func("ice-ips", "comma-separated `addresses` to gather ICE candidates on, as the server's; 127.0.0.1 keeps a run on loopback",
+		func(v string) error { sc.ICEIPs = splitList(v); return nil })
 	fs.BoolVar(&c.floor, "floor", true, "measure the floor (SRTP + UDP write per packet) first, to compare the server's cost with")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelError, "log `level` of the clients: debug, info, warn or error")
@@ -121,7 +117,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	sc.Bitrate, sc.ICEIPs = int(c.bitrate), c.iceIPs
+	sc.Bitrate = int(c.bitrate)
 	if c.capacity.enabled {
 		return c, c.capacity.validate()
 	}
