@@ -129,10 +129,11 @@ func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
 // writeRTP forwards one packet of layer l. It runs on l's read loop, which
 // owns p: the header is rewritten in place for this subscriber and restored
 // afterwards, so fan-out copies nothing and allocates nothing. desc is p's
-// VP8 payload descriptor (nil if not VP8, or not one we understand).
-func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) {
+// VP8 payload descriptor (nil if not VP8, or not one we understand). It
+// returns the bytes written, 0 if the packet was not sent.
+func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int {
 	if !d.bound.Load() {
-		return
+		return 0
 	}
 	d.mu.Lock()
 	prev := d.current
@@ -140,14 +141,14 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) {
 	if switching {
 		if l.index != d.target {
 			d.mu.Unlock()
-			return
+			return 0
 		}
 		// A video stream can only start, or change layer, at a keyframe of
 		// the layer it goes to.
 		if d.rcv.kind == webrtc.RTPCodecTypeVideo && !keyframe.IsKeyframe(d.rcv.codec.MimeType, p.Payload) {
 			d.mu.Unlock()
 			l.requestKeyframe()
-			return
+			return 0
 		}
 		if d.rw.Started() {
 			d.rw.Switch(d.timestampGap())
@@ -163,14 +164,14 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) {
 		d.rw.Skip(p.SequenceNumber)
 		d.munger.Skip(desc)
 		d.mu.Unlock()
-		return
+		return 0
 	}
 	if len(p.Payload) == 0 || d.munger != nil && desc == nil {
 		// Padding only, or a payload we cannot munge: nothing the decoder
 		// can use, so close the gap instead.
 		d.rw.Skip(p.SequenceNumber)
 		d.mu.Unlock()
-		return
+		return 0
 	}
 	var orig vp8.Original
 	if desc != nil {
@@ -178,7 +179,7 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) {
 		if orig, placed = d.munger.Munge(p.Payload, desc); !placed {
 			d.rw.Skip(p.SequenceNumber)
 			d.mu.Unlock()
-			return
+			return 0
 		}
 	}
 	seq, ts, ok := d.rw.Rewrite(p.SequenceNumber, p.Timestamp)
@@ -193,7 +194,7 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) {
 		defer vp8.Restore(p.Payload, desc, orig)
 	}
 	if !ok {
-		return
+		return 0
 	}
 	hdr := p.Header
 	p.SSRC, p.PayloadType, p.SequenceNumber, p.Timestamp = ssrc, pt, seq, ts
@@ -211,16 +212,15 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) {
 			}
 			d.mu.Unlock()
 		}
-		return
+		return 0
 	}
-	d.rcv.stats.packetsOut.Add(1)
-	d.rcv.stats.bytesOut.Add(uint64(n))
 	d.sub.sent.Add(uint64(n))
 	if switching && prev >= 0 {
 		d.rcv.stats.layerSwitches.Add(1)
 		d.sub.layerSwitches.Add(1)
 		d.sub.log.Debug("layer switch", "track", d.rcv.id, "from", prev, "to", l.index)
 	}
+	return n
 }
 
 // timestampGap is how far the next source's first timestamp should be from

@@ -141,8 +141,18 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 			}
 		}
 	}
+	// Counted here once, not per subscriber: the SFU-wide counters are
+	// shared by every read loop.
+	sent, bytes := 0, 0
 	for _, d := range *l.r.downTracks.Load() {
-		d.writeRTP(l, pkt, desc)
+		if n := d.writeRTP(l, pkt, desc); n > 0 {
+			sent++
+			bytes += n
+		}
+	}
+	if sent > 0 {
+		st.packetsOut.Add(uint64(sent))
+		st.bytesOut.Add(uint64(bytes))
 	}
 }
 
