@@ -263,6 +263,7 @@ func TestForwardingAllocatesNothing(t *testing.T) {
 	}
 	pkt, raw := forwardPacket()
 	seq := uint16(0)
+	warmForward(r.layer(0), &pkt, raw, &seq)
 	allocs := testing.AllocsPerRun(1000, func() {
 		seq++
 		pkt.SequenceNumber = seq
@@ -284,9 +285,10 @@ func BenchmarkForward(b *testing.B) {
 				bindTestDownTrack(r, uint32(i+1), &recordingWriter{})
 			}
 			pkt, raw := forwardPacket()
+			seq := uint16(0)
+			warmForward(r.layer(0), &pkt, raw, &seq)
 			b.ReportAllocs()
 			b.SetBytes(int64(len(raw)) * int64(n))
-			seq := uint16(0)
 			for b.Loop() {
 				seq++
 				pkt.SequenceNumber = seq
