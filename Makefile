@@ -27,6 +27,11 @@ test-deps:
 		echo "installing chromium from Debian's packages"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
+	@# ip and tc (network namespaces, veth, tbf) for the browser tests' links.
+	@if ! command -v ip >/dev/null 2>&1 || ! command -v tc >/dev/null 2>&1; then \
+		echo "installing iproute2 from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null; \
+	fi
 	@# coturn for the relay-only browser test, nftables for the UDP-blocked one.
 	@if ! command -v turnserver >/dev/null 2>&1 || ! command -v nft >/dev/null 2>&1; then \
 		echo "installing coturn and nftables from Debian's packages"; \
