@@ -20,6 +20,7 @@ type udpBlockedLink struct {
 	pid      int // of the process that holds the namespace
 	serverIP string
 	clientIP string
+	outer    string // the veth on the test's (the server's) side
 }
 
 // udpBlockRules drop and count UDP both ways inside the browser's namespace.
@@ -33,10 +34,24 @@ const udpBlockRules = `table inet switchboard_test {
 // names, so that one being torn down never collides with the next).
 func newUDPBlockedLink(t *testing.T, n int) *udpBlockedLink {
 	t.Helper()
+	l := newVethLink(t, n)
+	cmd := exec.Command("nsenter", "--net="+l.netns(), "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(udpBlockRules)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nft: %v: %s", err, out)
+	}
+	return l
+}
+
+// newVethLink makes link number n without the firewall: a network namespace
+// joined to the test's by a veth pair (the outer end is l.outer), for tests
+// that shape the link themselves.
+func newVethLink(t *testing.T, n int) *udpBlockedLink {
+	t.Helper()
 	holder := exec.Command("unshare", "-n", "sleep", "600")
 	startProcess(t, "a process in a network namespace of its own", holder)
-	l := &udpBlockedLink{pid: holder.Process.Pid, serverIP: fmt.Sprintf("10.99.%d.1", n), clientIP: fmt.Sprintf("10.99.%d.2", n)}
 	outer, inner := fmt.Sprintf("sbv%da", n), fmt.Sprintf("sbv%db", n)
+	l := &udpBlockedLink{pid: holder.Process.Pid, serverIP: fmt.Sprintf("10.99.%d.1", n), clientIP: fmt.Sprintf("10.99.%d.2", n), outer: outer}
 	steps := [][]string{
 		{"ip", "link", "add", outer, "type", "veth", "peer", "name", inner},
 		{"ip", "link", "set", inner, "netns", strconv.Itoa(l.pid)},
@@ -54,11 +69,6 @@ func newUDPBlockedLink(t *testing.T, n int) *udpBlockedLink {
 		runCmd(t, s...)
 	}
 	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", outer).Run() })
-	cmd := exec.Command("nsenter", "--net="+l.netns(), "nft", "-f", "-")
-	cmd.Stdin = strings.NewReader(udpBlockRules)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("nft: %v: %s", err, out)
-	}
 	return l
 }
 

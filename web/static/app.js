@@ -3,8 +3,13 @@
 // tiles, and the controls.
 //
 // Hooks for tests and tools: <body data-state="prejoin|joining|meeting|ended">,
-// tiles carry data-participant-id (and data-self on our own), and
+// tiles carry data-participant-id, data-source="camera|screen" and
+// data-track-id (the remote video track shown; data-self on our own), and
 // window.switchboardRoom is the connected Room (its .pc the RTCPeerConnection).
+// window.switchboardPublishScreen(track) shares any video track as a screen,
+// as the Share screen button does with getDisplayMedia's.
+// Every remote video tile tells the server its size and visibility
+// (room.observeTrack), so the server sends the simulcast layer that fits.
 
 import { connect } from './switchboard.js';
 
@@ -27,6 +32,7 @@ const ui = {
   grid: $('grid'),
   toggleMic: $('toggle-mic'),
   toggleCamera: $('toggle-camera'),
+  toggleScreen: $('toggle-screen'),
   leave: $('leave'),
   error: $('error'),
   errorText: $('error-text'),
@@ -40,6 +46,8 @@ const ui = {
 /** Everything that changes while the page lives. */
 const app = {
   stream: new MediaStream(), // local camera + microphone
+  screenTrack: null, // our screen share, while it runs
+  screenStarting: false,
   room: null,
   tiles: new Map(), // tile key (participant id, or id + "-screen") → tile
   micMuted: false,
@@ -259,10 +267,14 @@ function createTile(key, participantId, { self = false, screen = false } = {}) {
   const video = node.querySelector('video');
   const audio = node.querySelector('audio');
   if (self) {
-    video.classList.add('mirrored');
+    if (!screen) video.classList.add('mirrored');
     audio.remove(); // never play our own microphone back
   }
-  const tile = { key, participantId, node, video, audio: self ? null : audio, self, screen, videoTrack: null, audioTrack: null };
+  if (screen) audio.remove();
+  const tile = {
+    key, participantId, node, video, audio: self || screen ? null : audio, self, screen,
+    videoTrack: null, audioTrack: null, observer: null,
+  };
   app.tiles.set(key, tile);
   ui.grid.append(node);
   layout();
@@ -273,6 +285,7 @@ function removeTile(key) {
   const tile = app.tiles.get(key);
   if (!tile) return;
   app.tiles.delete(key);
+  tile.observer?.stop();
   tile.video.srcObject = null;
   if (tile.audio) tile.audio.srcObject = null;
   tile.node.remove();
@@ -283,10 +296,20 @@ function ensureTile(participantId) {
   return app.tiles.get(participantId) || createTile(participantId, participantId);
 }
 
-function setTileVideo(tile, track) {
+/**
+ * Shows a video track in a tile. A remote one (trackId given) is observed:
+ * the server hears the tile's size and visibility and sends the layer that
+ * fits.
+ */
+function setTileVideo(tile, track, trackId = '') {
+  tile.observer?.stop();
+  tile.observer = null;
   tile.videoTrack = track;
   tile.video.srcObject = track ? new MediaStream([track]) : null;
+  if (trackId) tile.node.dataset.trackId = trackId;
+  else delete tile.node.dataset.trackId;
   if (track) playSafely(tile.video);
+  if (track && trackId && app.room) tile.observer = app.room.observeTrack(trackId, tile.video);
   renderTile(tile);
 }
 
@@ -304,7 +327,11 @@ function renderTile(tile) {
   let name;
   let micOff;
   let camOff;
-  if (tile.self) {
+  if (tile.self && tile.screen) {
+    name = 'Your screen';
+    micOff = false;
+    camOff = !tile.videoTrack;
+  } else if (tile.self) {
     name = `${ui.name.value.trim()} (you)`;
     micOff = app.micMuted || !localTrack('audio');
     camOff = app.cameraOff || !localTrack('video');
@@ -325,6 +352,8 @@ function renderTile(tile) {
   tile.node.dataset.video = camOff ? 'off' : 'on';
   tile.node.dataset.micMuted = String(micOff);
   tile.node.setAttribute('aria-label', `${name}${micOff ? ', microphone muted' : ''}${camOff ? ', camera off' : ''}`);
+  // A camera turned off hides the video (visibility): nothing to receive.
+  tile.observer?.update();
 }
 
 function renderAll() {
@@ -333,15 +362,26 @@ function renderAll() {
   ui.count.textContent = n ? `${n} ${n === 1 ? 'participant' : 'participants'}` : '';
 }
 
-/** Picks the column count that makes 16:9 tiles as large as the grid allows. */
+/**
+ * Lays the tiles out. Without a screen share: the column count that makes
+ * 16:9 tiles as large as the grid allows. With one: each screen share spans
+ * the grid's width above a strip of camera tiles.
+ */
 function layout() {
-  const n = ui.grid.children.length;
+  const tiles = [...ui.grid.children];
+  const n = tiles.length;
   const style = getComputedStyle(ui.grid);
   const px = (v) => parseFloat(v) || 0;
   const width = ui.grid.clientWidth - px(style.paddingLeft) - px(style.paddingRight);
   const height = ui.grid.clientHeight - px(style.paddingTop) - px(style.paddingBottom);
   if (!n || width <= 0 || height <= 0) return;
   const gap = px(style.columnGap);
+  const screens = tiles.filter((t) => t.dataset.source === 'screen').length;
+  if (screens) {
+    layoutPresenting(tiles, screens, width, height, gap);
+    return;
+  }
+  delete ui.grid.dataset.layout;
   let best = { cols: 1, w: 0 };
   for (let cols = 1; cols <= n; cols++) {
     const rows = Math.ceil(n / cols);
@@ -351,12 +391,36 @@ function layout() {
   ui.grid.style.setProperty('--cols', String(best.cols));
   ui.grid.style.setProperty('--tile-w', `${Math.floor(best.w)}px`);
   // Each tile spans two half columns, so a short last row can be centred.
-  const tiles = [...ui.grid.children];
   const rest = n % best.cols;
   tiles.forEach((tile, i) => {
     const start = rest && i === n - rest ? String(best.cols - rest + 1) : '';
     tile.style.setProperty('grid-column-start', start);
   });
+}
+
+// The presenting layout: camera tiles in a strip at the bottom (at most two
+// rows, about a fifth of the height), the screen shares above it, full
+// width, sharing the rest of the height.
+function layoutPresenting(tiles, screens, width, height, gap) {
+  const cams = tiles.length - screens;
+  let camW = 0;
+  let camRows = 0;
+  if (cams) {
+    const stripH = Math.min(200, Math.max(72, height * 0.2));
+    camW = Math.min(stripH * (16 / 9), width);
+    let perRow = Math.max(1, Math.floor((width + gap) / (camW + gap)));
+    if (cams > 2 * perRow) {
+      perRow = Math.ceil(cams / 2);
+      camW = (width - gap * (perRow - 1)) / perRow;
+    }
+    camRows = Math.ceil(cams / perRow);
+  }
+  const camH = camW * (9 / 16);
+  const screenH = Math.max(90, (height - camRows * (camH + gap) - gap * (screens - 1)) / screens);
+  ui.grid.dataset.layout = 'presenting';
+  ui.grid.style.setProperty('--tile-w', `${Math.floor(camW)}px`);
+  ui.grid.style.setProperty('--screen-h', `${Math.floor(screenH)}px`);
+  for (const tile of tiles) tile.style.setProperty('grid-column-start', '');
 }
 
 // ---- controls --------------------------------------------------------------
@@ -370,6 +434,13 @@ function updateControls() {
   ui.toggleCamera.setAttribute('aria-pressed', String(app.cameraOff));
   ui.toggleMic.querySelector('use').setAttribute('href', app.micMuted ? '#i-mic-off' : '#i-mic');
   ui.toggleCamera.querySelector('use').setAttribute('href', app.cameraOff ? '#i-cam-off' : '#i-cam');
+  ui.toggleMic.querySelector('span').textContent = app.micMuted ? 'Unmute' : 'Mute';
+  ui.toggleCamera.querySelector('span').textContent = app.cameraOff ? 'Start camera' : 'Stop camera';
+  const sharing = Boolean(app.screenTrack);
+  ui.toggleScreen.hidden = !navigator.mediaDevices?.getDisplayMedia;
+  ui.toggleScreen.disabled = app.screenStarting;
+  ui.toggleScreen.setAttribute('aria-pressed', String(sharing));
+  ui.toggleScreen.querySelector('span').textContent = sharing ? 'Stop sharing' : 'Share screen';
   const self = app.room && app.tiles.get(app.room.participantId);
   if (self) renderTile(self);
 }
@@ -384,6 +455,74 @@ function setLocalMuted(kind, muted) {
     } else {
       track.enabled = !muted;
     }
+  }
+  updateControls();
+}
+
+// ---- screen share ----------------------------------------------------------
+
+/** Asks for a screen, window or tab and publishes it as source `screen`. */
+async function startScreenShare() {
+  const room = app.room;
+  if (!room || room.closed || app.screenTrack || app.screenStarting) return;
+  app.screenStarting = true;
+  updateControls();
+  let track;
+  try {
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false });
+    track = stream.getVideoTracks()[0];
+    if (!track) throw new Error('the browser gave no video');
+  } catch (err) {
+    app.screenStarting = false;
+    updateControls();
+    // Closing the browser's picker is a choice, not an error.
+    if (err.name !== 'NotAllowedError' && err.name !== 'AbortError') showError(`Cannot share the screen: ${err.message}`);
+    return;
+  }
+  app.screenStarting = false;
+  await publishScreen(track);
+}
+
+/**
+ * Publishes a screen-share track (from getDisplayMedia, or any video track
+ * meant as one) with source `screen` and shows it in a tile of our own.
+ * Ending the track, from the browser's own "Stop sharing" or from ours,
+ * unpublishes it.
+ */
+async function publishScreen(track) {
+  const room = app.room;
+  if (!room || room.closed) {
+    track.stop();
+    return;
+  }
+  if (app.screenTrack) stopScreenShare();
+  // Text and lines stay sharp: the encoder lowers the frame rate, not the resolution.
+  if ('contentHint' in track) track.contentHint = 'detail';
+  app.screenTrack = track;
+  track.addEventListener('ended', () => stopScreenShare(track));
+  const key = `${room.participantId}-screen`;
+  const tile = app.tiles.get(key) || createTile(key, room.participantId, { self: true, screen: true });
+  setTileVideo(tile, track);
+  updateControls();
+  try {
+    await room.publish(track, { source: 'screen' });
+  } catch (err) {
+    if (!room.closed && app.screenTrack === track) {
+      showError(`Could not share the screen: ${err.message}`);
+      stopScreenShare(track);
+    }
+  }
+}
+
+/** Stops our screen share (the given track, or whatever is shared). */
+function stopScreenShare(track = app.screenTrack) {
+  if (!track || track !== app.screenTrack) return;
+  app.screenTrack = null;
+  track.stop();
+  const room = app.room;
+  if (room && !room.closed) {
+    room.unpublish(track).catch((err) => showError(`Stopping the screen share failed: ${err.message}`));
+    removeTile(`${room.participantId}-screen`);
   }
   updateControls();
 }
@@ -460,14 +599,15 @@ function wireRoom(room) {
   room.addEventListener('mute', renderAll);
   room.addEventListener('track', (e) => {
     const { participantId, info, track } = e.detail;
+    const { trackId } = e.detail;
     if (info.source === 'screen') {
       const key = `${participantId}-screen`;
       const tile = app.tiles.get(key) || createTile(key, participantId, { screen: true });
-      if (track.kind === 'video') setTileVideo(tile, track);
+      if (track.kind === 'video') setTileVideo(tile, track, trackId);
       return;
     }
     const tile = ensureTile(participantId);
-    if (track.kind === 'video') setTileVideo(tile, track);
+    if (track.kind === 'video') setTileVideo(tile, track, trackId);
     else setTileAudio(tile, track);
   });
   room.addEventListener('track-removed', (e) => {
@@ -488,6 +628,8 @@ function wireRoom(room) {
 
 function endMeeting(reason) {
   for (const key of [...app.tiles.keys()]) removeTile(key);
+  app.screenTrack?.stop();
+  app.screenTrack = null;
   for (const t of app.stream.getTracks()) t.stop();
   ui.preview.srcObject = null;
   ui.count.textContent = '';
@@ -517,6 +659,7 @@ function init() {
   navigator.mediaDevices?.addEventListener?.('devicechange', refreshDevices);
   ui.toggleMic.addEventListener('click', () => setLocalMuted('audio', !app.micMuted));
   ui.toggleCamera.addEventListener('click', () => setLocalMuted('video', !app.cameraOff));
+  ui.toggleScreen.addEventListener('click', () => (app.screenTrack ? stopScreenShare() : startScreenShare()));
   ui.leave.addEventListener('click', () => app.room?.leave());
   $('rejoin').addEventListener('click', () => location.reload());
   $('error-close').addEventListener('click', hideError);
@@ -524,6 +667,7 @@ function init() {
     ui.audioBlocked.hidden = true;
     for (const tile of app.tiles.values()) if (tile.audio?.srcObject) playSafely(tile.audio);
   });
+  window.switchboardPublishScreen = publishScreen;
   // Tell the server at once when the page goes away.
   window.addEventListener('pagehide', () => app.room?.leave());
   new ResizeObserver(layout).observe(ui.grid);

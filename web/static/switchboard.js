@@ -6,6 +6,7 @@
 //   const room = await connect('/ws', { room: 'team-sync', name: 'Alice' });
 //   room.addEventListener('track', (e) => attach(e.detail.participantId, e.detail.track));
 //   await room.publish(cameraTrack, { source: 'camera' });
+//   room.observeTrack(trackId, videoElement); // the server then sends the layer that fits
 //
 // Events (CustomEvent; the payload is in event.detail):
 //   participant-joined {participant}
@@ -16,12 +17,37 @@
 //   mute               {participantId, trackId, info, muted}
 //   error              {code, message, fatal}                 the server refused something
 //   connection-state   {state}                                RTCPeerConnection.connectionState
+//   layers             {mid, track, active}                   dynacast: the simulcast layers (rids) now sent
 //   disconnected       {reason, code?, message?}               the session is over
 
 /** The protocol version this client speaks. */
 export const PROTOCOL_VERSION = 1;
 
 const SOURCES = new Set(['camera', 'microphone', 'screen']);
+
+/**
+ * The simulcast layers a camera is published with by default: rids q, h and
+ * f (a quarter, half and the full resolution of the capture), each with a
+ * bitrate cap. The server forwards to each subscriber the one that fits its
+ * link and the size of its tile.
+ */
+export const SIMULCAST_ENCODINGS = Object.freeze([
+  Object.freeze({ rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 }),
+  Object.freeze({ rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 }),
+  Object.freeze({ rid: 'f', maxBitrate: 1_500_000 }),
+]);
+
+// How long track-settings wait for the tile to settle before they are sent.
+const SETTINGS_DEBOUNCE_MS = 250;
+// The largest tile side the server accepts, in device pixels.
+const MAX_TILE_SIDE = 8192;
+
+// Header extensions that carry the simulcast rids (RFC 8852). Browsers send
+// rids only when these are negotiated.
+const RID_EXTENSIONS = [
+  'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
+  'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id',
+];
 
 // The RTP header extensions the Switchboard SFU negotiates (plus sdes:mid,
 // which browsers may refuse to drop). Offering only these keeps extension ids
@@ -34,6 +60,7 @@ const SFU_HEADER_EXTENSIONS = [
   'urn:3gpp:video-orientation',
   'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
   'urn:ietf:params:rtp-hdrext:sdes:mid',
+  ...RID_EXTENSIONS,
 ];
 
 /** An error the server sent, or a failure to connect. */
@@ -50,7 +77,10 @@ export class SwitchboardError extends Error {
  * Connects to a Switchboard server and joins a room.
  * @param {string|URL} url WebSocket URL; a relative URL or an http(s) URL is resolved against the page.
  * @param {{room: string, name: string, token?: string, timeout?: number,
- *          rtcConfig?: RTCConfiguration, log?: (level: string, ...args: any[]) => void}} options
+ *          rtcConfig?: RTCConfiguration, dtx?: boolean,
+ *          log?: (level: string, ...args: any[]) => void}} options
+ *   `dtx` (default true): send Opus with discontinuous transmission, a few
+ *   packets a second instead of 50 while there is silence.
  * @returns {Promise<Room>} resolves once the server has answered `joined`.
  */
 export async function connect(url, options = {}) {
@@ -61,7 +91,7 @@ export async function connect(url, options = {}) {
 
 /** One session in one room. Create it with connect(). */
 export class Room extends EventTarget {
-  constructor(url, { room, name, token, timeout = 15000, rtcConfig = {}, log } = {}) {
+  constructor(url, { room, name, token, timeout = 15000, rtcConfig = {}, dtx = true, log } = {}) {
     super();
     if (!room) throw new TypeError('connect: options.room is required');
     if (!name) throw new TypeError('connect: options.name is required');
@@ -83,6 +113,7 @@ export class Room extends EventTarget {
     this._token = token;
     this._timeout = timeout;
     this._rtcConfig = rtcConfig;
+    this._dtx = Boolean(dtx);
     this._log = log || defaultLog;
     this._published = new Map(); // MediaStreamTrack → {transceiver, source, muted, announced}
     this._localStreams = new Map(); // 'main' | 'screen' → MediaStream
@@ -98,6 +129,7 @@ export class Room extends EventTarget {
     this._offerDeferred = false;
     this._signaling = Promise.resolve(); // serializes handling of server messages
     this._offerDone = Promise.resolve(); // settles when the offer being made is out
+    this._settings = new Map(); // trackId → {want, sent, timer}: track-settings for the server
   }
 
   /** Opens the WebSocket, joins, and sets up the RTCPeerConnection. */
@@ -154,8 +186,15 @@ export class Room extends EventTarget {
   /**
    * Publishes a local track on a new sendonly transceiver. A MediaStream
    * publishes each of its tracks. Resolves once the server has accepted it.
+   *
+   * Camera video goes out as simulcast (SIMULCAST_ENCODINGS: three layers,
+   * rids q, h, f) unless `simulcast: false`; other sources as one encoding
+   * unless `simulcast: true`. `encodings` gives the send encodings outright
+   * (with rids for simulcast). The server may switch layers off that no one
+   * needs (dynacast, the `layers` event) and back on.
    * @param {MediaStreamTrack|MediaStream} track
-   * @param {{source?: 'camera'|'microphone'|'screen', muted?: boolean, stream?: MediaStream}} options
+   * @param {{source?: 'camera'|'microphone'|'screen', muted?: boolean, stream?: MediaStream,
+   *          simulcast?: boolean, encodings?: RTCRtpEncodingParameters[]}} options
    */
   async publish(track, options = {}) {
     if (track instanceof MediaStream) {
@@ -169,9 +208,17 @@ export class Room extends EventTarget {
     stream.addTrack(track);
     const muted = Boolean(options.muted);
     if (muted) track.enabled = false;
-    const transceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    const init = { direction: 'sendonly', streams: [stream] };
+    const simulcast = options.simulcast ?? source === 'camera';
+    if (options.encodings) {
+      init.sendEncodings = options.encodings.map((e) => ({ ...e }));
+    } else if (simulcast && track.kind === 'video') {
+      init.sendEncodings = SIMULCAST_ENCODINGS.map((e) => ({ ...e }));
+    }
+    const transceiver = this.pc.addTransceiver(track, init);
     this._limitHeaderExtensions(transceiver);
-    const entry = { transceiver, source, muted, stream, announced: false, offeredMuted: muted };
+    const rids = (init.sendEncodings || []).map((e) => e.rid).filter(Boolean);
+    const entry = { transceiver, source, muted, stream, announced: false, offeredMuted: muted, rids };
     this._published.set(track, entry);
     // negotiationneeded fires now; wait until an answer has made it sendonly.
     await this._waitNegotiated(() => transceiver.currentDirection === 'sendonly' || transceiver.currentDirection === 'sendrecv');
@@ -228,9 +275,91 @@ export class Room extends EventTarget {
     entry.stream.addTrack(newTrack);
   }
 
-  /** The local tracks being published, with their source and mute state. */
+  /**
+   * The local tracks being published, with their source, mute state and, for
+   * simulcast, the rids offered and those the server's answer accepted.
+   */
   get publishedTracks() {
-    return [...this._published].map(([track, e]) => ({ track, source: e.source, muted: e.muted, mid: e.transceiver.mid }));
+    return [...this._published].map(([track, e]) => ({
+      track, source: e.source, muted: e.muted, mid: e.transceiver.mid, rids: [...e.rids],
+      simulcast: this._acceptedRids(e.transceiver.mid),
+    }));
+  }
+
+  /**
+   * Tells the server how this client shows a video track it receives: the
+   * size of its tile in device pixels and whether it is hidden or off-screen
+   * (paused: the server sends nothing for it). The server sends the
+   * simulcast layer that fits. Changes are sent once they have settled for
+   * 250 ms, and only when they differ from what the server knows. Use
+   * observeTrack() to have this done for a <video> element.
+   * @param {string} trackId
+   * @param {{width?: number, height?: number, paused?: boolean}} settings
+   */
+  setTrackSettings(trackId, { width = 0, height = 0, paused = false } = {}) {
+    if (this.closed) return;
+    const side = (v) => Math.min(MAX_TILE_SIDE, Math.max(0, Math.round(Number(v) || 0)));
+    let st = this._settings.get(trackId);
+    if (!st) {
+      st = { want: null, sent: null, timer: 0 };
+      this._settings.set(trackId, st);
+    }
+    st.want = { width: side(width), height: side(height), paused: Boolean(paused) };
+    clearTimeout(st.timer);
+    st.timer = setTimeout(() => {
+      st.timer = 0;
+      this._flushSettings(trackId);
+    }, SETTINGS_DEBOUNCE_MS);
+  }
+
+  /** The track-settings last sent to the server for a track, or null. */
+  trackSettings(trackId) {
+    const sent = this._settings.get(trackId)?.sent;
+    return sent ? { ...sent } : null;
+  }
+
+  /**
+   * Keeps the server told how `element` (the <video> showing the remote
+   * track trackId) is shown: its size in device pixels (clientWidth and
+   * clientHeight × devicePixelRatio), and paused while it is off-screen, the
+   * page is hidden, or the element is hidden (display or visibility).
+   * Returns {update(), stop()}: call update() after a change the observers
+   * cannot see (a class that sets visibility: hidden), stop() when the
+   * element no longer shows the track.
+   * @param {string} trackId
+   * @param {HTMLElement} element
+   */
+  observeTrack(trackId, element) {
+    let onScreen = true; // until the IntersectionObserver says otherwise
+    let stopped = false;
+    const update = () => {
+      if (stopped) return;
+      const ratio = globalThis.devicePixelRatio || 1;
+      const width = element.clientWidth * ratio;
+      const height = element.clientHeight * ratio;
+      const visible = element.isConnected && width > 0 && height > 0 && document.visibilityState !== 'hidden' &&
+        (typeof element.checkVisibility !== 'function' || element.checkVisibility({ visibilityProperty: true }));
+      this.setTrackSettings(trackId, { width, height, paused: !visible || !onScreen });
+    };
+    const resize = new ResizeObserver(update);
+    const intersection = new IntersectionObserver((entries) => {
+      onScreen = entries[entries.length - 1].isIntersecting;
+      update();
+    });
+    resize.observe(element);
+    intersection.observe(element);
+    document.addEventListener('visibilitychange', update);
+    update();
+    return {
+      update,
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        resize.disconnect();
+        intersection.disconnect();
+        document.removeEventListener('visibilitychange', update);
+      },
+    };
   }
 
   /** The remote tracks being received: trackId → {participantId, trackId, info, track, stream}. */
@@ -293,6 +422,8 @@ export class Room extends EventTarget {
         return this._handleDescription(msg);
       case 'candidate':
         return this._handleCandidate(msg.candidate);
+      case 'layers':
+        return this._handleLayers(msg);
       case 'error':
         return this._handleError(msg);
       case 'bye':
@@ -457,7 +588,7 @@ export class Room extends EventTarget {
   async _handleDescription(msg) {
     const pc = this.pc;
     if (!pc) return;
-    const description = { type: msg.type, sdp: msg.sdp };
+    const description = { type: msg.type, sdp: this._dtx ? withOpusDTX(msg.sdp) : msg.sdp };
     // ontrack fires inside setRemoteDescription: the names must be there first.
     // An offer lists every track the server sends (none when trackIds is
     // absent); an answer without trackIds leaves the names as they were.
@@ -491,6 +622,7 @@ export class Room extends EventTarget {
       this._send({ type: 'answer', sdp: pc.localDescription.sdp });
       this._releaseOffers();
     }
+    if (description.type === 'answer') this._checkSimulcast();
     this._announceNewMids();
     await this._flushCandidates();
     this._syncRemoteTracks();
@@ -509,6 +641,63 @@ export class Room extends EventTarget {
         this._send({ type: 'mute', mid: entry.transceiver.mid, muted: entry.muted });
       }
     }
+  }
+
+  // Warns when the server's answer did not accept the simulcast layers of a
+  // track: the browser then sends one layer only.
+  _checkSimulcast() {
+    for (const entry of this._published.values()) {
+      const mid = entry.transceiver.mid;
+      if (entry.rids.length < 2 || entry.simulcastChecked || mid === null) continue;
+      if (entry.transceiver.currentDirection !== 'sendonly' && entry.transceiver.currentDirection !== 'sendrecv') continue;
+      entry.simulcastChecked = true;
+      const accepted = this._acceptedRids(mid);
+      if (!accepted || entry.rids.some((rid) => !accepted.includes(rid))) {
+        this._log('warn', `switchboard: the server accepted the simulcast layers ${accepted ? accepted.join(';') : '(none)'} of mid ${mid}, offered ${entry.rids.join(';')}`);
+      }
+    }
+  }
+
+  // The rids of the a=simulcast:recv line of the server's description for
+  // mid, or null.
+  _acceptedRids(mid) {
+    const section = mediaSection(this.pc?.currentRemoteDescription?.sdp, mid);
+    const m = /^a=simulcast:recv (\S+)/m.exec(section);
+    return m ? m[1].split(/[;,]/).map((rid) => rid.replace(/^~/, '')) : null;
+  }
+
+  // Dynacast: the server names the simulcast layers of our track on mid that
+  // someone needs; the others stop being encoded until named again.
+  async _handleLayers({ mid, active }) {
+    if (!this.pc || typeof mid !== 'string' || !Array.isArray(active)) return;
+    const entry = [...this._published.values()].find((e) => e.transceiver.mid === mid);
+    if (!entry || entry.rids.length === 0) {
+      this._log('debug', `switchboard: layers for mid ${mid}, which sends no simulcast`);
+      return;
+    }
+    const { sender } = entry.transceiver;
+    const params = sender.getParameters();
+    let changed = false;
+    for (const encoding of params.encodings || []) {
+      const on = active.includes(encoding.rid);
+      if (encoding.rid && encoding.active !== on) {
+        encoding.active = on;
+        changed = true;
+      }
+    }
+    if (changed) await sender.setParameters(params);
+    this._emit('layers', { mid, track: sender.track, active: [...active] });
+  }
+
+  // Sends the track-settings wanted for trackId if the server does not have
+  // them yet. A track not received yet gets them when it arrives.
+  _flushSettings(trackId) {
+    const st = this._settings.get(trackId);
+    if (!st || !st.want || this.closed || !this._remote.has(trackId)) return;
+    const { want, sent } = st;
+    if (sent && sent.width === want.width && sent.height === want.height && sent.paused === want.paused) return;
+    st.sent = want;
+    this._send({ type: 'track-settings', trackId, ...want });
   }
 
   async _handleCandidate(candidate) {
@@ -626,12 +815,23 @@ export class Room extends EventTarget {
     const info = this._trackInfo(trackId, track, stream);
     const remote = { participantId: info.participantId, trackId, info, track, stream: stream || new MediaStream([track]), mid };
     this._remote.set(trackId, remote);
+    // The server holds settings per transceiver it sends on: a track that
+    // arrives (again) is told them (again).
+    const st = this._settings.get(trackId);
+    if (st) {
+      st.sent = null;
+      if (!st.timer) this._flushSettings(trackId);
+    }
     this._emit('track', { ...remote });
   }
 
   _removeRemote(trackId, gone) {
     const remote = this._remote.get(trackId);
-    if (gone) this._gone.add(trackId);
+    if (gone) {
+      this._gone.add(trackId);
+      clearTimeout(this._settings.get(trackId)?.timer);
+      this._settings.delete(trackId);
+    }
     if (!remote) return;
     this._remote.delete(trackId);
     this._emit('track-removed', { participantId: remote.participantId, trackId, info: remote.info, track: remote.track });
@@ -685,7 +885,7 @@ export class Room extends EventTarget {
   _learnExtensions(sdp) {
     const uris = new Set();
     for (const m of sdp.matchAll(/^a=extmap:\d+(?:\/\w+)? (\S+)/gm)) uris.add(m[1]);
-    if (uris.size) this._serverExtensions = new Set([...uris, 'urn:ietf:params:rtp-hdrext:sdes:mid']);
+    if (uris.size) this._serverExtensions = new Set([...uris, 'urn:ietf:params:rtp-hdrext:sdes:mid', ...RID_EXTENSIONS]);
   }
 
   // Resolves when check() holds after a negotiation, rejects when the room closes.
@@ -721,6 +921,8 @@ export class Room extends EventTarget {
   _teardown() {
     this.closed = true;
     clearTimeout(this._holdTimer);
+    for (const st of this._settings.values()) clearTimeout(st.timer);
+    this._settings.clear();
     if (this.pc) {
       this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
       this.pc.onconnectionstatechange = this.pc.onsignalingstatechange = this.pc.onicegatheringstatechange = null;
@@ -771,6 +973,52 @@ function fixExtmapIds(sdp, negotiated = '') {
     out.push(`a=extmap:${idOf.get(uri)}${direction} ${uri}${rest}`);
   }
   return out.join('\r\n');
+}
+
+/**
+ * Adds usedtx=1 to the Opus parameters of the audio sections of a remote
+ * description on which the remote end receives (recvonly or sendrecv): that
+ * is what makes the browser send Opus with DTX. The server asks for it in
+ * the codecs it registers, but its answers repeat the parameters of the
+ * browser's offer, which never has it.
+ */
+function withOpusDTX(sdp) {
+  if (!sdp) return sdp;
+  const [head, ...sections] = sdp.split(/\r\n(?=m=)/);
+  const out = sections.map((section) => {
+    const lines = section.split('\r\n');
+    if (!lines[0].startsWith('m=audio') || !lines.some((l) => l === 'a=recvonly' || l === 'a=sendrecv')) return section;
+    const opus = new Set();
+    for (const l of lines) {
+      const m = /^a=rtpmap:(\d+) opus\//i.exec(l);
+      if (m) opus.add(m[1]);
+    }
+    const withFmtp = new Set();
+    const result = lines.map((l) => {
+      const m = /^a=fmtp:(\d+) (.*)$/.exec(l);
+      if (!m || !opus.has(m[1])) return l;
+      withFmtp.add(m[1]);
+      if (/(^|;)\s*usedtx=/.test(m[2])) return l;
+      return `a=fmtp:${m[1]} ${m[2]};usedtx=1`;
+    });
+    // An Opus payload type without parameters gets a line of its own.
+    for (const pt of opus) {
+      if (withFmtp.has(pt)) continue;
+      const at = result.findIndex((l) => l.startsWith(`a=rtpmap:${pt} `));
+      result.splice(at + 1, 0, `a=fmtp:${pt} usedtx=1`);
+    }
+    return result.join('\r\n');
+  });
+  return [head, ...out].join('\r\n');
+}
+
+// The lines of the m-section of sdp whose a=mid is mid, or ''.
+function mediaSection(sdp, mid) {
+  if (!sdp || mid === null || mid === undefined) return '';
+  for (const section of sdp.split(/\r?\n(?=m=)/).slice(1)) {
+    if (section.split(/\r?\n/).some((line) => line.trimEnd() === `a=mid:${mid}`)) return section;
+  }
+  return '';
 }
 
 function iceUfrag(sdp) {
