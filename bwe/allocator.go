@@ -126,6 +126,16 @@ func (a *Allocator) cost(t *Track, i int) int {
 // the tile's, or the top layer if none does or the tile size is unknown.
 // Unknown layer heights are taken as 720 for the top layer and half the
 // layer above for each one below (the usual simulcast ladder).
+// Wanted is the layer t's tile needs, bandwidth aside: the smallest whose
+// height covers the tile's, at its full frame rate, or the top layer if
+// none does or the size is unknown; -1 for a paused or layerless track.
+func Wanted(t *Track) int {
+	if t.Paused || len(t.Layers) == 0 {
+		return -1
+	}
+	return wanted(t)
+}
+
 func wanted(t *Track) int {
 	top := len(t.Layers) - 1
 	if t.Height <= 0 {

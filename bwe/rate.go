@@ -29,6 +29,10 @@ type RateController struct {
 	min, max  int
 	holdUntil time.Time
 	last      time.Time
+	// prevSending is what was sent in the interval before, if it was clean:
+	// feedback about an interval's packets arrives during the next one, so
+	// only a rate sent through two clean intervals in a row is proven.
+	prevSending int
 }
 
 // Thresholds and rates (after GCC, draft-ietf-rmcat-gcc-02 §5, §6).
@@ -57,6 +61,8 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 		elapsed = now.Sub(c.last)
 	}
 	c.last = now
+	proven := min(s.Sending, c.prevSending)
+	c.prevSending = 0
 	switch {
 	case s.Overuse || s.Loss > lossHigh:
 		if s.GCCTarget > 0 {
@@ -66,10 +72,12 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 	case s.Loss > lossLow || now.Before(c.holdUntil):
 		// Unsure: keep what we have.
 	default:
-		// Clean delivery: what was sent is proven; grow beyond it slowly
-		// while the estimate is in use (not when the SFU sends far less
-		// than it, which proves nothing).
-		c.estimate = max(c.estimate, int(float64(s.Sending)*deliveredShare), s.GCCTarget)
+		c.prevSending = s.Sending
+		// Clean delivery: a rate sent through this interval and the one
+		// before (whose feedback has now arrived) is proven; grow beyond
+		// it slowly while the estimate is in use (not when the SFU sends
+		// far less than it, which proves nothing).
+		c.estimate = max(c.estimate, int(float64(proven)*deliveredShare), s.GCCTarget)
 		if s.Sending >= c.estimate/2 {
 			c.estimate = int(float64(c.estimate) * math.Pow(growthPerSecond, elapsed.Seconds()))
 		}

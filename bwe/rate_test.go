@@ -27,8 +27,15 @@ func TestRateController(t *testing.T) {
 		{"moderate loss holds", 1_000_000, []step{
 			{Signals{Loss: 0.05, GCCTarget: 900_000, Sending: 2_000_000}, func(e int) bool { return e == 1_000_000 }, "unchanged"},
 		}},
-		{"a probe delivered cleanly lifts the estimate at once", 300_000, []step{
+		{"a probe delivered cleanly lifts the estimate once its feedback is in", 300_000, []step{
+			{Signals{Sending: 800_000, GCCTarget: 310_000}, func(e int) bool { return e < 320_000 }, "not yet: this interval's feedback is still to come"},
 			{Signals{Sending: 800_000, GCCTarget: 310_000}, func(e int) bool { return e >= 760_000 && e < 800_000 }, "about 0.95 x 800k, grown a quarter second"},
+		}},
+		{"a burst over a narrow link is not proven", 250_000, []step{
+			// Logged: sending 491k through a 300 kbit/s link; the loss
+			// showed only in the next interval's feedback.
+			{Signals{Sending: 491_000, GCCTarget: 205_000}, func(e int) bool { return e < 300_000 }, "held below the link"},
+			{Signals{Sending: 300_000, Loss: 0.37, GCCTarget: 205_000}, func(e int) bool { return e == 205_000 }, "GCC's target"},
 		}},
 		{"in use, it grows about 8% a second", 1_000_000, []step{
 			{Signals{Sending: 900_000}, func(e int) bool { return e > 1_000_000 && e < 1_030_000 }, "a quarter second's growth"},

@@ -28,6 +28,7 @@ type DownTrack struct {
 
 	bound    atomic.Bool
 	settings atomic.Pointer[TrackSettings]
+	tileWant atomic.Int32 // the spatial layer the tile wants, -1 none
 
 	mu          sync.Mutex // guards the fields Bind sets, the layers and the rewriter
 	ssrc        uint32
@@ -78,6 +79,7 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 		d.munger = vp8.NewMunger()
 	}
 	d.settings.Store(&TrackSettings{})
+	d.tileWant.Store(-1)
 	return d
 }
 

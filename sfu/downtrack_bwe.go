@@ -55,7 +55,43 @@ func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
 	}
 	s := d.settings.Load()
 	t.Width, t.Height, t.Paused = s.Width, s.Height, s.Paused
+	// Dynacast keeps on what the tile wants, whatever the bandwidth: a
+	// layer the publisher stops on its own comes back when it can.
+	want := -1
+	if i := bwe.Wanted(&t); i >= 0 {
+		want = d.ladder[i].spatial
+	}
+	d.tileWant.Store(int32(want))
+	d.dropStale(&t, now)
 	return t
+}
+
+// staleAfter is how long a layer may carry nothing before the allocator
+// stops offering it: a publisher whose uplink narrows stops its top layer
+// on its own, and a subscriber waiting for it would freeze.
+const staleAfter = 1500 * time.Millisecond
+
+// dropStale cuts the ladder above the highest layer still flowing (all of
+// it stays when none flows: nothing better to offer).
+func (d *DownTrack) dropStale(t *bwe.Track, now time.Time) {
+	top := -1
+	for i, st := range d.ladder {
+		if l := d.rcv.layer(st.spatial); l != nil && l.meter.idleFor(now) < staleAfter {
+			top = i
+		}
+	}
+	if top < 0 || top == len(d.ladder)-1 {
+		return
+	}
+	// Keep the rest of a resolution's frame-rate steps with it.
+	for top+1 < len(d.ladder) && d.ladder[top+1].spatial == d.ladder[top].spatial {
+		top++
+	}
+	d.ladder = d.ladder[:top+1]
+	t.Layers = t.Layers[:top+1]
+	if t.Current > top {
+		t.Current = top
+	}
 }
 
 // applyStep sets the target to rung i of the ladder bweTrack made (-1:

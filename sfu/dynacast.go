@@ -17,8 +17,9 @@ type dynacast struct {
 }
 
 // updateDynacast tells this participant, as a publisher, which layers of
-// each of its simulcast tracks some subscriber needs; a layer nobody has
-// needed for dynacastHold is turned off, a needed one on at once.
+// each of its simulcast tracks some subscriber needs (forwards, waits for,
+// or would show at its tile's size); a layer nobody has needed for
+// dynacastHold is turned off, a needed one on at once.
 func (p *Participant) updateDynacast(now time.Time) {
 	p.mu.Lock()
 	receivers := make([]*Receiver, 0, len(p.receivers))
@@ -56,7 +57,7 @@ func (r *Receiver) activeLayers(now time.Time) ([]string, bool) {
 	}
 	for _, d := range *r.downTracks.Load() {
 		current, target := d.layers()
-		for _, i := range []int{current, target} {
+		for _, i := range []int{current, target, int(d.tileWant.Load())} {
 			if i >= 0 && i < maxLayers {
 				r.dynacast.neededAt[i] = now
 			}

@@ -13,6 +13,16 @@ type bitrateMeter struct {
 	lastSeen atomic.Uint64
 	rate     atomic.Int64 // bits per second, smoothed
 	active   atomic.Int64 // the last rate seen while the stream flowed
+	idleAt   atomic.Int64 // unix nanoseconds since when no byte came, 0 while flowing
+}
+
+// idleFor is how long the stream has carried nothing, as of the last sample.
+func (m *bitrateMeter) idleFor(now time.Time) time.Duration {
+	at := m.idleAt.Load()
+	if at == 0 {
+		return 0
+	}
+	return now.Sub(time.Unix(0, at))
 }
 
 func (m *bitrateMeter) add(n int) { m.bytes.Add(uint64(n)) }
@@ -32,6 +42,11 @@ func (m *bitrateMeter) sample(now time.Time) int {
 	}
 	total := m.bytes.Load()
 	seen := m.lastSeen.Swap(total)
+	if total == seen {
+		m.idleAt.CompareAndSwap(0, now.UnixNano())
+	} else {
+		m.idleAt.Store(0)
+	}
 	if last == 0 {
 		return 0
 	}

@@ -136,3 +136,46 @@ func layerSending(src *bench.SyntheticSimulcast, i int) bool {
 	time.Sleep(300 * time.Millisecond)
 	return src.LayerStats()[i].Packets > before
 }
+
+// TestSimulcastPublisherDropsItsTopLayer: a publisher stops its top layer
+// on its own (as Chromium does when its uplink narrows). The subscriber
+// waiting for it steps down to the best layer still flowing instead of
+// freezing, and goes back up when the layer returns.
+func TestSimulcastPublisherDropsItsTopLayer(t *testing.T) {
+	checkLeaks(t)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	srv := newServer(t, sfu.WithBandwidthEstimation(false))
+	pub := srv.dial(ctx, t, "drop", "publisher")
+	src, err := publishSimulcast(ctx, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := srv.dial(ctx, t, "drop", "viewer")
+	if err := sub.WaitUntil(ctx, func() bool { return trackFrom(sub, pub.ID(), "video") != nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.SetTrackSettings(trackFrom(sub, pub.ID(), "video").ID, 1280, 720, false); err != nil {
+		t.Fatal(err)
+	}
+	width := func(want int) func() bool {
+		return func() bool { w, _ := videoWidth(sub, pub.ID()); return w == want }
+	}
+	if err := sub.WaitUntil(ctx, width(1280)); err != nil {
+		t.Fatal("never got the top layer")
+	}
+	src.SetActiveLayers([]string{"q", "h"}) // the publisher drops f
+	start := time.Now()
+	if err := sub.WaitUntil(ctx, width(640)); err != nil {
+		t.Fatalf("still waiting for the dropped layer: %+v", trackFrom(sub, pub.ID(), "video").Stats())
+	}
+	t.Logf("down to the layer still flowing after %v", time.Since(start).Round(100*time.Millisecond))
+	_, n := videoWidth(sub, pub.ID())
+	if err := sub.WaitUntil(ctx, func() bool { _, m := videoWidth(sub, pub.ID()); return m > n+30 }); err != nil {
+		t.Fatal("video stopped after stepping down")
+	}
+	src.SetActiveLayers([]string{"q", "h", "f"}) // the publisher can again
+	if err := sub.WaitUntil(ctx, width(1280)); err != nil {
+		t.Fatalf("never back to the top layer: %+v", trackFrom(sub, pub.ID(), "video").Stats())
+	}
+}
