@@ -70,7 +70,7 @@ func (p *Participant) maybeOffer() {
 	}
 	p.neg.offerPending = true
 	p.neg.timer.Reset(p.sfu.cfg.offerTimeout)
-	p.listener.Offer(offer.SDP, p.trackIDs())
+	p.listener.Offer(preferOpusDTX(offer.SDP), p.trackIDs())
 }
 
 // offerTimedOut gives up on a client that never answered. Pion v4.2.20
@@ -131,7 +131,7 @@ func (p *Participant) applyOffer(sdp string, tracks []PublishedTrack) {
 		p.fail(fmt.Errorf("%w: %v", ErrBadSDP, err))
 		return
 	}
-	p.listener.Answer(answer.SDP, p.trackIDs())
+	p.listener.Answer(preferOpusDTX(answer.SDP), p.trackIDs())
 }
 
 func (p *Participant) applyAnswer(sdp string) {
