@@ -33,6 +33,8 @@ type RateController struct {
 	// feedback about an interval's packets arrives during the next one, so
 	// only a rate sent through two clean intervals in a row is proven.
 	prevSending int
+	// lossySince is when moderate loss began, zero while there is none.
+	lossySince time.Time
 }
 
 // Thresholds and rates (after GCC, draft-ietf-rmcat-gcc-02 §5, §6).
@@ -41,6 +43,13 @@ const (
 	lossLow         = 0.02 // above: hold
 	growthPerSecond = 1.08
 	holdAfterDown   = time.Second
+	// lossyFor is how long moderate loss (between lossLow and lossHigh)
+	// may last before it counts as a decrease: a link a little too narrow
+	// for what is sent loses a steady few percent, and holding there
+	// keeps the video broken.
+	lossyFor = 2 * time.Second
+	// lossyShare is what is kept of the send rate then.
+	lossyShare = 0.9
 	// deliveredShare is how much of what was sent counts as proven when
 	// delivered cleanly: a little margin below the rate itself.
 	deliveredShare = 0.95
@@ -64,11 +73,21 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 	proven := min(s.Sending, c.prevSending)
 	c.prevSending = 0
 	switch {
+	case s.Loss <= lossLow:
+		c.lossySince = time.Time{}
+	case c.lossySince.IsZero():
+		c.lossySince = now
+	}
+	switch {
 	case s.Overuse || s.Loss > lossHigh:
 		if s.GCCTarget > 0 {
 			c.estimate = min(c.estimate, s.GCCTarget)
 		}
 		c.holdUntil = now.Add(holdAfterDown)
+	case s.Loss > lossLow && !c.lossySince.IsZero() && now.Sub(c.lossySince) >= lossyFor:
+		c.estimate = min(c.estimate, int(float64(s.Sending)*lossyShare))
+		c.holdUntil = now.Add(holdAfterDown)
+		c.lossySince = now
 	case s.Loss > lossLow || now.Before(c.holdUntil):
 		// Unsure: keep what we have.
 	default:

@@ -27,6 +27,14 @@ func TestRateController(t *testing.T) {
 		{"moderate loss holds", 1_000_000, []step{
 			{Signals{Loss: 0.05, GCCTarget: 900_000, Sending: 2_000_000}, func(e int) bool { return e == 1_000_000 }, "unchanged"},
 		}},
+		{"moderate loss that lasts is a decrease", 400_000, []step{
+			{Signals{Loss: 0.07, GCCTarget: 380_000, Sending: 320_000}, func(e int) bool { return e == 400_000 }, "held at first"},
+			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
+			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
+			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
+			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
+			{Signals{Loss: 0.07, GCCTarget: 380_000, Sending: 320_000}, func(e int) bool { return e == 288_000 }, "0.9 x 320k after 2 s"},
+		}},
 		{"a probe delivered cleanly lifts the estimate once its feedback is in", 300_000, []step{
 			{Signals{Sending: 800_000, GCCTarget: 310_000}, func(e int) bool { return e < 320_000 }, "not yet: this interval's feedback is still to come"},
 			{Signals{Sending: 800_000, GCCTarget: 310_000}, func(e int) bool { return e >= 760_000 && e < 800_000 }, "about 0.95 x 800k, grown a quarter second"},

@@ -37,21 +37,17 @@ func (p *Participant) updateDynacast(now time.Time) {
 
 // activeLayers returns the rids the publisher should send and whether that
 // differs from what it was last told. Tracks without simulcast have
-// nothing to say.
+// nothing to say. Every rid the publisher declared (RFC 8853 a=rid) is
+// named: a layer not seen yet stays on (browsers start their top layer
+// only once their own estimate allows it, and one never switched on would
+// never be seen).
 func (r *Receiver) activeLayers(now time.Time) ([]string, bool) {
-	var rids [maxLayers]string
-	n := 0
-	for i := range maxLayers {
-		if l := r.layer(i); l != nil && l.rid != "" {
-			rids[i] = l.rid
-			n++
-		}
-	}
-	if n < 2 {
+	declared := r.declaredRIDs()
+	if len(declared) < 2 {
 		return nil, false
 	}
-	for i, rid := range rids {
-		if rid != "" && r.dynacast.neededAt[i].IsZero() {
+	for i := range maxLayers {
+		if l := r.layer(i); l != nil && r.dynacast.neededAt[i].IsZero() {
 			r.dynacast.neededAt[i] = now // a new layer is kept for the hold time at least
 		}
 	}
@@ -63,16 +59,18 @@ func (r *Receiver) activeLayers(now time.Time) ([]string, bool) {
 			}
 		}
 	}
-	var active []string
-	for i, rid := range rids {
-		if rid == "" {
+	active := make([]string, 0, len(declared))
+	for _, rid := range declared {
+		l := r.layerByRID(rid)
+		if l == nil {
+			active = append(active, rid) // not seen yet: leave it on
 			continue
 		}
-		if at := r.dynacast.neededAt[i]; !at.IsZero() && now.Sub(at) < dynacastHold {
+		if at := r.dynacast.neededAt[l.index]; !at.IsZero() && now.Sub(at) < dynacastHold {
 			active = append(active, rid)
 		}
 	}
-	if r.dynacast.sent == nil && len(active) == n {
+	if r.dynacast.sent == nil && len(active) == len(declared) {
 		r.dynacast.sent = active // everything is on already: nothing to say
 		return active, false
 	}
@@ -81,4 +79,25 @@ func (r *Receiver) activeLayers(now time.Time) ([]string, bool) {
 	}
 	r.dynacast.sent = active
 	return active, true
+}
+
+// declaredRIDs lists the rids the publisher's description declared, in its
+// order; Pion makes a remote track for each before its first packet.
+func (r *Receiver) declaredRIDs() []string {
+	var rids []string
+	for _, t := range r.rtp.Tracks() {
+		if rid := t.RID(); rid != "" {
+			rids = append(rids, rid)
+		}
+	}
+	return rids
+}
+
+func (r *Receiver) layerByRID(rid string) *Layer {
+	for i := range maxLayers {
+		if l := r.layer(i); l != nil && l.rid == rid {
+			return l
+		}
+	}
+	return nil
 }

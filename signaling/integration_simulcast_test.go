@@ -3,11 +3,14 @@ package signaling_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bench"
 	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
 // publishSimulcast publishes audio and a three-layer camera (q 320x180,
@@ -177,5 +180,60 @@ func TestSimulcastPublisherDropsItsTopLayer(t *testing.T) {
 	src.SetActiveLayers([]string{"q", "h", "f"}) // the publisher can again
 	if err := sub.WaitUntil(ctx, width(1280)); err != nil {
 		t.Fatalf("never back to the top layer: %+v", trackFrom(sub, pub.ID(), "video").Stats())
+	}
+}
+
+// TestSimulcastLateTopLayerIsNotSwitchedOff: browsers start their top layer
+// only once their own estimate allows, seconds after the others. Dynacast
+// must not tell the publisher to stop a layer the server has not seen yet
+// (it would never be seen, and never come back).
+func TestSimulcastLateTopLayerIsNotSwitchedOff(t *testing.T) {
+	checkLeaks(t)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	srv := newServer(t, sfu.WithBandwidthEstimation(false))
+	var mu sync.Mutex
+	var told [][]string
+	pub := srv.dial(ctx, t, "late", "publisher", bench.WithMessageHandler(func(msg any) {
+		if m, ok := msg.(*protocol.Layers); ok {
+			mu.Lock()
+			told = append(told, m.Active)
+			mu.Unlock()
+		}
+	}))
+	a, err := bench.NewSyntheticAudio()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := bench.NewSyntheticSimulcast(bench.WithKeyframeInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.SetActiveLayers([]string{"q", "h"}) // f starts late
+	if err := pub.Publish(ctx, a, v); err != nil {
+		t.Fatal(err)
+	}
+	sub := srv.dial(ctx, t, "late", "viewer")
+	if err := sub.WaitUntil(ctx, func() bool { return trackFrom(sub, pub.ID(), "video") != nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.SetTrackSettings(trackFrom(sub, pub.ID(), "video").ID, 320, 180, false); err != nil {
+		t.Fatal(err)
+	}
+	// Past the dynacast hold: only q is needed, and f has never been seen.
+	time.Sleep(4 * time.Second)
+	mu.Lock()
+	for _, active := range told {
+		if !slices.Contains(active, "f") {
+			t.Errorf("the publisher was told to stop f before it was ever seen: %v", told)
+		}
+	}
+	mu.Unlock()
+	v.SetActiveLayers([]string{"q", "h", "f"})
+	if err := sub.SetTrackSettings(trackFrom(sub, pub.ID(), "video").ID, 1280, 720, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.WaitUntil(ctx, func() bool { w, _ := videoWidth(sub, pub.ID()); return w == 1280 }); err != nil {
+		t.Fatalf("the late top layer never reached the large tile; layers told %v", told)
 	}
 }
