@@ -40,10 +40,16 @@ func WithUpgradeHold(d time.Duration) Option {
 	return func(a *Allocator) { a.hold = d }
 }
 
-// WithPauseOnCongestion makes the allocator turn video off entirely when the
-// estimate cannot carry even its lowest layer. By default every visible
-// video keeps at least its lowest layer: estimates are noisy, and a frozen
-// camera is worse than a briefly congested link.
+// WithPauseOnCongestion starts the allocator pausing video on congestion:
+// see SetPauseOnCongestion.
 func WithPauseOnCongestion(pause bool) Option {
 	return func(a *Allocator) { a.pauseOnCongestion = pause }
 }
+
+// SetPauseOnCongestion lets the allocator turn video off when the estimate
+// cannot carry even its lowest layer, all but the most important video,
+// which always keeps its lowest layer. Off (the default), every visible
+// video keeps its lowest layer: estimates are noisy, and a frozen camera is
+// worse than a briefly congested link. A caller turns it on when the link
+// is proven narrow (it loses packets).
+func (a *Allocator) SetPauseOnCongestion(pause bool) { a.pauseOnCongestion = pause }

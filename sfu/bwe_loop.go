@@ -13,7 +13,9 @@ const (
 	probeDuration      = 1500 * time.Millisecond
 	probeCooldown      = 4 * time.Second
 	probeWarmup        = 5 * time.Second
-	maxProbeBackoff    = 3                         // cooldown doubles per failed probe, up to 8x
+	maxProbeBackoff    = 2                         // cooldown doubles per failed probe, up to 4x
+	lossyThreshold     = 0.02                      // loss above which a link counts as narrow
+	lossyMemory        = 10 * time.Second          // how long it counts as narrow after its last loss
 	paddingPacketBits  = (maxPadding + 12 + 8) * 8 // payload, RTP header, transport-cc extension
 )
 
@@ -116,6 +118,14 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 		p.log.Debug("estimate", "bps", est, "loss", p.lastSignals.Loss, "overuse", p.lastSignals.Overuse,
 			"gcc", p.lastSignals.GCCTarget, "sending", p.lastSignals.Sending)
 	}
+	// A link that loses packets is proven narrow: then video other than
+	// the most important may pause rather than congest it. Estimates alone
+	// (GCC reads scheduling delay as queueing on a loaded machine) never
+	// pause anything.
+	if p.lastSignals.Loss > lossyThreshold {
+		p.lossyUntil = now.Add(lossyMemory)
+	}
+	alloc.SetPauseOnCongestion(now.Before(p.lossyUntil))
 	dts := *p.dtList.Load()
 	tracks := p.bweTracks[:0]
 	sending := 0
