@@ -53,3 +53,9 @@ func WithPauseOnCongestion(pause bool) Option {
 // worse than a briefly congested link. A caller turns it on when the link
 // is proven narrow (it loses packets).
 func (a *Allocator) SetPauseOnCongestion(pause bool) { a.pauseOnCongestion = pause }
+
+// SetUpgradeHold changes how long a track lowered for lack of bandwidth
+// waits before it may go up again (WithUpgradeHold's value, at run time):
+// a caller lengthens it on a link proven narrow, where every upgrade that
+// fails costs a keyframe and a stall.
+func (a *Allocator) SetUpgradeHold(d time.Duration) { a.hold = d }

@@ -16,6 +16,8 @@ const (
 	maxProbeBackoff    = 2                         // cooldown doubles per failed probe, up to 4x
 	lossyThreshold     = 0.02                      // loss above which a link counts as narrow
 	lossyMemory        = 10 * time.Second          // how long it counts as narrow after its last loss
+	upgradeHold        = 5 * time.Second           // after a bandwidth downgrade, before going up again
+	lossyUpgradeHold   = 20 * time.Second          // the same on a link proven narrow
 	paddingPacketBits  = (maxPadding + 12 + 8) * 8 // payload, RTP header, transport-cc extension
 )
 
@@ -125,7 +127,13 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	if p.lastSignals.Loss > lossyThreshold {
 		p.lossyUntil = now.Add(lossyMemory)
 	}
-	alloc.SetPauseOnCongestion(now.Before(p.lossyUntil))
+	lossy := now.Before(p.lossyUntil)
+	alloc.SetPauseOnCongestion(lossy)
+	if lossy {
+		alloc.SetUpgradeHold(lossyUpgradeHold)
+	} else {
+		alloc.SetUpgradeHold(upgradeHold)
+	}
 	dts := *p.dtList.Load()
 	tracks := p.bweTracks[:0]
 	sending := 0
@@ -141,7 +149,9 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	for i, d := range dts {
 		d.applyStep(dec.Layers[i])
 	}
-	if dec.ProbeTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
+	// A link proven narrow (it lost packets lately) is not probed: a probe
+	// there only adds loss, keyframe requests and stalls.
+	if dec.ProbeTarget > est && sending > 0 && !lossy && !pr.active() && now.After(pr.nextAllowed) {
 		if carrier := paddingCarrier(dts); carrier != nil {
 			// At most double: a link is found in a few steps, and a probe
 			// that overshoots costs little.
