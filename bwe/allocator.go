@@ -172,8 +172,7 @@ func fullRate(t *Track, i int) int {
 // Audio always gets its bitrate first and is never dropped. Then video, in
 // priority order (screen shares, then camera video by tile area, larger
 // first, unknown sizes largest): pass 1 gives each video its lowest layer
-// (always, by default; with pausing on, always only for the most important
-// video and the others while they fit), so
+// (while it fits, with WithPauseOnCongestion; always, by default), so
 // everything visible shows something; pass 2 raises each
 // in turn toward the layer its tile needs while the total fits. Keeping a
 // track's current layer (or returning to it) needs only the total to fit
@@ -257,12 +256,11 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		}
 		return newTotal, r.upOK && float64(newTotal)*a.headroom <= float64(estimate)
 	}
-	// Pass 1: something of everything visible. The lowest layer goes even
-	// over the estimate, so a noisy estimate never blacks out a camera;
-	// told to pause on congestion, only the most important video keeps it
-	// regardless, and the others need to fit.
-	for k, i := range a.order {
-		if nt, ok := fits(i, 0); ok || !a.pauseOnCongestion || k == 0 {
+	// Pass 1: something of everything visible; unless told to pause video
+	// on congestion, the lowest layer goes even over the estimate, so a
+	// noisy estimate never blacks out a camera.
+	for _, i := range a.order {
+		if nt, ok := fits(i, 0); ok || !a.pauseOnCongestion {
 			total, a.info[i].layer = nt, 0
 		}
 	}

@@ -40,22 +40,10 @@ func WithUpgradeHold(d time.Duration) Option {
 	return func(a *Allocator) { a.hold = d }
 }
 
-// WithPauseOnCongestion starts the allocator pausing video on congestion:
-// see SetPauseOnCongestion.
+// WithPauseOnCongestion makes the allocator turn video off entirely when the
+// estimate cannot carry even its lowest layer. By default every visible
+// video keeps at least its lowest layer: estimates are noisy, and a frozen
+// camera is worse than a briefly congested link.
 func WithPauseOnCongestion(pause bool) Option {
 	return func(a *Allocator) { a.pauseOnCongestion = pause }
 }
-
-// SetPauseOnCongestion lets the allocator turn video off when the estimate
-// cannot carry even its lowest layer, all but the most important video,
-// which always keeps its lowest layer. Off (the default), every visible
-// video keeps its lowest layer: estimates are noisy, and a frozen camera is
-// worse than a briefly congested link. A caller turns it on when the link
-// is proven narrow (it loses packets).
-func (a *Allocator) SetPauseOnCongestion(pause bool) { a.pauseOnCongestion = pause }
-
-// SetUpgradeHold changes how long a track lowered for lack of bandwidth
-// waits before it may go up again (WithUpgradeHold's value, at run time):
-// a caller lengthens it on a link proven narrow, where every upgrade that
-// fails costs a keyframe and a stall.
-func (a *Allocator) SetUpgradeHold(d time.Duration) { a.hold = d }

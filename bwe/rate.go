@@ -35,11 +35,6 @@ type RateController struct {
 	prevSending int
 	// lossySince is when moderate loss began, zero while there is none.
 	lossySince time.Time
-	// After congestion at some send rate, growth in use stops just below
-	// it for a while (a rate delivered cleanly lifts it): otherwise the
-	// estimate creeps back over the link and congests it again.
-	ceiling      int
-	ceilingUntil time.Time
 }
 
 // Thresholds and rates (after GCC, draft-ietf-rmcat-gcc-02 §5, §6).
@@ -55,10 +50,6 @@ const (
 	lossyFor = 2 * time.Second
 	// lossyShare is what is kept of the send rate then.
 	lossyShare = 0.9
-	// ceilingShare of the send rate that met congestion is where growth
-	// stops, for ceilingFor.
-	ceilingShare = 0.9
-	ceilingFor   = 20 * time.Second
 	// deliveredShare is how much of what was sent counts as proven when
 	// delivered cleanly: a little margin below the rate itself.
 	deliveredShare = 0.95
@@ -67,14 +58,6 @@ const (
 // NewRateController starts at initial bps, within [min, max].
 func NewRateController(initial, min, max int) *RateController {
 	return &RateController{estimate: initial, min: min, max: max}
-}
-
-// congested notes that sending met congestion: growth stops just below it.
-func (c *RateController) congested(now time.Time, sending int) {
-	if sending > 0 {
-		c.ceiling = int(float64(sending) * ceilingShare)
-		c.ceilingUntil = now.Add(ceilingFor)
-	}
 }
 
 // Estimate is the current estimate, bps.
@@ -101,12 +84,10 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 			c.estimate = min(c.estimate, s.GCCTarget)
 		}
 		c.holdUntil = now.Add(holdAfterDown)
-		c.congested(now, s.Sending)
 	case s.Loss > lossLow && !c.lossySince.IsZero() && now.Sub(c.lossySince) >= lossyFor:
 		c.estimate = min(c.estimate, int(float64(s.Sending)*lossyShare))
 		c.holdUntil = now.Add(holdAfterDown)
 		c.lossySince = now
-		c.congested(now, s.Sending)
 	case s.Loss > lossLow || now.Before(c.holdUntil):
 		// Unsure: keep what we have.
 	default:
@@ -115,15 +96,9 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 		// before (whose feedback has now arrived) is proven; grow beyond
 		// it slowly while the estimate is in use (not when the SFU sends
 		// far less than it, which proves nothing).
-		delivered := int(float64(proven) * deliveredShare)
-		c.ceiling = max(c.ceiling, delivered)
-		c.estimate = max(c.estimate, delivered, s.GCCTarget)
+		c.estimate = max(c.estimate, int(float64(proven)*deliveredShare), s.GCCTarget)
 		if s.Sending >= c.estimate/2 {
-			grown := int(float64(c.estimate) * math.Pow(growthPerSecond, elapsed.Seconds()))
-			if now.Before(c.ceilingUntil) {
-				grown = min(grown, max(c.ceiling, c.estimate))
-			}
-			c.estimate = grown
+			c.estimate = int(float64(c.estimate) * math.Pow(growthPerSecond, elapsed.Seconds()))
 		}
 	}
 	c.estimate = min(max(c.estimate, c.min), c.max)

@@ -91,27 +91,3 @@ func TestRateControllerRecovers(t *testing.T) {
 		t.Fatalf("estimate %d after 10 s of clean probes, want at least 1.8M", got)
 	}
 }
-
-// TestRateControllerStaysBelowWhereItMetCongestion: after queues built at
-// some send rate, the estimate does not creep back over it while nothing
-// proves the link can carry more.
-func TestRateControllerStaysBelowWhereItMetCongestion(t *testing.T) {
-	c := NewRateController(1_000_000, 50_000, 50_000_000)
-	now := time.Unix(1000, 0)
-	c.Update(now, Signals{Overuse: true, GCCTarget: 200_000, Sending: 314_000})
-	for range 60 { // 15 s of clean delivery at what fits
-		now = now.Add(time.Second / 4)
-		c.Update(now, Signals{Sending: 230_000, GCCTarget: 210_000})
-	}
-	if got, limit := c.Estimate(), int(314_000*ceilingShare); got > limit {
-		t.Fatalf("estimate %d crept over %d, below where it met congestion", got, limit)
-	}
-	// After the ceiling's time, it may explore again.
-	for range 40 {
-		now = now.Add(time.Second / 4)
-		c.Update(now, Signals{Sending: 230_000, GCCTarget: 210_000})
-	}
-	if got := c.Estimate(); got <= int(314_000*ceilingShare) {
-		t.Fatalf("estimate %d never explored past the old ceiling", got)
-	}
-}

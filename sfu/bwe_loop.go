@@ -13,11 +13,7 @@ const (
 	probeDuration      = 1500 * time.Millisecond
 	probeCooldown      = 4 * time.Second
 	probeWarmup        = 5 * time.Second
-	maxProbeBackoff    = 2                         // cooldown doubles per failed probe, up to 4x
-	lossyThreshold     = 0.02                      // loss above which a link counts as narrow
-	lossyMemory        = 10 * time.Second          // how long it counts as narrow after its last loss
-	upgradeHold        = 5 * time.Second           // after a bandwidth downgrade, before going up again
-	lossyUpgradeHold   = 20 * time.Second          // the same on a link proven narrow
+	maxProbeBackoff    = 3                         // cooldown doubles per failed probe, up to 8x
 	paddingPacketBits  = (maxPadding + 12 + 8) * 8 // payload, RTP header, transport-cc extension
 )
 
@@ -120,20 +116,6 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 		p.log.Debug("estimate", "bps", est, "loss", p.lastSignals.Loss, "overuse", p.lastSignals.Overuse,
 			"gcc", p.lastSignals.GCCTarget, "sending", p.lastSignals.Sending)
 	}
-	// A link that loses packets is proven narrow: then video other than
-	// the most important may pause rather than congest it. Estimates alone
-	// (GCC reads scheduling delay as queueing on a loaded machine) never
-	// pause anything.
-	if p.lastSignals.Loss > lossyThreshold {
-		p.lossyUntil = now.Add(lossyMemory)
-	}
-	lossy := now.Before(p.lossyUntil)
-	alloc.SetPauseOnCongestion(lossy)
-	if lossy {
-		alloc.SetUpgradeHold(lossyUpgradeHold)
-	} else {
-		alloc.SetUpgradeHold(upgradeHold)
-	}
 	dts := *p.dtList.Load()
 	tracks := p.bweTracks[:0]
 	sending := 0
@@ -149,9 +131,7 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	for i, d := range dts {
 		d.applyStep(dec.Layers[i])
 	}
-	// A link proven narrow (it lost packets lately) is not probed: a probe
-	// there only adds loss, keyframe requests and stalls.
-	if dec.ProbeTarget > est && sending > 0 && !lossy && !pr.active() && now.After(pr.nextAllowed) {
+	if dec.ProbeTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
 		if carrier := paddingCarrier(dts); carrier != nil {
 			// At most double: a link is found in a few steps, and a probe
 			// that overshoots costs little.

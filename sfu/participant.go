@@ -61,7 +61,6 @@ type Participant struct {
 	bweTracks        []bwe.Track   // runBWE only
 	lastEstimate     int           // runBWE only
 	lastSignals      bwe.Signals   // runBWE only
-	lossyUntil       time.Time     // runBWE only: until when the link counts as narrow
 	sent             atomic.Uint64 // bytes sent to this subscriber, for its rate controller
 	rateEstimate     atomic.Int64  // the rate controller's estimate, bps
 	layerSwitches    atomic.Uint64
