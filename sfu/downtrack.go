@@ -147,7 +147,7 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 		}
 		// A video stream can only start, or change layer, at a keyframe of
 		// the layer it goes to.
-		if d.rcv.kind == webrtc.RTPCodecTypeVideo && !keyframe.IsKeyframe(d.rcv.codec.MimeType, p.Payload) {
+		if d.rcv.kind == webrtc.RTPCodecTypeVideo && !isKeyframe(d.rcv.codec.MimeType, p.Payload, desc) {
 			d.mu.Unlock()
 			l.requestKeyframe()
 			return 0
@@ -306,4 +306,13 @@ func (d *DownTrack) requestKeyframe() {
 	if l := d.rcv.layer(current); l != nil {
 		l.requestKeyframe()
 	}
+}
+
+// isKeyframe uses the VP8 descriptor the layer loop already parsed, and
+// parses other codecs' payloads itself.
+func isKeyframe(mime string, payload []byte, desc *vp8.Descriptor) bool {
+	if desc != nil {
+		return desc.Keyframe
+	}
+	return keyframe.IsKeyframe(mime, payload)
 }

@@ -23,9 +23,8 @@ func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
 		t.Kind = bwe.Audio
 	}
 	d.ladder = d.ladder[:0]
-	current, _ := d.layers()
 	d.mu.Lock()
-	curTID := d.curTID
+	current, curTID := d.current, d.curTID
 	d.mu.Unlock()
 	for i := range maxLayers {
 		l := d.rcv.layer(i)

@@ -199,3 +199,23 @@ func checkIntact(t *testing.T, c *bench.Client) {
 		}
 	}
 }
+
+// meeting dials one client per name into room, each publishing audio and
+// video, and waits until each has n packets of each kind from every other.
+func (s *testServer) meeting(ctx context.Context, t *testing.T, room string, n uint64, names ...string) []*bench.Client {
+	t.Helper()
+	var clients []*bench.Client
+	for _, name := range names {
+		c := s.dial(ctx, t, room, name)
+		if _, err := publish(ctx, c); err != nil {
+			t.Fatalf("%s publish: %v", name, err)
+		}
+		clients = append(clients, c)
+	}
+	for _, c := range clients {
+		if err := c.WaitUntil(ctx, func() bool { return receivedFromAll(c, clients, n) }); err != nil {
+			t.Fatalf("waiting for media: %v; %s", err, describe(c, clients))
+		}
+	}
+	return clients
+}

@@ -19,19 +19,7 @@ func TestThreeParticipantsExchangeMedia(t *testing.T) {
 	defer cancel()
 	srv := newServer(t)
 
-	var clients []*bench.Client
-	for _, name := range []string{"alice", "bob", "carol"} {
-		c := srv.dial(ctx, t, "three", name)
-		if _, err := publish(ctx, c); err != nil {
-			t.Fatalf("%s publish: %v", name, err)
-		}
-		clients = append(clients, c)
-	}
-	for _, c := range clients {
-		if err := c.WaitUntil(ctx, func() bool { return receivedFromAll(c, clients, 50) }); err != nil {
-			t.Fatalf("waiting for media: %v; %s", err, describe(c, clients))
-		}
-	}
+	clients := srv.meeting(ctx, t, "three", 50, "alice", "bob", "carol")
 	for _, c := range clients {
 		checkIntact(t, c)
 		if n := len(c.RemoteTracks()); n != 4 {
@@ -57,19 +45,7 @@ func TestLeaveEndsRemoteTracks(t *testing.T) {
 	defer cancel()
 	srv := newServer(t)
 
-	var clients []*bench.Client
-	for _, name := range []string{"alice", "bob", "carol"} {
-		c := srv.dial(ctx, t, "leave", name)
-		if _, err := publish(ctx, c); err != nil {
-			t.Fatalf("%s publish: %v", name, err)
-		}
-		clients = append(clients, c)
-	}
-	for _, c := range clients {
-		if err := c.WaitUntil(ctx, func() bool { return receivedFromAll(c, clients, 20) }); err != nil {
-			t.Fatalf("waiting for media: %v; %s", err, describe(c, clients))
-		}
-	}
+	clients := srv.meeting(ctx, t, "leave", 20, "alice", "bob", "carol")
 
 	leaver := clients[2]
 	gone := leaver.ID()
