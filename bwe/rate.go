@@ -7,23 +7,26 @@ import (
 
 // Signals is what the send side learned about one subscriber's downlink
 // over the last interval: from its congestion controller's delay and loss
-// detectors (GCC, fed by transport-wide CC feedback) and from what the SFU
-// itself sent.
+// detectors (SendSide, fed by transport-wide CC feedback) and from what the
+// SFU itself sent.
 type Signals struct {
-	Overuse   bool    // the delay detector sees queues building
-	Loss      float64 // fraction of packets lost, smoothed
-	GCCTarget int     // the congestion controller's own target, bps
-	Sending   int     // what the SFU sent over the interval, padding included, bps
+	Overuse bool    // the delay detector saw queues building
+	Loss    float64 // fraction of packets lost, smoothed
+	// Target is what the congestion controller allows once queues build
+	// or loss is heavy: a share of the rate the receiver acknowledged,
+	// bps; 0 if it has not measured one.
+	Target  int
+	Sending int // what the SFU sent over the interval, padding included, bps
 }
 
 // RateController turns Signals into the estimate the allocator shares out.
-// Decreases follow the congestion controller, which knows the acknowledged
-// receive rate. Increases are its own: a rate that was delivered cleanly (no
-// queueing, little loss) is one the link carries, so a probe that went
-// through lifts the estimate at once, as libwebrtc's probe estimator does;
-// otherwise it grows by 8% a second. Pion's GCC alone caps increases at 1.5
-// times the received rate, so it cannot climb back once a subscriber is on
-// a low layer.
+// Decreases follow the congestion controller (SendSide), which knows the
+// acknowledged receive rate. Increases are its own: a rate that was
+// delivered cleanly (no queueing, little loss) is one the link carries, so
+// a probe that went through lifts the estimate at once, as libwebrtc's
+// probe estimator does; otherwise it grows by 8% a second. (GCC's own
+// increase is capped at 1.5 times the received rate, so it cannot climb
+// back once a subscriber is on a low layer.)
 type RateController struct {
 	estimate  int
 	min, max  int
@@ -80,8 +83,8 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 	}
 	switch {
 	case s.Overuse || s.Loss > lossHigh:
-		if s.GCCTarget > 0 {
-			c.estimate = min(c.estimate, s.GCCTarget)
+		if s.Target > 0 {
+			c.estimate = min(c.estimate, s.Target)
 		}
 		c.holdUntil = now.Add(holdAfterDown)
 	case s.Loss > lossLow && !c.lossySince.IsZero() && now.Sub(c.lossySince) >= lossyFor:
@@ -96,7 +99,7 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 		// before (whose feedback has now arrived) is proven; grow beyond
 		// it slowly while the estimate is in use (not when the SFU sends
 		// far less than it, which proves nothing).
-		c.estimate = max(c.estimate, int(float64(proven)*deliveredShare), s.GCCTarget)
+		c.estimate = max(c.estimate, int(float64(proven)*deliveredShare))
 		if s.Sending >= c.estimate/2 {
 			c.estimate = int(float64(c.estimate) * math.Pow(growthPerSecond, elapsed.Seconds()))
 		}

@@ -18,32 +18,32 @@ func TestRateController(t *testing.T) {
 		steps []step
 	}{
 		{"overuse takes the controller's target", 3_000_000, []step{
-			{Signals{Overuse: true, GCCTarget: 250_000, Sending: 1_700_000}, func(e int) bool { return e == 250_000 }, "250k"},
-			{Signals{Sending: 200_000, GCCTarget: 250_000}, func(e int) bool { return e == 250_000 }, "held for a second"},
+			{Signals{Overuse: true, Target: 250_000, Sending: 1_700_000}, func(e int) bool { return e == 250_000 }, "250k"},
+			{Signals{Sending: 200_000, Target: 250_000}, func(e int) bool { return e == 250_000 }, "held for a second"},
 		}},
 		{"heavy loss takes the controller's target", 1_000_000, []step{
-			{Signals{Loss: 0.3, GCCTarget: 400_000, Sending: 900_000}, func(e int) bool { return e == 400_000 }, "400k"},
+			{Signals{Loss: 0.3, Target: 400_000, Sending: 900_000}, func(e int) bool { return e == 400_000 }, "400k"},
 		}},
 		{"moderate loss holds", 1_000_000, []step{
-			{Signals{Loss: 0.05, GCCTarget: 900_000, Sending: 2_000_000}, func(e int) bool { return e == 1_000_000 }, "unchanged"},
+			{Signals{Loss: 0.05, Target: 900_000, Sending: 2_000_000}, func(e int) bool { return e == 1_000_000 }, "unchanged"},
 		}},
 		{"moderate loss that lasts is a decrease", 400_000, []step{
-			{Signals{Loss: 0.07, GCCTarget: 380_000, Sending: 320_000}, func(e int) bool { return e == 400_000 }, "held at first"},
+			{Signals{Loss: 0.07, Target: 380_000, Sending: 320_000}, func(e int) bool { return e == 400_000 }, "held at first"},
 			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
 			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
 			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
 			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
-			{Signals{Loss: 0.07, GCCTarget: 380_000, Sending: 320_000}, func(e int) bool { return e == 288_000 }, "0.9 x 320k after 2 s"},
+			{Signals{Loss: 0.07, Target: 380_000, Sending: 320_000}, func(e int) bool { return e == 288_000 }, "0.9 x 320k after 2 s"},
 		}},
 		{"a probe delivered cleanly lifts the estimate once its feedback is in", 300_000, []step{
-			{Signals{Sending: 800_000, GCCTarget: 310_000}, func(e int) bool { return e < 320_000 }, "not yet: this interval's feedback is still to come"},
-			{Signals{Sending: 800_000, GCCTarget: 310_000}, func(e int) bool { return e >= 760_000 && e < 800_000 }, "about 0.95 x 800k, grown a quarter second"},
+			{Signals{Sending: 800_000, Target: 310_000}, func(e int) bool { return e < 320_000 }, "not yet: this interval's feedback is still to come"},
+			{Signals{Sending: 800_000, Target: 310_000}, func(e int) bool { return e >= 760_000 && e < 800_000 }, "about 0.95 x 800k, grown a quarter second"},
 		}},
 		{"a burst over a narrow link is not proven", 250_000, []step{
 			// Logged: sending 491k through a 300 kbit/s link; the loss
 			// showed only in the next interval's feedback.
-			{Signals{Sending: 491_000, GCCTarget: 205_000}, func(e int) bool { return e < 300_000 }, "held below the link"},
-			{Signals{Sending: 300_000, Loss: 0.37, GCCTarget: 205_000}, func(e int) bool { return e == 205_000 }, "GCC's target"},
+			{Signals{Sending: 491_000, Target: 205_000}, func(e int) bool { return e < 300_000 }, "held below the link"},
+			{Signals{Sending: 300_000, Loss: 0.37, Target: 205_000}, func(e int) bool { return e == 205_000 }, "GCC's target"},
 		}},
 		{"in use, it grows about 8% a second", 1_000_000, []step{
 			{Signals{Sending: 900_000}, func(e int) bool { return e > 1_000_000 && e < 1_030_000 }, "a quarter second's growth"},
@@ -51,10 +51,10 @@ func TestRateController(t *testing.T) {
 			{Signals{Sending: 900_000}, func(e int) bool { return e > 1_070_000 && e < 1_090_000 }, "about 1.08M after a second"},
 		}},
 		{"unused, it neither grows nor decays", 3_000_000, []step{
-			{Signals{Sending: 200_000, GCCTarget: 250_000}, func(e int) bool { return e == 3_000_000 }, "3M"},
+			{Signals{Sending: 200_000, Target: 250_000}, func(e int) bool { return e == 3_000_000 }, "3M"},
 		}},
 		{"clamped to the bounds", 60_000, []step{
-			{Signals{Overuse: true, GCCTarget: 1_000}, func(e int) bool { return e == 50_000 }, "the minimum"},
+			{Signals{Overuse: true, Target: 1_000}, func(e int) bool { return e == 50_000 }, "the minimum"},
 		}},
 	}
 	for _, tt := range tests {
@@ -77,7 +77,7 @@ func TestRateController(t *testing.T) {
 func TestRateControllerRecovers(t *testing.T) {
 	c := NewRateController(3_000_000, 50_000, 50_000_000)
 	now := time.Unix(1000, 0)
-	c.Update(now, Signals{Overuse: true, GCCTarget: 250_000, Sending: 1_600_000})
+	c.Update(now, Signals{Overuse: true, Target: 250_000, Sending: 1_600_000})
 	// The link is wide again; each probe sends twice the estimate.
 	for i := range 40 {
 		now = now.Add(time.Second / 4)
@@ -85,7 +85,7 @@ func TestRateControllerRecovers(t *testing.T) {
 		if i%8 < 2 { // a probe every two seconds
 			sending = 2 * c.Estimate()
 		}
-		c.Update(now, Signals{Sending: sending, GCCTarget: 280_000})
+		c.Update(now, Signals{Sending: sending, Target: 280_000})
 	}
 	if got := c.Estimate(); got < 1_800_000 {
 		t.Fatalf("estimate %d after 10 s of clean probes, want at least 1.8M", got)

@@ -4,10 +4,9 @@ import (
 	"fmt"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/cc"
-	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
+	"github.com/switchboard-rtc/switchboard/bwe"
 )
 
 // videoFeedback is what every video codec offers: NACK and PLI for loss
@@ -91,12 +90,13 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // newInterceptors keeps only what the SFU needs per PeerConnection: NACKs for
 // gaps in what publishers send, receiver and sender reports, transport-wide
 // CC feedback so that publishers' browsers can estimate their uplink, and a
-// send-side estimate of each subscriber's downlink (GCC with no pacer: the
-// SFU must not delay every packet). There is deliberately no NACK responder:
+// send-side estimate of each subscriber's downlink (transportCC: sequence
+// numbers out, feedback in, a delay and loss detector; no pacer: the SFU
+// must not delay every packet). There is deliberately no NACK responder:
 // retransmissions come from the shared PacketCache, never from
 // per-subscriber copies. onEstimator receives each PeerConnection's
 // estimator, by PeerConnection id; nil turns estimation off.
-func newInterceptors(m *webrtc.MediaEngine, onEstimator cc.NewPeerConnectionCallback) (*interceptor.Registry, error) {
+func newInterceptors(m *webrtc.MediaEngine, onEstimator func(pcID string, e *bwe.SendSide)) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
@@ -109,36 +109,16 @@ func newInterceptors(m *webrtc.MediaEngine, onEstimator cc.NewPeerConnectionCall
 	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
 		return nil, err
 	}
-	if onEstimator == nil {
-		return reg, nil
+	if onEstimator != nil {
+		reg.Add(newTransportCC(onEstimator))
 	}
-	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return gcc.NewSendSideBWE(
-			gcc.SendSideBWEInitialBitrate(initialEstimate),
-			gcc.SendSideBWEMinBitrate(minEstimate),
-			gcc.SendSideBWEMaxBitrate(maxEstimate),
-			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
-		)
-	})
-	if err != nil {
-		return nil, err
-	}
-	congestion.OnNewPeerConnection(onEstimator)
-	reg.Add(congestion)
-	// Added after cc so that it runs first on the way out: GCC reads the
-	// transport-wide sequence number this puts on every packet.
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
-		return nil, err
-	}
-	// Last, so the first on the way out: it spares GCC a map per packet.
-	reg.Add(newAttributesPool())
 	return reg, nil
 }
 
 // Bounds of a subscriber's bandwidth estimate, bits per second. It starts
-// generous, so a meeting opens with video for everyone at once: GCC cuts
-// within a second or two where the link is narrower, and probing is slow
-// to climb back (about 8% a second in Pion's GCC).
+// generous, so a meeting opens with video for everyone at once: the delay
+// and loss detectors cut it within a second or two where the link is
+// narrower.
 const (
 	initialEstimate = 3_000_000
 	minEstimate     = 50_000
@@ -162,7 +142,7 @@ func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
 	return se, cfg.network.apply(&se, cfg) // network.go: addresses, ports, NAT
 }
 
-func newAPI(cfg *config, onEstimator cc.NewPeerConnectionCallback) (*webrtc.API, error) {
+func newAPI(cfg *config, onEstimator func(pcID string, e *bwe.SendSide)) (*webrtc.API, error) {
 	m, err := newMediaEngine()
 	if err != nil {
 		return nil, err

@@ -69,24 +69,17 @@ func (p *Participant) estimate() int {
 	return int(p.rateEstimate.Load())
 }
 
-// gccStats is what Pion's GCC tells beyond its target.
-type gccStats interface{ GetStats() map[string]any }
-
-// updateEstimate feeds the rate controller this interval's signals: GCC's
-// delay and loss detectors and what was sent. A probe that meets congestion
-// stops at once.
+// updateEstimate feeds the rate controller this interval's signals: the
+// delay and loss detectors' and what was sent. A probe that meets
+// congestion stops at once.
 func (p *Participant) updateEstimate(now time.Time, rate *bwe.RateController, sending int, pr *prober) {
-	sig := bwe.Signals{GCCTarget: p.estimator.GetTargetBitrate(), Sending: sending}
-	if g, ok := p.estimator.(gccStats); ok {
-		st := g.GetStats()
-		sig.Overuse = st["usage"] == "overuse"
-		sig.Loss, _ = st["averageLoss"].(float64)
-	}
+	sig := p.estimator.Signals(now)
+	sig.Sending = sending
 	est := rate.Update(now, sig)
 	p.rateEstimate.Store(int64(est))
 	p.lastSignals = sig
-	// GCC's loss figure is a slow average: only heavy loss, or queues
-	// building, mean this probe is what hurts.
+	// The loss figure is smoothed: only heavy loss, or queues building,
+	// mean this probe is what hurts.
 	if pr.active() && (sig.Overuse || sig.Loss > 0.10) {
 		pr.fail(now)
 		p.log.Debug("probe met congestion", "sending", sending, "loss", sig.Loss, "overuse", sig.Overuse)
@@ -114,7 +107,7 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 		p.sfu.stats.estimateChanges.Add(1)
 		p.estimateChanges.Add(1)
 		p.log.Debug("estimate", "bps", est, "loss", p.lastSignals.Loss, "overuse", p.lastSignals.Overuse,
-			"gcc", p.lastSignals.GCCTarget, "sending", p.lastSignals.Sending)
+			"target", p.lastSignals.Target, "sending", p.lastSignals.Sending)
 	}
 	dts := *p.dtList.Load()
 	tracks := p.bweTracks[:0]
@@ -156,8 +149,8 @@ func paddingCarrier(dts []*DownTrack) *DownTrack {
 }
 
 // prober sends padding in bursts for a while so that the estimate can
-// climb above what the media alone sends (GCC learns only from what it
-// sees delivered).
+// climb above what the media alone sends (the estimate learns only from
+// what it sees delivered).
 type prober struct {
 	carrier     *DownTrack
 	target      int

@@ -78,8 +78,8 @@ func WithICETimeouts(disconnected, failed time.Duration) Option {
 	return func(c *config) { c.iceDisconnected, c.iceFailed = disconnected, failed }
 }
 
-// WithBandwidthEstimation turns the per-subscriber downlink estimate (GCC
-// from transport-wide CC feedback) on or off. Off, layers are chosen by
+// WithBandwidthEstimation turns the per-subscriber downlink estimate (from
+// transport-wide CC feedback) on or off. Off, layers are chosen by
 // tile size alone, as on a LAN where bandwidth is plentiful; on by default.
 func WithBandwidthEstimation(on bool) Option {
 	return func(c *config) { c.estimateBW = on }

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-rtc/switchboard/bwe"
@@ -55,7 +54,7 @@ type Participant struct {
 	neg        negotiation
 
 	// The subscriber side's bandwidth allocation (runBWE).
-	estimator        cc.BandwidthEstimator        // nil if Pion gave none
+	estimator        *bwe.SendSide                // nil without estimation
 	dtList           atomic.Pointer[[]*DownTrack] // copy of downTracks for runBWE
 	bweWake          chan struct{}
 	bweTracks        []bwe.Track   // runBWE only
@@ -92,7 +91,7 @@ func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
 		bweWake:    make(chan struct{}, 1),
 	}
 	if e, ok := s.estimators.LoadAndDelete(pc.ID()); ok {
-		p.estimator = e.(cc.BandwidthEstimator)
+		p.estimator = e.(*bwe.SendSide)
 	}
 	p.rateEstimate.Store(initialEstimate)
 	p.dtList.Store(&[]*DownTrack{})

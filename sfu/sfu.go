@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
+	"github.com/switchboard-rtc/switchboard/bwe"
 )
 
 // SFU holds the rooms of one server.
@@ -34,9 +34,9 @@ func New(opts ...Option) (*SFU, error) {
 		o(&cfg)
 	}
 	s := &SFU{cfg: cfg, log: cfg.logger, rooms: make(map[string]*Room)}
-	var onEstimator cc.NewPeerConnectionCallback
+	var onEstimator func(string, *bwe.SendSide)
 	if cfg.estimateBW {
-		onEstimator = func(id string, e cc.BandwidthEstimator) { s.estimators.Store(id, e) }
+		onEstimator = func(id string, e *bwe.SendSide) { s.estimators.Store(id, e) }
 	}
 	api, err := newAPI(&cfg, onEstimator)
 	if err != nil {

@@ -1,0 +1,147 @@
+package bwe
+
+import (
+	"iter"
+	"math"
+	"sync"
+	"time"
+)
+
+// PacketResult is what the receiver's transport-wide CC feedback says of
+// one packet.
+type PacketResult struct {
+	Seq      uint16
+	Received bool
+	// Arrival is on the receiver's clock: only differences mean anything.
+	Arrival time.Duration
+}
+
+// SendSide is the send side of one subscriber's congestion control: it
+// numbers the packets sent to it, remembers when each left, and turns the
+// receiver's transport-wide CC feedback into the Signals a RateController
+// uses: whether queues are building (Trendline), the share of packets lost,
+// and the rate the receiver acknowledged. It is safe for concurrent use: the
+// forwarding goroutines record packets, the RTCP reader feeds back, the
+// allocation loop reads Signals.
+type SendSide struct {
+	mu      sync.Mutex
+	history *SendHistory
+	trend   *Trendline
+	// The packet group being filled and the last complete one
+	// (draft-ietf-rmcat-gcc-02 §5.2: packets sent within a burst time of
+	// the group's first count as one).
+	group, prev packetGroup
+	highest     int64 // highest sequence number fed back so far; -1 none
+
+	// Since the last Signals.
+	overuse        bool
+	lost, reported int
+	ackedBytes     int
+	intervalStart  time.Time
+	loss           float64 // smoothed over intervals
+}
+
+type packetGroup struct {
+	firstSent, lastSent, lastArrival int64 // ns; firstSent 0 = empty
+}
+
+// Tuning (draft-ietf-rmcat-gcc-02 §5.2, §6).
+const (
+	burstTime = int64(5 * time.Millisecond)
+	// overuseShare of the acknowledged rate is the target once queues
+	// build or loss is heavy (β = 0.85, draft-ietf-rmcat-gcc-02 §5.6).
+	overuseShare = 0.85
+	// lossSmoothing weighs the newest interval's loss against the history.
+	lossSmoothing = 0.5
+	// A jump in arrival times beyond this is the feedback's 24-bit
+	// reference time wrapping, or a receiver that restarted its clock.
+	maxArrivalJump = int64(10 * time.Second)
+)
+
+// NewSendSide makes a SendSide with an empty history.
+func NewSendSide() *SendSide {
+	return &SendSide{history: NewSendHistory(), trend: NewTrendline(), highest: -1}
+}
+
+// OnSent records a packet of size bytes sent at (ns) and returns the
+// transport-wide sequence number it carries.
+func (s *SendSide) OnSent(at int64, size int) uint16 {
+	s.mu.Lock()
+	seq := s.history.Add(at, size)
+	s.mu.Unlock()
+	return seq
+}
+
+// OnFeedback folds in one feedback message's packet results, in sequence
+// order.
+func (s *SendSide) OnFeedback(results iter.Seq[PacketResult]) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for r := range results {
+		n, sent, size, ok := s.history.Lookup(r.Seq)
+		if !ok || n <= s.highest {
+			// Unknown, too old, or already reported.
+			continue
+		}
+		s.highest = n
+		s.reported++
+		if !r.Received {
+			s.lost++
+			continue
+		}
+		s.ackedBytes += size
+		s.addToGroup(sent, int64(r.Arrival))
+	}
+}
+
+// addToGroup adds an acknowledged packet to the current group; a packet
+// sent after the burst time closes it, and the delay variation between it
+// and the group before goes to the trendline.
+func (s *SendSide) addToGroup(sent, arrival int64) {
+	g := &s.group
+	if g.firstSent == 0 {
+		*g = packetGroup{firstSent: sent, lastSent: sent, lastArrival: arrival}
+		return
+	}
+	if sent-g.firstSent <= burstTime {
+		g.lastSent = max(g.lastSent, sent)
+		g.lastArrival = max(g.lastArrival, arrival)
+		return
+	}
+	if p := s.prev; p.firstSent != 0 {
+		sendDelta, recvDelta := g.lastSent-p.lastSent, g.lastArrival-p.lastArrival
+		switch {
+		case recvDelta > maxArrivalJump || recvDelta < -maxArrivalJump:
+			s.trend = NewTrendline()
+		case sendDelta > 0:
+			if s.trend.Update(ms(recvDelta), ms(sendDelta), ms(g.lastArrival)) == Overuse {
+				s.overuse = true
+			}
+		}
+	}
+	s.prev = *g
+	*g = packetGroup{firstSent: sent, lastSent: sent, lastArrival: arrival}
+}
+
+func ms(ns int64) float64 { return float64(ns) / 1e6 }
+
+// Signals sums up the feedback since the last call: Overuse if queues were
+// building at any point, the loss (smoothed over calls), and as Target
+// overuseShare of the rate the receiver acknowledged, when there was
+// feedback. Sending is left to the caller, which knows what it sent.
+func (s *SendSide) Signals(now time.Time) Signals {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sig := Signals{Overuse: s.overuse || s.trend.Usage() == Overuse}
+	if s.reported > 0 {
+		s.loss = lossSmoothing*s.loss + (1-lossSmoothing)*float64(s.lost)/float64(s.reported)
+	}
+	sig.Loss = s.loss
+	if elapsed := now.Sub(s.intervalStart); !s.intervalStart.IsZero() && elapsed > 0 && s.ackedBytes > 0 {
+		acked := float64(s.ackedBytes) * 8 / elapsed.Seconds()
+		sig.Target = int(math.Round(overuseShare * acked))
+	}
+	s.overuse, s.lost, s.reported, s.ackedBytes = false, 0, 0, 0
+	s.intervalStart = now
+	return sig
+}

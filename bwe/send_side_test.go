@@ -1,0 +1,96 @@
+package bwe
+
+import (
+	"math"
+	"slices"
+	"testing"
+	"time"
+)
+
+// bottleneck runs a SendSide against a simulated path: 1200-byte packets
+// sent evenly at rate bps through a FIFO that drains at capacity bps and
+// then 20 ms of propagation; every dropEvery-th packet is lost (0: none).
+// Every 250 ms the receiver's feedback about what has arrived by then is
+// folded in (twice if repeat), and Signals read. It returns the signals
+// per interval.
+func bottleneck(rate, capacity, dropEvery int, repeat bool, d time.Duration) []Signals {
+	const size = 1200
+	s := NewSendSide()
+	gap := time.Duration(float64(size*8) / float64(rate) * float64(time.Second))
+	service := time.Duration(float64(size*8) / float64(capacity) * float64(time.Second))
+	start := time.Unix(1_000_000, 0)
+	var pending []PacketResult
+	var out []Signals
+	var free time.Duration // when the bottleneck is next free
+	next := 250 * time.Millisecond
+	s.Signals(start)
+	for i := 0; time.Duration(i)*gap < d; i++ {
+		sent := time.Duration(i) * gap
+		for sent >= next {
+			// Feedback about the packets that arrived by now.
+			var ready []PacketResult
+			for len(pending) > 0 && pending[0].Arrival <= next {
+				ready, pending = append(ready, pending[0]), pending[1:]
+			}
+			s.OnFeedback(slices.Values(ready))
+			if repeat {
+				s.OnFeedback(slices.Values(ready))
+			}
+			out = append(out, s.Signals(start.Add(next)))
+			next += 250 * time.Millisecond
+		}
+		seq := s.OnSent(start.Add(sent).UnixNano(), size)
+		free = max(free, sent) + service
+		r := PacketResult{Seq: seq, Received: dropEvery == 0 || i%dropEvery != 0, Arrival: free + 20*time.Millisecond}
+		pending = append(pending, r)
+	}
+	return out
+}
+
+func TestSendSide(t *testing.T) {
+	tests := []struct {
+		name                 string
+		rate, capacity       int
+		dropEvery            int
+		repeat               bool
+		wantOveruseBy        time.Duration // 0: never
+		wantTarget, wantLoss float64
+	}{
+		{"room to spare", 1_000_000, 5_000_000, 0, false, 0, 850_000, 0},
+		{"feedback repeated", 1_000_000, 5_000_000, 0, true, 0, 850_000, 0},
+		{"a fifth lost", 1_000_000, 5_000_000, 5, false, 0, 680_000, 0.2},
+		{"sending above capacity", 1_000_000, 600_000, 0, false, 1500 * time.Millisecond, 510_000, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sigs := bottleneck(tt.rate, tt.capacity, tt.dropEvery, tt.repeat, 4*time.Second)
+			first := -1
+			for i, s := range sigs {
+				if s.Overuse && first < 0 {
+					first = i
+				}
+			}
+			if tt.wantOveruseBy == 0 {
+				if first >= 0 {
+					t.Fatalf("overuse signalled at %v with capacity to spare: %+v", time.Duration(first+1)*250*time.Millisecond, sigs)
+				}
+				last := sigs[len(sigs)-1]
+				if math.Abs(float64(last.Target)-tt.wantTarget) > tt.wantTarget/10 {
+					t.Fatalf("target %d, want about %.0f", last.Target, tt.wantTarget)
+				}
+				if math.Abs(last.Loss-tt.wantLoss) > 0.02 {
+					t.Fatalf("loss %.3f, want about %.2f", last.Loss, tt.wantLoss)
+				}
+				return
+			}
+			at := time.Duration(first+1) * 250 * time.Millisecond
+			if first < 0 || at > tt.wantOveruseBy {
+				t.Fatalf("overuse first signalled at %v, want by %v: %+v", at, tt.wantOveruseBy, sigs)
+			}
+			// The target then is a share of what the bottleneck delivers.
+			if got := float64(sigs[first].Target); math.Abs(got-tt.wantTarget) > tt.wantTarget*0.15 {
+				t.Fatalf("target at overuse %.0f, want about %.0f", got, tt.wantTarget)
+			}
+		})
+	}
+}
