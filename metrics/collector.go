@@ -46,6 +46,8 @@ func metricsOf() []metric {
 		counter("keyframe_requests_sent", "Keyframe requests (PLI) sent to publishers, after throttling.", func(s sfu.Stats) float64 { return float64(s.KeyframeRequestsSent) }),
 		counter("layer_switches", "Simulcast layer switches made for subscribers.", func(s sfu.Stats) float64 { return float64(s.LayerSwitches) }),
 		counter("padding_packets", "Padding packets sent to probe subscribers' bandwidth.", func(s sfu.Stats) float64 { return float64(s.PaddingPackets) }),
+		counter("send_calls", "sendmmsg system calls on the shared UDP port (batched sends).", func(s sfu.Stats) float64 { return float64(s.SendCalls) }),
+		counter("send_datagrams", "Datagrams sent by those sendmmsg calls.", func(s sfu.Stats) float64 { return float64(s.SendDatagrams) }),
 		counter("estimate_changes", "Changes of subscribers' bandwidth estimates that reached the layer allocator.", func(s sfu.Stats) float64 { return float64(s.EstimateChanges) }),
 	}
 }

@@ -19,7 +19,7 @@ func TestCollectorExposesEveryCounter(t *testing.T) {
 	src := fixedStats{
 		Rooms: 1, Participants: 2, Tracks: 3, PacketsIn: 4, BytesIn: 5, PacketsOut: 6, BytesOut: 7,
 		DuplicatesDropped: 8, NACKsReceived: 9, PacketsRetransmitted: 10, PLIsReceived: 11, KeyframeRequestsSent: 12,
-		LayerSwitches: 13, PaddingPackets: 14, EstimateChanges: 15,
+		LayerSwitches: 13, PaddingPackets: 14, EstimateChanges: 15, SendCalls: 16, SendDatagrams: 17,
 	}
 	h, err := Handler(src)
 	if err != nil {
@@ -50,6 +50,8 @@ func TestCollectorExposesEveryCounter(t *testing.T) {
 		{"switchboard_layer_switches_total", 13},
 		{"switchboard_padding_packets_total", 14},
 		{"switchboard_estimate_changes_total", 15},
+		{"switchboard_send_calls_total", 16},
+		{"switchboard_send_datagrams_total", 17},
 	}
 	for _, tt := range tests {
 		if v, ok := got.Get(tt.name); !ok || v != tt.want {

@@ -41,6 +41,7 @@ func (d *DownTrack) readRTCP() {
 						return true
 					})
 				}
+				d.sub.sfu.cfg.network.sockets.flush()
 			}
 		}
 	}
@@ -124,6 +125,7 @@ func (d *DownTrack) sendPadding(count int) int {
 		sent++
 	}
 	d.rcv.stats.paddingPackets.Add(uint64(sent))
+	d.sub.sfu.cfg.network.sockets.flush()
 	return sent
 }
 

@@ -153,6 +153,8 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	if sent > 0 {
 		st.packetsOut.Add(uint64(sent))
 		st.bytesOut.Add(uint64(bytes))
+		// With batched sends, the fan-out leaves now, in one system call.
+		l.r.owner.sfu.cfg.network.sockets.flush()
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 	"sync"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
+	"github.com/switchboard-rtc/switchboard/sfu/udpbatch"
 )
 
 // networkConfig says where PeerConnections gather ICE candidates and on
@@ -26,6 +28,7 @@ type networkConfig struct {
 	portMax    uint16
 	tcp        bool
 	tcpPort    int
+	batchSends bool
 	sockets    *sharedSockets
 }
 
@@ -34,6 +37,21 @@ type sharedSockets struct {
 	once sync.Once
 	udp  *ice.MultiUDPMuxDefault
 	tcp  *ice.TCPMuxDefault
+	// batched are the UDP mux's sockets when their writes are batched
+	// (WithSendBatching); set before the first PeerConnection, read-only
+	// after.
+	batched []*udpbatch.Conn
+}
+
+// flush sends the writes queued on the batched sockets: called once a
+// packet has been fanned out to every subscriber.
+func (s *sharedSockets) flush() {
+	if s == nil {
+		return
+	}
+	for _, c := range s.batched {
+		c.Flush()
+	}
 }
 
 // share allocates the shared sockets' holder while options are applied, so
@@ -75,6 +93,14 @@ func WithUDPMux(port int) Option {
 		c.network.udpMux, c.network.udpPort = true, port
 		c.network.share()
 	}
+}
+
+// WithSendBatching batches the writes on the shared UDP port (WithUDPMux):
+// the packets of one fan-out leave in one sendmmsg(2) instead of a system
+// call per subscriber. On by default; it needs the system's own network
+// (not WithNet's).
+func WithSendBatching(on bool) Option {
+	return func(c *config) { c.network.batchSends = on }
 }
 
 // WithUDPPortRange makes each PeerConnection take its own UDP port from
@@ -197,8 +223,15 @@ func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config) error {
 		if loopback {
 			opts = append(opts, ice.UDPMuxFromPortWithLoopback())
 		}
-		if cfg.net != nil {
+		switch {
+		case cfg.net != nil:
 			opts = append(opts, ice.UDPMuxFromPortWithNet(cfg.net))
+		case n.batchSends:
+			std, err := stdnet.NewNet()
+			if err != nil {
+				return fmt.Errorf("%w: %w", ErrBadNetworkConfig, err)
+			}
+			opts = append(opts, ice.UDPMuxFromPortWithNet(batchingNet{Net: std, sockets: n.sockets}))
 		}
 		mux, err := ice.NewMultiUDPMuxFromPort(n.udpPort, opts...)
 		if err != nil {

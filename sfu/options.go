@@ -31,6 +31,7 @@ func defaultConfig() config {
 		iceFailed:        8 * time.Second,
 		offerTimeout:     10 * time.Second,
 		estimateBW:       true,
+		network:          networkConfig{batchSends: true},
 	}
 }
 

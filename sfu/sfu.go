@@ -129,5 +129,12 @@ func (s *SFU) Stats() Stats {
 		st.Tracks += t
 	}
 	s.mu.Unlock()
+	if sock := s.cfg.network.sockets; sock != nil {
+		for _, c := range sock.batched {
+			calls, n := c.Sent()
+			st.SendCalls += calls
+			st.SendDatagrams += n
+		}
+	}
 	return st
 }

@@ -19,6 +19,10 @@ type Stats struct {
 	LayerSwitches        uint64
 	PaddingPackets       uint64
 	EstimateChanges      uint64
+	// On the shared UDP port with batched sends (WithSendBatching): the
+	// sendmmsg calls made and the datagrams they carried.
+	SendCalls     uint64
+	SendDatagrams uint64
 }
 
 // counters are updated on the packet path, so they are plain atomics.

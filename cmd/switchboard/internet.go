@@ -18,6 +18,7 @@ import (
 type internetConfig struct {
 	natIPs        listFlag
 	udpPort       int
+	udpBatch      bool
 	udpPortRange  portRange
 	tcpPort       int
 	iceInterfaces listFlag
@@ -37,6 +38,7 @@ type internetConfig struct {
 func (c *internetConfig) addFlags(fs *flag.FlagSet) {
 	fs.Var(&c.natIPs, "nat-ip", "public `IP` of a 1:1 NAT in front of the host, announced in the server's ICE candidates (repeatable; PUBLIC/PRIVATE pins it to one local address)")
 	fs.IntVar(&c.udpPort, "udp-port", 0, "serve all media on this one UDP `port` (0: a port per connection)")
+	fs.BoolVar(&c.udpBatch, "udp-batch", true, "on the one UDP port, send each packet's copies to all subscribers with one sendmmsg system call")
 	fs.Var(&c.udpPortRange, "udp-port-range", "take each connection's UDP port from `MIN-MAX` instead of one port")
 	fs.IntVar(&c.tcpPort, "tcp-port", 0, "accept ICE over TCP on this `port`, for networks that block UDP (0: off)")
 	fs.Var(&c.iceInterfaces, "ice-interfaces", "comma-separated network `interfaces` to gather ICE candidates on (default: all)")

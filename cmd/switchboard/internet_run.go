@@ -17,7 +17,7 @@ import (
 
 // sfuOptions are the SFU's ICE settings from the flags.
 func (c *internetConfig) sfuOptions() []sfu.Option {
-	var opts []sfu.Option
+	opts := []sfu.Option{sfu.WithSendBatching(c.udpBatch)}
 	if len(c.natIPs) > 0 {
 		opts = append(opts, sfu.WithNAT1To1IPs(c.natIPs))
 	}

@@ -1,0 +1,196 @@
+package udpbatch
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// pair is a batching Conn and the sockets it writes to, on loopback.
+func pair(t *testing.T, sinks int, opts ...Option) (*Conn, []*net.UDPConn) {
+	t.Helper()
+	loop := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
+	raw, err := net.ListenUDP("udp4", loop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(raw, opts...)
+	t.Cleanup(func() { _ = c.Close() })
+	var out []*net.UDPConn
+	for range sinks {
+		s, err := net.ListenUDP("udp4", loop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = s.SetReadBuffer(4 << 20)
+		t.Cleanup(func() { _ = s.Close() })
+		out = append(out, s)
+	}
+	return c, out
+}
+
+// receive reads n datagrams (or until a second passes) and returns the
+// numbers they carry in their first four bytes.
+func receive(t *testing.T, s *net.UDPConn, n int) []uint32 {
+	t.Helper()
+	var got []uint32
+	buf := make([]byte, 2000)
+	_ = s.SetReadDeadline(time.Now().Add(time.Second))
+	for len(got) < n {
+		m, err := s.Read(buf)
+		if err != nil {
+			break
+		}
+		got = append(got, binary.BigEndian.Uint32(buf[:m]))
+	}
+	return got
+}
+
+func TestConn(t *testing.T) {
+	tests := []struct {
+		name    string
+		writes  int  // datagrams to each sink
+		size    int  // bytes each
+		flush   bool // Flush after the writes (else the delay sends them)
+		batch   int
+		wantMax uint64 // most sendmmsg calls expected; 0 no bound
+	}{
+		{"one fan-out, flushed", 1, 1100, true, 64, 1},
+		{"left to the delay", 1, 1100, false, 64, 1},
+		{"more than a batch", 10, 200, true, 16, 0},
+		{"too large for a slot: written alone, in order", 3, 1600, true, 64, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			c, sinks := pair(t, 5, WithBatchSize(tt.batch), WithMaxDelay(5*time.Millisecond))
+			payload := make([]byte, tt.size)
+			for i := range tt.writes {
+				for _, s := range sinks {
+					binary.BigEndian.PutUint32(payload, uint32(i))
+					if _, err := c.WriteToAddrPort(payload, s.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if tt.flush {
+				c.Flush()
+			}
+			for k, s := range sinks {
+				got := receive(t, s, tt.writes)
+				if len(got) != tt.writes {
+					t.Fatalf("sink %d got %d datagrams, want %d", k, len(got), tt.writes)
+				}
+				for i, v := range got {
+					if v != uint32(i) {
+						t.Fatalf("sink %d got %v: out of order", k, got)
+					}
+				}
+			}
+			if calls, _ := c.Sent(); tt.wantMax > 0 && calls > tt.wantMax {
+				t.Fatalf("%d sendmmsg calls, want at most %d", calls, tt.wantMax)
+			}
+		})
+	}
+}
+
+// TestConcurrentWriters has writers on several goroutines, as the read
+// loops of several published tracks fan out at once: every datagram
+// arrives, each writer's in order.
+func TestConcurrentWriters(t *testing.T) {
+	c, sinks := pair(t, 4, WithBatchSize(8))
+	const each = 500
+	var wg sync.WaitGroup
+	for w, s := range sinks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 100)
+			for i := range each {
+				binary.BigEndian.PutUint32(buf, uint32(i))
+				if _, err := c.WriteToAddrPort(buf, s.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%7 == w {
+					c.Flush()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	c.Flush()
+	for k, s := range sinks {
+		got := receive(t, s, each)
+		if len(got) != each {
+			t.Fatalf("sink %d got %d of %d", k, len(got), each)
+		}
+		for i, v := range got {
+			if v != uint32(i) {
+				t.Fatalf("sink %d: datagram %d carries %d", k, i, v)
+			}
+		}
+	}
+	if calls, n := c.Sent(); calls >= n {
+		t.Fatalf("%d calls for %d datagrams: nothing batched", calls, n)
+	}
+}
+
+func TestWriteAfterClose(t *testing.T) {
+	c, sinks := pair(t, 1)
+	_ = c.Close()
+	if _, err := c.WriteToAddrPort([]byte("x"), sinks[0].LocalAddr().(*net.UDPAddr).AddrPort()); err == nil {
+		t.Fatal("a write after Close succeeded")
+	}
+}
+
+// TestWritesAllocateNothing: a fan-out queued and flushed reuses the
+// batches' buffers and addresses.
+func TestWritesAllocateNothing(t *testing.T) {
+	c, sinks := pair(t, 1)
+	to := sinks[0].LocalAddr().(*net.UDPAddr).AddrPort()
+	payload := make([]byte, 1100)
+	fanOut := func() {
+		for range 20 {
+			_, _ = c.WriteToAddrPort(payload, to)
+		}
+		c.Flush()
+	}
+	fanOut()
+	if n := testing.AllocsPerRun(1000, fanOut); n != 0 {
+		t.Fatalf("%.1f allocations per fan-out of 20", n)
+	}
+}
+
+// BenchmarkWrite is one fan-out of 20 datagrams of 1100 bytes, as 20
+// sendto calls and batched.
+func BenchmarkWrite(b *testing.B) {
+	loop := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}
+	for _, batched := range []bool{false, true} {
+		b.Run(fmt.Sprintf("batched=%v", batched), func(b *testing.B) {
+			raw, _ := net.ListenUDP("udp4", loop)
+			sink, _ := net.ListenUDP("udp4", loop)
+			defer sink.Close()
+			c := New(raw)
+			defer c.Close()
+			to := sink.LocalAddr().(*net.UDPAddr).AddrPort()
+			payload := make([]byte, 1100)
+			b.ReportAllocs()
+			for b.Loop() {
+				for range 20 {
+					if batched {
+						_, _ = c.WriteToAddrPort(payload, to)
+					} else {
+						_, _ = raw.WriteToUDPAddrPort(payload, to)
+					}
+				}
+				c.Flush()
+			}
+		})
+	}
+}
