@@ -22,20 +22,31 @@ CAPACITY="--capacity --bitrate 2M --step 5 --step-duration 10s --max-subscribers
 
 mkdir -p "$OUT"
 log="$OUT/server.log"
-"$BIN/switchboard" --listen 127.0.0.1:0 --ice-ips 127.0.0.1 --log-level warn --max-participants 200 \
-	${SERVER_ARGS:-} >"$log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT INT TERM
+server=
+trap '[ -n "$server" ] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }' EXIT INT TERM
 
-# The server prints the URL to open once it listens.
+# The server serves all media on one UDP port, as in production behind a
+# firewall, where the packets of one fan-out leave in one sendmmsg. A port
+# that is taken makes the server exit at once: try another.
 addr=
-for _ in $(seq 100); do
-	addr=$(sed -n 's#.*Open https\{0,1\}://\([^/]*\)/.*#\1#p' "$log" | head -n 1)
+for attempt in 1 2 3 4 5; do
+	port=${UDP_PORT:-$((40000 + ($$ * 7 + attempt * 997) % 20000))}
+	"$BIN/switchboard" --listen 127.0.0.1:0 --ice-ips 127.0.0.1 --log-level warn --max-participants 200 \
+		--udp-port "$port" ${SERVER_ARGS:-} >"$log" 2>&1 &
+	server=$!
+	# The server prints the URL to open once it listens.
+	for _ in $(seq 100); do
+		addr=$(sed -n 's#.*Open https\{0,1\}://\([^/]*\)/.*#\1#p' "$log" | head -n 1)
+		[ -n "$addr" ] && break
+		kill -0 "$server" 2>/dev/null || break
+		sleep 0.1
+	done
 	[ -n "$addr" ] && break
-	kill -0 "$server" 2>/dev/null || { cat "$log" >&2; echo "bench: the server did not start" >&2; exit 1; }
-	sleep 0.1
+	wait "$server" 2>/dev/null || true
+	server=
+	[ -n "${UDP_PORT:-}" ] && break
 done
-[ -n "$addr" ] || { cat "$log" >&2; echo "bench: the server did not say where it listens" >&2; exit 1; }
+[ -n "$addr" ] || { cat "$log" >&2; echo "bench: the server did not start" >&2; exit 1; }
 echo "server on $addr (pid $server, log $log)"
 
 case "$MODE" in
