@@ -37,6 +37,7 @@ func (b *batchSender) sendBatch() error {
 			return err
 		}
 		b.msgs[i].Buffers[0] = out
+		b.msgs[i].Addr = b.destination()
 	}
 	for sent := 0; sent < len(b.msgs); {
 		n, err := b.pc.WriteBatch(b.msgs[sent:], 0)

@@ -51,6 +51,7 @@ type options struct {
 	profile  srtp.ProtectionProfile
 	duration time.Duration
 	batch    int
+	readers  int
 }
 
 // WithProfile sets the SRTP profile; Pion's preferred one by default.
@@ -64,17 +65,32 @@ func WithDuration(d time.Duration) Option { return func(o *options) { o.duration
 // time, but what batching would bring it down to.
 func WithBatch(n int) Option { return func(o *options) { o.batch = max(n, 1) } }
 
+// WithReaders sends to n sockets in turn, each read by its own goroutine,
+// as a fan-out reaches n subscribers that are waiting for it. On loopback
+// the kernel delivers to the reader, and wakes it, within the sender's
+// system call: a cost a server on a network card does not pay, but one
+// that every server measured on loopback does. 0 (the default): one
+// socket nobody reads.
+func WithReaders(n int) Option { return func(o *options) { o.readers = max(n, 0) } }
+
+// readerPause is the pause between rounds of WithReaders: long enough for
+// the readers to block again.
+const readerPause = 500 * time.Microsecond
+
 // Sender protects and writes packets of one stream, as an SFU does for one
-// subscriber. It writes to a socket nobody reads: the kernel drops what
-// does not fit, and no reader's wakeup is counted.
+// subscriber. By default it writes to a socket nobody reads: the kernel
+// drops what does not fit, and no reader's wakeup is counted.
 type Sender struct {
-	srtp   *srtp.Context
-	conn   *net.UDPConn
-	sink   *net.UDPConn
-	to     *net.UDPAddr
-	header rtp.Header
-	plain  []byte
-	out    []byte
+	srtp *srtp.Context
+	conn *net.UDPConn
+	sink *net.UDPConn
+	to   *net.UDPAddr
+	// readers are the sockets of WithReaders, written in turn.
+	readers []*net.UDPConn
+	next    int
+	header  rtp.Header
+	plain   []byte
+	out     []byte
 }
 
 // NewSender prepares a sender on loopback with a random key.
@@ -126,13 +142,46 @@ func (s *Sender) Send() error {
 	if err != nil {
 		return err
 	}
-	_, err = s.conn.WriteToUDP(out, s.to)
+	_, err = s.conn.WriteToUDP(out, s.destination())
 	return err
 }
 
-// Close closes both sockets.
+// destination is the sink, or the next reader's socket in turn.
+func (s *Sender) destination() *net.UDPAddr {
+	if len(s.readers) == 0 {
+		return s.to
+	}
+	s.next = (s.next + 1) % len(s.readers)
+	return s.readers[s.next].LocalAddr().(*net.UDPAddr)
+}
+
+// startReaders opens n sockets, each drained by a goroutine until Close.
+func (s *Sender) startReaders(n int) error {
+	for range n {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrMeasure, err)
+		}
+		s.readers = append(s.readers, c)
+		go func() {
+			buf := make([]byte, 1500)
+			for {
+				if _, _, err := c.ReadFromUDPAddrPort(buf); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	return nil
+}
+
+// Close closes every socket (which ends the readers).
 func (s *Sender) Close() error {
-	return errors.Join(s.conn.Close(), s.sink.Close())
+	errs := []error{s.conn.Close(), s.sink.Close()}
+	for _, r := range s.readers {
+		errs = append(errs, r.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Measure sends packets for a while on one locked OS thread and returns
@@ -147,6 +196,9 @@ func Measure(ctx context.Context, opts ...Option) (Result, error) {
 		return Result{}, err
 	}
 	defer func() { _ = s.Close() }()
+	if err := s.startReaders(o.readers); err != nil {
+		return Result{}, err
+	}
 	send, perCall := s.Send, 1
 	if o.batch > 1 {
 		send, perCall = newBatchSender(s, o.batch).sendBatch, o.batch
@@ -160,12 +212,24 @@ func Measure(ctx context.Context, opts ...Option) (Result, error) {
 	cpu, thread := startClock()
 	defer cpu.stop()
 	deadline := time.Now().Add(o.duration)
+	// With readers, one round reaches each of them once, then the sender
+	// pauses as a server does between a publisher's packets, so that the
+	// readers go back to sleep and the next round must wake them. The
+	// pause is not CPU time; going to sleep and waking costs the thread a
+	// little, shared by the round's packets.
+	round := max(256/perCall, 1)
+	if o.readers > 0 {
+		round = max(o.readers/perCall, 1)
+	}
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		for range max(256/perCall, 1) {
+		for range round {
 			if err := send(); err != nil {
 				return Result{}, fmt.Errorf("%w: %v", ErrMeasure, err)
 			}
 			res.Packets += perCall
+		}
+		if o.readers > 0 {
+			time.Sleep(readerPause)
 		}
 	}
 	res.CPU, res.ThreadCPU = cpu.elapsed(), thread

@@ -3,8 +3,11 @@ package floor
 import (
 	"context"
 	"fmt"
+	"net"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 func TestMeasure(t *testing.T) {
@@ -57,13 +60,64 @@ func benchProfiles(b *testing.B, step func(*Sender) error) {
 	}
 }
 
-func TestMeasureBatch(t *testing.T) {
-	r, err := Measure(context.Background(), WithBatch(16), WithDuration(20*time.Millisecond))
+func TestMeasureOptions(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  []Option
+		batch int
+	}{
+		{"batches of 16", []Option{WithBatch(16)}, 16},
+		{"4 readers awake", []Option{WithReaders(4)}, 1},
+		{"4 readers awake, batches of 16", []Option{WithReaders(4), WithBatch(16)}, 16},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			r, err := Measure(context.Background(), append(tt.opts, WithDuration(20*time.Millisecond))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Batch != tt.batch || r.Packets == 0 || r.Packets%tt.batch != 0 || r.MicrosPerPacket <= 0 {
+				t.Fatalf("result %+v", r)
+			}
+		})
+	}
+}
+
+// TestReadersGetThePackets: with readers, every socket in turn is written.
+func TestReadersGetThePackets(t *testing.T) {
+	s, err := NewSender(Profiles()[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Batch != 16 || r.Packets == 0 || r.Packets%16 != 0 || r.MicrosPerPacket <= 0 {
-		t.Fatalf("result %+v", r)
+	defer func() { _ = s.Close() }()
+	seen := map[string]int{}
+	// Two reader sockets, read here rather than by startReaders's
+	// goroutines; Close closes them.
+	for range 2 {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.readers = append(s.readers, c)
+	}
+	for range 4 {
+		if err := s.Send(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buf := make([]byte, 1500)
+	for _, c := range s.readers {
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		for range 2 {
+			if _, err := c.Read(buf); err != nil {
+				t.Fatalf("%s: %v", c.LocalAddr(), err)
+			}
+			seen[c.LocalAddr().String()]++
+		}
+	}
+	if len(seen) != 2 {
+		t.Fatalf("packets reached %v", seen)
 	}
 }
 

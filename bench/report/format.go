@@ -70,6 +70,10 @@ func rows(sc scenarioView, s Summary) []row {
 	if s.FloorMicrosPerPacket > 0 {
 		out = append(out, row{"floor (SRTP " + s.FloorProfile + " + UDP write)", fmt.Sprintf("%.2f µs per packet", s.FloorMicrosPerPacket)})
 	}
+	if s.FloorAwakeMicrosPerPacket > 0 {
+		out = append(out, row{"floor, receivers awake", fmt.Sprintf("%.2f µs per packet  (to %d sockets in turn, each read as it arrives)",
+			s.FloorAwakeMicrosPerPacket, s.FloorAwakeReaders)})
+	}
 	srv := s.Server
 	if srv == nil {
 		return append(out, row{"server", "no metrics (--metrics URL)"})

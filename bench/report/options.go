@@ -6,6 +6,8 @@ type Option func(*options)
 type options struct {
 	floorMicros  float64
 	floorProfile string
+	awakeMicros  float64
+	awakeReaders int
 }
 
 // WithFloor gives the floor: the CPU microseconds that SRTP-protecting one
@@ -13,4 +15,11 @@ type options struct {
 // The summary then states the server's cost per packet as a multiple of it.
 func WithFloor(micros float64, profile string) Option {
 	return func(o *options) { o.floorMicros, o.floorProfile = micros, profile }
+}
+
+// WithFloorAwake gives the floor measured against readers sockets, each
+// read by a goroutine that the kernel wakes (floor.WithReaders): on
+// loopback, what waking a subscriber costs the sender is in it.
+func WithFloorAwake(micros float64, readers int) Option {
+	return func(o *options) { o.awakeMicros, o.awakeReaders = micros, readers }
 }

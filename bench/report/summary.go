@@ -50,6 +50,9 @@ type Summary struct {
 	Server               *Server `json:"server,omitempty"`
 	FloorMicrosPerPacket float64 `json:"floorMicrosPerPacket,omitempty"`
 	FloorProfile         string  `json:"floorProfile,omitempty"`
+	// The floor with its packets read by that many woken receivers.
+	FloorAwakeMicrosPerPacket float64 `json:"floorAwakeMicrosPerPacket,omitempty"`
+	FloorAwakeReaders         int     `json:"floorAwakeReaders,omitempty"`
 }
 
 // Summarize computes the summary of res.
@@ -60,6 +63,7 @@ func Summarize(res *load.Result, opts ...Option) Summary {
 	}
 	s := Summary{
 		Expected: res.Scenario.Expected(), FloorMicrosPerPacket: o.floorMicros, FloorProfile: o.floorProfile,
+		FloorAwakeMicrosPerPacket: o.awakeMicros, FloorAwakeReaders: o.awakeReaders,
 	}
 	var joins, frames []time.Duration
 	var subMbps []float64

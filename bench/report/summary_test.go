@@ -92,7 +92,7 @@ func TestSummarizeParticipants(t *testing.T) {
 		},
 		Samples: []load.Sample{{Tracks: 3}},
 	}
-	s := Summarize(res, WithFloor(2, "SRTP_AEAD_AES_256_GCM"))
+	s := Summarize(res, WithFloor(2, "SRTP_AEAD_AES_256_GCM"), WithFloorAwake(3, 20))
 	checks := []struct {
 		name      string
 		got, want float64
@@ -109,6 +109,8 @@ func TestSummarizeParticipants(t *testing.T) {
 		{"errors", float64(len(s.Errors)), 1},
 		{"tracks", float64(s.SubscribedTracks), 3},
 		{"floor", s.FloorMicrosPerPacket, 2},
+		{"floor, receivers awake", s.FloorAwakeMicrosPerPacket, 3},
+		{"receivers awake", float64(s.FloorAwakeReaders), 20},
 	}
 	for _, c := range checks {
 		if !near(c.got, c.want) {
