@@ -97,7 +97,10 @@ func TestOfferCollision(t *testing.T) {
 	defer cancel()
 	srv := newServer(t)
 
-	const delay = 300 * time.Millisecond
+	// Long enough that the other's publish and the server's offer to the
+	// slow client fit in it on a loaded machine (at 300 ms they once did
+	// not, and nothing collided).
+	const delay = time.Second
 	other := srv.dial(ctx, t, "glare", "other")
 	slow := srv.dial(ctx, t, "glare", "slow", bench.WithDialer(slowUplink(delay)))
 

@@ -3,10 +3,11 @@
 // per packet and subscriber: the packets of one fan-out to every subscriber
 // on a shared socket leave together.
 //
-// Writes are queued (copied) and go out when the writer that fanned out
+// Writes are queued (copied) and return at once. One goroutine per socket
+// sends, so datagrams leave in the order they were written and no writer
+// ever waits for the network: it sends when the writer that fanned out
 // calls Flush, when a batch fills, or at the latest after a short delay
-// for the writes nobody flushes (RTCP, STUN, DTLS). Batches leave in the
-// order they were filled, and no lock is held during the system call.
+// for the writes nobody flushes (RTCP, STUN, DTLS).
 package udpbatch
 
 import (
@@ -37,34 +38,50 @@ type Conn struct {
 	size  int           // datagrams per batch
 	delay time.Duration // the longest an unflushed write waits
 
-	mu      sync.Mutex
-	cur     *batch
-	ready   []*batch // full, in order, not sent yet
-	armed   bool     // the delay timer runs
-	closed  bool
-	pending atomic.Int32 // datagrams queued, for a cheap Flush when idle
+	mu     sync.Mutex
+	cur    *batch
+	ready  []*batch // full, in order, not sent yet
+	free   []*batch // sent, to fill again
+	armed  bool     // the delay timer runs
+	closed bool
 
-	free   []*batch // sent batches to fill again
-	timer  *time.Timer
-	stats  Stats
-	errors atomic.Uint64
+	pending atomic.Int32  // datagrams queued, for a cheap Flush when idle
+	wake    chan struct{} // to the sender: there is something to send
+	timer   *time.Timer
+	done    chan struct{} // closed by Close
+	stopped chan struct{} // closed by the sender as it ends
+
+	stats   Stats
+	errors  atomic.Uint64
+	dropped atomic.Uint64
 }
 
-// New wraps conn.
+// Bounds on what waits: batches kept for reuse, and full batches queued
+// before new writes are dropped (a socket that cannot keep up loses
+// datagrams, as the kernel's own queue would).
+const (
+	maxFree  = 4
+	maxReady = 16
+)
+
+// New wraps conn and starts its sender; Close stops it.
 func New(conn *net.UDPConn, opts ...Option) *Conn {
 	o := options{size: 64, delay: time.Millisecond}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	c := &Conn{UDPConn: conn, size: o.size, delay: o.delay}
+	c := &Conn{
+		UDPConn: conn, size: o.size, delay: o.delay, cur: newBatch(o.size),
+		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{}),
+	}
 	if a, ok := conn.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil {
 		c.out = ipv6BatchWriter{ipv6.NewPacketConn(conn)}
 	} else {
 		c.out = ipv4.NewPacketConn(conn)
 	}
-	c.cur = newBatch(c.size)
-	c.timer = time.AfterFunc(time.Hour, c.onTimer)
+	c.timer = time.NewTimer(time.Hour)
 	c.timer.Stop()
+	go c.sender()
 	return c
 }
 
@@ -77,8 +94,8 @@ func (w ipv6BatchWriter) WriteBatch(ms []ipv4.Message, flags int) (int, error) {
 // WriteToAddrPort queues b for addr. Pion's ICE mux writes through it.
 func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	if len(b) > maxDatagram {
-		// Rare (a large DTLS flight): keep order, then write it alone.
-		c.Flush()
+		// Too large for a slot (no RTP packet is): written alone, which
+		// may put it ahead of what is queued.
 		return c.UDPConn.WriteToUDPAddrPort(b, addr)
 	}
 	c.mu.Lock()
@@ -86,16 +103,21 @@ func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 		c.mu.Unlock()
 		return 0, ErrClosed
 	}
-	c.cur.add(b, addr)
 	if c.cur.full() {
+		if len(c.ready) >= maxReady {
+			c.mu.Unlock()
+			c.dropped.Add(1)
+			return len(b), nil
+		}
 		c.ready = append(c.ready, c.cur)
 		c.cur = c.freeBatchLocked()
 	}
+	c.cur.add(b, addr)
 	arm := !c.armed
 	c.armed = true
 	c.mu.Unlock()
 	if c.pending.Add(1) >= int32(c.size) {
-		c.Flush()
+		c.signal()
 	} else if arm {
 		c.timer.Reset(c.delay)
 	}
@@ -126,24 +148,40 @@ func (c *Conn) WriteToUDP(b []byte, addr *net.UDPAddr) (int, error) {
 	return c.WriteToAddrPort(b, addr.AddrPort())
 }
 
-func (c *Conn) onTimer() {
-	c.mu.Lock()
-	c.armed = false
-	c.mu.Unlock()
-	c.Flush()
+// Flush has what is queued sent now; it does not wait for the sending.
+func (c *Conn) Flush() {
+	if c.pending.Load() > 0 {
+		c.signal()
+	}
 }
 
-// Flush sends what is queued. Each caller sends the batches it takes,
-// oldest first, so that a sender that is descheduled holds up only its own
-// batch, never the others': two flushes that overlap may put a datagram
-// from one fan-out behind one from the next (the receiver's jitter buffer
-// puts them back in order).
-func (c *Conn) Flush() {
-	for c.pending.Load() > 0 {
-		b := c.take()
-		if b == nil {
+func (c *Conn) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default: // already signalled
+	}
+}
+
+// sender sends batches in the order they were filled until Close.
+func (c *Conn) sender() {
+	defer close(c.stopped)
+	for {
+		select {
+		case <-c.wake:
+		case <-c.timer.C:
+			c.mu.Lock()
+			c.armed = false
+			c.mu.Unlock()
+		case <-c.done:
+			c.drain()
 			return
 		}
+		c.drain()
+	}
+}
+
+func (c *Conn) drain() {
+	for b := c.take(); b != nil; b = c.take() {
 		c.send(b)
 	}
 }
@@ -152,17 +190,17 @@ func (c *Conn) Flush() {
 func (c *Conn) take() *batch {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.ready) > 0 {
-		b := c.ready[0]
+	var b *batch
+	switch {
+	case len(c.ready) > 0:
+		b = c.ready[0]
 		c.ready = c.ready[1:]
-		c.pending.Add(-int32(b.n))
-		return b
-	}
-	if c.cur.n == 0 {
+	case c.cur.n > 0:
+		b = c.cur
+		c.cur = c.freeBatchLocked()
+	default:
 		return nil
 	}
-	b := c.cur
-	c.cur = c.freeBatchLocked()
 	c.pending.Add(-int32(b.n))
 	return b
 }
@@ -176,10 +214,6 @@ func (c *Conn) freeBatchLocked() *batch {
 	}
 	return newBatch(c.size)
 }
-
-// maxFree bounds the batches kept for reuse: more are only needed when
-// writers outrun the socket, and then briefly.
-const maxFree = 4
 
 // send writes one batch, in as many sendmmsg calls as the kernel needs.
 // A datagram the kernel refuses is dropped, as a lost UDP packet would
@@ -204,12 +238,17 @@ func (c *Conn) send(b *batch) {
 	c.mu.Unlock()
 }
 
-// Close sends what is queued and closes the socket.
+// Close sends what is queued, stops the sender and closes the socket.
 func (c *Conn) Close() error {
 	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return c.UDPConn.Close()
+	}
 	c.closed = true
 	c.mu.Unlock()
+	close(c.done)
+	<-c.stopped
 	c.timer.Stop()
-	c.Flush()
 	return c.UDPConn.Close()
 }
