@@ -5,9 +5,11 @@
 //
 // Writes are queued (copied) and return at once. One goroutine per socket
 // sends, so datagrams leave in the order they were written and no writer
-// ever waits for the network: it sends when the writer that fanned out
-// calls Flush, when a batch fills, or at the latest after a short delay
-// for the writes nobody flushes (RTCP, STUN, DTLS).
+// makes the system call: it sends when the writer that fanned out calls
+// Flush, when a batch fills, or at the latest after a short delay for the
+// writes nobody flushes (RTCP, STUN, DTLS). A writer waits only when the
+// sender is maxReady full batches behind, as it would in sendto(2) on a
+// full socket buffer.
 package udpbatch
 
 import (
@@ -39,6 +41,7 @@ type Conn struct {
 	delay time.Duration // the longest an unflushed write waits
 
 	mu     sync.Mutex
+	room   *sync.Cond // signalled when a full batch leaves the queue
 	cur    *batch
 	ready  []*batch // full, in order, not sent yet
 	free   []*batch // sent, to fill again
@@ -51,14 +54,13 @@ type Conn struct {
 	done    chan struct{} // closed by Close
 	stopped chan struct{} // closed by the sender as it ends
 
-	stats   Stats
-	errors  atomic.Uint64
-	dropped atomic.Uint64
+	stats  Stats
+	errors atomic.Uint64
 }
 
 // Bounds on what waits: batches kept for reuse, and full batches queued
-// before new writes are dropped (a socket that cannot keep up loses
-// datagrams, as the kernel's own queue would).
+// before a writer waits for the sender, as a writer waits in sendto(2)
+// when the socket's buffer is full (backpressure, not loss).
 const (
 	maxFree  = 4
 	maxReady = 16
@@ -79,6 +81,7 @@ func New(conn *net.UDPConn, opts ...Option) *Conn {
 	} else {
 		c.out = ipv4.NewPacketConn(conn)
 	}
+	c.room = sync.NewCond(&c.mu)
 	c.timer = time.NewTimer(time.Hour)
 	c.timer.Stop()
 	go c.sender()
@@ -99,16 +102,15 @@ func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 		return c.UDPConn.WriteToUDPAddrPort(b, addr)
 	}
 	c.mu.Lock()
+	for c.cur.full() && len(c.ready) >= maxReady && !c.closed {
+		c.signal()
+		c.room.Wait()
+	}
 	if c.closed {
 		c.mu.Unlock()
 		return 0, ErrClosed
 	}
 	if c.cur.full() {
-		if len(c.ready) >= maxReady {
-			c.mu.Unlock()
-			c.dropped.Add(1)
-			return len(b), nil
-		}
 		c.ready = append(c.ready, c.cur)
 		c.cur = c.freeBatchLocked()
 	}
@@ -195,6 +197,7 @@ func (c *Conn) take() *batch {
 	case len(c.ready) > 0:
 		b = c.ready[0]
 		c.ready = c.ready[1:]
+		c.room.Broadcast()
 	case c.cur.n > 0:
 		b = c.cur
 		c.cur = c.freeBatchLocked()
@@ -246,6 +249,7 @@ func (c *Conn) Close() error {
 		return c.UDPConn.Close()
 	}
 	c.closed = true
+	c.room.Broadcast()
 	c.mu.Unlock()
 	close(c.done)
 	<-c.stopped

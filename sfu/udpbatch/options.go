@@ -35,7 +35,3 @@ func (c *Conn) Sent() (calls, datagrams uint64) {
 
 // Errors counts the system calls that failed (their datagrams are dropped).
 func (c *Conn) Errors() uint64 { return c.errors.Load() }
-
-// Dropped counts the writes dropped because maxReady full batches were
-// already waiting for the socket.
-func (c *Conn) Dropped() uint64 { return c.dropped.Load() }
