@@ -68,7 +68,7 @@ func (i *transportCCInterceptor) BindLocalStream(info *interceptor.StreamInfo, w
 		}
 		// The number is taken as the packet leaves, so that numbers follow
 		// send order as closely as the writers' interleaving allows (§3).
-		seq := i.estimator.OnSent(time.Now().UnixNano(), h.MarshalSize()+len(payload))
+		seq := i.estimator.OnSent(time.Now().UnixNano(), wireSize(h, payload))
 		binary.BigEndian.PutUint16(ext[:], seq)
 		return w.Write(h, payload, a)
 	})
@@ -97,4 +97,16 @@ func (i *transportCCInterceptor) BindRTCPReader(r interceptor.RTCPReader) interc
 		}
 		return n, a, nil
 	})
+}
+
+// wireSize is the packet's size as marshalled. Probe padding is all in the
+// header's PaddingSize, which the marshaller appends (RFC 3550 §5.1) and
+// Header.MarshalSize leaves out: without it a probe's bytes would not
+// count, and no probe would ever prove a rate.
+func wireSize(h *rtp.Header, payload []byte) int {
+	n := h.MarshalSize() + len(payload)
+	if h.Padding {
+		n += int(h.PaddingSize)
+	}
+	return n
 }

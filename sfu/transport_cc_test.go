@@ -72,3 +72,30 @@ func TestTransportCC(t *testing.T) {
 		t.Fatalf("after feedback of 2 arrived, 2 lost: %+v", sig)
 	}
 }
+
+func TestWireSize(t *testing.T) {
+	tests := []struct {
+		name    string
+		h       rtp.Header
+		payload int
+		want    int
+	}{
+		{"media", rtp.Header{Version: 2}, 1000, 12 + 1000},
+		{"probe padding", rtp.Header{Version: 2, Padding: true, PaddingSize: 224}, 0, 12 + 224},
+		{"a padding size without the flag", rtp.Header{Version: 2, PaddingSize: 224}, 100, 12 + 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := rtp.Packet{Header: tt.h, Payload: make([]byte, tt.payload)}
+			if got := wireSize(&p.Header, p.Payload); got != tt.want {
+				t.Fatalf("wireSize = %d, want %d", got, tt.want)
+			}
+			if tt.h.Padding {
+				raw, err := p.Marshal()
+				if err != nil || len(raw) != tt.want {
+					t.Fatalf("marshalled %d bytes (%v), want %d", len(raw), err, tt.want)
+				}
+			}
+		})
+	}
+}
