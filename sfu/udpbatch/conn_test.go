@@ -260,3 +260,30 @@ func BenchmarkWrite(b *testing.B) {
 		})
 	}
 }
+
+// TestIPv6: a socket on an IPv6 address batches through ipv6.PacketConn.
+func TestIPv6(t *testing.T) {
+	loop := &net.UDPAddr{IP: net.IPv6loopback}
+	raw, err := net.ListenUDP("udp6", loop)
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	c := New(raw)
+	defer func() { _ = c.Close() }()
+	sink, err := net.ListenUDP("udp6", loop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sink.Close() }()
+	payload := make([]byte, 100)
+	for i := range 3 {
+		binary.BigEndian.PutUint32(payload, uint32(i))
+		if _, err := c.WriteToAddrPort(payload, sink.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Flush()
+	if got := receive(t, sink, 3); len(got) != 3 || got[2] != 2 {
+		t.Fatalf("received %v over IPv6, want [0 1 2]", got)
+	}
+}
