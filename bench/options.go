@@ -1,9 +1,7 @@
 package bench
 
 import (
-	"fmt"
 	"log/slog"
-	"net"
 
 	"github.com/gorilla/websocket"
 	"github.com/pion/interceptor"
@@ -104,28 +102,3 @@ func WithDialer(d *websocket.Dialer) Option {
 // so the default does; tests of the server's own keyframe requests turn it
 // off.
 func WithoutKeyframeRequests() Option { return func(o *options) { o.keyframeAsker = false } }
-
-// ipFilter turns the ICE address list into a filter, and tells whether
-// loopback candidates must be turned on for it.
-func ipFilter(list []string) (filter func(net.IP) bool, loopback bool, err error) {
-	if len(list) == 0 {
-		return nil, false, nil
-	}
-	keep := make([]net.IP, 0, len(list))
-	for _, s := range list {
-		ip := net.ParseIP(s)
-		if ip == nil {
-			return nil, false, fmt.Errorf("%w: ICE IP %q", ErrBadOption, s)
-		}
-		keep = append(keep, ip)
-		loopback = loopback || ip.IsLoopback()
-	}
-	return func(ip net.IP) bool {
-		for _, k := range keep {
-			if k.Equal(ip) {
-				return true
-			}
-		}
-		return false
-	}, loopback, nil
-}

@@ -1,12 +1,15 @@
 package bench
 
 import (
+	"fmt"
+
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/switchboard-rtc/switchboard/internal/iceaddr"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
@@ -41,9 +44,9 @@ func (c *Client) newPeerConnection(servers []protocol.ICEServer) (*webrtc.PeerCo
 		return nil, err
 	}
 	se := webrtc.SettingEngine{LoggerFactory: logs}
-	filter, loopback, err := ipFilter(c.opts.iceIPs)
+	filter, loopback, err := iceaddr.Filter(c.opts.iceIPs)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: ICE IP: %w", ErrBadOption, err)
 	}
 	if filter != nil {
 		se.SetIPFilter(filter)

@@ -10,7 +10,6 @@ package bwe
 type SendHistory struct {
 	next    int64 // unwrapped sequence number of the next packet
 	packets []sentPacket
-	mask    int64
 }
 
 type sentPacket struct {
@@ -20,12 +19,16 @@ type sentPacket struct {
 }
 
 // historySize holds about 4 s of a 10 Mbit/s downlink; feedback comes back
-// within a few hundred milliseconds.
-const historySize = 4096
+// within a few hundred milliseconds. A power of two, so that a sequence
+// number masked is its slot.
+const (
+	historySize = 4096
+	historyMask = historySize - 1
+)
 
 // NewSendHistory makes an empty history.
 func NewSendHistory() *SendHistory {
-	return &SendHistory{packets: make([]sentPacket, historySize), mask: historySize - 1}
+	return &SendHistory{packets: make([]sentPacket, historySize)}
 }
 
 // Add records a packet sent at (ns) with size bytes and returns the
@@ -33,7 +36,7 @@ func NewSendHistory() *SendHistory {
 func (h *SendHistory) Add(at int64, size int) uint16 {
 	seq := h.next
 	h.next++
-	h.packets[seq&h.mask] = sentPacket{at: at, seq: uint32(seq), size: uint32(size)}
+	h.packets[seq&historyMask] = sentPacket{at: at, seq: uint32(seq), size: uint32(size)}
 	return uint16(seq)
 }
 
@@ -50,7 +53,7 @@ func (h *SendHistory) Lookup(seq uint16) (n, at int64, size int, ok bool) {
 	if n < 0 || back > int64(len(h.packets)) {
 		return 0, 0, 0, false
 	}
-	p := h.packets[n&h.mask]
+	p := h.packets[n&historyMask]
 	if p.seq != uint32(n) {
 		return 0, 0, 0, false
 	}

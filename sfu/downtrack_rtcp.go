@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 
@@ -17,14 +18,19 @@ import (
 func (d *DownTrack) readRTCP() {
 	buf := make([]byte, packetcache.MaxPacketSize)
 	for {
-		n, _, err := d.sender.Read(buf)
+		n, a, err := d.sender.Read(buf)
 		if err != nil {
 			if errors.Is(err, io.ErrShortBuffer) {
 				continue
 			}
 			return
 		}
-		pkts, err := rtcp.Unmarshal(buf[:n])
+		if a == nil {
+			a = interceptor.Attributes{}
+		}
+		// The interceptors (reports, transport-wide CC) have parsed it
+		// already: their parse is kept in the attributes.
+		pkts, err := a.GetRTCPPackets(buf[:n])
 		if err != nil {
 			continue
 		}

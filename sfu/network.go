@@ -12,6 +12,7 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
+	"github.com/switchboard-rtc/switchboard/internal/iceaddr"
 	"github.com/switchboard-rtc/switchboard/sfu/udpbatch"
 )
 
@@ -184,9 +185,9 @@ func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config) error {
 	if err := n.validate(); err != nil {
 		return err
 	}
-	filter, loopback, err := ipFilter(cfg.iceIPs)
+	filter, loopback, err := iceaddr.Filter(cfg.iceIPs)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrBadICEIP, err)
 	}
 	if filter != nil {
 		se.SetIPFilter(filter)
@@ -301,26 +302,6 @@ func (n *networkConfig) listenTCP(se *webrtc.SettingEngine, cfg *config) error {
 		webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6,
 	})
 	return nil
-}
-
-// ipFilter turns the ICE address list into a filter, and tells whether
-// loopback candidates must be turned on for it.
-func ipFilter(list []string) (filter func(net.IP) bool, loopback bool, err error) {
-	if len(list) == 0 {
-		return nil, false, nil
-	}
-	keep := make([]net.IP, 0, len(list))
-	for _, s := range list {
-		ip := net.ParseIP(s)
-		if ip == nil {
-			return nil, false, fmt.Errorf("%w: %q", ErrBadICEIP, s)
-		}
-		keep = append(keep, ip)
-		loopback = loopback || ip.IsLoopback()
-	}
-	return func(ip net.IP) bool {
-		return slices.ContainsFunc(keep, ip.Equal)
-	}, loopback, nil
 }
 
 // ErrBadNetworkConfig reports network options that cannot work.

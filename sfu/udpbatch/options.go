@@ -1,7 +1,6 @@
 package udpbatch
 
 import (
-	"sync/atomic"
 	"time"
 )
 
@@ -23,15 +22,8 @@ func WithMaxDelay(d time.Duration) Option {
 	return func(o *options) { o.delay = max(d, time.Microsecond) }
 }
 
-// Stats counts what a Conn sent.
-type Stats struct {
-	calls, datagrams atomic.Uint64
-}
-
-// Sent returns the sendmmsg calls made and the datagrams they carried.
+// Sent returns the sendmmsg calls made and the datagrams they carried
+// (a datagram the kernel refused counts as carried: it is gone, as if lost).
 func (c *Conn) Sent() (calls, datagrams uint64) {
-	return c.stats.calls.Load(), c.stats.datagrams.Load()
+	return c.calls.Load(), c.datagrams.Load()
 }
-
-// Errors counts the system calls that failed (their datagrams are dropped).
-func (c *Conn) Errors() uint64 { return c.errors.Load() }
