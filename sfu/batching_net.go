@@ -24,7 +24,11 @@ func (b batchingNet) ListenUDP(network string, addr *net.UDPAddr) (transport.UDP
 	if !ok {
 		return c, nil
 	}
-	batched := udpbatch.New(raw)
+	batched, err := udpbatch.New(raw)
+	if err != nil {
+		// Not a socket the system can batch on: it still works unbatched.
+		return c, nil
+	}
 	b.sockets.batched = append(b.sockets.batched, batched)
 	return batched, nil
 }

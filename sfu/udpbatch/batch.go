@@ -1,10 +1,7 @@
 package udpbatch
 
 import (
-	"net"
 	"net/netip"
-
-	"golang.org/x/net/ipv4"
 )
 
 // maxDatagram is the largest datagram a batch slot holds: any RTP or RTCP
@@ -14,43 +11,27 @@ const maxDatagram = 1500
 // batch is a set of datagrams for one sendmmsg, with a buffer and an
 // address for each slot, all reused.
 type batch struct {
-	msgs  []ipv4.Message
-	bufs  [][maxDatagram]byte
-	addrs []net.UDPAddr
-	ips   [][16]byte
-	n     int
+	bufs [][maxDatagram]byte
+	lens []int
+	to   []netip.AddrPort
+	n    int
 }
 
 func newBatch(size int) *batch {
-	b := &batch{
-		msgs: make([]ipv4.Message, size), bufs: make([][maxDatagram]byte, size),
-		addrs: make([]net.UDPAddr, size), ips: make([][16]byte, size),
-	}
-	for i := range b.msgs {
-		b.msgs[i].Buffers = [][]byte{nil}
-		b.msgs[i].Addr = &b.addrs[i]
-	}
-	return b
+	return &batch{bufs: make([][maxDatagram]byte, size), lens: make([]int, size), to: make([]netip.AddrPort, size)}
 }
 
-func (b *batch) full() bool { return b.n == len(b.msgs) }
+func (b *batch) full() bool { return b.n == len(b.bufs) }
 
 // add copies p into the next slot: the caller's buffer is reused as soon as
 // the write returns.
 func (b *batch) add(p []byte, to netip.AddrPort) {
-	i := b.n
+	b.lens[b.n] = copy(b.bufs[b.n][:], p)
+	b.to[b.n] = to
 	b.n++
-	b.msgs[i].Buffers[0] = b.bufs[i][:copy(b.bufs[i][:], p)]
-	ip := to.Addr()
-	a := &b.addrs[i]
-	if ip.Is4() || ip.Is4In6() {
-		v4 := ip.Unmap().As4()
-		a.IP = b.ips[i][:copy(b.ips[i][:], v4[:])]
-	} else {
-		v6 := ip.As16()
-		a.IP = b.ips[i][:copy(b.ips[i][:], v6[:])]
-	}
-	a.Port, a.Zone = int(to.Port()), ip.Zone()
 }
+
+// datagram is slot i's payload.
+func (b *batch) datagram(i int) []byte { return b.bufs[i][:b.lens[i]] }
 
 func (b *batch) reset() { b.n = 0 }

@@ -10,6 +10,10 @@
 // writes nobody flushes (RTCP, STUN, DTLS). A writer waits only when the
 // sender is maxReady full batches behind, as it would in sendto(2) on a
 // full socket buffer.
+//
+// On Linux the sends and the reads enter the kernel as raw system calls
+// on the non-blocking socket (writer_linux.go, reader_linux.go), so that
+// the Go scheduler's sysmon is neither woken nor left polling by them.
 package udpbatch
 
 import (
@@ -19,24 +23,17 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 )
 
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("udpbatch: connection closed")
-
-// batchWriter is what ipv4.PacketConn and ipv6.PacketConn share.
-type batchWriter interface {
-	WriteBatch(ms []ipv4.Message, flags int) (int, error)
-}
 
 // Conn is a *net.UDPConn whose writes are batched. Reads and everything
 // else go straight to the socket.
 type Conn struct {
 	*net.UDPConn
 	out   batchWriter
+	in    datagramReader
 	size  int           // datagrams per batch
 	delay time.Duration // the longest an unflushed write waits
 
@@ -66,8 +63,9 @@ const (
 	maxReady = 16
 )
 
-// New wraps conn and starts its sender; Close stops it.
-func New(conn *net.UDPConn, opts ...Option) *Conn {
+// New wraps conn and starts its sender; Close stops it. It fails only where
+// conn is not a socket the system lets it send on.
+func New(conn *net.UDPConn, opts ...Option) (*Conn, error) {
 	o := options{size: 64, delay: time.Millisecond}
 	for _, opt := range opts {
 		opt(&o)
@@ -76,22 +74,19 @@ func New(conn *net.UDPConn, opts ...Option) *Conn {
 		UDPConn: conn, size: o.size, delay: o.delay, cur: newBatch(o.size),
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{}),
 	}
-	if a, ok := conn.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil {
-		c.out = ipv6BatchWriter{ipv6.NewPacketConn(conn)}
-	} else {
-		c.out = ipv4.NewPacketConn(conn)
+	out, err := newSocketWriter(conn, o.size)
+	if err != nil {
+		return nil, err
+	}
+	c.out = out
+	if c.in, err = newSocketReader(conn); err != nil {
+		return nil, err
 	}
 	c.room = sync.NewCond(&c.mu)
 	c.timer = time.NewTimer(time.Hour)
 	c.timer.Stop()
 	go c.sender()
-	return c
-}
-
-type ipv6BatchWriter struct{ *ipv6.PacketConn }
-
-func (w ipv6BatchWriter) WriteBatch(ms []ipv4.Message, flags int) (int, error) {
-	return w.PacketConn.WriteBatch(ms, flags)
+	return c, nil
 }
 
 // WriteToAddrPort queues b for addr. Pion's ICE mux writes through it.
@@ -126,9 +121,10 @@ func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	return len(b), nil
 }
 
-// ReadFromAddrPort reads straight from the socket.
+// ReadFromAddrPort reads straight from the socket. Pion's ICE mux reads
+// through it.
 func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
-	return c.UDPConn.ReadFromUDPAddrPort(b)
+	return c.in.readFrom(b)
 }
 
 // WriteTo queues b for addr, a *net.UDPAddr.
@@ -222,14 +218,13 @@ func (c *Conn) freeBatchLocked() *batch {
 // A datagram the kernel refuses is dropped, as a lost UDP packet would
 // be; the rest still go.
 func (c *Conn) send(b *batch) {
-	msgs := b.msgs[:b.n]
-	for len(msgs) > 0 {
-		n, err := c.out.WriteBatch(msgs, 0)
+	for from := 0; from < b.n; {
+		n, err := c.out.writeBatch(b, from)
 		if err != nil {
 			n = max(n, 1)
 		}
 		c.calls.Add(1)
-		msgs = msgs[n:]
+		from += n
 	}
 	c.datagrams.Add(uint64(b.n))
 	b.reset()

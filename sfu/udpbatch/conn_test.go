@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"net/netip"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -11,7 +13,6 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
-	"golang.org/x/net/ipv4"
 )
 
 // pair is a batching Conn and the sockets it writes to, on loopback.
@@ -22,7 +23,10 @@ func pair(t *testing.T, sinks int, opts ...Option) (*Conn, []*net.UDPConn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(raw, opts...)
+	c, err := New(raw, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { _ = c.Close() })
 	var out []*net.UDPConn
 	for range sinks {
@@ -170,20 +174,20 @@ func TestWriteAfterClose(t *testing.T) {
 	}
 }
 
-// discard stands in for the socket: x/net's sendmmsg allocates nothing
-// either, but its race-detector hooks do (BenchmarkWrite shows the whole
+// discard stands in for the socket, which allocates nothing either but
+// whose poller's race-detector hooks do (BenchmarkWrite shows the whole
 // path at 0 allocations without the race detector).
 type discard struct{}
 
-func (discard) WriteBatch(ms []ipv4.Message, _ int) (int, error) { return len(ms), nil }
+func (discard) writeBatch(b *batch, from int) (int, error) { return b.n - from, nil }
 
 // slowSocket takes its time over each sendmmsg and counts what it sent.
 type slowSocket struct{ sent atomic.Int64 }
 
-func (s *slowSocket) WriteBatch(ms []ipv4.Message, _ int) (int, error) {
+func (s *slowSocket) writeBatch(b *batch, from int) (int, error) {
 	time.Sleep(100 * time.Microsecond)
-	s.sent.Add(int64(len(ms)))
-	return len(ms), nil
+	s.sent.Add(int64(b.n - from))
+	return b.n - from, nil
 }
 
 // TestBackpressure: writers far ahead of a slow socket wait for it rather
@@ -241,7 +245,7 @@ func BenchmarkWrite(b *testing.B) {
 			raw, _ := net.ListenUDP("udp4", loop)
 			sink, _ := net.ListenUDP("udp4", loop)
 			defer sink.Close()
-			c := New(raw)
+			c, _ := New(raw)
 			defer c.Close()
 			to := sink.LocalAddr().(*net.UDPAddr).AddrPort()
 			payload := make([]byte, 1100)
@@ -261,29 +265,92 @@ func BenchmarkWrite(b *testing.B) {
 	}
 }
 
-// TestIPv6: a socket on an IPv6 address batches through ipv6.PacketConn.
-func TestIPv6(t *testing.T) {
-	loop := &net.UDPAddr{IP: net.IPv6loopback}
-	raw, err := net.ListenUDP("udp6", loop)
-	if err != nil {
-		t.Skipf("no IPv6 loopback here: %v", err)
+// TestAddressFamilies: the destination's sockaddr follows the socket's
+// family, IPv4-mapped on an IPv6 socket, and reads give the source as
+// net.UDPConn does.
+func TestAddressFamilies(t *testing.T) {
+	tests := []struct {
+		name          string
+		network       string
+		local, sinkIP net.IP
+	}{
+		{"IPv4", "udp4", net.IPv4(127, 0, 0, 1), net.IPv4(127, 0, 0, 1)},
+		{"IPv6", "udp6", net.IPv6loopback, net.IPv6loopback},
+		{"IPv4 from a dual-stack socket", "udp", net.IPv6unspecified, net.IPv4(127, 0, 0, 1)},
 	}
-	c := New(raw)
-	defer func() { _ = c.Close() }()
-	sink, err := net.ListenUDP("udp6", loop)
-	if err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, err := net.ListenUDP(tt.network, &net.UDPAddr{IP: tt.local})
+			if err != nil {
+				t.Skipf("no such socket here: %v", err)
+			}
+			c, err := New(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = c.Close() }()
+			sink, err := net.ListenUDP(tt.network, &net.UDPAddr{IP: tt.sinkIP})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = sink.Close() }()
+			to := netip.AddrPortFrom(netip.MustParseAddr(tt.sinkIP.String()), uint16(sink.LocalAddr().(*net.UDPAddr).Port))
+			payload := make([]byte, 100)
+			for i := range 3 {
+				binary.BigEndian.PutUint32(payload, uint32(i))
+				if _, err := c.WriteToAddrPort(payload, to); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.Flush()
+			if got := receive(t, sink, 3); len(got) != 3 || got[2] != 2 {
+				t.Fatalf("received %v, want [0 1 2]", got)
+			}
+
+			// And back: the reply's source, as net.UDPConn gives it.
+			back := netip.AddrPortFrom(to.Addr(), uint16(raw.LocalAddr().(*net.UDPAddr).Port))
+			if _, err := sink.WriteToUDPAddrPort([]byte("reply"), back); err != nil {
+				t.Fatal(err)
+			}
+			_ = c.SetReadDeadline(time.Now().Add(time.Second))
+			buf := make([]byte, 100)
+			n, from, err := c.ReadFromAddrPort(buf)
+			if err != nil || string(buf[:n]) != "reply" || from.Addr().Unmap() != to.Addr() || from.Port() != to.Port() {
+				t.Fatalf("read %q from %v (%v), want \"reply\" from %v", buf[:n], from, err, to)
+			}
+			// Past the deadline, the read times out as Pion's mux expects.
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+			if _, _, err := c.ReadFromAddrPort(buf); !os.IsTimeout(err) {
+				t.Fatalf("read with nothing to read: %v, want a timeout", err)
+			}
+		})
 	}
-	defer func() { _ = sink.Close() }()
+}
+
+// TestRefusedDatagram: a datagram the kernel refuses (an IPv6 destination
+// from an IPv4 socket) is dropped, and the ones around it in its batch
+// still leave.
+func TestRefusedDatagram(t *testing.T) {
+	c, sinks := pair(t, 1)
+	to := sinks[0].LocalAddr().(*net.UDPAddr).AddrPort()
+	unreachable := netip.AddrPortFrom(netip.IPv6Loopback(), to.Port())
 	payload := make([]byte, 100)
-	for i := range 3 {
+	for i, dst := range []netip.AddrPort{to, unreachable, to, unreachable, unreachable, to} {
 		binary.BigEndian.PutUint32(payload, uint32(i))
-		if _, err := c.WriteToAddrPort(payload, sink.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
+		if _, err := c.WriteToAddrPort(payload, dst); err != nil {
 			t.Fatal(err)
 		}
 	}
 	c.Flush()
-	if got := receive(t, sink, 3); len(got) != 3 || got[2] != 2 {
-		t.Fatalf("received %v over IPv6, want [0 1 2]", got)
+	if got := receive(t, sinks[0], 3); fmt.Sprint(got) != "[0 2 5]" {
+		t.Fatalf("received %v, want [0 2 5]", got)
+	}
+	// The count follows the system call that carried the last datagram.
+	deadline := time.Now().Add(time.Second)
+	for _, n := c.Sent(); n < 6 && time.Now().Before(deadline); _, n = c.Sent() {
+		time.Sleep(time.Millisecond)
+	}
+	if _, datagrams := c.Sent(); datagrams != 6 {
+		t.Fatalf("%d datagrams counted as sent, want 6 (refused ones count as lost)", datagrams)
 	}
 }

@@ -1,0 +1,16 @@
+package udpbatch
+
+import "net/netip"
+
+// batchWriter sends a batch's datagrams from slot from on. It returns how
+// many left; with an error, the datagram after those is the one refused.
+// The socket's writer is platform code (sendmmsg on Linux); tests put in
+// their own.
+type batchWriter interface {
+	writeBatch(b *batch, from int) (int, error)
+}
+
+// datagramReader reads one datagram and its source: recvfrom on Linux.
+type datagramReader interface {
+	readFrom(b []byte) (int, netip.AddrPort, error)
+}
