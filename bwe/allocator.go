@@ -58,7 +58,26 @@ type Decision struct {
 type trackState struct {
 	target   int       // layer last decided
 	lastDown time.Time // when the track was last lowered for lack of bandwidth
-	gen      uint64    // the last call that saw the track
+	lastUp   time.Time // when it last went up
+	// failedUps counts upgrades in a row that were lowered again within
+	// upgradeTrial: each doubles the hold before the next.
+	failedUps int
+	gen       uint64 // the last call that saw the track
+}
+
+// An upgrade lowered again within upgradeTrial failed: the link could not
+// carry the layer (on a narrow link, its first keyframe alone can fill the
+// queue). The hold after it doubles per failure in a row, up to
+// 2^maxHoldBackoff times, so a subscriber at its link's edge is not switched
+// up and straight back down every few seconds, each time risking a freeze.
+const (
+	upgradeTrial   = 3 * time.Second
+	maxHoldBackoff = 3
+)
+
+// holdFor is how long after being lowered the track may not go up.
+func (a *Allocator) holdFor(st trackState) time.Duration {
+	return a.hold << min(st.failedUps, maxHoldBackoff)
 }
 
 // Allocator decides, for one subscriber, which layer of each track to
@@ -219,7 +238,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			ref:   min(st.target, len(t.Layers)-1),
 			want:  wanted(t),
 			layer: -1,
-			upOK:  st.lastDown.IsZero() || now.Sub(st.lastDown) >= a.hold,
+			upOK:  st.lastDown.IsZero() || now.Sub(st.lastDown) >= a.holdFor(st),
 			area:  t.Width * t.Height,
 		}
 		if t.Width <= 0 || t.Height <= 0 {
@@ -285,8 +304,16 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		r, t := &a.info[i], &tracks[i]
 		dec.Layers[i] = r.layer
 		st := a.state[t.ID]
-		if r.layer < min(r.ref, r.want) {
+		switch {
+		case r.layer < min(r.ref, r.want):
 			st.lastDown = now
+			if !st.lastUp.IsZero() && now.Sub(st.lastUp) < upgradeTrial {
+				st.failedUps++
+			} else {
+				st.failedUps = 0
+			}
+		case r.layer > r.ref && r.ref >= 0:
+			st.lastUp = now
 		}
 		st.target = r.layer
 		a.state[t.ID] = st

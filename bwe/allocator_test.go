@@ -191,6 +191,23 @@ func TestHysteresis(t *testing.T) {
 			},
 		},
 		{
+			name: "an upgrade lowered again within its trial doubles the hold",
+			calls: []call{
+				{0, 3_000_000, 2},
+				{1 * s, 1_400_000, 1},  // never went up: a plain hold
+				{6 * s, 3_000_000, 2},  // up after 5 s
+				{7 * s, 1_400_000, 1},  // down after 1 s: failed, hold 10 s
+				{16 * s, 3_000_000, 1}, //
+				{17 * s, 3_000_000, 2}, // up after 10 s
+				{18 * s, 1_400_000, 1}, // failed again: hold 20 s
+				{37 * s, 3_000_000, 1},
+				{38 * s, 3_000_000, 2},
+				{50 * s, 1_400_000, 1}, // down after 12 s up: not a failure, hold 5 s
+				{54 * s, 3_000_000, 1},
+				{55 * s, 3_000_000, 2},
+			},
+		},
+		{
 			name: "a layer is kept while the total fits, without headroom",
 			calls: []call{
 				{0, 1_800_000, 2},
@@ -293,13 +310,14 @@ func TestOptions(t *testing.T) {
 	if d := a.Allocate(t0.Add(time.Second), 210, tr); !slices.Equal(d.Layers, []int{0, 1}) {
 		t.Fatalf("kept layer dropped: %+v", d)
 	}
-	if d := a.Allocate(t0.Add(2*time.Second), 209, tr); !slices.Equal(d.Layers, []int{0, 0}) {
+	// Lowered after the upgrade's trial: the plain hold.
+	if d := a.Allocate(t0.Add(4*time.Second), 209, tr); !slices.Equal(d.Layers, []int{0, 0}) {
 		t.Fatalf("not lowered: %+v", d)
 	}
-	if d := a.Allocate(t0.Add(2500*time.Millisecond), 1000, tr); !slices.Equal(d.Layers, []int{0, 0}) {
+	if d := a.Allocate(t0.Add(4500*time.Millisecond), 1000, tr); !slices.Equal(d.Layers, []int{0, 0}) {
 		t.Fatalf("raised within the hold: %+v", d)
 	}
-	if d := a.Allocate(t0.Add(3*time.Second), 1000, tr); !slices.Equal(d.Layers, []int{0, 1}) {
+	if d := a.Allocate(t0.Add(5*time.Second), 1000, tr); !slices.Equal(d.Layers, []int{0, 1}) {
 		t.Fatalf("not raised after the hold: %+v", d)
 	}
 }

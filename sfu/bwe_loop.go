@@ -121,8 +121,15 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	}
 	p.bweTracks = tracks
 	dec := alloc.Allocate(now, est, tracks)
+	upgraded := false
 	for i, d := range dts {
+		if cur := tracks[i].Current; cur >= 0 && dec.Layers[i] > cur {
+			upgraded = true
+		}
 		d.applyStep(dec.Layers[i])
+	}
+	if upgraded {
+		pr.layerUp(now)
 	}
 	if dec.ProbeTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
 		if carrier := paddingCarrier(dts); carrier != nil {
@@ -213,4 +220,23 @@ func (pr *prober) burst(now time.Time, estimate int) {
 	if pr.carrier.sendPadding(count) == 0 {
 		pr.stop(now)
 	}
+}
+
+// layerUp ends a probe when a layer goes up: it has shown what it was for,
+// and its padding on top of the new layer and that layer's first keyframe
+// would fill a narrow link's queue and read as the upgrade failing. The
+// next probe waits a cooldown too, for the new layer to settle.
+func (pr *prober) layerUp(now time.Time) {
+	if pr.active() {
+		pr.failures = 0
+		pr.stop(now)
+	}
+	pr.nextAllowed = later(pr.nextAllowed, now.Add(probeCooldown))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -107,6 +107,11 @@ func startServer(t *testing.T, extra ...string) string {
 		case <-time.After(15 * time.Second):
 			t.Error("run did not return 15 s after its context was canceled")
 		}
+		// DEBUG_SERVER_LOG=file keeps the whole server log (debug level) of
+		// a passing run too, for looking into a test's media behaviour.
+		if f := os.Getenv("DEBUG_SERVER_LOG"); f != "" {
+			_ = os.WriteFile(f, []byte(logs.String()), 0o644)
+		}
 		if t.Failed() {
 			t.Logf("server log:\n%s", tail(logs.String(), 400))
 		}
