@@ -60,24 +60,34 @@ type trackState struct {
 	lastDown time.Time // when the track was last lowered for lack of bandwidth
 	lastUp   time.Time // when it last went up
 	// failedUps counts upgrades in a row that were lowered again within
-	// upgradeTrial: each doubles the hold before the next.
-	failedUps int
-	gen       uint64 // the last call that saw the track
+	// upgradeTrial: each doubles the hold before the next upgrade to
+	// failedLayer (the layer the last one reached) or above.
+	failedUps   int
+	failedLayer int
+	gen         uint64 // the last call that saw the track
 }
 
 // An upgrade lowered again within upgradeTrial failed: the link could not
 // carry the layer (on a narrow link, its first keyframe alone can fill the
-// queue). The hold after it doubles per failure in a row, up to
-// 2^maxHoldBackoff times, so a subscriber at its link's edge is not switched
-// up and straight back down every few seconds, each time risking a freeze.
+// queue). The hold before going back up to that layer doubles per failure
+// in a row, up to 2^maxHoldBackoff times, so a subscriber at its link's edge
+// is not switched up and straight back down every few seconds, each time
+// risking a freeze; the steps below it (a higher frame rate of the current
+// resolution) keep the plain hold.
 const (
 	upgradeTrial   = 3 * time.Second
 	maxHoldBackoff = 3
 )
 
-// holdFor is how long after being lowered the track may not go up.
-func (a *Allocator) holdFor(st trackState) time.Duration {
-	return a.hold << min(st.failedUps, maxHoldBackoff)
+// upgradeHolds says whether the track may go up now: to a layer below the
+// one that failed last (plain hold), and to that one or above (the backed
+// off hold).
+func (a *Allocator) upgradeHolds(st trackState, now time.Time) (below, failed bool) {
+	if st.lastDown.IsZero() {
+		return true, true
+	}
+	since := now.Sub(st.lastDown)
+	return since >= a.hold, since >= a.hold<<min(st.failedUps, maxHoldBackoff)
 }
 
 // Allocator decides, for one subscriber, which layer of each track to
@@ -106,7 +116,11 @@ type trackRun struct {
 	want  int  // layer the tile needs
 	layer int  // layer allocated so far
 	upOK  bool // not lowered within the hold time
-	area  int
+	// upFailedOK is upOK for failedLayer and above, under the backed-off
+	// hold after failed upgrades.
+	upFailedOK  bool
+	failedLayer int
+	area        int
 }
 
 // NewAllocator returns an Allocator with the given options.
@@ -235,14 +249,18 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		}
 		a.state[t.ID] = st
 		r := trackRun{
-			ref:   min(st.target, len(t.Layers)-1),
-			want:  wanted(t),
-			layer: -1,
-			upOK:  st.lastDown.IsZero() || now.Sub(st.lastDown) >= a.holdFor(st),
-			area:  t.Width * t.Height,
+			ref:         min(st.target, len(t.Layers)-1),
+			want:        wanted(t),
+			layer:       -1,
+			failedLayer: len(t.Layers),
+			area:        t.Width * t.Height,
 		}
 		if t.Width <= 0 || t.Height <= 0 {
 			r.area = int(^uint(0) >> 1)
+		}
+		r.upOK, r.upFailedOK = a.upgradeHolds(st, now)
+		if st.failedUps > 0 {
+			r.failedLayer = st.failedLayer
 		}
 		a.info[i] = r
 		a.order = append(a.order, i)
@@ -273,7 +291,11 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		if next <= r.ref {
 			return newTotal, newTotal <= estimate
 		}
-		return newTotal, r.upOK && float64(newTotal)*a.headroom <= float64(estimate)
+		ok := r.upOK
+		if next >= r.failedLayer {
+			ok = r.upFailedOK
+		}
+		return newTotal, ok && float64(newTotal)*a.headroom <= float64(estimate)
 	}
 	// Pass 1: something of everything visible; unless told to pause video
 	// on congestion, the lowest layer goes even over the estimate, so a
@@ -309,6 +331,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			st.lastDown = now
 			if !st.lastUp.IsZero() && now.Sub(st.lastUp) < upgradeTrial {
 				st.failedUps++
+				st.failedLayer = r.ref
 			} else {
 				st.failedUps = 0
 			}

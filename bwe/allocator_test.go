@@ -208,6 +208,19 @@ func TestHysteresis(t *testing.T) {
 			},
 		},
 		{
+			name: "after a failed upgrade, the layers below it keep the plain hold",
+			calls: []call{
+				{0, 3_000_000, 2},
+				{1 * s, 1_400_000, 1},
+				{6 * s, 3_000_000, 2},
+				{7 * s, 400_000, 0},    // layer 2 failed: 10 s for it, 5 s for layer 1
+				{11 * s, 3_000_000, 0}, // within both
+				{12 * s, 3_000_000, 1},
+				{16 * s, 3_000_000, 1},
+				{17 * s, 3_000_000, 2},
+			},
+		},
+		{
 			name: "a layer is kept while the total fits, without headroom",
 			calls: []call{
 				{0, 1_800_000, 2},
