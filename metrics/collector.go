@@ -42,6 +42,7 @@ func metricsOf() []metric {
 		counter("duplicates_dropped", "Packets received twice from a publisher and dropped.", func(s sfu.Stats) float64 { return float64(s.DuplicatesDropped) }),
 		counter("nacks_received", "NACK messages received from subscribers.", func(s sfu.Stats) float64 { return float64(s.NACKsReceived) }),
 		counter("packets_retransmitted", "Packets resent from the packet cache in answer to NACKs.", func(s sfu.Stats) float64 { return float64(s.PacketsRetransmitted) }),
+		counter("retransmits_skipped", "NACKed packets not resent: resent less than 100 ms before, or three times already.", func(s sfu.Stats) float64 { return float64(s.RetransmitsSkipped) }),
 		counter("plis_received", "Keyframe requests (PLI, FIR) received from subscribers.", func(s sfu.Stats) float64 { return float64(s.PLIsReceived) }),
 		counter("keyframe_requests_sent", "Keyframe requests (PLI) sent to publishers, after throttling.", func(s sfu.Stats) float64 { return float64(s.KeyframeRequestsSent) }),
 		counter("layer_switches", "Simulcast layer switches made for subscribers.", func(s sfu.Stats) float64 { return float64(s.LayerSwitches) }),

@@ -20,6 +20,7 @@ func TestCollectorExposesEveryCounter(t *testing.T) {
 		Rooms: 1, Participants: 2, Tracks: 3, PacketsIn: 4, BytesIn: 5, PacketsOut: 6, BytesOut: 7,
 		DuplicatesDropped: 8, NACKsReceived: 9, PacketsRetransmitted: 10, PLIsReceived: 11, KeyframeRequestsSent: 12,
 		LayerSwitches: 13, PaddingPackets: 14, EstimateChanges: 15, SendCalls: 16, SendDatagrams: 17,
+		RetransmitsSkipped: 18,
 	}
 	h, err := Handler(src)
 	if err != nil {
@@ -52,6 +53,7 @@ func TestCollectorExposesEveryCounter(t *testing.T) {
 		{"switchboard_estimate_changes_total", 15},
 		{"switchboard_send_calls_total", 16},
 		{"switchboard_send_datagrams_total", 17},
+		{"switchboard_retransmits_skipped_total", 18},
 	}
 	for _, tt := range tests {
 		if v, ok := got.Get(tt.name); !ok || v != tt.want {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
+	"github.com/switchboard-rtc/switchboard/sfu/resend"
 	"github.com/switchboard-rtc/switchboard/sfu/rewriter"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
@@ -49,6 +50,7 @@ type DownTrack struct {
 
 	rtxBuf  []byte           // RTCP goroutine only
 	rtxPkt  rtp.Packet       // RTCP goroutine only
+	resends *resend.Limiter  // RTCP goroutine only; nil until the first NACK
 	rtxExt  [4]rtp.Extension // RTCP goroutine only
 	rtxDesc vp8.Descriptor   // RTCP goroutine only
 

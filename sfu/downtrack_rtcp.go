@@ -3,12 +3,14 @@ package sfu
 import (
 	"errors"
 	"io"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
+	"github.com/switchboard-rtc/switchboard/sfu/resend"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
 
@@ -40,17 +42,40 @@ func (d *DownTrack) readRTCP() {
 				d.rcv.stats.plisReceived.Add(1)
 				d.requestKeyframe()
 			case *rtcp.TransportLayerNack:
-				d.rcv.stats.nacksReceived.Add(1)
-				for _, pair := range pkt.Nacks {
-					pair.Range(func(seq uint16) bool {
-						d.retransmit(seq)
-						return true
-					})
-				}
-				d.sub.sfu.cfg.network.sockets.flush()
+				d.handleNACK(pkt, time.Now().UnixNano())
 			}
 		}
 	}
+}
+
+// handleNACK answers a generic NACK (RFC 4585 §6.2.1) at now (ns): each
+// packet it names is resent from the shared cache unless package resend's
+// limits hold it back.
+func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
+	d.rcv.stats.nacksReceived.Add(1)
+	for _, pair := range pkt.Nacks {
+		pair.Range(func(seq uint16) bool {
+			if d.resendAllowed(seq, now) {
+				d.retransmit(seq)
+			}
+			return true
+		})
+	}
+	d.sub.sfu.cfg.network.sockets.flush()
+}
+
+// resendAllowed applies package resend's limits to a NACKed packet. The
+// limiter is made at the first NACK: most tracks on a clean link never
+// see one.
+func (d *DownTrack) resendAllowed(seq uint16, now int64) bool {
+	if d.resends == nil {
+		d.resends = new(resend.Limiter)
+	}
+	if d.resends.Allow(seq, now) {
+		return true
+	}
+	d.rcv.stats.retransmitsSkipped.Add(1)
+	return false
 }
 
 // retransmit resends the packet the subscriber knows as outSeq (RFC 4585

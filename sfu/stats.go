@@ -14,6 +14,9 @@ type Stats struct {
 	DuplicatesDropped    uint64
 	NACKsReceived        uint64
 	PacketsRetransmitted uint64
+	// RetransmitsSkipped counts NACKed packets not resent: resent too
+	// recently or too often already (package resend).
+	RetransmitsSkipped   uint64
 	PLIsReceived         uint64
 	KeyframeRequestsSent uint64
 	LayerSwitches        uint64
@@ -34,6 +37,7 @@ type counters struct {
 	duplicatesDropped    atomic.Uint64
 	nacksReceived        atomic.Uint64
 	packetsRetransmitted atomic.Uint64
+	retransmitsSkipped   atomic.Uint64
 	plisReceived         atomic.Uint64
 	keyframeRequestsSent atomic.Uint64
 	layerSwitches        atomic.Uint64
@@ -50,6 +54,7 @@ func (c *counters) snapshot() Stats {
 		DuplicatesDropped:    c.duplicatesDropped.Load(),
 		NACKsReceived:        c.nacksReceived.Load(),
 		PacketsRetransmitted: c.packetsRetransmitted.Load(),
+		RetransmitsSkipped:   c.retransmitsSkipped.Load(),
 		PLIsReceived:         c.plisReceived.Load(),
 		KeyframeRequestsSent: c.keyframeRequestsSent.Load(),
 		LayerSwitches:        c.layerSwitches.Load(),
