@@ -34,21 +34,28 @@ func (p *Participant) runBWE() {
 	rate := bwe.NewRateController(initialEstimate, minEstimate, maxEstimate)
 	var meter sendMeter
 	for {
+		update := false
 		select {
 		case <-p.ctx.Done():
 			return
 		case <-p.bweWake:
 		case <-tick.C:
+			update = true
 		case now := <-pr.ticks():
 			pr.burst(now, p.estimate())
 			continue
 		}
 		now := time.Now()
-		if p.estimator != nil {
+		// The estimate learns from whole intervals only: a wake between
+		// ticks (a new track, a tile resized) allocates with it as it is.
+		// Cut short, an interval's send and acknowledged rates are noise:
+		// a 20 ms one with a keyframe in it read as 1 Mbit/s sent.
+		if p.estimator != nil && update {
 			p.updateEstimate(now, rate, meter.rate(now, p.sent.Load()), &pr)
 		}
 		p.allocate(now, alloc, &pr)
 		p.updateDynacast(now)
+
 	}
 }
 
