@@ -79,7 +79,11 @@ func rows(sc scenarioView, s Summary) []row {
 		return append(out, row{"server", "no metrics (--metrics URL)"})
 	}
 	perPacket := fmt.Sprintf("%.2f µs", srv.MicrosPerPacket)
-	if srv.FloorRatio > 0 {
+	switch {
+	case srv.FloorRatio > 0 && s.FloorAwakeMicrosPerPacket > 0:
+		perPacket += fmt.Sprintf("  (%.2f× the floor, %.2f× the floor with receivers awake)",
+			srv.FloorRatio, srv.MicrosPerPacket/s.FloorAwakeMicrosPerPacket)
+	case srv.FloorRatio > 0:
 		perPacket += fmt.Sprintf("  (%.2f× the floor)", srv.FloorRatio)
 	}
 	return append(out,

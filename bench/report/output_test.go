@@ -156,6 +156,14 @@ func TestTableAndProgress(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}
 	}
+	// With both floors: the cost (10 µs per packet) against each.
+	buf.Reset()
+	if err := WriteTable(&buf, res, Summarize(res, WithFloor(5, "AES-GCM"), WithFloorAwake(8, 20))); err != nil {
+		t.Fatal(err)
+	}
+	if want := "10.00 µs  (2.00× the floor, 1.25× the floor with receivers awake)"; !strings.Contains(buf.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, buf.String())
+	}
 	line := ProgressLine(res.Samples[0])
 	for _, want := range []string{"participants 2/2", "in 1.00 Mbit/s", "p50 3.00 ms", "server cpu"} {
 		if !strings.Contains(line, want) {
