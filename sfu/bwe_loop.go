@@ -55,7 +55,6 @@ func (p *Participant) runBWE() {
 		}
 		p.allocate(now, alloc, &pr)
 		p.updateDynacast(now)
-
 	}
 }
 
@@ -241,6 +240,7 @@ func (pr *prober) layerUp(now time.Time) {
 	pr.nextAllowed = later(pr.nextAllowed, now.Add(probeCooldown))
 }
 
+// later is the later of two times.
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a

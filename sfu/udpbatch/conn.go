@@ -28,8 +28,9 @@ import (
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("udpbatch: connection closed")
 
-// Conn is a *net.UDPConn whose writes are batched. Reads and everything
-// else go straight to the socket.
+// Conn is a *net.UDPConn whose writes are batched. ReadFromAddrPort (how
+// Pion's ICE mux reads) is a raw recvfrom(2) on Linux; everything else goes
+// straight to the socket.
 type Conn struct {
 	*net.UDPConn
 	out   batchWriter

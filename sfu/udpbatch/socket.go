@@ -2,6 +2,9 @@ package udpbatch
 
 import "net/netip"
 
+// What the Conn needs of its socket, made by platform code: writer_linux.go
+// and reader_linux.go, writer_other.go elsewhere.
+
 // batchWriter sends a batch's datagrams from slot from on. It returns how
 // many left; with an error, the datagram after those is the one refused.
 // The socket's writer is platform code (sendmmsg on Linux); tests put in
