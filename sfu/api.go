@@ -7,6 +7,7 @@ import (
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
+	"github.com/switchboard-rtc/switchboard/internal/rawudp"
 )
 
 // videoFeedback is what every video codec offers: NACK and PLI for loss
@@ -138,6 +139,11 @@ func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
 	}
 	if cfg.net != nil {
 		se.SetNet(cfg.net)
+	} else if n, err := rawudp.NewNet(); err == nil {
+		// A connection's own UDP sockets (without WithUDPMux) read and
+		// write through raw system calls: through Go's net package, each
+		// packet that woke the idle server also woke the runtime's sysmon.
+		se.SetNet(n)
 	}
 	return se, cfg.network.apply(&se, cfg) // network.go: addresses, ports, NAT
 }

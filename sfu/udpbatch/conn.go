@@ -12,7 +12,7 @@
 // full socket buffer.
 //
 // On Linux the sends and the reads enter the kernel as raw system calls
-// on the non-blocking socket (writer_linux.go, reader_linux.go), so that
+// on the non-blocking socket (writer_linux.go, internal/rawudp), so that
 // the Go scheduler's sysmon is neither woken nor left polling by them.
 package udpbatch
 
@@ -23,6 +23,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/switchboard-rtc/switchboard/internal/rawudp"
 )
 
 // ErrClosed is returned by writes after Close.
@@ -34,7 +36,7 @@ var ErrClosed = errors.New("udpbatch: connection closed")
 type Conn struct {
 	*net.UDPConn
 	out   batchWriter
-	in    datagramReader
+	in    *rawudp.Reader
 	size  int           // datagrams per batch
 	delay time.Duration // the longest an unflushed write waits
 
@@ -80,7 +82,7 @@ func New(conn *net.UDPConn, opts ...Option) (*Conn, error) {
 		return nil, err
 	}
 	c.out = out
-	if c.in, err = newSocketReader(conn); err != nil {
+	if c.in, err = rawudp.NewReader(conn); err != nil {
 		return nil, err
 	}
 	c.room = sync.NewCond(&c.mu)
@@ -125,7 +127,7 @@ func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 // ReadFromAddrPort reads straight from the socket. Pion's ICE mux reads
 // through it.
 func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
-	return c.in.readFrom(b)
+	return c.in.ReadFrom(b)
 }
 
 // WriteTo queues b for addr, a *net.UDPAddr.

@@ -1,9 +1,7 @@
 package udpbatch
 
-import "net/netip"
-
-// What the Conn needs of its socket, made by platform code: writer_linux.go
-// and reader_linux.go, writer_other.go elsewhere.
+// What the Conn needs of its socket to send, made by platform code:
+// writer_linux.go, writer_other.go elsewhere.
 
 // batchWriter sends a batch's datagrams from slot from on. It returns how
 // many left; with an error, the datagram after those is the one refused.
@@ -11,9 +9,4 @@ import "net/netip"
 // their own.
 type batchWriter interface {
 	writeBatch(b *batch, from int) (int, error)
-}
-
-// datagramReader reads one datagram and its source: recvfrom on Linux.
-type datagramReader interface {
-	readFrom(b []byte) (int, netip.AddrPort, error)
 }

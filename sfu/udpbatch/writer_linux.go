@@ -5,11 +5,12 @@ package udpbatch
 import (
 	"net"
 	"net/netip"
-	"strconv"
 	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/switchboard-rtc/switchboard/internal/rawudp"
 )
 
 // mmsghdr is sendmmsg(2)'s struct mmsghdr: a message header and the bytes
@@ -48,17 +49,11 @@ func newSocketWriter(conn *net.UDPConn, size int) (batchWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	var family int
-	var sockErr error
-	if err := raw.Control(func(fd uintptr) {
-		family, sockErr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
-	}); err != nil {
+	v6, err := rawudp.IsIPv6(conn)
+	if err != nil {
 		return nil, err
 	}
-	if sockErr != nil {
-		return nil, sockErr
-	}
-	w := &mmsgWriter{raw: raw, v6: family == unix.AF_INET6, hdrs: make([]mmsghdr, size), iovs: make([]unix.Iovec, size)}
+	w := &mmsgWriter{raw: raw, v6: v6, hdrs: make([]mmsghdr, size), iovs: make([]unix.Iovec, size)}
 	if w.v6 {
 		w.sa6 = make([]unix.RawSockaddrInet6, size)
 	} else {
@@ -89,17 +84,13 @@ func (w *mmsgWriter) writeBatch(b *batch, from int) (int, error) {
 func (w *mmsgWriter) sendmmsg(fd uintptr) bool {
 	for {
 		n, _, errno := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&w.hdrs[0])), uintptr(w.count), 0, 0, 0)
-		switch errno {
-		case 0:
-			w.sent = int(n)
-			return true
-		case unix.EINTR:
-		case unix.EAGAIN:
+		if retry, wait := rawudp.Again(errno); retry {
+			continue
+		} else if wait {
 			return false
-		default:
-			w.errno = errno
-			return true
 		}
+		w.sent, w.errno = int(n), errno
+		return true
 	}
 }
 
@@ -111,42 +102,13 @@ func (w *mmsgWriter) fill(k int, p []byte, to netip.AddrPort) {
 	h := &w.hdrs[k].hdr
 	h.Iov = iov
 	h.SetIovlen(1)
-	ip := to.Addr()
 	if w.v6 {
 		sa := &w.sa6[k]
-		*sa = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: ip.As16(), Scope_id: scopeID(ip.Zone())}
-		putPort(&sa.Port, to.Port())
+		rawudp.PutInet6(sa, to)
 		h.Name, h.Namelen = (*byte)(unsafe.Pointer(sa)), unix.SizeofSockaddrInet6
 		return
 	}
 	sa := &w.sa4[k]
-	if ip = ip.Unmap(); ip.Is4() {
-		*sa = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: ip.As4()}
-	} else {
-		// No IPv6 from an IPv4 socket: a family the kernel refuses
-		// (EAFNOSUPPORT), so that this
-		// one datagram is dropped and the rest of the batch still goes.
-		*sa = unix.RawSockaddrInet4{Family: unix.AF_INET6}
-	}
-	putPort(&sa.Port, to.Port())
+	rawudp.PutInet4(sa, to)
 	h.Name, h.Namelen = (*byte)(unsafe.Pointer(sa)), unix.SizeofSockaddrInet4
-}
-
-// putPort stores port in network byte order, as sockaddr wants it.
-func putPort(dst *uint16, port uint16) {
-	*(*[2]byte)(unsafe.Pointer(dst)) = [2]byte{byte(port >> 8), byte(port)}
-}
-
-// scopeID is the interface index of a link-local address's zone.
-func scopeID(zone string) uint32 {
-	if zone == "" {
-		return 0
-	}
-	if n, err := strconv.ParseUint(zone, 10, 32); err == nil {
-		return uint32(n)
-	}
-	if ifi, err := net.InterfaceByName(zone); err == nil {
-		return uint32(ifi.Index)
-	}
-	return 0
 }

@@ -2,10 +2,7 @@
 
 package udpbatch
 
-import (
-	"net"
-	"net/netip"
-)
+import "net"
 
 // loopWriter sends one datagram per system call where there is no
 // sendmmsg: the batching still keeps the fan-out's writers off the socket.
@@ -22,14 +19,4 @@ func (w loopWriter) writeBatch(b *batch, from int) (int, error) {
 		}
 	}
 	return b.n - from, nil
-}
-
-func newSocketReader(conn *net.UDPConn) (datagramReader, error) {
-	return udpReader{conn}, nil
-}
-
-type udpReader struct{ conn *net.UDPConn }
-
-func (r udpReader) readFrom(b []byte) (int, netip.AddrPort, error) {
-	return r.conn.ReadFromUDPAddrPort(b)
 }

@@ -1,0 +1,71 @@
+package rawudp
+
+import (
+	"net"
+
+	"github.com/pion/transport/v4"
+	"github.com/pion/transport/v4/stdnet"
+)
+
+// Net is the host's network (pion/transport's stdnet) with the UDP
+// sockets Pion's ICE gathers on wrapped in Conn. Everything else (TCP,
+// the sockets of STUN and TURN, mDNS's reads through x/net) is stdnet's.
+//
+// stdnet reads the host's interfaces once, when made, and Pion makes one
+// per connection unless given a Net; a Net shared by every connection of
+// a server must not hand out the interfaces of its start, so Net reads
+// them afresh each time it is asked.
+type Net struct{ transport.Net }
+
+// NewNet wraps the host's network.
+func NewNet() (*Net, error) {
+	n, err := stdnet.NewNet()
+	if err != nil {
+		return nil, err
+	}
+	return &Net{n}, nil
+}
+
+// ListenUDP opens a socket as stdnet does and wraps it; a socket that
+// cannot be wrapped is returned as it is, and works as before.
+func (n *Net) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
+	c, err := n.Net.ListenUDP(network, laddr)
+	if err != nil {
+		return nil, err
+	}
+	raw, ok := c.(*net.UDPConn)
+	if !ok {
+		return c, nil
+	}
+	if wrapped, err := NewConn(raw); err == nil {
+		return wrapped, nil
+	}
+	return c, nil
+}
+
+// Interfaces are the host's interfaces now.
+func (n *Net) Interfaces() ([]*transport.Interface, error) {
+	fresh, err := stdnet.NewNet()
+	if err != nil {
+		return nil, err
+	}
+	return fresh.Interfaces()
+}
+
+// InterfaceByIndex is the host's interface of that index now.
+func (n *Net) InterfaceByIndex(index int) (*transport.Interface, error) {
+	fresh, err := stdnet.NewNet()
+	if err != nil {
+		return nil, err
+	}
+	return fresh.InterfaceByIndex(index)
+}
+
+// InterfaceByName is the host's interface of that name now.
+func (n *Net) InterfaceByName(name string) (*transport.Interface, error) {
+	fresh, err := stdnet.NewNet()
+	if err != nil {
+		return nil, err
+	}
+	return fresh.InterfaceByName(name)
+}
