@@ -331,7 +331,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			st.lastDown = now
 			if !st.lastUp.IsZero() && now.Sub(st.lastUp) < upgradeTrial {
 				st.failedUps++
-				st.failedLayer = r.ref
+				st.failedLayer = failedStep(t, r.ref, r.layer)
 			} else {
 				st.failedUps = 0
 			}
@@ -357,4 +357,24 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		}
 	}
 	return dec
+}
+
+// failedStep is the lowest layer a failed upgrade to from puts under the
+// longer hold, now that the track is back at to: all of from's resolution
+// when the track had to leave that resolution (its base step brings the
+// same keyframe and about the same burst), only from itself when it is a
+// frame-rate step of the resolution the track is still at.
+func failedStep(t *Track, from, to int) int {
+	if base := resolutionBase(t, from); base != resolutionBase(t, max(to, 0)) {
+		return base
+	}
+	return from
+}
+
+// resolutionBase is the lowest frame-rate step of layer i's resolution.
+func resolutionBase(t *Track, i int) int {
+	for i > 0 && t.Layers[i].Temporal > 0 {
+		i--
+	}
+	return i
 }

@@ -173,6 +173,38 @@ func runCalls(t *testing.T, a *Allocator, calls []call) {
 	}
 }
 
+// TestFailedUpgradeOfAResolution: after an upgrade to 640x360 at 15 fps
+// fails, 640x360 at any frame rate waits the longer hold (its lowest step
+// brings the same keyframe), while 320x180 may still climb to its full
+// frame rate after the plain one.
+func TestFailedUpgradeOfAResolution(t *testing.T) {
+	s := time.Second
+	tr := []Track{{ID: "v", Kind: Video, Width: 1280, Height: 720, Current: -1}}
+	for _, res := range [][3]int{{320, 180, 150_000}, {640, 360, 500_000}} {
+		for tl, share := range []int{50, 75, 100} {
+			tr[0].Layers = append(tr[0].Layers, Layer{Bitrate: res[2] * share / 100, Width: res[0], Height: res[1], Temporal: tl})
+		}
+	}
+	// Steps: 0-2 are 320x180 at 75k, 112.5k, 150k; 3-5 are 640x360 at 250k, 375k, 500k.
+	calls := []call{
+		{0, 10_000_000, 5},
+		{1 * s, 200_000, 2},     // never went up: a plain hold
+		{6 * s, 500_000, 4},     // up to 640x360 at 375k (× 1.2 = 450k)
+		{7 * s, 100_000, 0},     // failed: 640x360 waits 10 s, 320x180's steps 5 s
+		{12 * s, 10_000_000, 2}, // 320x180 at its full rate, not 640x360 at any
+		{16 * s, 10_000_000, 2},
+		{17 * s, 10_000_000, 5},
+	}
+	a := NewAllocator()
+	for i, c := range calls {
+		d := a.Allocate(t0.Add(c.at), c.estimate, tr)
+		if d.Layers[0] != c.want {
+			t.Fatalf("call %d (t=%v, estimate %d): layer %d; want %d", i, c.at, c.estimate, d.Layers[0], c.want)
+		}
+		tr[0].Current = d.Layers[0]
+	}
+}
+
 func TestHysteresis(t *testing.T) {
 	s := time.Second
 	tests := []struct {
