@@ -61,7 +61,7 @@ type trackState struct {
 	lastUp   time.Time // when it last went up
 	// failedUps counts upgrades in a row that were lowered again within
 	// upgradeTrial: each doubles the hold before the next upgrade to
-	// failedLayer (the layer the last one reached) or above.
+	// failedLayer (failedStep: the lowest layer the last one holds back).
 	failedUps   int
 	failedLayer int
 	gen         uint64 // the last call that saw the track
@@ -79,15 +79,21 @@ const (
 	maxHoldBackoff = 3
 )
 
-// upgradeHolds says whether the track may go up now: to a layer below the
-// one that failed last (plain hold), and to that one or above (the backed
-// off hold).
-func (a *Allocator) upgradeHolds(st trackState, now time.Time) (below, failed bool) {
+// upTo is the highest layer the track may go up to now: none (-1) within
+// the hold after it was lowered, the layers below the one that failed
+// within the longer hold after failed upgrades, and any after.
+func (a *Allocator) upTo(st trackState, t *Track, now time.Time) int {
+	top := len(t.Layers) - 1
 	if st.lastDown.IsZero() {
-		return true, true
+		return top
 	}
-	since := now.Sub(st.lastDown)
-	return since >= a.hold, since >= a.hold<<min(st.failedUps, maxHoldBackoff)
+	switch since := now.Sub(st.lastDown); {
+	case since < a.hold:
+		return -1
+	case st.failedUps > 0 && since < a.hold<<min(st.failedUps, maxHoldBackoff):
+		return st.failedLayer - 1
+	}
+	return top
 }
 
 // Allocator decides, for one subscriber, which layer of each track to
@@ -112,15 +118,11 @@ type Allocator struct {
 
 // trackRun is one video track's figures during one Allocate.
 type trackRun struct {
-	ref   int  // layer to keep without headroom: last decided, else Current
-	want  int  // layer the tile needs
-	layer int  // layer allocated so far
-	upOK  bool // not lowered within the hold time
-	// upFailedOK is upOK for failedLayer and above, under the backed-off
-	// hold after failed upgrades.
-	upFailedOK  bool
-	failedLayer int
-	area        int
+	ref   int // layer to keep without headroom: last decided, else Current
+	want  int // layer the tile needs
+	layer int // layer allocated so far
+	upTo  int // highest layer it may go up to now (Allocator.upTo)
+	area  int
 }
 
 // NewAllocator returns an Allocator with the given options.
@@ -249,18 +251,14 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		}
 		a.state[t.ID] = st
 		r := trackRun{
-			ref:         min(st.target, len(t.Layers)-1),
-			want:        wanted(t),
-			layer:       -1,
-			failedLayer: len(t.Layers),
-			area:        t.Width * t.Height,
+			ref:   min(st.target, len(t.Layers)-1),
+			want:  wanted(t),
+			layer: -1,
+			upTo:  a.upTo(st, t, now),
+			area:  t.Width * t.Height,
 		}
 		if t.Width <= 0 || t.Height <= 0 {
 			r.area = int(^uint(0) >> 1)
-		}
-		r.upOK, r.upFailedOK = a.upgradeHolds(st, now)
-		if st.failedUps > 0 {
-			r.failedLayer = st.failedLayer
 		}
 		a.info[i] = r
 		a.order = append(a.order, i)
@@ -291,11 +289,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		if next <= r.ref {
 			return newTotal, newTotal <= estimate
 		}
-		ok := r.upOK
-		if next >= r.failedLayer {
-			ok = r.upFailedOK
-		}
-		return newTotal, ok && float64(newTotal)*a.headroom <= float64(estimate)
+		return newTotal, next <= r.upTo && float64(newTotal)*a.headroom <= float64(estimate)
 	}
 	// Pass 1: something of everything visible; unless told to pause video
 	// on congestion, the lowest layer goes even over the estimate, so a

@@ -9,10 +9,28 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// PutInet4 writes to into sa. An address that is not IPv4 gets a family
+// Sockaddr is one destination as a socket of either family takes it, for
+// sendto(2) or a msghdr.
+type Sockaddr struct {
+	v4 unix.RawSockaddrInet4
+	v6 unix.RawSockaddrInet6
+}
+
+// Put stores to for an AF_INET6 socket (v6) or an AF_INET one, and
+// returns the name and length to pass.
+func (s *Sockaddr) Put(to netip.AddrPort, v6 bool) (*byte, uint32) {
+	if v6 {
+		putInet6(&s.v6, to)
+		return (*byte)(unsafe.Pointer(&s.v6)), unix.SizeofSockaddrInet6
+	}
+	putInet4(&s.v4, to)
+	return (*byte)(unsafe.Pointer(&s.v4)), unix.SizeofSockaddrInet4
+}
+
+// putInet4 writes to into sa. An address that is not IPv4 gets a family
 // the kernel refuses (EAFNOSUPPORT): an IPv4 socket cannot send there, and
 // the datagram fails alone.
-func PutInet4(sa *unix.RawSockaddrInet4, to netip.AddrPort) {
+func putInet4(sa *unix.RawSockaddrInet4, to netip.AddrPort) {
 	if ip := to.Addr().Unmap(); ip.Is4() {
 		*sa = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: ip.As4()}
 	} else {
@@ -21,8 +39,8 @@ func PutInet4(sa *unix.RawSockaddrInet4, to netip.AddrPort) {
 	putPort(&sa.Port, to.Port())
 }
 
-// PutInet6 writes to into sa, IPv4 addresses as IPv4-mapped.
-func PutInet6(sa *unix.RawSockaddrInet6, to netip.AddrPort) {
+// putInet6 writes to into sa, IPv4 addresses as IPv4-mapped.
+func putInet6(sa *unix.RawSockaddrInet6, to netip.AddrPort) {
 	ip := to.Addr()
 	*sa = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: ip.As16(), Scope_id: scopeID(ip.Zone())}
 	putPort(&sa.Port, to.Port())

@@ -21,8 +21,9 @@ type Writer struct {
 	mu    sync.Mutex
 	call  func(fd uintptr) bool
 	buf   []byte
-	sa4   unix.RawSockaddrInet4
-	sa6   unix.RawSockaddrInet6
+	to    Sockaddr
+	name  *byte
+	size  uint32
 	n     int
 	errno syscall.Errno
 }
@@ -46,11 +47,7 @@ func NewWriter(conn *net.UDPConn) (*Writer, error) {
 func (w *Writer) WriteTo(b []byte, addr netip.AddrPort) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.v6 {
-		PutInet6(&w.sa6, addr)
-	} else {
-		PutInet4(&w.sa4, addr)
-	}
+	w.name, w.size = w.to.Put(addr, w.v6)
 	w.buf, w.n, w.errno = b, 0, 0
 	err := w.raw.Write(w.call)
 	w.buf = nil
@@ -66,13 +63,10 @@ func (w *Writer) WriteTo(b []byte, addr netip.AddrPort) (int, error) {
 // sendto is raw.Write's callback: false asks the poller to wait until the
 // socket is writable and call again.
 func (w *Writer) sendto(fd uintptr) bool {
-	name, size := unsafe.Pointer(&w.sa4), uintptr(unix.SizeofSockaddrInet4)
-	if w.v6 {
-		name, size = unsafe.Pointer(&w.sa6), unix.SizeofSockaddrInet6
-	}
 	for {
 		n, _, errno := unix.RawSyscall6(unix.SYS_SENDTO, fd,
-			uintptr(unsafe.Pointer(unsafe.SliceData(w.buf))), uintptr(len(w.buf)), 0, uintptr(name), size)
+			uintptr(unsafe.Pointer(unsafe.SliceData(w.buf))), uintptr(len(w.buf)), 0,
+			uintptr(unsafe.Pointer(w.name)), uintptr(w.size))
 		if retry, wait := Again(errno); retry {
 			continue
 		} else if wait {

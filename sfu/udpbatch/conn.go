@@ -30,13 +30,12 @@ import (
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("udpbatch: connection closed")
 
-// Conn is a *net.UDPConn whose writes are batched. ReadFromAddrPort (how
-// Pion's ICE mux reads) is a raw recvfrom(2) on Linux; everything else goes
-// straight to the socket.
+// Conn is a *net.UDPConn whose writes are batched. Reads are
+// rawudp.Conn's (raw recvfrom(2) on Linux); everything else goes straight
+// to the socket.
 type Conn struct {
-	*net.UDPConn
+	*rawudp.Conn
 	out   batchWriter
-	in    *rawudp.Reader
 	size  int           // datagrams per batch
 	delay time.Duration // the longest an unflushed write waits
 
@@ -74,7 +73,7 @@ func New(conn *net.UDPConn, opts ...Option) (*Conn, error) {
 		opt(&o)
 	}
 	c := &Conn{
-		UDPConn: conn, size: o.size, delay: o.delay, cur: newBatch(o.size),
+		size: o.size, delay: o.delay, cur: newBatch(o.size),
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	out, err := newSocketWriter(conn, o.size)
@@ -82,7 +81,7 @@ func New(conn *net.UDPConn, opts ...Option) (*Conn, error) {
 		return nil, err
 	}
 	c.out = out
-	if c.in, err = rawudp.NewReader(conn); err != nil {
+	if c.Conn, err = rawudp.NewConn(conn); err != nil {
 		return nil, err
 	}
 	c.room = sync.NewCond(&c.mu)
@@ -97,7 +96,7 @@ func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	if len(b) > maxDatagram {
 		// Too large for a slot (no RTP packet is): written alone, which
 		// may put it ahead of what is queued.
-		return c.UDPConn.WriteToUDPAddrPort(b, addr)
+		return c.Conn.WriteToAddrPort(b, addr)
 	}
 	c.mu.Lock()
 	for c.cur.full() && len(c.ready) >= maxReady && !c.closed {
@@ -124,17 +123,11 @@ func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	return len(b), nil
 }
 
-// ReadFromAddrPort reads straight from the socket. Pion's ICE mux reads
-// through it.
-func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
-	return c.in.ReadFrom(b)
-}
-
 // WriteTo queues b for addr, a *net.UDPAddr.
 func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	a, ok := addr.(*net.UDPAddr)
 	if !ok {
-		return c.UDPConn.WriteTo(b, addr)
+		return c.Conn.WriteTo(b, addr)
 	}
 	return c.WriteToAddrPort(b, a.AddrPort())
 }
@@ -243,7 +236,7 @@ func (c *Conn) Close() error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return c.UDPConn.Close()
+		return c.Conn.Close()
 	}
 	c.closed = true
 	c.room.Broadcast()
@@ -251,5 +244,5 @@ func (c *Conn) Close() error {
 	close(c.done)
 	<-c.stopped
 	c.timer.Stop()
-	return c.UDPConn.Close()
+	return c.Conn.Close()
 }

@@ -33,8 +33,7 @@ type mmsgWriter struct {
 	v6   bool // an AF_INET6 socket: every address goes as IPv6 (IPv4-mapped)
 	hdrs []mmsghdr
 	iovs []unix.Iovec
-	sa4  []unix.RawSockaddrInet4
-	sa6  []unix.RawSockaddrInet6
+	to   []rawudp.Sockaddr
 
 	// The call in flight, kept here so that raw.Write's callback is one
 	// method value made once, not a closure allocated per batch.
@@ -53,12 +52,7 @@ func newSocketWriter(conn *net.UDPConn, size int) (batchWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &mmsgWriter{raw: raw, v6: v6, hdrs: make([]mmsghdr, size), iovs: make([]unix.Iovec, size)}
-	if w.v6 {
-		w.sa6 = make([]unix.RawSockaddrInet6, size)
-	} else {
-		w.sa4 = make([]unix.RawSockaddrInet4, size)
-	}
+	w := &mmsgWriter{raw: raw, v6: v6, hdrs: make([]mmsghdr, size), iovs: make([]unix.Iovec, size), to: make([]rawudp.Sockaddr, size)}
 	w.call = w.sendmmsg
 	return w, nil
 }
@@ -102,13 +96,5 @@ func (w *mmsgWriter) fill(k int, p []byte, to netip.AddrPort) {
 	h := &w.hdrs[k].hdr
 	h.Iov = iov
 	h.SetIovlen(1)
-	if w.v6 {
-		sa := &w.sa6[k]
-		rawudp.PutInet6(sa, to)
-		h.Name, h.Namelen = (*byte)(unsafe.Pointer(sa)), unix.SizeofSockaddrInet6
-		return
-	}
-	sa := &w.sa4[k]
-	rawudp.PutInet4(sa, to)
-	h.Name, h.Namelen = (*byte)(unsafe.Pointer(sa)), unix.SizeofSockaddrInet4
+	h.Name, h.Namelen = w.to[k].Put(to, w.v6)
 }
