@@ -53,7 +53,11 @@ func (p *Participant) runBWE() {
 		if p.estimator != nil && update {
 			p.updateEstimate(now, rate, meter.rate(now, p.sent.Load()), &pr)
 		}
-		p.allocate(now, alloc, &pr)
+		if p.relay != RelayEgress {
+			// A relay's streams are each pinned to their layer; the
+			// far node chooses per subscriber (relay.go).
+			p.allocate(now, alloc, &pr)
+		}
 		p.updateDynacast(now)
 	}
 }

@@ -27,6 +27,11 @@ type DownTrack struct {
 	transceiver *webrtc.RTPTransceiver // set and read on sub's run goroutine
 	sender      *webrtc.RTPSender
 
+	// On a relay's egress end, each layer of a track is a stream of its own:
+	// the layer's rid and index (relay.go).
+	relayRID   string
+	relayLayer int
+
 	bound    atomic.Bool
 	settings atomic.Pointer[TrackSettings]
 	tileWant atomic.Int32 // the spatial layer the tile wants, -1 none
@@ -88,8 +93,14 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 // maxPadding is the most padding one packet can carry (its count is one octet).
 const maxPadding = 255
 
-// ID is the published track's id.
-func (d *DownTrack) ID() string { return d.rcv.id }
+// ID is the published track's id (with a relayed layer's rid: one track's
+// layers cross a relay as streams of their own).
+func (d *DownTrack) ID() string {
+	if d.relayRID != "" {
+		return d.rcv.id + "-" + d.relayRID
+	}
+	return d.rcv.id
+}
 
 // StreamID is the msid stream the track belongs to.
 func (d *DownTrack) StreamID() string { return d.rcv.streamID() }

@@ -84,6 +84,9 @@ func (r *Receiver) activeLayers(now time.Time) ([]string, bool) {
 // declaredRIDs lists the rids the publisher's description declared, in its
 // order; Pion makes a remote track for each before its first packet.
 func (r *Receiver) declaredRIDs() []string {
+	if r.rids != nil {
+		return r.rids
+	}
 	var rids []string
 	for _, t := range r.rtp.Tracks() {
 		if rid := t.RID(); rid != "" {

@@ -24,9 +24,10 @@ const maxLayers = 3
 // PacketCache, shared by every subscriber forwarded this layer.
 type Layer struct {
 	r        *Receiver
-	index    int // 0 lowest
-	rid      string
+	index    int    // 0 lowest
+	rid      string // as the publisher named it (relay.go: as the far node did)
 	track    *webrtc.TrackRemote
+	rtp      *webrtc.RTPReceiver
 	ssrc     uint32
 	cache    *packetcache.PacketCache
 	throttle *keyframe.Throttle
@@ -45,13 +46,14 @@ type Layer struct {
 // four; browsers send up to three).
 const maxTemporal = 4
 
-func newLayer(r *Receiver, index int, track *webrtc.TrackRemote) *Layer {
+func newLayer(r *Receiver, index int, rid string, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) *Layer {
 	cfg := &r.owner.sfu.cfg
 	l := &Layer{
 		r:        r,
 		index:    index,
-		rid:      track.RID(),
+		rid:      rid,
 		track:    track,
+		rtp:      recv,
 		ssrc:     uint32(track.SSRC()),
 		cache:    packetcache.New(cfg.cacheSize),
 		throttle: keyframe.NewThrottle(cfg.keyframeInterval),

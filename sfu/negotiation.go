@@ -33,11 +33,11 @@ func (p *Participant) run() {
 		select {
 		case <-p.ctx.Done():
 			return
-		case <-p.tasks.wake:
+		case <-p.tasks.Wake():
 		case <-p.neg.timer.C:
 			p.offerTimedOut()
 		}
-		for _, task := range p.tasks.take() {
+		for _, task := range p.tasks.Take() {
 			if p.ctx.Err() != nil {
 				return
 			}
@@ -70,6 +70,10 @@ func (p *Participant) maybeOffer() {
 	}
 	p.neg.offerPending = true
 	p.neg.timer.Reset(p.sfu.cfg.offerTimeout)
+	if ro, ok := p.listener.(RelayOfferer); ok && p.relay == RelayEgress {
+		ro.RelayOffer(offer.SDP, p.relayTracks())
+		return
+	}
 	p.listener.Offer(preferOpusDTX(offer.SDP), p.trackIDs())
 }
 
@@ -92,17 +96,17 @@ func (p *Participant) fail(err error) {
 // HandleOffer applies an offer from the client; tracks describes what it
 // publishes.
 func (p *Participant) HandleOffer(sdp string, tracks []PublishedTrack) {
-	p.tasks.post(func() { p.applyOffer(sdp, tracks) })
+	p.tasks.Post(func() { p.applyOffer(sdp, tracks) })
 }
 
 // HandleAnswer applies the client's answer to the server's offer.
 func (p *Participant) HandleAnswer(sdp string) {
-	p.tasks.post(func() { p.applyAnswer(sdp) })
+	p.tasks.Post(func() { p.applyAnswer(sdp) })
 }
 
 // AddICECandidate adds a candidate the client trickled.
 func (p *Participant) AddICECandidate(c webrtc.ICECandidateInit) {
-	p.tasks.post(func() { p.addCandidate(c) })
+	p.tasks.Post(func() { p.addCandidate(c) })
 }
 
 func (p *Participant) applyOffer(sdp string, tracks []PublishedTrack) {

@@ -11,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-rtc/switchboard/bwe"
+	"github.com/switchboard-rtc/switchboard/internal/taskqueue"
 )
 
 // PublishedTrack is what a client says of a track it sends, keyed by the mid
@@ -37,17 +38,19 @@ type Participant struct {
 	log      *slog.Logger
 
 	perms Permissions // set once, at join (permissions.go)
+	relay RelayRole   // set once, at join (relay.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	tasks  *taskQueue
+	tasks  *taskqueue.Queue
 	wg     sync.WaitGroup // run, publishers' read loops, down tracks' RTCP readers
 	once   sync.Once
 
 	mu        sync.Mutex
 	closing   bool
 	published map[string]PublishedTrack // by mid, from the client's offers
-	receivers map[string]*Receiver      // by mid
+	receivers map[string]*Receiver      // by mid; relayed ones by track id
+	relayed   map[string]RelayTrack     // an ingress relay's streams, by mid
 
 	// Owned by the run goroutine.
 	downTracks map[string]*DownTrack // by published track id
@@ -84,9 +87,10 @@ func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
 		log:        s.log.With("participant", id),
 		ctx:        ctx,
 		cancel:     cancel,
-		tasks:      newTaskQueue(),
+		tasks:      taskqueue.New(),
 		published:  make(map[string]PublishedTrack),
 		receivers:  make(map[string]*Receiver),
+		relayed:    make(map[string]RelayTrack),
 		downTracks: make(map[string]*DownTrack),
 		bweWake:    make(chan struct{}, 1),
 	}
@@ -104,7 +108,7 @@ func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
 		p.log.Debug("connection state", "state", st.String())
 		switch st {
 		case webrtc.PeerConnectionStateConnected:
-			p.tasks.post(p.onConnected)
+			p.tasks.Post(p.onConnected)
 		case webrtc.PeerConnectionStateFailed:
 			go p.close(ErrICEFailed)
 		case webrtc.PeerConnectionStateClosed:
@@ -153,7 +157,7 @@ func (p *Participant) teardown() {
 	p.closing = true
 	p.mu.Unlock()
 	p.cancel()
-	p.tasks.close()
+	p.tasks.Close()
 	if err := p.pc.Close(); err != nil {
 		p.log.Debug("closing peer connection", "err", err)
 	}
@@ -177,25 +181,38 @@ func (p *Participant) onConnected() {
 // subscribe and unsubscribe are called by the room, under its lock: they
 // only queue.
 func (p *Participant) subscribe(t *Receiver) {
-	p.tasks.post(func() { p.addDownTrack(t) })
+	p.tasks.Post(func() { p.addDownTrack(t) })
 }
 
 func (p *Participant) unsubscribe(trackID string) {
-	p.tasks.post(func() { p.removeDownTrack(trackID) })
+	p.tasks.Post(func() { p.removeDownTrack(trackID) })
 }
 
 func (p *Participant) addDownTrack(t *Receiver) {
-	if _, ok := p.downTracks[t.id]; ok || t.isClosed() {
+	if t.isClosed() {
 		return
 	}
-	dt := newDownTrack(t, p)
+	if p.relay == RelayEgress {
+		p.addRelayDownTracks(t)
+		return
+	}
+	if _, ok := p.downTracks[t.id]; ok {
+		return
+	}
+	p.attachDownTrack(t.id, newDownTrack(t, p))
+}
+
+// attachDownTrack sends dt on a transceiver of its own, from the next
+// negotiation on.
+func (p *Participant) attachDownTrack(key string, dt *DownTrack) {
+	t := dt.rcv
 	tr, err := p.pc.AddTransceiverFromTrack(dt, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
 		p.log.Warn("adding down track", "track", t.id, "err", err)
 		return
 	}
 	dt.transceiver, dt.sender = tr, tr.Sender()
-	p.downTracks[t.id] = dt
+	p.downTracks[key] = dt
 	p.publishDownTracks()
 	t.addDownTrack(dt)
 	p.wg.Add(1) // safe: run holds the group above zero
@@ -206,18 +223,20 @@ func (p *Participant) addDownTrack(t *Receiver) {
 	p.neg.needed = true
 }
 
+// removeDownTrack stops sending the track (every layer of it, on a relay).
 func (p *Participant) removeDownTrack(trackID string) {
-	dt, ok := p.downTracks[trackID]
-	if !ok {
-		return
+	for key, dt := range p.downTracks {
+		if dt.rcv.id != trackID {
+			continue
+		}
+		delete(p.downTracks, key)
+		dt.rcv.removeDownTrack(dt)
+		if err := p.pc.RemoveTrack(dt.sender); err != nil {
+			p.log.Debug("removing down track", "track", trackID, "err", err)
+		}
+		p.neg.needed = true
 	}
-	delete(p.downTracks, trackID)
 	p.publishDownTracks()
-	dt.rcv.removeDownTrack(dt)
-	if err := p.pc.RemoveTrack(dt.sender); err != nil {
-		p.log.Debug("removing down track", "track", trackID, "err", err)
-	}
-	p.neg.needed = true
 }
 
 // publishDownTracks hands runBWE a fresh copy of the down tracks, in a

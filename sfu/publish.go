@@ -21,7 +21,15 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 			break
 		}
 	}
-	r, existing := p.receivers[mid]
+	// A client's track is known by its mid and its layers by their rids; a
+	// relayed layer arrives on a transceiver of its own, named by the far
+	// node's description (relay.go).
+	key, rid := mid, track.RID()
+	relayed, isRelayed := p.relayed[mid]
+	if isRelayed {
+		key, rid = relayed.TrackID, relayed.RID
+	}
+	r, existing := p.receivers[key]
 	if !existing {
 		meta, ok := p.published[mid]
 		if !ok || !ValidSource(meta.Source) {
@@ -29,9 +37,12 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 		}
 		meta.Mid = mid
 		r = newReceiver(p, track, recv, meta)
-		p.receivers[mid] = r
+		if isRelayed {
+			relayed.adopt(r)
+		}
+		p.receivers[key] = r
 	}
-	l := r.addLayer(track)
+	l := r.addLayer(track, recv, rid)
 	if l != nil {
 		r.running.Add(1)
 		p.wg.Add(1)
@@ -58,8 +69,8 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 	r.closed.Store(true)
 	p.room.unpublish(r)
 	p.mu.Lock()
-	if p.receivers[mid] == r {
-		delete(p.receivers, mid)
+	if p.receivers[key] == r {
+		delete(p.receivers, key)
 	}
 	p.mu.Unlock()
 	p.log.Debug("track ended", "track", r.id)

@@ -18,17 +18,21 @@ const maxReadErrors = 100
 // Each layer's read loop stores every packet once in a PacketCache shared by
 // all subscribers and hands it to their DownTracks.
 type Receiver struct {
-	id     string
-	owner  *Participant
-	mid    string
-	source string
-	kind   webrtc.RTPCodecType
-	codec  webrtc.RTPCodecParameters
-	rtp    *webrtc.RTPReceiver
-	extIDs []webrtc.RTPHeaderExtensionParameter
-	stats  *counters
-	muted  atomic.Bool
-	closed atomic.Bool
+	id    string
+	owner *Participant
+	// publisher is who published the track: the owner, or for a track
+	// relayed from another node the participant there (relay.go).
+	publisher ParticipantInfo
+	mid       string   // the publisher's mid; a relayed track's id
+	rids      []string // a relayed track's layers; nil: the publisher's SDP says
+	source    string
+	kind      webrtc.RTPCodecType
+	codec     webrtc.RTPCodecParameters
+	rtp       *webrtc.RTPReceiver
+	extIDs    []webrtc.RTPHeaderExtensionParameter
+	stats     *counters
+	muted     atomic.Bool
+	closed    atomic.Bool
 
 	layers   [maxLayers]atomic.Pointer[Layer]
 	running  atomic.Int32 // layers whose read loop runs
@@ -40,29 +44,31 @@ type Receiver struct {
 
 func newReceiver(p *Participant, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver, meta PublishedTrack) *Receiver {
 	r := &Receiver{
-		id:     newID("TR"),
-		owner:  p,
-		mid:    meta.Mid,
-		source: meta.Source,
-		kind:   track.Kind(),
-		codec:  track.Codec(),
-		rtp:    recv,
-		extIDs: recv.GetParameters().HeaderExtensions,
-		stats:  &p.sfu.stats,
+		id:        newID("TR"),
+		owner:     p,
+		publisher: ParticipantInfo{ID: p.id, Name: p.name},
+		mid:       meta.Mid,
+		source:    meta.Source,
+		kind:      track.Kind(),
+		codec:     track.Codec(),
+		rtp:       recv,
+		extIDs:    recv.GetParameters().HeaderExtensions,
+		stats:     &p.sfu.stats,
 	}
 	r.muted.Store(meta.Muted)
 	r.downTracks.Store(&[]*DownTrack{})
 	return r
 }
 
-// addLayer attaches a remote track (one rid) as a layer; nil when every
-// layer is taken.
-func (r *Receiver) addLayer(track *webrtc.TrackRemote) *Layer {
-	i := layerIndex(track.RID(), func(i int) bool { return r.layers[i].Load() != nil })
+// addLayer attaches a remote track as the layer named rid (its own rid, or
+// for a relayed track the one the far node named); nil when every layer is
+// taken. recv is the RTPReceiver the track arrived on.
+func (r *Receiver) addLayer(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver, rid string) *Layer {
+	i := layerIndex(rid, func(i int) bool { return r.layers[i].Load() != nil })
 	if i < 0 {
 		return nil
 	}
-	l := newLayer(r, i, track)
+	l := newLayer(r, i, rid, track, recv)
 	if !r.layers[i].CompareAndSwap(nil, l) {
 		return nil
 	}
@@ -80,7 +86,7 @@ func (r *Receiver) layer(i int) *Layer {
 func (r *Receiver) info() TrackInfo {
 	return TrackInfo{
 		ID:            r.id,
-		ParticipantID: r.owner.id,
+		ParticipantID: r.publisher.ID,
 		Kind:          r.kind.String(),
 		Source:        r.source,
 		Muted:         r.muted.Load(),
@@ -91,9 +97,9 @@ func (r *Receiver) info() TrackInfo {
 // that browsers keep them in sync, and puts a screen share in its own.
 func (r *Receiver) streamID() string {
 	if r.source == SourceScreen {
-		return r.owner.id + "-screen"
+		return r.publisher.ID + "-screen"
 	}
-	return r.owner.id
+	return r.publisher.ID
 }
 
 func (r *Receiver) isClosed() bool { return r.closed.Load() }
@@ -126,12 +132,13 @@ func (r *Receiver) removeDownTrack(d *DownTrack) {
 // time. Pion reads a simulcast layer's RTCP only by its rid.
 func (r *Receiver) drainRTCP(l *Layer) {
 	buf := make([]byte, packetcache.MaxPacketSize)
+	rid := l.track.RID()
 	for {
 		var err error
-		if l.rid == "" {
-			_, _, err = r.rtp.Read(buf)
+		if rid == "" {
+			_, _, err = l.rtp.Read(buf)
 		} else {
-			_, _, err = r.rtp.ReadSimulcast(buf, l.rid)
+			_, _, err = l.rtp.ReadSimulcast(buf, rid)
 		}
 		if err != nil && !errors.Is(err, io.ErrShortBuffer) {
 			return

@@ -14,7 +14,8 @@ type Room struct {
 	sfu  *SFU
 
 	mu           sync.Mutex
-	participants map[string]*Participant
+	participants map[string]*Participant    // here, relays' ends among them
+	remotes      map[string]ParticipantInfo // on other nodes (relay.go); no tracks
 	tracks       map[string]*Receiver
 }
 
@@ -23,6 +24,7 @@ func newRoom(name string, s *SFU) *Room {
 		name:         name,
 		sfu:          s,
 		participants: make(map[string]*Participant),
+		remotes:      make(map[string]ParticipantInfo),
 		tracks:       make(map[string]*Receiver),
 	}
 }
@@ -33,6 +35,17 @@ func (r *Room) Name() string { return r.name }
 func (r *Room) join(p *Participant) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if p.relay != notRelay {
+		// A relay's end: the clients never hear of it; an egress end sends
+		// on what was published here, never what was itself relayed in.
+		r.participants[p.id] = p
+		for _, t := range r.tracks {
+			if p.relay == RelayEgress && t.owner.relay == notRelay {
+				p.subscribe(t)
+			}
+		}
+		return nil
+	}
 	var replaced *Participant
 	if p.identity != "" {
 		for _, o := range r.participants {
@@ -41,7 +54,7 @@ func (r *Room) join(p *Participant) error {
 			}
 		}
 	}
-	if replaced == nil && len(r.participants) >= r.sfu.cfg.maxParticipants {
+	if replaced == nil && r.clientsLocked() >= r.sfu.cfg.maxParticipants {
 		return ErrRoomFull
 	}
 	if replaced != nil {
@@ -50,15 +63,17 @@ func (r *Room) join(p *Participant) error {
 		go replaced.close(ErrReplaced)
 	}
 	p.room = r
-	others := make([]ParticipantInfo, 0, len(r.participants))
+	others := make([]ParticipantInfo, 0, len(r.participants)+len(r.remotes))
 	for _, o := range r.sorted() {
-		others = append(others, r.infoLocked(o))
+		if o.relay == notRelay {
+			others = append(others, r.infoLocked(o.id, o.name))
+		}
+	}
+	for _, id := range r.remoteIDs() {
+		others = append(others, r.infoLocked(id, r.remotes[id].Name))
 	}
 	p.listener.Joined(ParticipantInfo{ID: p.id, Name: p.name}, others)
-	joined := ParticipantInfo{ID: p.id, Name: p.name, Tracks: []TrackInfo{}}
-	for _, o := range r.participants {
-		o.listener.ParticipantJoined(joined)
-	}
+	r.announceLocked(ParticipantInfo{ID: p.id, Name: p.name})
 	r.participants[p.id] = p
 	for _, t := range r.tracks {
 		if p.perms.Subscribe {
@@ -68,6 +83,27 @@ func (r *Room) join(p *Participant) error {
 	return nil
 }
 
+// announceLocked tells every client here that info joined.
+func (r *Room) announceLocked(info ParticipantInfo) {
+	joined := ParticipantInfo{ID: info.ID, Name: info.Name, Tracks: []TrackInfo{}}
+	for _, o := range r.participants {
+		if o.relay == notRelay {
+			o.listener.ParticipantJoined(joined)
+		}
+	}
+}
+
+// clientsLocked counts the participants here that are not relays' ends.
+func (r *Room) clientsLocked() int {
+	n := 0
+	for _, p := range r.participants {
+		if p.relay == notRelay {
+			n++
+		}
+	}
+	return n
+}
+
 func (r *Room) leave(p *Participant) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -75,19 +111,80 @@ func (r *Room) leave(p *Participant) {
 		return
 	}
 	delete(r.participants, p.id)
-	var gone []string
+	var gone []*Receiver
 	for id, t := range r.tracks {
 		if t.owner == p {
 			delete(r.tracks, id)
-			gone = append(gone, id)
+			gone = append(gone, t)
 		}
 	}
 	for _, o := range r.participants {
-		for _, id := range gone {
-			o.unsubscribe(id)
+		for _, t := range gone {
+			if p.relay == RelayIngress && o.relay == notRelay {
+				// The publisher is elsewhere and may still be in the
+				// room: only its tracks went with the relay.
+				o.listener.TrackUnpublished(t.publisher.ID, t.id)
+			}
+			o.unsubscribe(t.id)
 		}
-		o.listener.ParticipantLeft(p.id)
+		if p.relay == notRelay {
+			o.listener.ParticipantLeft(p.id)
+		}
 	}
+}
+
+// addRemote records a participant of another node, and tells the clients
+// here if it is new.
+func (r *Room) addRemote(info ParticipantInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.addRemoteLocked(info)
+}
+
+func (r *Room) addRemoteLocked(info ParticipantInfo) {
+	if _, ok := r.remotes[info.ID]; ok || r.participants[info.ID] != nil {
+		return
+	}
+	r.remotes[info.ID] = ParticipantInfo{ID: info.ID, Name: info.Name}
+	r.announceLocked(info)
+}
+
+// removeRemote takes a participant of another node out, with the tracks of
+// it relayed here.
+func (r *Room) removeRemote(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.remotes[id]; !ok {
+		return
+	}
+	delete(r.remotes, id)
+	for tid, t := range r.tracks {
+		if t.publisher.ID != id || t.owner.relay != RelayIngress {
+			continue
+		}
+		delete(r.tracks, tid)
+		for _, o := range r.participants {
+			if o != t.owner {
+				o.listener.TrackUnpublished(id, tid)
+				o.unsubscribe(tid)
+			}
+		}
+	}
+	for _, o := range r.participants {
+		if o.relay == notRelay {
+			o.listener.ParticipantLeft(id)
+		}
+	}
+}
+
+// remoteIDs lists the remote participants in a stable order.
+func (r *Room) remoteIDs() []string {
+	ids := make([]string, 0, len(r.remotes))
+	for id := range r.remotes {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // publish makes t visible to everyone in the room but its owner; it reports
@@ -98,12 +195,25 @@ func (r *Room) publish(t *Receiver) bool {
 	if r.participants[t.owner.id] != t.owner {
 		return false
 	}
+	if t.owner.relay == RelayIngress {
+		// Its publisher may not have been announced yet: the relay can be
+		// quicker than the control plane.
+		r.addRemoteLocked(t.publisher)
+	}
 	r.tracks[t.id] = t
 	info := t.info()
 	for _, o := range r.participants {
-		if o != t.owner {
+		if o == t.owner {
+			continue
+		}
+		switch o.relay {
+		case notRelay:
 			o.listener.TrackPublished(info)
 			if o.perms.Subscribe {
+				o.subscribe(t)
+			}
+		case RelayEgress:
+			if t.owner.relay == notRelay {
 				o.subscribe(t)
 			}
 		}
@@ -120,7 +230,7 @@ func (r *Room) unpublish(t *Receiver) {
 	delete(r.tracks, t.id)
 	for _, o := range r.participants {
 		if o != t.owner {
-			o.listener.TrackUnpublished(t.owner.id, t.id)
+			o.listener.TrackUnpublished(t.publisher.ID, t.id)
 			o.unsubscribe(t.id)
 		}
 	}
@@ -134,7 +244,7 @@ func (r *Room) muted(t *Receiver, muted bool) {
 	}
 	for _, o := range r.participants {
 		if o != t.owner {
-			o.listener.TrackMuted(t.owner.id, t.id, muted)
+			o.listener.TrackMuted(t.publisher.ID, t.id, muted)
 		}
 	}
 }
@@ -151,10 +261,12 @@ func (r *Room) empty() bool {
 	return len(r.participants) == 0
 }
 
+// size counts the participants here (not relays' ends) and the tracks,
+// relayed ones among them.
 func (r *Room) size() (participants, tracks int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.participants), len(r.tracks)
+	return r.clientsLocked(), len(r.tracks)
 }
 
 // sorted lists the participants in the order they joined.
@@ -167,10 +279,10 @@ func (r *Room) sorted() []*Participant {
 	return out
 }
 
-func (r *Room) infoLocked(p *Participant) ParticipantInfo {
-	info := ParticipantInfo{ID: p.id, Name: p.name, Tracks: []TrackInfo{}}
+func (r *Room) infoLocked(id, name string) ParticipantInfo {
+	info := ParticipantInfo{ID: id, Name: name, Tracks: []TrackInfo{}}
 	for _, t := range r.tracks {
-		if t.owner == p {
+		if t.publisher.ID == id {
 			info.Tracks = append(info.Tracks, t.info())
 		}
 	}

@@ -56,28 +56,35 @@ func (s *SFU) Join(roomName, displayName string, l Listener, opts ...JoinOption)
 	}
 	jc := joinOptions(opts)
 	p.perms, p.identity = jc.perms, jc.identity
+	if err := s.admit(roomName, p); err != nil {
+		return nil, err
+	}
+	p.log.Info("participant joined", "room", roomName, "name", displayName)
+	return p, nil
+}
+
+// admit puts p in the named room, creating it; on failure p is torn down.
+func (s *SFU) admit(roomName string, p *Participant) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		p.teardown()
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	room := s.rooms[roomName]
 	if room == nil {
 		room = newRoom(roomName, s)
 		s.rooms[roomName] = room
 	}
-	err = room.join(p)
+	err := room.join(p)
 	if err != nil && room.empty() {
 		delete(s.rooms, roomName)
 	}
 	s.mu.Unlock()
 	if err != nil {
 		p.teardown()
-		return nil, err
 	}
-	p.log.Info("participant joined", "room", roomName, "name", displayName)
-	return p, nil
+	return err
 }
 
 // leave takes p out of its room and drops the room when it is empty.
