@@ -38,6 +38,8 @@ func (r *Room) join(p *Participant) error {
 	if p.relay != notRelay {
 		// A relay's end: the clients never hear of it; an egress end sends
 		// on what was published here, never what was itself relayed in.
+		p.room = r
+		p.listener.Joined(ParticipantInfo{ID: p.id, Name: p.name}, nil)
 		r.participants[p.id] = p
 		for _, t := range r.tracks {
 			if p.relay == RelayEgress && t.owner.relay == notRelay {

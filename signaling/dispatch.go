@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/switchboard-rtc/switchboard/sfu"
@@ -92,12 +93,21 @@ func (s *session) join(j *protocol.Join) {
 		return
 	}
 	s.grant = g
+	if c := s.h.cfg.cluster; c != nil {
+		if err := c.Admit(context.Background()); err != nil {
+			s.fail(fmt.Errorf("%w: %v", ErrUnavailable, err))
+			return
+		}
+	}
 	p, err := s.h.sfu.Join(j.Room, name, &events{s: s, room: j.Room},
 		sfu.WithPermissions(g.Permissions), sfu.WithIdentity(g.Identity))
 	if err != nil {
 		s.fail(err)
 		return
 	}
-	s.participant = p
+	s.participant, s.room = p, j.Room
 	s.log = s.log.With("participant", p.ID(), "room", j.Room)
+	if c := s.h.cfg.cluster; c != nil {
+		c.Joined(j.Room, p.ID(), name)
+	}
 }

@@ -21,6 +21,7 @@ var (
 	ErrSlowClient   = errors.New("client does not read its messages")
 	ErrJoinTimedOut = errors.New("no join in time")
 	ErrBadSettings  = errors.New("bad track settings")
+	ErrUnavailable  = errors.New("the server cannot take joins now")
 )
 
 // errorCode maps an error to the protocol's code for it.
@@ -46,6 +47,8 @@ func errorCode(err error) string {
 		return protocol.CodeRoomFull
 	case errors.Is(err, sfu.ErrBadSDP):
 		return protocol.CodeBadSDP
+	case errors.Is(err, ErrUnavailable):
+		return protocol.CodeUnavailable
 	case errors.Is(err, sfu.ErrClosed), errors.Is(err, sfu.ErrShuttingDown):
 		return protocol.CodeInternal
 	}

@@ -23,6 +23,7 @@ type config struct {
 
 	apiKeys        map[string]string // auth_options.go
 	iceServersFunc ICEServersFunc
+	cluster        Cluster // cluster_hook.go; nil on a single node
 }
 
 func defaultConfig() config {

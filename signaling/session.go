@@ -34,6 +34,7 @@ type session struct {
 	bad      atomic.Int32
 
 	participant *sfu.Participant // reader goroutine only
+	room        string           // reader goroutine only, set at join
 	grant       Grant            // reader goroutine only, set at join (auth.go)
 	host        string           // the request's Host, for ICE servers (ice.go)
 }
@@ -59,6 +60,9 @@ func (s *session) run() {
 	defer func() {
 		if s.participant != nil {
 			s.participant.Leave()
+			if c := s.h.cfg.cluster; c != nil {
+				c.Left(s.room, s.participant.ID())
+			}
 		}
 	}()
 	_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.joinTimeout))

@@ -211,4 +211,8 @@ const (
 	CodeBadSDP             = "bad-sdp"
 	CodeUnauthorized       = "unauthorized"
 	CodeInternal           = "internal"
+	// CodeUnavailable: the server cannot take joins now (a cluster node
+	// that cannot reach the cluster's shared state); try again or
+	// another node.
+	CodeUnavailable = "unavailable"
 )

@@ -1,0 +1,56 @@
+package cluster
+
+import (
+	"github.com/pion/webrtc/v4"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
+)
+
+// nodeInfo is a node's registration.
+type nodeInfo struct {
+	ID           string `json:"id"`
+	URL          string `json:"url,omitempty"`
+	Participants int    `json:"participants"`
+	Tracks       int    `json:"tracks"`
+	StartedAt    int64  `json:"startedAt"`
+}
+
+// member is one participant in a room's hash.
+type member struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Node string `json:"node"`
+}
+
+// Kinds of message between nodes.
+const (
+	kindJoin      = "join"      // room channel: a participant joined
+	kindLeave     = "leave"     // room channel: a participant left
+	kindOffer     = "offer"     // inbox: egress end → ingress end
+	kindAnswer    = "answer"    // inbox: ingress end → egress end
+	kindCandidate = "candidate" // inbox: either end's ICE candidate
+	kindLayers    = "layers"    // inbox: ingress end → egress end: layers wanted
+	kindMute      = "mute"      // inbox: egress end → ingress end
+	kindClose     = "close"     // inbox: an end went away
+)
+
+// Which end of a relay sent an inbox message.
+const (
+	fromEgress  = "egress"
+	fromIngress = "ingress"
+)
+
+// message is every message between nodes; kind says which fields count.
+type message struct {
+	Kind      string                   `json:"kind"`
+	Room      string                   `json:"room"`
+	Member    *member                  `json:"member,omitempty"`
+	End       string                   `json:"end,omitempty"`     // which end of a relay sent it
+	Session   string                   `json:"session,omitempty"` // the egress end's id: one relay's life
+	SDP       string                   `json:"sdp,omitempty"`
+	Tracks    []sfu.RelayTrack         `json:"tracks,omitempty"`
+	Candidate *webrtc.ICECandidateInit `json:"candidate,omitempty"`
+	TrackID   string                   `json:"trackId,omitempty"`
+	Active    []string                 `json:"active,omitempty"`
+	Muted     bool                     `json:"muted,omitempty"`
+}

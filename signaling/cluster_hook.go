@@ -1,0 +1,18 @@
+package signaling
+
+import "context"
+
+// Cluster is what the signaling asks of the other nodes of a cluster
+// (package signaling/cluster's Node); a single node has none.
+type Cluster interface {
+	// Admit tells whether a client may join now: nil, or why not.
+	Admit(ctx context.Context) error
+	// Joined and Left record this node's participants for the others.
+	Joined(room, participantID, name string)
+	Left(room, participantID string)
+}
+
+// WithCluster makes the handler's node one of a cluster: joins are
+// recorded for the other nodes, and refused (unavailable) while the
+// cluster's shared state cannot be reached.
+func WithCluster(c Cluster) Option { return func(cfg *config) { cfg.cluster = c } }
