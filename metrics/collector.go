@@ -49,6 +49,13 @@ func metricsOf() []metric {
 		counter("padding_packets", "Padding packets sent to probe subscribers' bandwidth.", func(s sfu.Stats) float64 { return float64(s.PaddingPackets) }),
 		counter("send_calls", "sendmmsg system calls on the shared UDP port (batched sends).", func(s sfu.Stats) float64 { return float64(s.SendCalls) }),
 		counter("send_datagrams", "Datagrams sent by those sendmmsg calls.", func(s sfu.Stats) float64 { return float64(s.SendDatagrams) }),
+		gauge("relay_streams_in", "Streams (one per layer of a track) relayed in from other nodes now.", func(s sfu.Stats) float64 { return float64(s.RelayStreamsIn) }),
+		gauge("relay_streams_out", "Streams (one per layer of a track) relayed out to other nodes now.", func(s sfu.Stats) float64 { return float64(s.RelayStreamsOut) }),
+		counter("relay_packets_in", "RTP packets received from other nodes' relays.", func(s sfu.Stats) float64 { return float64(s.RelayPacketsIn) }),
+		counter("relay_bytes_in", "RTP bytes received from other nodes' relays.", func(s sfu.Stats) float64 { return float64(s.RelayBytesIn) }),
+		counter("relay_packets_out", "RTP packets sent to other nodes over relays, retransmissions excluded.", func(s sfu.Stats) float64 { return float64(s.RelayPacketsOut) }),
+		counter("relay_bytes_out", "RTP bytes sent to other nodes over relays, retransmissions excluded.", func(s sfu.Stats) float64 { return float64(s.RelayBytesOut) }),
+		counter("relay_nacks_received", "NACKs other nodes sent for packets their relays lost.", func(s sfu.Stats) float64 { return float64(s.RelayNACKsIn) }),
 		counter("estimate_changes", "Changes of subscribers' bandwidth estimates that reached the layer allocator.", func(s sfu.Stats) float64 { return float64(s.EstimateChanges) }),
 	}
 }

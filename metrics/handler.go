@@ -13,9 +13,10 @@ import (
 // memory and file descriptors, and the Go runtime's. It is a registry of its
 // own, not Prometheus's global one, so two servers in one process (tests)
 // do not collide.
-func NewRegistry(src Source) (*prometheus.Registry, error) {
+// extra are more collectors of the server's, e.g. its cluster's.
+func NewRegistry(src Source, extra ...prometheus.Collector) (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
-	for _, c := range []prometheus.Collector{
+	for _, c := range append([]prometheus.Collector{
 		NewCollector(src),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		// The default Go series, plus the live heap after the last GC:
@@ -24,7 +25,7 @@ func NewRegistry(src Source) (*prometheus.Registry, error) {
 		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)},
 		)),
-	} {
+	}, extra...) {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -33,8 +34,8 @@ func NewRegistry(src Source) (*prometheus.Registry, error) {
 }
 
 // Handler serves /metrics for src in the Prometheus text format.
-func Handler(src Source) (http.Handler, error) {
-	reg, err := NewRegistry(src)
+func Handler(src Source, extra ...prometheus.Collector) (http.Handler, error) {
+	reg, err := NewRegistry(src, extra...)
 	if err != nil {
 		return nil, err
 	}

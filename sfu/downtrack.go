@@ -230,6 +230,10 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 		return 0
 	}
 	d.sub.sent.Add(uint64(n))
+	if d.sub.relay == RelayEgress {
+		d.rcv.stats.relayPacketsOut.Add(1)
+		d.rcv.stats.relayBytesOut.Add(uint64(n))
+	}
 	if switching && prev >= 0 {
 		d.rcv.stats.layerSwitches.Add(1)
 		d.sub.layerSwitches.Add(1)

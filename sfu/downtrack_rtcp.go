@@ -53,6 +53,9 @@ func (d *DownTrack) readRTCP() {
 // limits hold it back.
 func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 	d.rcv.stats.nacksReceived.Add(1)
+	if d.sub.relay == RelayEgress {
+		d.rcv.stats.relayNACKsIn.Add(1)
+	}
 	for _, pair := range pkt.Nacks {
 		pair.Range(func(seq uint16) bool {
 			if d.resendAllowed(seq, now) {

@@ -113,6 +113,10 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	st := l.r.stats
 	st.packetsIn.Add(1)
 	st.bytesIn.Add(uint64(len(raw)))
+	if l.r.owner.relay == RelayIngress {
+		st.relayPacketsIn.Add(1)
+		st.relayBytesIn.Add(uint64(len(raw)))
+	}
 	switch l.cache.Store(pkt.SequenceNumber, raw) {
 	case packetcache.Stored:
 	case packetcache.Duplicate:

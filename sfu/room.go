@@ -263,12 +263,29 @@ func (r *Room) empty() bool {
 	return len(r.participants) == 0
 }
 
-// size counts the participants here (not relays' ends) and the tracks,
-// relayed ones among them.
-func (r *Room) size() (participants, tracks int) {
+// roomSize counts a room's participants here (not relays' ends), its
+// tracks (relayed ones among them), and the streams its relays carry.
+type roomSize struct{ participants, tracks, relayIn, relayOut int }
+
+func (r *Room) size() roomSize {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.clientsLocked(), len(r.tracks)
+	z := roomSize{participants: r.clientsLocked(), tracks: len(r.tracks)}
+	for _, t := range r.tracks {
+		if t.owner.relay == RelayIngress {
+			for i := range maxLayers {
+				if t.layer(i) != nil {
+					z.relayIn++
+				}
+			}
+		}
+	}
+	for _, p := range r.participants {
+		if p.relay == RelayEgress {
+			z.relayOut += len(*p.dtList.Load())
+		}
+	}
+	return z
 }
 
 // sorted lists the participants in the order they joined.

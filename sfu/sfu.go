@@ -131,9 +131,11 @@ func (s *SFU) Stats() Stats {
 	s.mu.Lock()
 	st.Rooms = len(s.rooms)
 	for _, r := range s.rooms {
-		n, t := r.size()
-		st.Participants += n
-		st.Tracks += t
+		z := r.size()
+		st.Participants += z.participants
+		st.Tracks += z.tracks
+		st.RelayStreamsIn += z.relayIn
+		st.RelayStreamsOut += z.relayOut
 	}
 	s.mu.Unlock()
 	if sock := s.cfg.network.sockets; sock != nil {

@@ -26,6 +26,15 @@ type Stats struct {
 	// sendmmsg calls made and the datagrams they carried.
 	SendCalls     uint64
 	SendDatagrams uint64
+	// Relays between nodes (relay.go): streams (one per layer of a track)
+	// received from and sent to other nodes now, and what crossed.
+	RelayStreamsIn  int
+	RelayStreamsOut int
+	RelayPacketsIn  uint64
+	RelayBytesIn    uint64
+	RelayPacketsOut uint64
+	RelayBytesOut   uint64
+	RelayNACKsIn    uint64 // NACKs other nodes sent for what they lost on a relay
 }
 
 // counters are updated on the packet path, so they are plain atomics.
@@ -43,6 +52,11 @@ type counters struct {
 	layerSwitches        atomic.Uint64
 	paddingPackets       atomic.Uint64
 	estimateChanges      atomic.Uint64
+	relayPacketsIn       atomic.Uint64
+	relayBytesIn         atomic.Uint64
+	relayPacketsOut      atomic.Uint64
+	relayBytesOut        atomic.Uint64
+	relayNACKsIn         atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -60,5 +74,10 @@ func (c *counters) snapshot() Stats {
 		LayerSwitches:        c.layerSwitches.Load(),
 		PaddingPackets:       c.paddingPackets.Load(),
 		EstimateChanges:      c.estimateChanges.Load(),
+		RelayPacketsIn:       c.relayPacketsIn.Load(),
+		RelayBytesIn:         c.relayBytesIn.Load(),
+		RelayPacketsOut:      c.relayPacketsOut.Load(),
+		RelayBytesOut:        c.relayBytesOut.Load(),
+		RelayNACKsIn:         c.relayNACKsIn.Load(),
 	}
 }

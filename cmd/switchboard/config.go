@@ -37,6 +37,7 @@ type config struct {
 	pprofListen     string
 
 	internet internetConfig // internet.go
+	cluster  clusterConfig  // cluster.go
 }
 
 // parseConfig reads flags, then fills what they left unset from their
@@ -54,6 +55,7 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 	fs.BoolVar(&c.bwe, "bwe", true, "estimate each subscriber's bandwidth and pick simulcast layers to fit it (false: by tile size alone, for a LAN)")
 	fs.StringVar(&c.pprofListen, "pprof-listen", "", "serve Go's profiles (/debug/pprof/) on this `address`, apart from --listen; off by default, keep it on loopback")
 	c.internet.addFlags(fs)
+	c.cluster.addFlags(fs)
 	configFile := fs.String("config", "", "YAML `file` of settings keyed by flag name (flags and the environment win over it)")
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("%w: %v", errUsage, err)
@@ -81,6 +83,9 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 		return c, fmt.Errorf("%w: --max-participants must be at least 1", errUsage)
 	}
 	if err := c.internet.validate(); err != nil && envErr == nil {
+		return c, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if err := c.cluster.validate(); err != nil && envErr == nil {
 		return c, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return c, envErr

@@ -48,6 +48,9 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.logLevel}))
+	if cfg.cluster.nodeID != "" {
+		log = log.With("node", cfg.cluster.nodeID)
+	}
 	opts := []sfu.Option{sfu.WithLogger(log), sfu.WithMaxParticipants(cfg.maxParticipants),
 		sfu.WithBandwidthEstimation(cfg.bwe)}
 	if len(cfg.iceIPs) > 0 {
@@ -64,17 +67,25 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 		return err
 	}
 	defer inet.close()
+	cl, err := startCluster(&cfg.cluster, s, log) // cluster.go
+	if err != nil {
+		_ = s.Close()
+		return err
+	}
 	// The ICE servers (--stun, --ice-server, the embedded TURN) come from inet.
-	sig := signaling.NewHandler(s, append([]signaling.Option{signaling.WithLogger(log)}, inet.signalingOptions()...)...)
+	sigOpts := append([]signaling.Option{signaling.WithLogger(log)}, inet.signalingOptions()...)
+	sig := signaling.NewHandler(s, append(sigOpts, cl.signalingOptions()...)...)
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws", sig)
-	if err := routeMetrics(mux, s); err != nil {
+	if err := routeMetrics(mux, s, cl.collectors()...); err != nil {
+		cl.close()
 		_ = s.Close()
 		return err
 	}
 	_, stopPprof, err := startPprof(cfg.pprofListen, log)
 	if err != nil {
+		cl.close()
 		_ = s.Close()
 		return err
 	}
@@ -87,6 +98,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
+		cl.close()
 		_ = s.Close()
 		return err
 	}
@@ -110,6 +122,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 	if err := sig.Shutdown(sctx); err != nil {
 		log.Warn("signaling shutdown", "err", err)
 	}
+	cl.close()
 	_ = s.Close()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)

@@ -22,6 +22,17 @@ import (
 
 const loopback = "127.0.0.1"
 
+// TestMain quiets go-redis's own logger, which prints every failed dial
+// while a test holds Redis down.
+func TestMain(m *testing.M) {
+	redis.SetLogger(quietRedis{})
+	os.Exit(m.Run())
+}
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
 func testLogger(t *testing.T) *slog.Logger {
 	level := slog.LevelWarn
 	if v := os.Getenv("SWITCHBOARD_TEST_LOG"); v != "" {
@@ -200,6 +211,151 @@ func TestRoomAcrossThreeNodes(t *testing.T) {
 		}
 		if got := n.node.NodesSeen(); got != 3 {
 			t.Errorf("%s: %d nodes seen, want 3", n.id, got)
+		}
+	}
+}
+
+// participantsOf lists the ids c sees in the room.
+func participantsOf(c *bench.Client) map[string]bool {
+	out := make(map[string]bool)
+	for _, p := range c.Participants() {
+		out[p.ID] = true
+	}
+	return out
+}
+
+// TestLateJoinerAndLeaveAcrossNodes: a subscriber that joins on a third
+// node after two publishers on two others gets a picture (a keyframe) of
+// each; a publisher that leaves is gone from every node's view, and its
+// node's relays close once it has nobody left in the room.
+func TestLateJoinerAndLeaveAcrossNodes(t *testing.T) {
+	existing := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
+	rs := redistest.Start(t)
+	n1, n2, n3 := startNode(t, rs, "a1"), startNode(t, rs, "a2"), startNode(t, rs, "a3")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	p1 := n1.dial(ctx, t, "late", "p1")
+	publish(ctx, t, p1)
+	p2 := n2.dial(ctx, t, "late", "p2")
+	publish(ctx, t, p2)
+	pubs := []*bench.Client{p1, p2}
+	for _, c := range pubs {
+		if err := c.WaitUntil(ctx, func() bool { return receivedFromAll(c, pubs, 50) }); err != nil {
+			t.Fatalf("publishers: %v; %s", err, describe(c, pubs))
+		}
+	}
+	late := n3.dial(ctx, t, "late", "late")
+	err := late.WaitUntil(ctx, func() bool {
+		for _, p := range pubs {
+			v := trackFrom(late, p.ID(), "video")
+			if v == nil || v.Stats().Keyframes < 1 || v.Stats().Distinct < 50 {
+				return false
+			}
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatalf("late joiner: %v; %s", err, describe(late, pubs))
+	}
+
+	if err := p1.Close(); err != nil {
+		t.Logf("closing p1: %v", err)
+	}
+	for _, c := range []*bench.Client{p2, late} {
+		if err := c.WaitUntil(ctx, func() bool { return !participantsOf(c)[p1.ID()] }); err != nil {
+			t.Fatalf("%s still sees p1 after it left: %v", c.ID(), err)
+		}
+	}
+	// a1 has nobody in the room any more: no relay ends there, and none
+	// towards it elsewhere.
+	waitFor(ctx, t, "a1's relays closed", func() bool { return n1.node.RelayEnds() == 0 })
+	// Between a2 and a3: each has its egress end; only a3 has an ingress
+	// end, since the late joiner on a3 publishes nothing (an egress end
+	// offers once it has a track to send).
+	waitFor(ctx, t, "a2 and a3 relaying only between themselves", func() bool {
+		return n2.node.RelayEnds() == 1 && n3.node.RelayEnds() == 2
+	})
+	// p2's media still reaches the late joiner.
+	before := trackFrom(late, p2.ID(), "audio").Stats().Distinct
+	if err := late.WaitUntil(ctx, func() bool { return trackFrom(late, p2.ID(), "audio").Stats().Distinct > before+25 }); err != nil {
+		t.Fatalf("p2's audio stopped reaching the late joiner: %v", err)
+	}
+}
+
+// waitFor polls cond every 20 ms until it holds or ctx ends.
+func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// TestRedisRestartMidMeeting: Redis killed for 5 s and started again,
+// empty: media between two nodes never stops, a join meanwhile is refused
+// with "unavailable", and a participant who joins afterwards sees everyone.
+func TestRedisRestartMidMeeting(t *testing.T) {
+	existing := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
+	rs := redistest.Start(t)
+	n1, n2 := startNode(t, rs, "r1"), startNode(t, rs, "r2")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	p1 := n1.dial(ctx, t, "outage", "p1")
+	publish(ctx, t, p1)
+	p2 := n2.dial(ctx, t, "outage", "p2")
+	publish(ctx, t, p2)
+	pubs := []*bench.Client{p1, p2}
+	for _, c := range pubs {
+		if err := c.WaitUntil(ctx, func() bool { return receivedFromAll(c, pubs, 50) }); err != nil {
+			t.Fatalf("before the outage: %v; %s", err, describe(c, pubs))
+		}
+	}
+
+	rs.Kill()
+	outage := time.Now()
+	// Media keeps flowing both ways through the outage: every second, each
+	// receives more of the other's audio (50 packets a second).
+	for time.Since(outage) < 5*time.Second {
+		for _, c := range pubs {
+			other := p1
+			if c == p1 {
+				other = p2
+			}
+			a := trackFrom(c, other.ID(), "audio")
+			before := a.Stats().Distinct
+			if err := c.WaitUntil(ctx, func() bool { return a.Stats().Distinct >= before+10 }); err != nil {
+				t.Fatalf("%s: audio from %s stopped during the outage: %v", c.ID(), other.ID(), err)
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// A join while Redis is away is refused, clearly.
+	_, err := bench.Dial(ctx, n2.url, "outage", bench.WithName("refused"), bench.WithICEIPs([]string{loopback}),
+		bench.WithLogger(testLogger(t)))
+	if err == nil || !strings.Contains(err.Error(), "unavailable") {
+		t.Fatalf("join during the outage: %v, want an unavailable error", err)
+	}
+	rs.Restart()
+
+	// After the restart, a newcomer on a node sees both, and gets media
+	// from both.
+	late := n2.dial(ctx, t, "outage", "late")
+	if err := late.WaitUntil(ctx, func() bool { return receivedFromAll(late, pubs, 50) }); err != nil {
+		t.Fatalf("after the restart: %v; %s", err, describe(late, pubs))
+	}
+	// Nobody left or joined again in anyone's view.
+	for _, c := range pubs {
+		if n := c.Received("participant-left"); n != 0 {
+			t.Errorf("%s saw %d leaves", c.ID(), n)
 		}
 	}
 }

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling"
+	"github.com/switchboard-rtc/switchboard/signaling/cluster"
+)
+
+// clusterConfig is how a node finds the others: without --redis, the
+// server is one node on its own, as it always was.
+type clusterConfig struct {
+	redisURL     string
+	nodeID       string
+	advertiseURL string
+	secret       string
+}
+
+func (c *clusterConfig) addFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.redisURL, "redis", "", "`URL` of the Redis the nodes of a cluster share (redis://host:6379/0; rediss:// for TLS, a password in the URL); none: a single node")
+	fs.StringVar(&c.nodeID, "node-id", "", "`name` of this node in logs, metrics and Redis (default: made at start)")
+	fs.StringVar(&c.advertiseURL, "advertise-url", "", "base `URL` clients reach this node at (https://sfu-2.example.com)")
+	fs.StringVar(&c.secret, "cluster-secret", "", "`secret` every node of the cluster shares: it signs the messages between nodes")
+}
+
+var errClusterSecret = errors.New("--redis needs --cluster-secret (or SWITCHBOARD_CLUSTER_SECRET)")
+
+func (c *clusterConfig) validate() error {
+	if c.redisURL == "" {
+		return nil
+	}
+	if c.secret == "" {
+		return errClusterSecret
+	}
+	if _, err := redis.ParseURL(c.redisURL); err != nil {
+		return fmt.Errorf("--redis: %w", err)
+	}
+	if c.nodeID == "" {
+		c.nodeID = "node-" + rand.Text()[:10]
+	}
+	return nil
+}
+
+// clusterNode is the running node, or nothing on a single server.
+type clusterNode struct {
+	node *cluster.Node
+	rdb  *redis.Client
+}
+
+func startCluster(c *clusterConfig, s *sfu.SFU, log *slog.Logger) (*clusterNode, error) {
+	if c.redisURL == "" {
+		return &clusterNode{}, nil
+	}
+	opt, err := redis.ParseURL(c.redisURL)
+	if err != nil {
+		return nil, err
+	}
+	// go-redis logs every failed dial itself, many a second while Redis is
+	// away: the node says it once, at warn.
+	redis.SetLogger(redisLog{log})
+	rdb := redis.NewClient(opt)
+	n, err := cluster.New(rdb, s, cluster.WithNodeID(c.nodeID), cluster.WithAdvertiseURL(c.advertiseURL),
+		cluster.WithSecret(c.secret), cluster.WithLogger(log))
+	if err != nil {
+		_ = rdb.Close()
+		return nil, err
+	}
+	n.Start()
+	log.Info("cluster node started", "redis", opt.Addr)
+	return &clusterNode{node: n, rdb: rdb}, nil
+}
+
+func (c *clusterNode) signalingOptions() []signaling.Option {
+	if c.node == nil {
+		return nil
+	}
+	return []signaling.Option{signaling.WithCluster(c.node)}
+}
+
+// collectors are the cluster's series for /metrics.
+func (c *clusterNode) collectors() []prometheus.Collector {
+	if c.node == nil {
+		return nil
+	}
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchboard_cluster_nodes",
+			Help: "Nodes in the cluster's registry at its last read, this one too."},
+			func() float64 { return float64(c.node.NodesSeen()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchboard_cluster_relay_ends",
+			Help: "Relay ends (egress and ingress) this node has with other nodes."},
+			func() float64 { return float64(c.node.RelayEnds()) }),
+	}
+}
+
+func (c *clusterNode) close() {
+	if c.node != nil {
+		_ = c.node.Close()
+		_ = c.rdb.Close()
+	}
+}
+
+// redisLog puts go-redis's own lines in the server's log, at debug.
+type redisLog struct{ log *slog.Logger }
+
+func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.Log(ctx, slog.LevelDebug, fmt.Sprintf(format, v...), "from", "go-redis")
+}
