@@ -20,7 +20,7 @@ run: build
 test: test-deps lint
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-## test-deps: Go modules, plus Debian's Chromium, coturn and nftables for the browser tests where missing.
+## test-deps: Go modules, plus Debian's Chromium, coturn, nftables and redis-server for the tests where missing.
 test-deps:
 	$(GO) mod download
 	@if ! command -v chromium >/dev/null 2>&1; then \
@@ -31,6 +31,11 @@ test-deps:
 	@if ! command -v ip >/dev/null 2>&1 || ! command -v tc >/dev/null 2>&1; then \
 		echo "installing iproute2 from Debian's packages"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null; \
+	fi
+	@# redis-server for the cluster tests (each starts its own on a free loopback port).
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+		echo "installing redis-server from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	fi
 	@# coturn for the relay-only browser test, nftables for the UDP-blocked one.
 	@if ! command -v turnserver >/dev/null 2>&1 || ! command -v nft >/dev/null 2>&1; then \

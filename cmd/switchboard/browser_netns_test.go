@@ -24,6 +24,9 @@ var netnsProblem string
 // (and no other interface gets in the way of ICE). Without the namespace the
 // browser tests skip, or fail under CI=true.
 func TestMain(m *testing.M) {
+	if args := os.Getenv(serveEnv); args != "" {
+		os.Exit(serveForTest(args)) // cluster_process_test.go: a server process of a test
+	}
 	if os.Getenv(netnsEnv) == "" {
 		code, err := reexecInNetns()
 		if err == nil {
