@@ -97,8 +97,11 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // retransmissions come from the shared PacketCache, never from
 // per-subscriber copies. onEstimator receives each PeerConnection's
 // estimator, by PeerConnection id; nil turns estimation off.
-func newInterceptors(m *webrtc.MediaEngine, onEstimator func(pcID string, e *bwe.SendSide)) (*interceptor.Registry, error) {
+func newInterceptors(m *webrtc.MediaEngine, extra []interceptor.Factory, onEstimator func(pcID string, e *bwe.SendSide)) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
+	for _, f := range extra {
+		reg.Add(f)
+	}
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
 		return nil, err
@@ -153,7 +156,7 @@ func newAPI(cfg *config, onEstimator func(pcID string, e *bwe.SendSide)) (*webrt
 	if err != nil {
 		return nil, err
 	}
-	reg, err := newInterceptors(m, onEstimator)
+	reg, err := newInterceptors(m, cfg.interceptors, onEstimator)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/transport/v4"
 )
 
@@ -19,6 +20,7 @@ type config struct {
 	iceFailed        time.Duration
 	offerTimeout     time.Duration
 	estimateBW       bool
+	interceptors     []interceptor.Factory
 }
 
 func defaultConfig() config {
@@ -84,4 +86,11 @@ func WithICETimeouts(disconnected, failed time.Duration) Option {
 // tile size alone, as on a LAN where bandwidth is plentiful; on by default.
 func WithBandwidthEstimation(on bool) Option {
 	return func(c *config) { c.estimateBW = on }
+}
+
+// WithInterceptor adds an interceptor to every PeerConnection, ahead of the
+// SFU's own: it sees incoming RTP first and outgoing RTP last (for example
+// a loss simulator in a test, or a capture of what goes on the wire).
+func WithInterceptor(f interceptor.Factory) Option {
+	return func(c *config) { c.interceptors = append(c.interceptors, f) }
 }

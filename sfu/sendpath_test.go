@@ -43,7 +43,7 @@ func sfuChain(tb testing.TB) *interceptor.Registry {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	reg, err := newInterceptors(m, func(string, *bwe.SendSide) {})
+	reg, err := newInterceptors(m, nil, func(string, *bwe.SendSide) {})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -53,10 +53,10 @@ type testNode struct {
 }
 
 // startNode starts a node of the cluster in rdb; cleanup stops it.
-func startNode(t *testing.T, rs *redistest.Server, id string) *testNode {
+func startNode(t *testing.T, rs *redistest.Server, id string, opts ...sfu.Option) *testNode {
 	t.Helper()
 	log := testLogger(t).With("node", id)
-	s, err := sfu.New(sfu.WithICEIPs([]string{loopback}), sfu.WithLogger(log))
+	s, err := sfu.New(append([]sfu.Option{sfu.WithICEIPs([]string{loopback}), sfu.WithLogger(log)}, opts...)...)
 	if err != nil {
 		t.Fatalf("sfu.New: %v", err)
 	}
