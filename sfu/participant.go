@@ -70,7 +70,7 @@ type Participant struct {
 	estimateChanges  atomic.Uint64
 }
 
-func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
+func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participant, error) {
 	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
@@ -93,6 +93,7 @@ func newParticipant(s *SFU, name string, l Listener) (*Participant, error) {
 		relayed:    make(map[string]RelayTrack),
 		downTracks: make(map[string]*DownTrack),
 		bweWake:    make(chan struct{}, 1),
+		relay:      role,
 	}
 	if e, ok := s.estimators.LoadAndDelete(pc.ID()); ok {
 		p.estimator = e.(*bwe.SendSide)

@@ -77,11 +77,11 @@ type RelayOfferer interface {
 // limit.
 func (s *SFU) JoinRelay(roomName string, role RelayRole, l Listener) (*Participant, error) {
 	perms := Permissions{Subscribe: role == RelayEgress, Publish: role == RelayIngress, PublishScreen: role == RelayIngress}
-	p, err := newParticipant(s, "relay", l)
+	p, err := newParticipant(s, "relay", l, role)
 	if err != nil {
 		return nil, err
 	}
-	p.relay, p.perms = role, perms
+	p.perms = perms
 	if err := s.admit(roomName, p); err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func New(opts ...Option) (*SFU, error) {
 // join). The listener's Joined is called before Join returns, and before any
 // other event for this participant. Options limit what it may do.
 func (s *SFU) Join(roomName, displayName string, l Listener, opts ...JoinOption) (*Participant, error) {
-	p, err := newParticipant(s, displayName, l)
+	p, err := newParticipant(s, displayName, l, notRelay)
 	if err != nil {
 		return nil, err
 	}
