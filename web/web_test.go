@@ -26,7 +26,7 @@ func TestHandler(t *testing.T) {
 		{"GET", "/room/", 404, "text/plain", ""},
 		{"GET", "/room/a/b", 404, "text/plain", ""},
 		{"GET", "/static/switchboard.js", 200, "text/javascript", "export async function connect"},
-		{"GET", "/static/app.js", 200, "text/javascript", "import { connect } from './switchboard.js'"},
+		{"GET", "/static/app.js", 200, "text/javascript", "from './switchboard.js'"},
 		{"GET", "/static/start.js", 200, "text/javascript", ""},
 		{"GET", "/static/style.css", 200, "text/css", ".tile"},
 		{"GET", "/static/favicon.svg", 200, "image/svg+xml", "<svg"},

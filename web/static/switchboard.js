@@ -211,7 +211,7 @@ export class Room extends EventTarget {
     /** What the server lets this participant do, from `joined`. */
     this.permissions = { publish: true, publishScreen: true, subscribe: true };
     /** This participant, as LiveKit's API has it. */
-    this.localParticipant = new LocalParticipant(this, claims.sub || '', name);
+    this.localParticipant = new LocalParticipant(this, claims.sub || '', claims.name || name); // the server shows the token's name
     /**
      * The other participants, by participant id (their `sid`).
      * @type {Map<string, RemoteParticipant>}
