@@ -1033,10 +1033,10 @@ export class Room extends EventTarget {
     this._emit('track', { ...remote });
     const participant = this._remoteParticipant(info.participantId);
     const publication = participant.trackPublications.get(trackId) || participant._publish(info);
-    const track = new RemoteTrack(this, publication, remote.track, remote.stream);
-    publication.track = track;
-    remote.remoteTrack = track;
-    this._fire('trackSubscribed', { track, publication, participant });
+    const remoteTrack = new RemoteTrack(this, publication, remote.track, remote.stream);
+    publication.track = remoteTrack;
+    remote.remoteTrack = remoteTrack;
+    this._fire('trackSubscribed', { track: remoteTrack, publication, participant });
   }
 
   _removeRemote(trackId, gone) {
