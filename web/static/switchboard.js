@@ -1230,7 +1230,6 @@ function notSupported(what) {
 export class Participant {
   /** @param {Room} room @param {string} sid @param {string} identity @param {string} name */
   constructor(room, sid, identity, name) {
-    /** @protected */
     this._room = room;
     /** The participant id the server gave (participantId). */
     this.sid = sid;
