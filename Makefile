@@ -43,10 +43,13 @@ test-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq coturn nftables >/dev/null; \
 	fi
 
-## lint: gofmt, go vet and staticcheck must all be clean.
+## lint: gofmt, go vet and staticcheck must all be clean, and the web client's modules parse.
 lint:
 	@out=$$(gofmt -l .); \
 		if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
+	@if command -v node >/dev/null; then \
+		for f in web/static/*.js; do node --input-type=module --check < $$f || { echo "$$f does not parse as an ES module"; exit 1; }; done; \
+	else echo "node not installed: web/static/*.js not syntax-checked"; fi
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 

@@ -2,7 +2,9 @@
 // meeting page and the static files, all embedded in the binary.
 //
 // The protocol client, static/switchboard.js, is an ES module with no
-// dependencies that other applications can load from /static/switchboard.js.
+// dependencies that other applications can load from /static/switchboard.js;
+// its types are at /static/switchboard.d.ts and a minimal app on it at
+// /static/example.html.
 package web
 
 import (
@@ -33,6 +35,8 @@ func contentType(name string) string {
 		return htmlType
 	case ".js":
 		return "text/javascript; charset=utf-8"
+	case ".ts": // switchboard.d.ts, the client library's types (not MPEG-TS video)
+		return "application/typescript; charset=utf-8"
 	case ".css":
 		return "text/css; charset=utf-8"
 	case ".svg":

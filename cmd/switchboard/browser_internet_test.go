@@ -151,11 +151,12 @@ func TestBrowserRelayOnly(t *testing.T) {
 	}
 }
 
-// mintToken makes an access token the way an operator does.
-func mintToken(t *testing.T, key, secret, room, identity string) string {
+// mintToken makes an access token the way an operator does, with the
+// switchboard token command; extra are more of its flags (--name Alice).
+func mintToken(t *testing.T, key, secret, room, identity string, extra ...string) string {
 	t.Helper()
 	var out strings.Builder
-	args := []string{"--api-key", key, "--api-secret", secret, "--room", room, "--identity", identity, "--ttl", "10m"}
+	args := append([]string{"--api-key", key, "--api-secret", secret, "--room", room, "--identity", identity, "--ttl", "10m"}, extra...)
 	if err := tokenCommand(args, &out, io.Discard, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}

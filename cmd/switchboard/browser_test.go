@@ -129,12 +129,20 @@ func TestBrowserMeeting(t *testing.T) {
 // rising) from each of the participants others.
 func waitForMedia(t *testing.T, tb *tab, others []string) {
 	t.Helper()
+	waitForMediaWith(t, tb, statsJS, others)
+}
+
+// waitForMediaWith is waitForMedia with the samples taken by the
+// JavaScript expression stats (an inboundStats), whose streams name their
+// participants as others does.
+func waitForMediaWith(t *testing.T, tb *tab, stats string, others []string) {
+	t.Helper()
 	start := time.Now()
 	var prev, cur inboundStats
 	var err error
 	for time.Now().Before(tb.deadline) {
 		prev = cur
-		if cur, err = eval[inboundStats](tb, statsJS); err != nil {
+		if cur, err = eval[inboundStats](tb, stats); err != nil {
 			t.Fatalf("tab %s: getStats: %v", tb.name, err)
 		}
 		video, audio := rising(prev.Video, cur.Video, true), rising(prev.Audio, cur.Audio, false)

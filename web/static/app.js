@@ -1,6 +1,7 @@
 // app.js: the meeting page. All protocol work is in switchboard.js; this file
 // is the UI around it: pre-join screen (preview, name, devices), the grid of
-// tiles, and the controls.
+// tiles, and the controls. It uses the client library's LiveKit-style API
+// (room.localParticipant, room.remoteParticipants, track.attach(), room.on()).
 //
 // Hooks for tests and tools: <body data-state="prejoin|joining|meeting|ended">,
 // tiles carry data-participant-id, data-source="camera|screen" and
@@ -8,10 +9,10 @@
 // window.switchboardRoom is the connected Room (its .pc the RTCPeerConnection).
 // window.switchboardPublishScreen(track) shares any video track as a screen,
 // as the Share screen button does with getDisplayMedia's.
-// Every remote video tile tells the server its size and visibility
-// (room.observeTrack), so the server sends the simulcast layer that fits.
+// Every remote video is shown with track.attach(), which tells the server the
+// tile's size and visibility, so the server sends the simulcast layer that fits.
 
-import { connect } from './switchboard.js';
+import { connect, RemoteTrack } from './switchboard.js';
 
 const $ = (id) => document.getElementById(id);
 const STORE = { name: 'switchboard.name', camera: 'switchboard.camera', microphone: 'switchboard.microphone' };
@@ -46,7 +47,7 @@ const ui = {
 /** Everything that changes while the page lives. */
 const app = {
   stream: new MediaStream(), // local camera + microphone
-  screenTrack: null, // our screen share, while it runs
+  screenTrack: null, // our screen share (a LocalTrack), while it runs
   screenStarting: false,
   room: null,
   tiles: new Map(), // tile key (participant id, or id + "-screen") → tile
@@ -109,12 +110,10 @@ function describeMediaError(err) {
   }
 }
 
+// Plays our own (muted) video; the library plays the others' tracks and
+// reports blocked sound (audioPlaybackChanged).
 function playSafely(el) {
-  const p = el.play();
-  if (!p) return;
-  p.catch((err) => {
-    if (err.name === 'NotAllowedError' && el.tagName === 'AUDIO') ui.audioBlocked.hidden = false;
-  });
+  el.play()?.catch(() => {});
 }
 
 // ---- devices and preview ---------------------------------------------------
@@ -232,9 +231,11 @@ async function switchDevice(kind, deviceId) {
     return;
   }
   const room = app.room;
-  if (room && !room.closed && old && room.publishedTracks.some((p) => p.track === old)) {
+  const source = kind === 'video' ? 'camera' : 'microphone';
+  const publication = room && !room.closed ? room.localParticipant.getTrackPublication(source) : undefined;
+  if (publication && old && publication.track.mediaStreamTrack === old) {
     try {
-      await room.replaceTrack(old, track); // keeps the mute state, no renegotiation
+      await publication.track.replaceTrack(track); // keeps the mute state, no renegotiation
     } catch (err) {
       track.stop();
       showError(`Switching the device failed: ${err.message}`);
@@ -242,7 +243,7 @@ async function switchDevice(kind, deviceId) {
     }
   } else if (room && !room.closed) {
     track.enabled = !(kind === 'video' ? app.cameraOff : app.micMuted);
-    room.publish(track, { source: kind === 'video' ? 'camera' : 'microphone', muted: !track.enabled })
+    room.localParticipant.publishTrack(track, { source, muted: !track.enabled })
       .catch((err) => showError(`Publishing failed: ${err.message}`));
   }
   if (old) {
@@ -273,7 +274,8 @@ function createTile(key, participantId, { self = false, screen = false } = {}) {
   if (screen) audio.remove();
   const tile = {
     key, participantId, node, video, audio: self || screen ? null : audio, self, screen,
-    videoTrack: null, audioTrack: null, observer: null,
+    videoTrack: null, // a RemoteTrack, a LocalTrack (our screen) or a MediaStreamTrack (our camera)
+    audioTrack: null, // a RemoteTrack
   };
   app.tiles.set(key, tile);
   ui.grid.append(node);
@@ -285,9 +287,8 @@ function removeTile(key) {
   const tile = app.tiles.get(key);
   if (!tile) return;
   app.tiles.delete(key);
-  tile.observer?.stop();
-  tile.video.srcObject = null;
-  if (tile.audio) tile.audio.srcObject = null;
+  showVideo(tile, null);
+  tile.audioTrack?.detach(tile.audio);
   tile.node.remove();
   layout();
 }
@@ -297,27 +298,38 @@ function ensureTile(participantId) {
 }
 
 /**
- * Shows a video track in a tile. A remote one (trackId given) is observed:
- * the server hears the tile's size and visibility and sends the layer that
- * fits.
+ * Shows a video track in a tile: a RemoteTrack or LocalTrack is attached
+ * (a remote one then tells the server the tile's size and visibility, and
+ * the server sends the layer that fits); our own camera, a MediaStreamTrack
+ * from before joining, is shown as it is.
  */
-function setTileVideo(tile, track, trackId = '') {
-  tile.observer?.stop();
-  tile.observer = null;
-  tile.videoTrack = track;
-  tile.video.srcObject = track ? new MediaStream([track]) : null;
-  if (trackId) tile.node.dataset.trackId = trackId;
-  else delete tile.node.dataset.trackId;
-  if (track) playSafely(tile.video);
-  if (track && trackId && app.room) tile.observer = app.room.observeTrack(trackId, tile.video);
+function setTileVideo(tile, track) {
+  showVideo(tile, track);
   renderTile(tile);
 }
 
+function showVideo(tile, track) {
+  const old = tile.videoTrack;
+  if (old && old !== track && typeof old.detach === 'function') old.detach(tile.video);
+  tile.videoTrack = track;
+  if (track instanceof RemoteTrack) tile.node.dataset.trackId = track.sid;
+  else delete tile.node.dataset.trackId;
+  if (!track) {
+    tile.video.srcObject = null;
+  } else if (typeof track.attach === 'function') {
+    track.attach(tile.video);
+  } else {
+    tile.video.srcObject = new MediaStream([track]);
+    playSafely(tile.video);
+  }
+}
+
+/** Plays a RemoteTrack of audio in the tile (or nothing). */
 function setTileAudio(tile, track) {
   if (!tile.audio) return;
+  if (tile.audioTrack && tile.audioTrack !== track) tile.audioTrack.detach(tile.audio);
   tile.audioTrack = track;
-  tile.audio.srcObject = track ? new MediaStream([track]) : null;
-  if (track) playSafely(tile.audio);
+  track?.attach(tile.audio);
   renderTile(tile);
 }
 
@@ -336,14 +348,12 @@ function renderTile(tile) {
     micOff = app.micMuted || !localTrack('audio');
     camOff = app.cameraOff || !localTrack('video');
   } else {
-    const p = room?.participants.get(tile.participantId);
-    const tracks = p ? [...p.tracks.values()] : [];
-    const source = tile.screen ? 'screen' : 'camera';
-    const mic = tracks.find((t) => t.source === 'microphone');
-    const cam = tracks.find((t) => t.source === source);
+    const p = room?.remoteParticipants.get(tile.participantId);
+    const mic = p?.getTrackPublication('microphone');
+    const cam = p?.getTrackPublication(tile.screen ? 'screen' : 'camera');
     name = (p?.name || 'Guest') + (tile.screen ? ' (screen)' : '');
-    micOff = !tile.screen && (!mic || mic.muted);
-    camOff = !cam || cam.muted || !tile.videoTrack;
+    micOff = !tile.screen && (!mic || mic.isMuted);
+    camOff = !cam || cam.isMuted || !tile.videoTrack;
   }
   tile.node.querySelector('.name').textContent = name;
   tile.node.querySelector('.avatar').textContent = (name.trim()[0] || '?').toUpperCase();
@@ -353,12 +363,12 @@ function renderTile(tile) {
   tile.node.dataset.micMuted = String(micOff);
   tile.node.setAttribute('aria-label', `${name}${micOff ? ', microphone muted' : ''}${camOff ? ', camera off' : ''}`);
   // A camera turned off hides the video (visibility): nothing to receive.
-  tile.observer?.update();
+  if (tile.videoTrack instanceof RemoteTrack) tile.videoTrack.updateVisibility();
 }
 
 function renderAll() {
   for (const tile of app.tiles.values()) renderTile(tile);
-  const n = app.room ? app.room.participants.size + 1 : 0;
+  const n = app.room ? app.room.remoteParticipants.size + 1 : 0;
   ui.count.textContent = n ? `${n} ${n === 1 ? 'participant' : 'participants'}` : '';
 }
 
@@ -449,45 +459,43 @@ function setLocalMuted(kind, muted) {
   if (kind === 'audio') app.micMuted = muted;
   else app.cameraOff = muted;
   const track = localTrack(kind);
-  if (track) {
-    if (app.room && !app.room.closed && app.room.publishedTracks.some((p) => p.track === track)) {
-      app.room.setMuted(track, muted);
-    } else {
-      track.enabled = !muted;
-    }
+  const room = app.room;
+  const publication = room && !room.closed && room.localParticipant.getTrackPublication(kind === 'audio' ? 'microphone' : 'camera');
+  if (track && publication && publication.track.mediaStreamTrack === track) {
+    const lp = room.localParticipant;
+    const done = kind === 'audio' ? lp.setMicrophoneEnabled(!muted) : lp.setCameraEnabled(!muted);
+    done.catch((err) => showError(`Could not ${muted ? 'mute' : 'unmute'}: ${err.message}`));
+  } else if (track) {
+    track.enabled = !muted;
   }
   updateControls();
 }
 
 // ---- screen share ----------------------------------------------------------
 
-/** Asks for a screen, window or tab and publishes it as source `screen`. */
+/** Asks for a screen, window or tab (getDisplayMedia) and shares it. */
 async function startScreenShare() {
   const room = app.room;
   if (!room || room.closed || app.screenTrack || app.screenStarting) return;
   app.screenStarting = true;
   updateControls();
-  let track;
   try {
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false });
-    track = stream.getVideoTracks()[0];
-    if (!track) throw new Error('the browser gave no video');
+    await room.localParticipant.setScreenShareEnabled(true);
   } catch (err) {
+    // Closing the browser's picker is a choice, not an error.
+    if (!room.closed && err.name !== 'NotAllowedError' && err.name !== 'AbortError') {
+      showError(`Cannot share the screen: ${err.message}`);
+    }
+  } finally {
     app.screenStarting = false;
     updateControls();
-    // Closing the browser's picker is a choice, not an error.
-    if (err.name !== 'NotAllowedError' && err.name !== 'AbortError') showError(`Cannot share the screen: ${err.message}`);
-    return;
   }
-  app.screenStarting = false;
-  await publishScreen(track);
 }
 
 /**
- * Publishes a screen-share track (from getDisplayMedia, or any video track
- * meant as one) with source `screen` and shows it in a tile of our own.
- * Ending the track, from the browser's own "Stop sharing" or from ours,
- * unpublishes it.
+ * Shares any video track (a canvas, a window hook for tests) as the screen,
+ * in place of a screen shared already. Its tile comes with
+ * localTrackPublished; ending the track unpublishes it.
  */
 async function publishScreen(track) {
   const room = app.room;
@@ -495,36 +503,22 @@ async function publishScreen(track) {
     track.stop();
     return;
   }
-  if (app.screenTrack) stopScreenShare();
-  // Text and lines stay sharp: the encoder lowers the frame rate, not the resolution.
-  if ('contentHint' in track) track.contentHint = 'detail';
-  app.screenTrack = track;
-  track.addEventListener('ended', () => stopScreenShare(track));
-  const key = `${room.participantId}-screen`;
-  const tile = app.tiles.get(key) || createTile(key, room.participantId, { self: true, screen: true });
-  setTileVideo(tile, track);
-  updateControls();
+  const lp = room.localParticipant;
+  if (lp.getTrackPublication('screen')) await lp.setScreenShareEnabled(false);
   try {
-    await room.publish(track, { source: 'screen' });
+    await lp.publishTrack(track, { source: 'screen' });
   } catch (err) {
-    if (!room.closed && app.screenTrack === track) {
-      showError(`Could not share the screen: ${err.message}`);
-      stopScreenShare(track);
-    }
+    if (!room.closed) showError(`Could not share the screen: ${err.message}`);
+    track.stop();
   }
 }
 
-/** Stops our screen share (the given track, or whatever is shared). */
-function stopScreenShare(track = app.screenTrack) {
-  if (!track || track !== app.screenTrack) return;
-  app.screenTrack = null;
-  track.stop();
+/** Stops our screen share; its tile goes with localTrackUnpublished. */
+function stopScreenShare() {
   const room = app.room;
-  if (room && !room.closed) {
-    room.unpublish(track).catch((err) => showError(`Stopping the screen share failed: ${err.message}`));
-    removeTile(`${room.participantId}-screen`);
-  }
-  updateControls();
+  if (!room || room.closed) return;
+  room.localParticipant.setScreenShareEnabled(false)
+    .catch((err) => showError(`Stopping the screen share failed: ${err.message}`));
 }
 
 // ---- joining and leaving ---------------------------------------------------
@@ -548,14 +542,15 @@ async function join(ev) {
   setState('joining');
   await app.mediaReady; // a click during the permission prompt waits for it
 
-  const wsURL = new URL('/ws', location.href);
-  wsURL.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   let room;
   try {
-    // ?token= carries the access token a server with API keys requires;
+    // ?token= carries the access token a server with API keys requires (the
+    // page's room is joined all the same: a token for another is refused);
     // ?relay=1 sends all media through TURN, to check a TURN set-up.
     const rtcConfig = params.has('relay') ? { iceTransportPolicy: 'relay' } : {};
-    room = await connect(wsURL, { room: roomName, name, token: params.get('token') || undefined, rtcConfig });
+    const options = { room: roomName, name, rtcConfig };
+    const token = params.get('token');
+    room = await (token ? connect(location.origin, token, options) : connect(location.origin, options));
   } catch (err) {
     showError(`Could not join: ${err.message}${err.code && err.code !== err.message ? ` (${err.code})` : ''}`);
     ui.join.disabled = false;
@@ -571,59 +566,77 @@ async function join(ev) {
   setState('meeting');
   const self = createTile(room.participantId, room.participantId, { self: true });
   setTileVideo(self, localTrack('video'));
-  for (const p of room.participants.values()) ensureTile(p.id);
+  for (const p of room.remoteParticipants.values()) ensureTile(p.sid);
   renderAll();
   updateControls();
   layout();
 
+  // The camera and microphone of the preview are published as they are.
   for (const track of app.stream.getTracks()) {
     const source = track.kind === 'video' ? 'camera' : 'microphone';
     const muted = track.kind === 'video' ? app.cameraOff : app.micMuted;
-    room.publish(track, { source, muted }).catch((err) => {
+    room.localParticipant.publishTrack(track, { source, muted }).catch((err) => {
       if (!room.closed) showError(`Could not send your ${source}: ${err.message}`);
     });
   }
 }
 
+// The tile of a remote participant's source.
+function remoteTile(participant, source, create) {
+  const screen = source === 'screen';
+  const key = screen ? `${participant.sid}-screen` : participant.sid;
+  const tile = app.tiles.get(key);
+  if (tile || !create) return tile;
+  return screen ? createTile(key, participant.sid, { screen: true }) : ensureTile(participant.sid);
+}
+
 function wireRoom(room) {
-  room.addEventListener('participant-joined', (e) => {
-    ensureTile(e.detail.participant.id);
+  room.on('participantConnected', (participant) => {
+    ensureTile(participant.sid);
     renderAll();
   });
-  room.addEventListener('participant-left', (e) => {
-    removeTile(e.detail.participantId);
-    removeTile(`${e.detail.participantId}-screen`);
+  room.on('participantDisconnected', (participant) => {
+    removeTile(participant.sid);
+    removeTile(`${participant.sid}-screen`);
     renderAll();
   });
-  room.addEventListener('track-published', renderAll);
-  room.addEventListener('mute', renderAll);
-  room.addEventListener('track', (e) => {
-    const { participantId, info, track } = e.detail;
-    const { trackId } = e.detail;
-    if (info.source === 'screen') {
-      const key = `${participantId}-screen`;
-      const tile = app.tiles.get(key) || createTile(key, participantId, { screen: true });
-      if (track.kind === 'video') setTileVideo(tile, track, trackId);
-      return;
-    }
-    const tile = ensureTile(participantId);
-    if (track.kind === 'video') setTileVideo(tile, track, trackId);
-    else setTileAudio(tile, track);
+  room.on('trackPublished', renderAll);
+  room.on('trackMuted', renderAll);
+  room.on('trackUnmuted', renderAll);
+  room.on('trackSubscribed', (track, publication, participant) => {
+    const tile = remoteTile(participant, publication.source, true);
+    if (track.kind === 'video') setTileVideo(tile, track);
+    else if (publication.source !== 'screen') setTileAudio(tile, track);
   });
-  room.addEventListener('track-removed', (e) => {
-    const { participantId, info, track } = e.detail;
-    const key = info?.source === 'screen' ? `${participantId}-screen` : participantId;
-    const tile = app.tiles.get(key);
+  room.on('trackUnsubscribed', (track, publication, participant) => {
+    const tile = remoteTile(participant, publication.source, false);
     if (!tile) return;
     if (tile.videoTrack === track) setTileVideo(tile, null);
     if (tile.audioTrack === track) setTileAudio(tile, null);
-    if (tile.screen && !tile.videoTrack) removeTile(key);
+    if (tile.screen && !tile.videoTrack) removeTile(tile.key);
   });
-  room.addEventListener('error', (e) => {
-    const { code, message, fatal } = e.detail;
+  // Our screen share gets a tile of its own while it is published.
+  room.on('localTrackPublished', (publication) => {
+    if (publication.source !== 'screen') return;
+    app.screenTrack = publication.track;
+    const key = `${room.participantId}-screen`;
+    const tile = app.tiles.get(key) || createTile(key, room.participantId, { self: true, screen: true });
+    setTileVideo(tile, publication.track);
+    updateControls();
+  });
+  room.on('localTrackUnpublished', (publication) => {
+    if (publication.source !== 'screen') return;
+    if (app.screenTrack === publication.track) app.screenTrack = null;
+    if (!room.localParticipant.getTrackPublication('screen')) removeTile(`${room.participantId}-screen`);
+    updateControls();
+  });
+  room.on('audioPlaybackChanged', (canPlay) => {
+    ui.audioBlocked.hidden = canPlay;
+  });
+  room.on('error', ({ code, message, fatal }) => {
     showError(`${fatal ? 'Disconnected by the server' : 'The server refused a request'}: ${message} (${code})`);
   });
-  room.addEventListener('disconnected', (e) => endMeeting(e.detail.reason));
+  room.on('disconnected', (reason) => endMeeting(reason));
 }
 
 function endMeeting(reason) {
@@ -665,7 +678,7 @@ function init() {
   $('error-close').addEventListener('click', hideError);
   $('enable-audio').addEventListener('click', () => {
     ui.audioBlocked.hidden = true;
-    for (const tile of app.tiles.values()) if (tile.audio?.srcObject) playSafely(tile.audio);
+    app.room?.startAudio().catch(() => { ui.audioBlocked.hidden = false; });
   });
   window.switchboardPublishScreen = publishScreen;
   // Tell the server at once when the page goes away.

@@ -1,14 +1,35 @@
 // switchboard.js: the Switchboard signaling and media client, an ES module
 // with no dependencies and no UI. It speaks protocol version 1 (see the
 // README) over one WebSocket and carries all media over one RTCPeerConnection.
+// Its types are in switchboard.d.ts, served beside it.
+//
+// The API that LiveKit, Twilio and Daily users know:
 //
 //   import { connect } from '/static/switchboard.js';
-//   const room = await connect('/ws', { room: 'team-sync', name: 'Alice' });
-//   room.addEventListener('track', (e) => attach(e.detail.participantId, e.detail.track));
-//   await room.publish(cameraTrack, { source: 'camera' });
-//   room.observeTrack(trackId, videoElement); // the server then sends the layer that fits
+//   const room = await connect('https://meet.example.com', token); // the token names room and name
+//   room.on('trackSubscribed', (track, publication, participant) => grid.append(track.attach()));
+//   room.on('trackUnsubscribed', (track) => track.detach().forEach((el) => el.remove()));
+//   await room.localParticipant.enableCameraAndMicrophone();
 //
-// Events (CustomEvent; the payload is in event.detail):
+// track.attach() returns a <video> or <audio> element playing the track and,
+// for video, tells the server the element's size and visibility, so that it
+// sends the simulcast layer that fits (adaptive stream).
+//
+// Events of room.on(name, fn), with these arguments (also dispatched as
+// CustomEvents whose detail has them by name, except `disconnected`):
+//   participantConnected(participant)      participantDisconnected(participant)
+//   trackPublished(publication, participant)   trackUnpublished(publication, participant)
+//   trackSubscribed(track, publication, participant)
+//   trackUnsubscribed(track, publication, participant)
+//   trackMuted(publication, participant)   trackUnmuted(publication, participant)
+//   localTrackPublished(publication, participant)
+//   localTrackUnpublished(publication, participant)
+//   audioPlaybackChanged(canPlaybackAudio)  connectionStateChanged(state)
+//   disconnected(reason)
+//
+// The lower-level API is still there: connect(url, {room, name, token}),
+// room.publish(track), room.observeTrack(trackId, element), and these events
+// (CustomEvent, the payload in event.detail; room.on(name, fn) calls fn(detail)):
 //   participant-joined {participant}
 //   participant-left   {participantId, participant}
 //   track-published    {participantId, trackId, info}        announced, not yet received
@@ -74,29 +95,107 @@ export class SwitchboardError extends Error {
 }
 
 /**
- * Connects to a Switchboard server and joins a room.
- * @param {string|URL} url WebSocket URL; a relative URL or an http(s) URL is resolved against the page.
- * @param {{room: string, name: string, token?: string, timeout?: number,
- *          rtcConfig?: RTCConfiguration, dtx?: boolean,
- *          log?: (level: string, ...args: any[]) => void}} options
- *   `dtx` (default true): send Opus with discontinuous transmission, a few
- *   packets a second instead of 50 while there is silence.
- * @returns {Promise<Room>} resolves once the server has answered `joined`.
+ * The names of the events of `room.on()` that follow LiveKit's (RoomEvent),
+ * for code that prefers constants to strings.
  */
-export async function connect(url, options = {}) {
-  const room = new Room(url, options);
+export const RoomEvent = Object.freeze({
+  ParticipantConnected: 'participantConnected',
+  ParticipantDisconnected: 'participantDisconnected',
+  TrackPublished: 'trackPublished',
+  TrackUnpublished: 'trackUnpublished',
+  TrackSubscribed: 'trackSubscribed',
+  TrackUnsubscribed: 'trackUnsubscribed',
+  TrackMuted: 'trackMuted',
+  TrackUnmuted: 'trackUnmuted',
+  LocalTrackPublished: 'localTrackPublished',
+  LocalTrackUnpublished: 'localTrackUnpublished',
+  AudioPlaybackStatusChanged: 'audioPlaybackChanged',
+  ConnectionStateChanged: 'connectionStateChanged',
+  Disconnected: 'disconnected',
+});
+
+/**
+ * Track kinds and sources. The sources are the protocol's: a screen share is
+ * `'screen'` (LiveKit says `'screen_share'`).
+ */
+export const Track = Object.freeze({
+  Kind: Object.freeze({ Audio: 'audio', Video: 'video' }),
+  Source: Object.freeze({ Camera: 'camera', Microphone: 'microphone', ScreenShare: 'screen' }),
+});
+
+/**
+ * Connects to a Switchboard server and joins a room.
+ *
+ * Either `connect(url, token, options?)`: `token` is an access token (a JWT,
+ * see `switchboard token`) whose claims name the room (`room`), the identity
+ * (`sub`) and the display name (`name`, else the identity). They are read
+ * here without checking the signature: the server checks it. Or the older
+ * `connect(url, {room, name, token, ...})`, where a token fills in a room or
+ * name left out.
+ *
+ * `url` is the server's base URL (`https://meet.example.com`,
+ * `http://127.0.0.1:8080`; its signaling endpoint `/ws` is added), or the
+ * WebSocket URL itself (`wss://meet.example.com/ws`). A relative URL is
+ * resolved against the page.
+ * @param {string|URL} url
+ * @param {string|ConnectOptions} tokenOrOptions
+ * @param {ConnectOptions} [options] with a token: the other options
+ * @returns {Promise<Room>} resolves once the server has answered `joined`;
+ *   rejects with a SwitchboardError `{code, message, fatal}`.
+ *
+ * @typedef {object} ConnectOptions
+ * @property {string} [room] the room to join (default: the token's `room` claim)
+ * @property {string} [name] the display name (default: the token's `name`, else its `sub`)
+ * @property {string} [token] the access token a server with API keys requires
+ * @property {number} [timeout] milliseconds to wait for `joined` (15000)
+ * @property {RTCConfiguration} [rtcConfig] merged into the RTCPeerConnection's configuration
+ * @property {boolean} [dtx] send Opus with discontinuous transmission, a few
+ *   packets a second instead of 50 while there is silence (true)
+ * @property {(level: string, ...args: any[]) => void} [log] where the client's log goes (console)
+ */
+export async function connect(url, tokenOrOptions = {}, options = {}) {
+  const opts = typeof tokenOrOptions === 'string' ? { ...options, token: tokenOrOptions } : { ...tokenOrOptions };
+  const room = new Room(url, opts);
   await room._start();
   return room;
 }
 
+/**
+ * The claims of an access token (JWT), decoded without checking its
+ * signature: what the client needs to know (room, identity, name), while the
+ * server is the one that checks it. Throws a TypeError for anything that is
+ * not a JWT.
+ * @param {string} token
+ * @returns {{room?: string, sub?: string, name?: string, exp?: number, [claim: string]: any}}
+ */
+export function decodeToken(token) {
+  const part = typeof token === 'string' ? token.split('.')[1] : undefined;
+  if (!part) throw new TypeError('the access token is not a JWT');
+  try {
+    const b64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes));
+    if (!claims || typeof claims !== 'object') throw new Error('not an object');
+    return claims;
+  } catch (err) {
+    throw new TypeError(`the access token's payload cannot be read: ${err.message}`);
+  }
+}
+
 /** One session in one room. Create it with connect(). */
 export class Room extends EventTarget {
+  /** @param {string|URL} url @param {ConnectOptions} options */
   constructor(url, { room, name, token, timeout = 15000, rtcConfig = {}, dtx = true, log } = {}) {
     super();
-    if (!room) throw new TypeError('connect: options.room is required');
-    if (!name) throw new TypeError('connect: options.name is required');
+    const claims = token ? decodeToken(token) : {};
+    room = room || claims.room;
+    name = name || claims.name || claims.sub;
+    if (!room) throw new TypeError('connect: no room: pass options.room or a token with a "room" claim');
+    if (!name) throw new TypeError('connect: no name: pass options.name or a token with a "name" or "sub" claim');
     this.url = wsURL(url);
+    /** The room's name. */
     this.roomName = room;
+    /** This participant's display name (the room's name is roomName). */
     this.name = name;
     /** This participant's id, set by `joined`. */
     this.participantId = null;
@@ -109,7 +208,19 @@ export class Room extends EventTarget {
     /** @type {WebSocket|null} */
     this.ws = null;
     this.closed = false;
+    /** What the server lets this participant do, from `joined`. */
+    this.permissions = { publish: true, publishScreen: true, subscribe: true };
+    /** This participant, as LiveKit's API has it. */
+    this.localParticipant = new LocalParticipant(this, claims.sub || '', claims.name || name); // the server shows the token's name
+    /**
+     * The other participants, by participant id (their `sid`).
+     * @type {Map<string, RemoteParticipant>}
+     */
+    this.remoteParticipants = new Map();
+    /** False while the browser blocks sound that has not followed a click (see startAudio()). */
+    this.canPlaybackAudio = true;
 
+    this._listeners = new Map(); // event name → Set of room.on() listeners
     this._token = token;
     this._timeout = timeout;
     this._rtcConfig = rtcConfig;
@@ -330,36 +441,7 @@ export class Room extends EventTarget {
    * @param {HTMLElement} element
    */
   observeTrack(trackId, element) {
-    let onScreen = true; // until the IntersectionObserver says otherwise
-    let stopped = false;
-    const update = () => {
-      if (stopped) return;
-      const ratio = globalThis.devicePixelRatio || 1;
-      const width = element.clientWidth * ratio;
-      const height = element.clientHeight * ratio;
-      const visible = element.isConnected && width > 0 && height > 0 && document.visibilityState !== 'hidden' &&
-        (typeof element.checkVisibility !== 'function' || element.checkVisibility({ visibilityProperty: true }));
-      this.setTrackSettings(trackId, { width, height, paused: !visible || !onScreen });
-    };
-    const resize = new ResizeObserver(update);
-    const intersection = new IntersectionObserver((entries) => {
-      onScreen = entries[entries.length - 1].isIntersecting;
-      update();
-    });
-    resize.observe(element);
-    intersection.observe(element);
-    document.addEventListener('visibilitychange', update);
-    update();
-    return {
-      update,
-      stop: () => {
-        if (stopped) return;
-        stopped = true;
-        resize.disconnect();
-        intersection.disconnect();
-        document.removeEventListener('visibilitychange', update);
-      },
-    };
+    return watchElement(element, (settings) => this.setTrackSettings(trackId, settings));
   }
 
   /** The remote tracks being received: trackId → {participantId, trackId, info, track, stream}. */
@@ -372,6 +454,84 @@ export class Room extends EventTarget {
     if (this.closed) return;
     this._send({ type: 'leave' });
     this._disconnect({ reason: 'left' });
+  }
+
+  /**
+   * Leaves the room (LiveKit's name for leave()); `disconnected` follows
+   * with the reason `'left'`.
+   * @returns {Promise<void>}
+   */
+  async disconnect() {
+    this.leave();
+  }
+
+  /** `'connected'` from connect() on, `'disconnected'` once the session is over. */
+  get state() {
+    return this.closed ? 'disconnected' : 'connected';
+  }
+
+  /**
+   * Calls fn for every event `name`, with the event's arguments (see the
+   * list at the top of this file). An event of the lower-level API
+   * (`track`, `layers`, ...) gives fn its detail object.
+   * @param {string} name
+   * @param {(...args: any[]) => void} fn
+   * @returns {this}
+   */
+  on(name, fn) {
+    if (typeof fn !== 'function') throw new TypeError('on: the listener must be a function');
+    let set = this._listeners.get(name);
+    if (!set) this._listeners.set(name, (set = new Set()));
+    set.add(fn);
+    return this;
+  }
+
+  /**
+   * Stops calling fn for the event name.
+   * @param {string} name
+   * @param {(...args: any[]) => void} fn
+   * @returns {this}
+   */
+  off(name, fn) {
+    this._listeners.get(name)?.delete(fn);
+    return this;
+  }
+
+  /**
+   * Calls fn for the next event name only.
+   * @param {string} name
+   * @param {(...args: any[]) => void} fn
+   * @returns {this}
+   */
+  once(name, fn) {
+    const wrapper = (...args) => {
+      this.off(name, wrapper);
+      fn.apply(this, args);
+    };
+    return this.on(name, wrapper);
+  }
+
+  /**
+   * Starts the remote audio that the browser's autoplay policy blocked
+   * (canPlaybackAudio false, `audioPlaybackChanged`). Call it from a click
+   * or another user gesture.
+   * @returns {Promise<void>}
+   */
+  async startAudio() {
+    const elements = [];
+    for (const p of this.remoteParticipants.values()) {
+      for (const pub of p.trackPublications.values()) {
+        if (pub.track && pub.kind === 'audio') elements.push(...pub.track.attachedElements);
+      }
+    }
+    await Promise.all(elements.map((el) => el.play()));
+    this._setAudioPlayback(true);
+  }
+
+  _setAudioPlayback(can) {
+    if (this.canPlaybackAudio === can) return;
+    this.canPlaybackAudio = can;
+    this._fire('audioPlaybackChanged', { canPlaybackAudio: can });
   }
 
   // ---- signaling -----------------------------------------------------------
@@ -438,6 +598,15 @@ export class Room extends EventTarget {
   _handleJoined(msg) {
     if (this.participantId) return;
     this.participantId = msg.participantId;
+    if (msg.permissions && typeof msg.permissions === 'object') {
+      this.permissions = {
+        publish: Boolean(msg.permissions.publish),
+        publishScreen: Boolean(msg.permissions.publishScreen),
+        subscribe: Boolean(msg.permissions.subscribe),
+      };
+    }
+    this.localParticipant.sid = msg.participantId;
+    if (!this.localParticipant.identity) this.localParticipant.identity = msg.participantId;
     this.iceServers = (msg.iceServers || []).map((s) => {
       const server = { urls: s.urls };
       if (s.username) server.username = s.username;
@@ -495,6 +664,7 @@ export class Room extends EventTarget {
       const state = pc.connectionState;
       this._log('debug', `switchboard: connection ${state}`);
       this._emit('connection-state', { state });
+      this._fire('connectionStateChanged', { state });
       if (state === 'failed' && !this.closed) pc.restartIce();
     };
   }
@@ -746,13 +916,28 @@ export class Room extends EventTarget {
     const participant = { id: p.id, name: p.name, tracks: new Map() };
     for (const t of p.tracks || []) participant.tracks.set(t.id, { ...t, participantId: p.id });
     this.participants.set(p.id, participant);
+    const remote = this._remoteParticipant(p.id);
+    remote.name = p.name || remote.name;
+    if (p.identity) remote.identity = p.identity;
+    for (const info of participant.tracks.values()) remote._publish(info);
     return participant;
+  }
+
+  // The RemoteParticipant of id, made when first heard of.
+  _remoteParticipant(id) {
+    let remote = this.remoteParticipants.get(id);
+    if (!remote) {
+      remote = new RemoteParticipant(this, id);
+      this.remoteParticipants.set(id, remote);
+    }
+    return remote;
   }
 
   _handleParticipantJoined(p) {
     if (!p || p.id === this.participantId) return;
     const participant = this._addParticipant(p);
     this._emit('participant-joined', { participant });
+    this._fire('participantConnected', { participant: this.remoteParticipants.get(p.id) });
   }
 
   _handleParticipantLeft(participantId) {
@@ -763,6 +948,14 @@ export class Room extends EventTarget {
     if (participant) for (const trackId of participant.tracks.keys()) this._gone.add(trackId);
     this.participants.delete(participantId);
     this._emit('participant-left', { participantId, participant });
+    const remote = this.remoteParticipants.get(participantId);
+    if (!remote) return;
+    for (const publication of [...remote.trackPublications.values()]) {
+      remote.trackPublications.delete(publication.trackSid);
+      this._fire('trackUnpublished', { publication, participant: remote });
+    }
+    this.remoteParticipants.delete(participantId);
+    this._fire('participantDisconnected', { participant: remote });
   }
 
   _handleTrackPublished(info) {
@@ -774,19 +967,34 @@ export class Room extends EventTarget {
     participant.tracks.set(info.id, merged);
     this._gone.delete(info.id);
     if (known) known.info = merged;
+    const remote = this._remoteParticipant(info.participantId);
+    const publication = remote._publish(merged);
     this._emit('track-published', { participantId: info.participantId, trackId: info.id, info: merged });
+    this._fire('trackPublished', { publication, participant: remote });
   }
 
   _handleTrackUnpublished(participantId, trackId) {
     this._gone.add(trackId);
     this._removeRemote(trackId, true);
     this.participants.get(participantId)?.tracks.delete(trackId);
+    const remote = this.remoteParticipants.get(participantId);
+    const publication = remote?.trackPublications.get(trackId);
+    if (!publication) return;
+    remote.trackPublications.delete(trackId);
+    this._fire('trackUnpublished', { publication, participant: remote });
   }
 
   _handleMute({ participantId, trackId, muted }) {
     const info = this.participants.get(participantId)?.tracks.get(trackId);
     if (info) info.muted = Boolean(muted);
     this._emit('mute', { participantId, trackId, info, muted: Boolean(muted) });
+    const remote = this.remoteParticipants.get(participantId);
+    const publication = remote?.trackPublications.get(trackId);
+    if (!publication) return;
+    publication._muted = Boolean(muted);
+    this._fire(muted ? 'trackMuted' : 'trackUnmuted', { publication, participant: remote });
+    // A muted camera's tile may now be hidden: tell the server.
+    publication.track?.updateVisibility();
   }
 
   _trackInfo(trackId, track, stream) {
@@ -823,6 +1031,12 @@ export class Room extends EventTarget {
       if (!st.timer) this._flushSettings(trackId);
     }
     this._emit('track', { ...remote });
+    const participant = this._remoteParticipant(info.participantId);
+    const publication = participant.trackPublications.get(trackId) || participant._publish(info);
+    const remoteTrack = new RemoteTrack(this, publication, remote.track, remote.stream);
+    publication.track = remoteTrack;
+    remote.remoteTrack = remoteTrack;
+    this._fire('trackSubscribed', { track: remoteTrack, publication, participant });
   }
 
   _removeRemote(trackId, gone) {
@@ -835,6 +1049,13 @@ export class Room extends EventTarget {
     if (!remote) return;
     this._remote.delete(trackId);
     this._emit('track-removed', { participantId: remote.participantId, trackId, info: remote.info, track: remote.track });
+    const track = remote.remoteTrack;
+    const participant = this.remoteParticipants.get(remote.participantId);
+    const publication = track?.publication;
+    if (!track) return;
+    if (publication.track === track) publication.track = null;
+    if (participant) this._fire('trackUnsubscribed', { track, publication, participant });
+    track.detach(); // the elements it was attached to play nothing now
   }
 
   // After a negotiation, the server's trackIds name exactly the tracks it
@@ -905,8 +1126,30 @@ export class Room extends EventTarget {
     }
   }
 
+  // Emits an event of the lower-level API: a CustomEvent with detail, and
+  // detail to the room.on() listeners of that name.
   _emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
+    if (type !== 'disconnected') this._call(type, [detail]); // on('disconnected') gets the reason alone
+  }
+
+  // Emits an event of the LiveKit-style API: the values of args, in their
+  // order, to the room.on() listeners, and args as a CustomEvent's detail.
+  _fire(type, args) {
+    this._call(type, Object.values(args));
+    if (type !== 'disconnected') this.dispatchEvent(new CustomEvent(type, { detail: args }));
+  }
+
+  _call(type, args) {
+    for (const fn of [...(this._listeners.get(type) || [])]) {
+      try {
+        fn.apply(this, args);
+      } catch (err) {
+        // A listener's bug must not break the session (EventTarget does the same).
+        if (typeof globalThis.reportError === 'function') globalThis.reportError(err);
+        else this._log('error', `switchboard: a ${type} listener threw:`, err);
+      }
+    }
   }
 
   _disconnect(detail) {
@@ -915,7 +1158,9 @@ export class Room extends EventTarget {
     for (const trackId of [...this._remote.keys()]) this._removeRemote(trackId, true);
     for (const w of this._waiters) w.reject(new Error('the room closed before the track was negotiated'));
     this._waiters.clear();
+    this.localParticipant._closed();
     this._emit('disconnected', detail);
+    this._fire('disconnected', { reason: detail.reason });
   }
 
   _teardown() {
@@ -933,6 +1178,697 @@ export class Room extends EventTarget {
       if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
     }
   }
+}
+
+// ---- participants, publications and tracks (LiveKit's model) ---------------
+
+// What setCameraEnabled() and setMicrophoneEnabled() ask the browser for.
+const CAPTURE_DEFAULTS = Object.freeze({
+  camera: Object.freeze({ width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } }),
+  microphone: Object.freeze({ echoCancellation: true, noiseSuppression: true, autoGainControl: true }),
+  screen: Object.freeze({ frameRate: { ideal: 15, max: 30 } }),
+});
+
+/**
+ * Opens the camera, the microphone or (getDisplayMedia) a screen.
+ * @param {'camera'|'microphone'|'screen'} source
+ * @param {MediaTrackConstraints} [constraints] in place of CAPTURE_DEFAULTS
+ * @returns {Promise<MediaStreamTrack>}
+ */
+async function capture(source, constraints) {
+  const devices = globalThis.navigator?.mediaDevices;
+  if (source === 'screen') {
+    if (!devices?.getDisplayMedia) throw new SwitchboardError('not-supported', 'this browser cannot share a screen');
+    const stream = await devices.getDisplayMedia({ video: constraints || CAPTURE_DEFAULTS.screen, audio: false });
+    stream.getAudioTracks().forEach((t) => t.stop());
+    const track = stream.getVideoTracks()[0];
+    if (!track) throw new SwitchboardError('not-supported', 'the browser gave no video of the screen');
+    return track;
+  }
+  if (!devices?.getUserMedia) {
+    throw new SwitchboardError('not-supported', 'no camera or microphone: the browser allows them only on https:// or localhost');
+  }
+  const kind = source === 'camera' ? 'video' : 'audio';
+  const stream = await devices.getUserMedia({ [kind]: constraints || CAPTURE_DEFAULTS[source] });
+  return stream.getTracks()[0];
+}
+
+// Plays a media element; a sound the autoplay policy blocks is reported to
+// the room (canPlaybackAudio, audioPlaybackChanged).
+function play(room, element, kind) {
+  const p = element.play?.();
+  p?.catch?.((err) => {
+    if (err?.name === 'NotAllowedError' && kind === 'audio') room._setAudioPlayback(false);
+  });
+}
+
+function notSupported(what) {
+  return new SwitchboardError('not-supported', `${what} is not supported by this server yet`);
+}
+
+/** A participant of a room: the local one or a remote one. */
+export class Participant {
+  /** @param {Room} room @param {string} sid @param {string} identity @param {string} name */
+  constructor(room, sid, identity, name) {
+    this._room = room;
+    /** The participant id the server gave (participantId). */
+    this.sid = sid;
+    /** Who the participant is in the application: the token's `sub` (see RemoteParticipant). */
+    this.identity = identity;
+    /** The display name. */
+    this.name = name;
+    /**
+     * The participant's tracks, by track sid.
+     * @type {Map<string, TrackPublication>}
+     */
+    this.trackPublications = new Map();
+  }
+
+  /** Whether this is the local participant. */
+  get isLocal() {
+    return false;
+  }
+
+  /** @returns {Map<string, TrackPublication>} the video tracks */
+  get videoTrackPublications() {
+    return new Map([...this.trackPublications].filter(([, p]) => p.kind === 'video'));
+  }
+
+  /** @returns {Map<string, TrackPublication>} the audio tracks */
+  get audioTrackPublications() {
+    return new Map([...this.trackPublications].filter(([, p]) => p.kind === 'audio'));
+  }
+
+  /**
+   * The publication of a source, if the participant publishes one.
+   * @param {'camera'|'microphone'|'screen'} source
+   * @returns {TrackPublication|undefined}
+   */
+  getTrackPublication(source) {
+    for (const p of this.trackPublications.values()) if (p.source === source) return p;
+    return undefined;
+  }
+
+  /** A camera is published and not muted. */
+  get isCameraEnabled() {
+    return this._enabled('camera');
+  }
+
+  /** A microphone is published and not muted. */
+  get isMicrophoneEnabled() {
+    return this._enabled('microphone');
+  }
+
+  /** A screen is shared. */
+  get isScreenShareEnabled() {
+    return this._enabled('screen');
+  }
+
+  _enabled(source) {
+    const p = this.getTrackPublication(source);
+    return Boolean(p && !p.isMuted);
+  }
+}
+
+/** A track a participant publishes, whether or not it is received. */
+export class TrackPublication {
+  /** @param {string} trackSid @param {'audio'|'video'} kind @param {string} source */
+  constructor(trackSid, kind, source) {
+    /** The track's id: the server's for a remote track, the transceiver's mid for a local one. */
+    this.trackSid = trackSid;
+    /** `'audio'` or `'video'`. */
+    this.kind = kind;
+    /** `'camera'`, `'microphone'` or `'screen'`. */
+    this.source = source;
+    /** @type {RemoteTrack|LocalTrack|null} the track, while it is received (remote) or published (local) */
+    this.track = null;
+  }
+
+  /** Whether the publisher muted it: a muted track sends black frames or silence. */
+  get isMuted() {
+    return false;
+  }
+}
+
+/** A track another participant publishes. */
+export class RemoteTrackPublication extends TrackPublication {
+  /** @param {{id: string, kind: string, source: string, muted?: boolean}} info */
+  constructor(info) {
+    super(info.id, info.kind, info.source);
+    this._muted = Boolean(info.muted);
+  }
+
+  get isMuted() {
+    return this._muted;
+  }
+
+  /** Whether the track is received (its `track` is set). */
+  get isSubscribed() {
+    return this.track !== null;
+  }
+
+  _update(info) {
+    this.kind = info.kind || this.kind;
+    this.source = info.source || this.source;
+    this._muted = Boolean(info.muted);
+  }
+}
+
+/** Another participant of the room. */
+export class RemoteParticipant extends Participant {
+  /**
+   * The server does not tell clients the others' identities yet: `identity`
+   * is the participant id until it does.
+   * @param {Room} room @param {string} sid
+   */
+  constructor(room, sid) {
+    super(room, sid, sid, '');
+  }
+
+  // The publication of a track the server announced, made or updated.
+  _publish(info) {
+    let publication = this.trackPublications.get(info.id);
+    if (publication) publication._update(info);
+    else this.trackPublications.set(info.id, (publication = new RemoteTrackPublication(info)));
+    return publication;
+  }
+}
+
+/**
+ * A track received from another participant. attach() shows it; for video
+ * the server is then told the size and visibility of the elements that show
+ * it and sends the simulcast layer that fits (adaptive stream), nothing
+ * while none of them is visible.
+ */
+export class RemoteTrack {
+  /**
+   * @param {Room} room @param {RemoteTrackPublication} publication
+   * @param {MediaStreamTrack} mediaStreamTrack @param {MediaStream} mediaStream
+   */
+  constructor(room, publication, mediaStreamTrack, mediaStream) {
+    this._room = room;
+    /** The publication this track belongs to. */
+    this.publication = publication;
+    /** The server's id of the track (trackId in the protocol). */
+    this.sid = publication.trackSid;
+    /** `'audio'` or `'video'`. */
+    this.kind = mediaStreamTrack.kind;
+    /** `'camera'`, `'microphone'` or `'screen'`. */
+    this.source = publication.source;
+    /** The browser's track. */
+    this.mediaStreamTrack = mediaStreamTrack;
+    /** The stream it arrived in (camera and microphone of one participant share one, kept in sync). */
+    this.mediaStream = mediaStream;
+    this._watchers = new Map(); // element → watchElement() handle (null for audio)
+    this._views = new Map(); // element → {width, height, paused}
+  }
+
+  /** Whether the publisher muted it. */
+  get isMuted() {
+    return this.publication.isMuted;
+  }
+
+  /** The elements it is attached to. @returns {HTMLMediaElement[]} */
+  get attachedElements() {
+    return [...this._watchers.keys()];
+  }
+
+  /**
+   * Plays the track in element, or in a new `<video>` (`<audio>` for audio)
+   * element, and returns the element. A video element is muted and plays
+   * inline; its size and visibility are reported to the server.
+   * @param {HTMLMediaElement} [element]
+   * @returns {HTMLMediaElement}
+   */
+  attach(element) {
+    if (!element) element = document.createElement(this.kind === 'video' ? 'video' : 'audio');
+    if (this._watchers.has(element)) return element;
+    element.autoplay = true;
+    if (this.kind === 'video') {
+      element.playsInline = true;
+      element.muted = true;
+    }
+    element.srcObject = new MediaStream([this.mediaStreamTrack]);
+    let watcher = null;
+    if (this.kind === 'video') {
+      watcher = watchElement(element, (view) => {
+        this._views.set(element, view);
+        this._sendSettings();
+      });
+    }
+    this._watchers.set(element, watcher);
+    play(this._room, element, this.kind);
+    return element;
+  }
+
+  /**
+   * Stops playing the track in element, or in every element it is attached
+   * to, and returns that element (or those elements). Elements stay in the
+   * document. A video attached nowhere any more is paused at the server.
+   * @param {HTMLMediaElement} [element]
+   * @returns {HTMLMediaElement|HTMLMediaElement[]}
+   */
+  detach(element) {
+    if (element) {
+      this._detach(element);
+      this._sendSettings();
+      return element;
+    }
+    const all = this.attachedElements;
+    all.forEach((el) => this._detach(el));
+    this._sendSettings();
+    return all;
+  }
+
+  /**
+   * Checks again whether the attached elements are visible, after a change
+   * the observers cannot see (a class that sets `visibility: hidden`).
+   * The room does this itself after trackMuted and trackUnmuted.
+   */
+  updateVisibility() {
+    for (const watcher of this._watchers.values()) watcher?.update();
+  }
+
+  _detach(element) {
+    if (!this._watchers.has(element)) return;
+    this._watchers.get(element)?.stop();
+    this._watchers.delete(element);
+    this._views.delete(element);
+    if (element.srcObject?.getTracks?.().includes(this.mediaStreamTrack)) element.srcObject = null;
+  }
+
+  // Tells the server the largest size the track is shown at among its
+  // visible elements, or paused when it is visible in none (attached
+  // nowhere: paused too, once it had been attached).
+  _sendSettings() {
+    if (this.kind !== 'video' || this._room.closed || !this._room._remote.has(this.sid)) return;
+    let width = 0;
+    let height = 0;
+    let visible = false;
+    for (const v of this._views.values()) {
+      if (v.paused) continue;
+      visible = true;
+      width = Math.max(width, v.width);
+      height = Math.max(height, v.height);
+    }
+    // Never attached: the server's default stands.
+    if (!visible && this._views.size === 0 && !this._room._settings.has(this.sid)) return;
+    this._room.setTrackSettings(this.sid, { width, height, paused: !visible });
+  }
+}
+
+/** A track this participant publishes. */
+export class LocalTrack {
+  /** @param {LocalParticipant} participant @param {MediaStreamTrack} mediaStreamTrack @param {string} source */
+  constructor(participant, mediaStreamTrack, source) {
+    this._participant = participant;
+    /** The transceiver's mid once negotiated, else ''. */
+    this.sid = '';
+    /** `'audio'` or `'video'`. */
+    this.kind = mediaStreamTrack.kind;
+    /** `'camera'`, `'microphone'` or `'screen'`. */
+    this.source = source;
+    /** The browser's track being sent. */
+    this.mediaStreamTrack = mediaStreamTrack;
+    /** @type {LocalTrackPublication|null} */
+    this.publication = null;
+    this._elements = new Set();
+    this._onEnded = null;
+  }
+
+  /** Whether it is muted: sending black frames or silence, the others told. */
+  get isMuted() {
+    return this._participant._room.isMuted(this.mediaStreamTrack);
+  }
+
+  /** The elements it is attached to. @returns {HTMLMediaElement[]} */
+  get attachedElements() {
+    return [...this._elements];
+  }
+
+  /** Mutes it (the others are told: trackMuted). */
+  async mute() {
+    this._setMuted(true);
+  }
+
+  /** Unmutes it (trackUnmuted). */
+  async unmute() {
+    this._setMuted(false);
+  }
+
+  _setMuted(muted) {
+    const room = this._participant._room;
+    if (this.isMuted === muted) return;
+    room.setMuted(this.mediaStreamTrack, muted);
+    if (this.publication?.trackSid) room._fire(muted ? 'trackMuted' : 'trackUnmuted', { publication: this.publication, participant: this._participant });
+  }
+
+  /**
+   * Sends another browser track in its place (another camera or
+   * microphone) with no renegotiation; the mute state carries over, the old
+   * track is not stopped.
+   * @param {MediaStreamTrack} track
+   */
+  async replaceTrack(track) {
+    await this._participant._room.replaceTrack(this.mediaStreamTrack, track);
+    const ended = this._onEnded;
+    this._watchEnded(null);
+    const old = this.mediaStreamTrack;
+    this.mediaStreamTrack = track;
+    this._watchEnded(ended);
+    for (const el of this._elements) {
+      if (el.srcObject?.getTracks?.().includes(old)) el.srcObject = new MediaStream([track]);
+    }
+  }
+
+  /**
+   * Shows the track in element or a new `<video>`/`<audio>` element, always
+   * muted (never play one's own microphone back). Returns the element.
+   * @param {HTMLMediaElement} [element]
+   * @returns {HTMLMediaElement}
+   */
+  attach(element) {
+    if (!element) element = document.createElement(this.kind === 'video' ? 'video' : 'audio');
+    element.autoplay = true;
+    element.muted = true;
+    if (this.kind === 'video') element.playsInline = true;
+    element.srcObject = new MediaStream([this.mediaStreamTrack]);
+    this._elements.add(element);
+    play(this._participant._room, element, 'video');
+    return element;
+  }
+
+  /**
+   * Stops showing it in element, or in all its elements.
+   * @param {HTMLMediaElement} [element]
+   * @returns {HTMLMediaElement|HTMLMediaElement[]}
+   */
+  detach(element) {
+    const list = element ? [element] : this.attachedElements;
+    for (const el of list) {
+      this._elements.delete(el);
+      if (el.srcObject?.getTracks?.().includes(this.mediaStreamTrack)) el.srcObject = null;
+    }
+    return element || list;
+  }
+
+  /** Stops the browser's track (camera light off). */
+  stop() {
+    this.mediaStreamTrack.stop();
+  }
+
+  // Calls fn when the browser's track ends (the browser's own "Stop sharing").
+  _watchEnded(fn) {
+    if (this._onEnded) this.mediaStreamTrack.removeEventListener('ended', this._onEnded);
+    this._onEnded = fn;
+    if (fn) this.mediaStreamTrack.addEventListener('ended', fn);
+  }
+}
+
+/** A track this participant publishes, as LiveKit's LocalTrackPublication. */
+export class LocalTrackPublication extends TrackPublication {
+  /** @param {LocalTrack} track */
+  constructor(track) {
+    super('', track.kind, track.source);
+    /** @type {LocalTrack} */
+    this.track = track;
+    track.publication = this;
+  }
+
+  get isMuted() {
+    return this.track.isMuted;
+  }
+
+  /** Mutes the track. */
+  mute() {
+    return this.track.mute();
+  }
+
+  /** Unmutes the track. */
+  unmute() {
+    return this.track.unmute();
+  }
+}
+
+/**
+ * This participant: what it publishes, and the switches for camera,
+ * microphone and screen share.
+ */
+export class LocalParticipant extends Participant {
+  /** @param {Room} room @param {string} identity @param {string} name */
+  constructor(room, identity, name) {
+    super(room, '', identity, name);
+    this._publications = new Set(); // every LocalTrackPublication, pending ones too
+    this._owned = new Set(); // tracks this module captured, stopped when unpublished or on leaving
+    this._busy = new Map(); // source → the promise of the last switch of that source
+  }
+
+  get isLocal() {
+    return true;
+  }
+
+  /** What the server lets this participant publish and receive. */
+  get permissions() {
+    return { ...this._room.permissions };
+  }
+
+  /**
+   * The publication of a source, negotiated or on its way.
+   * @param {'camera'|'microphone'|'screen'} source
+   * @returns {LocalTrackPublication|undefined}
+   */
+  getTrackPublication(source) {
+    for (const p of this._publications) if (p.source === source) return p;
+    return undefined;
+  }
+
+  /**
+   * Publishes a browser track (as Room.publish: camera video as simulcast)
+   * and resolves with its publication once the server has accepted it;
+   * `localTrackPublished` is emitted then. A screen share whose track ends
+   * (the browser's own "Stop sharing") is unpublished.
+   * @param {MediaStreamTrack|LocalTrack} track
+   * @param {{source?: 'camera'|'microphone'|'screen', muted?: boolean, simulcast?: boolean,
+   *          encodings?: RTCRtpEncodingParameters[]}} [options]
+   * @returns {Promise<LocalTrackPublication>}
+   */
+  async publishTrack(track, options = {}) {
+    if (track instanceof LocalTrack) track = track.mediaStreamTrack;
+    const source = options.source || (track.kind === 'audio' ? 'microphone' : 'camera');
+    if (source === 'screen' && 'contentHint' in track && !track.contentHint) {
+      track.contentHint = 'detail'; // text stays sharp: the encoder lowers the frame rate, not the resolution
+    }
+    const local = new LocalTrack(this, track, source);
+    const publication = new LocalTrackPublication(local);
+    this._publications.add(publication);
+    if (source === 'screen') local._watchEnded(() => this.unpublishTrack(local).catch(() => {}));
+    let transceiver;
+    try {
+      transceiver = await this._room.publish(track, { ...options, source });
+    } catch (err) {
+      this._publications.delete(publication);
+      local._watchEnded(null);
+      throw err;
+    }
+    if (!this._publications.has(publication)) return publication; // unpublished meanwhile
+    publication.trackSid = local.sid = transceiver.mid;
+    this.trackPublications.set(publication.trackSid, publication);
+    this._room._fire('localTrackPublished', { publication, participant: this });
+    return publication;
+  }
+
+  /**
+   * Stops publishing a track; `localTrackUnpublished` follows. The browser's
+   * track is stopped unless stopOnUnpublish is false.
+   * @param {MediaStreamTrack|LocalTrack} track
+   * @param {boolean} [stopOnUnpublish]
+   * @returns {Promise<LocalTrackPublication|undefined>}
+   */
+  async unpublishTrack(track, stopOnUnpublish = true) {
+    const publication = [...this._publications].find((p) => p.track === track || p.track.mediaStreamTrack === track);
+    if (!publication) return undefined;
+    const local = publication.track;
+    this._publications.delete(publication);
+    this.trackPublications.delete(publication.trackSid);
+    local._watchEnded(null);
+    this._owned.delete(local.mediaStreamTrack);
+    const done = this._room.unpublish(local.mediaStreamTrack);
+    if (stopOnUnpublish) local.stop();
+    local.detach();
+    await done;
+    if (publication.trackSid) this._room._fire('localTrackUnpublished', { publication, participant: this });
+    return publication;
+  }
+
+  /**
+   * Turns the camera on (publishing it the first time: a getUserMedia
+   * prompt, with constraints if given) or off (muted: black frames, the
+   * others told).
+   * @param {boolean} enabled
+   * @param {MediaTrackConstraints} [constraints]
+   * @returns {Promise<LocalTrackPublication|undefined>}
+   */
+  setCameraEnabled(enabled, constraints) {
+    return this._setSourceEnabled('camera', enabled, constraints);
+  }
+
+  /**
+   * Turns the microphone on (publishing it the first time) or off (muted).
+   * @param {boolean} enabled
+   * @param {MediaTrackConstraints} [constraints]
+   * @returns {Promise<LocalTrackPublication|undefined>}
+   */
+  setMicrophoneEnabled(enabled, constraints) {
+    return this._setSourceEnabled('microphone', enabled, constraints);
+  }
+
+  /**
+   * Shares a screen, window or tab (getDisplayMedia: the browser asks which),
+   * or stops sharing it (unpublished and stopped). A choice refused in the
+   * browser's picker rejects with its NotAllowedError.
+   * @param {boolean} enabled
+   * @param {MediaTrackConstraints} [constraints] video constraints for getDisplayMedia
+   * @returns {Promise<LocalTrackPublication|undefined>}
+   */
+  setScreenShareEnabled(enabled, constraints) {
+    return this._setSourceEnabled('screen', enabled, constraints);
+  }
+
+  /**
+   * Publishes camera and microphone (one getUserMedia prompt for both) or
+   * unmutes them where they are published already.
+   * @returns {Promise<void>}
+   */
+  enableCameraAndMicrophone() {
+    return this._serial(['camera', 'microphone'], async () => {
+      const missing = ['camera', 'microphone'].filter((s) => !this.getTrackPublication(s));
+      missing.forEach((s) => this._checkPermission(s));
+      let tracks = [];
+      if (missing.length === 2) {
+        if (!globalThis.navigator?.mediaDevices?.getUserMedia) await capture('camera'); // throws the reason
+        const stream = await navigator.mediaDevices.getUserMedia({ video: CAPTURE_DEFAULTS.camera, audio: CAPTURE_DEFAULTS.microphone });
+        tracks = stream.getTracks();
+      } else if (missing.length === 1) {
+        tracks = [await capture(missing[0])];
+      }
+      await Promise.all(tracks.map((t) => this._publishOwned(t, t.kind === 'video' ? 'camera' : 'microphone')));
+      for (const source of ['camera', 'microphone']) await this.getTrackPublication(source)?.unmute();
+    });
+  }
+
+  /**
+   * Not supported by this server yet: rejects with a SwitchboardError of
+   * code `not-supported`.
+   * @param {Uint8Array} data
+   * @param {object} [options]
+   * @returns {Promise<never>}
+   */
+  async publishData(data, options) {
+    throw notSupported('publishData');
+  }
+
+  /**
+   * Not supported by this server yet: rejects with a SwitchboardError of
+   * code `not-supported`.
+   * @param {Record<string, string>} attributes
+   * @returns {Promise<never>}
+   */
+  async setAttributes(attributes) {
+    throw notSupported('setAttributes');
+  }
+
+  _setSourceEnabled(source, enabled, constraints) {
+    return this._serial([source], async () => {
+      const publication = this.getTrackPublication(source);
+      if (enabled) {
+        if (publication) {
+          await publication.unmute();
+          return publication;
+        }
+        this._checkPermission(source);
+        return this._publishOwned(await capture(source, constraints), source);
+      }
+      if (!publication) return undefined;
+      if (source === 'screen') await this.unpublishTrack(publication.track);
+      else await publication.mute();
+      return publication;
+    });
+  }
+
+  // Publishes a track this module captured: stopped if publishing fails.
+  async _publishOwned(track, source) {
+    this._owned.add(track);
+    try {
+      return await this.publishTrack(track, { source });
+    } catch (err) {
+      this._owned.delete(track);
+      track.stop();
+      throw err;
+    }
+  }
+
+  // Runs fn after the switches of these sources that are under way.
+  _serial(sources, fn) {
+    const before = Promise.all(sources.map((s) => this._busy.get(s)));
+    const run = before.then(() => {
+      if (this._room.closed) throw new Error('the room is closed');
+      return fn();
+    });
+    const settled = run.catch(() => {});
+    for (const s of sources) this._busy.set(s, settled);
+    return run;
+  }
+
+  _checkPermission(source) {
+    const allowed = source === 'screen' ? this._room.permissions.publishScreen : this._room.permissions.publish;
+    if (!allowed) throw new SwitchboardError('unauthorized', `this participant may not publish a ${source}`);
+  }
+
+  // The room closed: the tracks this module captured are stopped.
+  _closed() {
+    for (const p of this._publications) p.track._watchEnded(null);
+    for (const track of this._owned) track.stop();
+    this._owned.clear();
+  }
+}
+
+/**
+ * Reports how element is shown: onChange({width, height, paused}) with its
+ * size in device pixels (clientWidth and clientHeight ×
+ * devicePixelRatio), paused while it is off-screen, the page is hidden, or
+ * the element is hidden (display or visibility). Returns {update(), stop()}.
+ */
+function watchElement(element, onChange) {
+  let onScreen = true; // until the IntersectionObserver says otherwise
+  let stopped = false;
+  const update = () => {
+    if (stopped) return;
+    const ratio = globalThis.devicePixelRatio || 1;
+    const width = element.clientWidth * ratio;
+    const height = element.clientHeight * ratio;
+    const visible = element.isConnected && width > 0 && height > 0 && document.visibilityState !== 'hidden' &&
+      (typeof element.checkVisibility !== 'function' || element.checkVisibility({ visibilityProperty: true }));
+    onChange({ width, height, paused: !visible || !onScreen });
+  };
+  const resize = new ResizeObserver(update);
+  const intersection = new IntersectionObserver((entries) => {
+    onScreen = entries[entries.length - 1].isIntersecting;
+    update();
+  });
+  resize.observe(element);
+  intersection.observe(element);
+  document.addEventListener('visibilitychange', update);
+  update();
+  return {
+    update,
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      resize.disconnect();
+      intersection.disconnect();
+      document.removeEventListener('visibilitychange', update);
+    },
+  };
 }
 
 /**
@@ -1043,10 +1979,15 @@ function summarize(msg) {
   }
 }
 
+// The signaling WebSocket's URL from what connect() was given: a ws(s) URL
+// as it is; an http(s) URL (the server's base URL, or its /ws) with /ws
+// added to its path unless it ends in it, and the scheme made ws(s).
 function wsURL(url) {
   const u = new URL(url, globalThis.location?.href);
-  if (u.protocol === 'http:') u.protocol = 'ws:';
-  if (u.protocol === 'https:') u.protocol = 'wss:';
+  if (u.protocol === 'http:' || u.protocol === 'https:') {
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (!/\/ws$/.test(u.pathname)) u.pathname = `${u.pathname.replace(/\/+$/, '')}/ws`;
+  }
   return u.href;
 }
 

@@ -1,0 +1,356 @@
+// switchboard.d.ts: the types of switchboard.js, the Switchboard client
+// library (an ES module with no dependencies, served at
+// /static/switchboard.js with this file beside it). Hand-written: keep it in
+// step with the module.
+//
+//   import { connect } from 'https://meet.example.com/static/switchboard.js';
+//   const room = await connect('https://meet.example.com', token);
+//   room.on('trackSubscribed', (track, publication, participant) => grid.append(track.attach()));
+//   await room.localParticipant.enableCameraAndMicrophone();
+
+/** The signaling protocol version the client speaks. */
+export const PROTOCOL_VERSION: 1;
+
+/** The simulcast layers a camera is published with by default: rids q, h, f. */
+export const SIMULCAST_ENCODINGS: readonly Readonly<RTCRtpEncodingParameters>[];
+
+export type TrackKind = 'audio' | 'video';
+/** A track's source; a screen share is `'screen'` (LiveKit: `'screen_share'`). */
+export type TrackSource = 'camera' | 'microphone' | 'screen';
+
+/** Track kinds and sources as constants. */
+export const Track: {
+  readonly Kind: { readonly Audio: 'audio'; readonly Video: 'video' };
+  readonly Source: { readonly Camera: 'camera'; readonly Microphone: 'microphone'; readonly ScreenShare: 'screen' };
+};
+
+/** The names of the LiveKit-style events of Room.on(). */
+export const RoomEvent: {
+  readonly ParticipantConnected: 'participantConnected';
+  readonly ParticipantDisconnected: 'participantDisconnected';
+  readonly TrackPublished: 'trackPublished';
+  readonly TrackUnpublished: 'trackUnpublished';
+  readonly TrackSubscribed: 'trackSubscribed';
+  readonly TrackUnsubscribed: 'trackUnsubscribed';
+  readonly TrackMuted: 'trackMuted';
+  readonly TrackUnmuted: 'trackUnmuted';
+  readonly LocalTrackPublished: 'localTrackPublished';
+  readonly LocalTrackUnpublished: 'localTrackUnpublished';
+  readonly AudioPlaybackStatusChanged: 'audioPlaybackChanged';
+  readonly ConnectionStateChanged: 'connectionStateChanged';
+  readonly Disconnected: 'disconnected';
+};
+
+/** An error the server sent (its `code`: `unauthorized`, `room-full`, ...), or a local failure (`timeout`, `connect-failed`, `not-supported`). */
+export class SwitchboardError extends Error {
+  constructor(code: string, message?: string, fatal?: boolean);
+  readonly name: 'SwitchboardError';
+  /** A protocol error code, or `timeout`, `connect-failed`, `not-supported`. */
+  code: string;
+  /** Whether the server ended the session with it. */
+  fatal: boolean;
+}
+
+export interface ConnectOptions {
+  /** The room to join; default: the token's `room` claim. */
+  room?: string;
+  /** The display name; default: the token's `name` claim, else its `sub`. The server shows the token's `name` when it has one. */
+  name?: string;
+  /** The access token a server with API keys requires. */
+  token?: string;
+  /** Milliseconds to wait for the server's `joined` (15000). */
+  timeout?: number;
+  /** Merged into the RTCPeerConnection's configuration (`{iceTransportPolicy: 'relay'}`). */
+  rtcConfig?: RTCConfiguration;
+  /** Send Opus with discontinuous transmission (true). */
+  dtx?: boolean;
+  /** Where the client's log goes (the console). */
+  log?: (level: 'debug' | 'info' | 'warn' | 'error', ...args: unknown[]) => void;
+}
+
+/**
+ * Connects and joins. `url`: the server's base URL (`https://meet.example.com`;
+ * `/ws` is added) or the WebSocket URL (`wss://meet.example.com/ws`).
+ * `token`: an access token whose claims name the room (`room`), the identity
+ * (`sub`) and the display name (`name`). Rejects with a SwitchboardError.
+ * Listeners added right after it resolves see every track: the server's
+ * first offer is handled after.
+ */
+export function connect(url: string | URL, token: string, options?: Omit<ConnectOptions, 'token'>): Promise<Room>;
+/** The older form: room and name given outright (or from options.token). */
+export function connect(url: string | URL, options: ConnectOptions): Promise<Room>;
+
+/** The claims of an access token, read without checking its signature (the server checks it). */
+export function decodeToken(token: string): TokenClaims;
+
+export interface TokenClaims {
+  room?: string;
+  sub?: string;
+  name?: string;
+  iss?: string;
+  exp?: number;
+  nbf?: number;
+  publish?: boolean;
+  subscribe?: boolean;
+  publishScreen?: boolean;
+  [claim: string]: unknown;
+}
+
+export interface Permissions {
+  publish: boolean;
+  publishScreen: boolean;
+  subscribe: boolean;
+}
+
+/** Arguments of the room.on() listeners, by event name. */
+export interface RoomEventMap {
+  participantConnected: [participant: RemoteParticipant];
+  participantDisconnected: [participant: RemoteParticipant];
+  trackPublished: [publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackUnpublished: [publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackSubscribed: [track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackUnsubscribed: [track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant];
+  trackMuted: [publication: TrackPublication, participant: Participant];
+  trackUnmuted: [publication: TrackPublication, participant: Participant];
+  localTrackPublished: [publication: LocalTrackPublication, participant: LocalParticipant];
+  localTrackUnpublished: [publication: LocalTrackPublication, participant: LocalParticipant];
+  audioPlaybackChanged: [canPlaybackAudio: boolean];
+  connectionStateChanged: [state: RTCPeerConnectionState];
+  /** `'left'` after leave()/disconnect(), else what ended the session. */
+  disconnected: [reason: string];
+  // The lower-level events: the listener gets the CustomEvent's detail.
+  'participant-joined': [detail: { participant: ParticipantInfo }];
+  'participant-left': [detail: { participantId: string; participant?: ParticipantInfo }];
+  'track-published': [detail: { participantId: string; trackId: string; info: TrackInfo }];
+  track: [detail: RemoteTrackInfo];
+  'track-removed': [detail: { participantId: string; trackId: string; info: TrackInfo; track: MediaStreamTrack }];
+  mute: [detail: { participantId: string; trackId: string; info?: TrackInfo; muted: boolean }];
+  error: [detail: { code: string; message: string; fatal: boolean; error: SwitchboardError }];
+  'connection-state': [detail: { state: RTCPeerConnectionState }];
+  layers: [detail: { mid: string; track: MediaStreamTrack | null; active: string[] }];
+}
+
+/** A track as the protocol describes it. */
+export interface TrackInfo {
+  id: string;
+  participantId: string;
+  kind: TrackKind;
+  source: TrackSource;
+  muted: boolean;
+}
+
+/** A participant as the protocol describes it (Room.participants). */
+export interface ParticipantInfo {
+  id: string;
+  name: string;
+  tracks: Map<string, TrackInfo>;
+}
+
+/** A remote track being received (Room.remoteTracks, the `track` event). */
+export interface RemoteTrackInfo {
+  participantId: string;
+  trackId: string;
+  info: TrackInfo;
+  track: MediaStreamTrack;
+  stream: MediaStream;
+  mid: string;
+}
+
+export interface PublishOptions {
+  source?: TrackSource;
+  muted?: boolean;
+  /** Camera video is simulcast (q, h, f) unless false. */
+  simulcast?: boolean;
+  /** The send encodings outright (with rids for simulcast). */
+  encodings?: RTCRtpEncodingParameters[];
+}
+
+export interface TrackSettings {
+  width?: number;
+  height?: number;
+  paused?: boolean;
+}
+
+/** One session in one room. Events: room.on(), or addEventListener (CustomEvent, arguments by name in detail). */
+export class Room extends EventTarget {
+  /** Use connect(). */
+  constructor(url: string | URL, options: ConnectOptions);
+
+  /** This participant. */
+  readonly localParticipant: LocalParticipant;
+  /** The others, by participant id (sid). */
+  readonly remoteParticipants: Map<string, RemoteParticipant>;
+  /** `'connected'`, or `'disconnected'` once the session is over. */
+  readonly state: 'connected' | 'disconnected';
+  /** False while the browser blocks remote sound; startAudio() from a click. */
+  readonly canPlaybackAudio: boolean;
+  /** The room's name. */
+  readonly roomName: string;
+  /** This participant's display name as sent in the join (older API; see localParticipant.name). */
+  readonly name: string;
+  /** This participant's id, from `joined`. */
+  readonly participantId: string | null;
+  /** What the server lets this participant do. */
+  readonly permissions: Permissions;
+  /** The WebSocket URL. */
+  readonly url: string;
+  /** The one RTCPeerConnection. */
+  readonly pc: RTCPeerConnection | null;
+  readonly ws: WebSocket | null;
+  readonly closed: boolean;
+  readonly iceServers: RTCIceServer[];
+  /** The others as the protocol describes them (older API). */
+  readonly participants: Map<string, ParticipantInfo>;
+  /** The remote tracks received, by track id (older API). */
+  readonly remoteTracks: Map<string, RemoteTrackInfo>;
+  /** The local tracks published (older API). */
+  readonly publishedTracks: {
+    track: MediaStreamTrack;
+    source: TrackSource;
+    muted: boolean;
+    mid: string | null;
+    rids: string[];
+    simulcast: string[] | null;
+  }[];
+
+  on<E extends keyof RoomEventMap>(event: E, listener: (...args: RoomEventMap[E]) => void): this;
+  off<E extends keyof RoomEventMap>(event: E, listener: (...args: RoomEventMap[E]) => void): this;
+  once<E extends keyof RoomEventMap>(event: E, listener: (...args: RoomEventMap[E]) => void): this;
+
+  /** Leaves the room; `disconnected` with `'left'` follows. */
+  disconnect(): Promise<void>;
+  /** Leaves the room (older name). */
+  leave(): void;
+  /** Plays the remote audio the autoplay policy blocked; call it from a user gesture. */
+  startAudio(): Promise<void>;
+
+  // The older, lower-level API.
+  publish(track: MediaStreamTrack, options?: PublishOptions & { stream?: MediaStream }): Promise<RTCRtpTransceiver>;
+  publish(stream: MediaStream, options?: PublishOptions): Promise<RTCRtpTransceiver[]>;
+  unpublish(track: MediaStreamTrack): Promise<void>;
+  setMuted(track: MediaStreamTrack, muted: boolean): void;
+  isMuted(track: MediaStreamTrack): boolean;
+  replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack): Promise<void>;
+  setTrackSettings(trackId: string, settings: TrackSettings): void;
+  trackSettings(trackId: string): Required<TrackSettings> | null;
+  observeTrack(trackId: string, element: HTMLElement): { update(): void; stop(): void };
+}
+
+/** A participant: the local one or a remote one. */
+export class Participant {
+  /** The participant id the server gave. */
+  readonly sid: string;
+  /** The application's identity: the token's `sub` for the local participant; for a remote one the participant id (the server does not send identities yet). */
+  identity: string;
+  /** The display name. */
+  name: string;
+  /** Its tracks, by track sid. */
+  readonly trackPublications: Map<string, TrackPublication>;
+  readonly videoTrackPublications: Map<string, TrackPublication>;
+  readonly audioTrackPublications: Map<string, TrackPublication>;
+  readonly isLocal: boolean;
+  readonly isCameraEnabled: boolean;
+  readonly isMicrophoneEnabled: boolean;
+  readonly isScreenShareEnabled: boolean;
+  getTrackPublication(source: TrackSource): TrackPublication | undefined;
+}
+
+export class RemoteParticipant extends Participant {
+  readonly isLocal: false;
+  readonly trackPublications: Map<string, RemoteTrackPublication>;
+  getTrackPublication(source: TrackSource): RemoteTrackPublication | undefined;
+}
+
+export class LocalParticipant extends Participant {
+  readonly isLocal: true;
+  readonly trackPublications: Map<string, LocalTrackPublication>;
+  readonly permissions: Permissions;
+  /** The publication of a source, negotiated or on its way. */
+  getTrackPublication(source: TrackSource): LocalTrackPublication | undefined;
+  /** Camera and microphone: one getUserMedia prompt, published (camera as simulcast), or unmuted where published. */
+  enableCameraAndMicrophone(): Promise<void>;
+  /** On: publish (getUserMedia, with these constraints) or unmute. Off: mute (black frames, the others told). */
+  setCameraEnabled(enabled: boolean, constraints?: MediaTrackConstraints): Promise<LocalTrackPublication | undefined>;
+  /** On: publish or unmute. Off: mute. */
+  setMicrophoneEnabled(enabled: boolean, constraints?: MediaTrackConstraints): Promise<LocalTrackPublication | undefined>;
+  /** On: getDisplayMedia and publish. Off: unpublish and stop. */
+  setScreenShareEnabled(enabled: boolean, constraints?: MediaTrackConstraints): Promise<LocalTrackPublication | undefined>;
+  /** Publishes a browser track; resolves once the server accepted it. */
+  publishTrack(track: MediaStreamTrack | LocalTrack, options?: PublishOptions): Promise<LocalTrackPublication>;
+  /** Stops publishing; stops the browser's track unless stopOnUnpublish is false. */
+  unpublishTrack(track: MediaStreamTrack | LocalTrack, stopOnUnpublish?: boolean): Promise<LocalTrackPublication | undefined>;
+  /** Not supported by this server yet: rejects with SwitchboardError `not-supported`. */
+  publishData(data: Uint8Array, options?: object): Promise<never>;
+  /** Not supported by this server yet: rejects with SwitchboardError `not-supported`. */
+  setAttributes(attributes: Record<string, string>): Promise<never>;
+}
+
+/** A published track. */
+export class TrackPublication {
+  /** The server's track id (remote), the transceiver's mid (local). */
+  trackSid: string;
+  kind: TrackKind;
+  source: TrackSource;
+  readonly isMuted: boolean;
+  track: RemoteTrack | LocalTrack | null;
+}
+
+export class RemoteTrackPublication extends TrackPublication {
+  /** The track while it is received. */
+  track: RemoteTrack | null;
+  readonly isSubscribed: boolean;
+}
+
+export class LocalTrackPublication extends TrackPublication {
+  track: LocalTrack;
+  mute(): Promise<void>;
+  unmute(): Promise<void>;
+}
+
+/** A received track. */
+export class RemoteTrack {
+  /** The server's track id. */
+  readonly sid: string;
+  readonly kind: TrackKind;
+  readonly source: TrackSource;
+  readonly isMuted: boolean;
+  readonly publication: RemoteTrackPublication;
+  readonly mediaStreamTrack: MediaStreamTrack;
+  readonly mediaStream: MediaStream;
+  readonly attachedElements: HTMLMediaElement[];
+  /**
+   * Plays the track in element or a new `<video>`/`<audio>` and returns it.
+   * For video, the element's size and visibility go to the server, which
+   * sends the simulcast layer that fits, or nothing while it is hidden.
+   */
+  attach(): HTMLMediaElement;
+  attach<T extends HTMLMediaElement>(element: T): T;
+  /** Stops playing it in element (returned), or in all its elements (returned). */
+  detach(): HTMLMediaElement[];
+  detach<T extends HTMLMediaElement>(element: T): T;
+  /** Checks the attached elements' visibility again after a change observers cannot see (visibility: hidden by a class). */
+  updateVisibility(): void;
+}
+
+/** A track this participant publishes. */
+export class LocalTrack {
+  /** The transceiver's mid once negotiated, else ''. */
+  readonly sid: string;
+  readonly kind: TrackKind;
+  readonly source: TrackSource;
+  readonly isMuted: boolean;
+  readonly publication: LocalTrackPublication | null;
+  readonly mediaStreamTrack: MediaStreamTrack;
+  readonly attachedElements: HTMLMediaElement[];
+  mute(): Promise<void>;
+  unmute(): Promise<void>;
+  /** Sends another browser track in its place, with no renegotiation. */
+  replaceTrack(track: MediaStreamTrack): Promise<void>;
+  /** Shows it, muted, in element or a new `<video>`/`<audio>`. */
+  attach(): HTMLMediaElement;
+  attach<T extends HTMLMediaElement>(element: T): T;
+  detach(): HTMLMediaElement[];
+  detach<T extends HTMLMediaElement>(element: T): T;
+  /** Stops the browser's track. */
+  stop(): void;
+}
