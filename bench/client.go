@@ -34,6 +34,7 @@ type Client struct {
 	opts options
 	log  *slog.Logger
 	ws   *websocket.Conn
+	url  string // the signaling URL it joined at, after any redirect
 	pc   *webrtc.PeerConnection
 
 	writeMu sync.Mutex // gorilla/websocket allows one writer at a time
@@ -65,21 +66,41 @@ type Client struct {
 	err          error
 }
 
+// maxRedirects bounds how many servers a join may be sent on to.
+const maxRedirects = 3
+
 // Dial connects to the signaling WebSocket at url (ws:// or wss://), joins
-// room and returns once the server said joined. The PeerConnection is
-// created then; nothing is negotiated until Publish or a server offer.
+// room and returns once the server said joined; a server that sends the
+// client elsewhere (redirect, protocol version 2) is followed. The
+// PeerConnection is created then; nothing is negotiated until Publish or a
+// server offer.
 func Dial(ctx context.Context, url, room string, opts ...Option) (*Client, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
 	}
+	for range maxRedirects + 1 {
+		c, next, err := dial(ctx, url, room, o)
+		if err != nil || next == "" {
+			return c, err
+		}
+		if url, err = protocol.SignalingURL(next); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrUnexpectedMessage, err)
+		}
+		o.logger.Debug("redirected", "to", url)
+	}
+	return nil, fmt.Errorf("%w: more than %d redirects", ErrJoinRefused, maxRedirects)
+}
+
+// dial is one try of Dial: a client, or where the server sent it instead.
+func dial(ctx context.Context, url, room string, o options) (*Client, string, error) {
 	ws, _, err := o.dialer.DialContext(ctx, url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("bench: dialing %s: %w", url, err)
+		return nil, "", fmt.Errorf("bench: dialing %s: %w", url, err)
 	}
 	ws.SetReadLimit(readLimit)
 	c := &Client{
-		opts: o, log: o.logger, ws: ws,
+		opts: o, log: o.logger, ws: ws, url: url,
 		inbox: make(chan any, inboxSize), calls: make(chan func()), ended: make(chan struct{}),
 		wake:         make(chan struct{}, 1),
 		participants: make(map[string]protocol.ParticipantInfo),
@@ -90,9 +111,13 @@ func Dial(ctx context.Context, url, room string, opts ...Option) (*Client, error
 	// Reads block without a context: closing the socket is what unblocks
 	// them when ctx ends during the join.
 	stop := context.AfterFunc(ctx, func() { _ = ws.Close() })
-	joined, err := c.join(room)
+	joined, redirect, err := c.join(room)
 	if !stop() {
 		err = fmt.Errorf("bench: joining %s: %w", room, context.Cause(ctx))
+	}
+	if err == nil && redirect != "" {
+		_ = ws.Close()
+		return nil, redirect, nil
 	}
 	if err == nil {
 		c.log = c.log.With("participant", joined.ParticipantID)
@@ -100,30 +125,31 @@ func Dial(ctx context.Context, url, room string, opts ...Option) (*Client, error
 	}
 	if err != nil {
 		_ = ws.Close()
-		return nil, err
+		return nil, "", err
 	}
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	c.ctrl.Add(2)
 	go c.readLoop()
 	go c.run()
-	return c, nil
+	return c, "", nil
 }
 
-// join sends the join message and reads the server's reply.
-func (c *Client) join(room string) (*protocol.Joined, error) {
+// join sends the join message and reads the server's reply: joined, or the
+// server to go to instead.
+func (c *Client) join(room string) (*protocol.Joined, string, error) {
 	err := c.send(protocol.Join{
 		Type: protocol.TypeJoin, Version: protocol.Version, Room: room, Name: c.opts.name, Token: c.opts.token,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("bench: sending join: %w", err)
+		return nil, "", fmt.Errorf("bench: sending join: %w", err)
 	}
 	_, data, err := c.ws.ReadMessage()
 	if err != nil {
-		return nil, fmt.Errorf("%w: waiting for joined: %v", ErrSessionEnded, err)
+		return nil, "", fmt.Errorf("%w: waiting for joined: %v", ErrSessionEnded, err)
 	}
 	msg, err := protocol.DecodeServer(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnexpectedMessage, err)
+		return nil, "", fmt.Errorf("%w: %v", ErrUnexpectedMessage, err)
 	}
 	switch m := msg.(type) {
 	case *protocol.Joined:
@@ -134,11 +160,13 @@ func (c *Client) join(room string) (*protocol.Joined, error) {
 		for _, p := range m.Participants {
 			c.addParticipant(p)
 		}
-		return m, nil
+		return m, "", nil
+	case *protocol.Redirect:
+		return nil, m.URL, nil
 	case *protocol.Error:
-		return nil, fmt.Errorf("%w: %s: %s", ErrJoinRefused, m.Code, m.Message)
+		return nil, "", fmt.Errorf("%w: %s: %s", ErrJoinRefused, m.Code, m.Message)
 	}
-	return nil, fmt.Errorf("%w: %T before joined", ErrUnexpectedMessage, msg)
+	return nil, "", fmt.Errorf("%w: %T before joined", ErrUnexpectedMessage, msg)
 }
 
 // send writes one protocol message.

@@ -93,3 +93,6 @@ func (c *Client) PeerConnection() *webrtc.PeerConnection { return c.pc }
 // Collisions is how many server offers arrived while an offer of the
 // client's was outstanding (each one rolled back and offered again).
 func (c *Client) Collisions() int { return int(c.collisions.Load()) }
+
+// URL is the signaling URL the client joined at, after any redirect.
+func (c *Client) URL() string { return c.url }

@@ -10,6 +10,11 @@ type Cluster interface {
 	// Joined and Left record this node's participants for the others.
 	Joined(room, participantID, name string)
 	Left(room, participantID string)
+	// Elsewhere names another node that can take one more participant
+	// (its base URL): where a full or draining node sends a client.
+	Elsewhere() (url string, ok bool)
+	// SetDraining stops the other nodes sending clients here.
+	SetDraining()
 }
 
 // WithCluster makes the handler's node one of a cluster: joins are

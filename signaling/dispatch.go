@@ -71,10 +71,11 @@ func (s *session) join(j *protocol.Join) {
 		s.refuse(ErrJoined)
 		return
 	}
-	if j.Version != protocol.Version {
-		s.fail(fmt.Errorf("%w: %d (this server speaks %d)", ErrVersion, j.Version, protocol.Version))
+	if j.Version < protocol.MinVersion || j.Version > protocol.Version {
+		s.fail(fmt.Errorf("%w: %d (this server speaks %d to %d)", ErrVersion, j.Version, protocol.MinVersion, protocol.Version))
 		return
 	}
+	s.version.Store(int32(j.Version))
 	if !validRoom(j.Room) {
 		s.refuse(ErrInvalidRoom)
 		return
@@ -93,11 +94,12 @@ func (s *session) join(j *protocol.Join) {
 		return
 	}
 	s.grant = g
-	if c := s.h.cfg.cluster; c != nil {
-		if err := c.Admit(context.Background()); err != nil {
-			s.fail(fmt.Errorf("%w: %v", ErrUnavailable, err))
-			return
-		}
+	if url, err := s.h.placement(context.Background()); err != nil {
+		s.fail(err)
+		return
+	} else if url != "" {
+		s.redirect(url, "this server is full", ErrNodeFull)
+		return
 	}
 	p, err := s.h.sfu.Join(j.Room, name, &events{s: s, room: j.Room},
 		sfu.WithPermissions(g.Permissions), sfu.WithIdentity(g.Identity))

@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
@@ -22,6 +23,7 @@ var (
 	ErrJoinTimedOut = errors.New("no join in time")
 	ErrBadSettings  = errors.New("bad track settings")
 	ErrUnavailable  = errors.New("the server cannot take joins now")
+	ErrNodeFull     = fmt.Errorf("%w: this server is full or shutting down, and no other has room", ErrUnavailable)
 )
 
 // errorCode maps an error to the protocol's code for it.

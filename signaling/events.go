@@ -31,7 +31,7 @@ func participantInfo(p sfu.ParticipantInfo) protocol.ParticipantInfo {
 func (e *events) Joined(self sfu.ParticipantInfo, others []sfu.ParticipantInfo) {
 	msg := protocol.Joined{
 		Type:          protocol.TypeJoined,
-		Version:       protocol.Version,
+		Version:       e.s.joinedVersion(),
 		ParticipantID: self.ID,
 		Room:          e.room,
 		Participants:  make([]protocol.ParticipantInfo, 0, len(others)),

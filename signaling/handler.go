@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/websocket"
 
@@ -28,6 +29,7 @@ type Handler struct {
 	sessions map[*session]struct{}
 	closed   bool
 	wg       sync.WaitGroup
+	draining atomic.Bool // placement.go: shutting down, joins go elsewhere
 }
 
 // NewHandler returns a Handler that joins clients to rooms of s.
@@ -89,13 +91,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Shutdown tells every client the server is going away, ends every session
-// and waits for them until ctx is done.
+// and waits for them until ctx is done. In a cluster, the other nodes stop
+// sending clients here first, and a client that speaks version 2 is
+// redirected to another node, where it joins again at once.
 func (h *Handler) Shutdown(ctx context.Context) error {
+	h.draining.Store(true)
+	target := ""
+	if c := h.cfg.cluster; c != nil {
+		c.SetDraining()
+		target, _ = c.Elsewhere()
+	}
 	h.mu.Lock()
 	h.closed = true
 	for s := range h.sessions {
-		s.sendBye("server shutting down")
-		s.finish()
+		s.leaving(target)
 	}
 	h.mu.Unlock()
 	done := make(chan struct{})

@@ -21,9 +21,10 @@ type config struct {
 	sendQueue      int
 	allowedOrigins []string
 
-	apiKeys        map[string]string // auth_options.go
-	iceServersFunc ICEServersFunc
-	cluster        Cluster // cluster_hook.go; nil on a single node
+	apiKeys             map[string]string // auth_options.go
+	iceServersFunc      ICEServersFunc
+	cluster             Cluster // cluster_hook.go; nil on a single node
+	maxNodeParticipants int     // placement.go; 0: no limit
 }
 
 func defaultConfig() config {
@@ -77,3 +78,8 @@ func WithJoinTimeout(d time.Duration) Option { return func(c *config) { c.joinTi
 func WithAllowedOrigins(origins []string) Option {
 	return func(c *config) { c.allowedOrigins = origins }
 }
+
+// WithMaxNodeParticipants caps the participants of this node, all rooms
+// together: past it, a joining client is sent to another node of the
+// cluster (redirect), or refused (unavailable) when there is none.
+func WithMaxNodeParticipants(n int) Option { return func(c *config) { c.maxNodeParticipants = n } }

@@ -35,6 +35,7 @@ type session struct {
 
 	participant *sfu.Participant // reader goroutine only
 	room        string           // reader goroutine only, set at join
+	version     atomic.Int32     // the protocol version the client named at join
 	grant       Grant            // reader goroutine only, set at join (auth.go)
 	host        string           // the request's Host, for ICE servers (ice.go)
 }
@@ -145,6 +146,20 @@ func (s *session) fail(err error) {
 	s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(err), Message: err.Error(), Fatal: true})
 	s.finish()
 }
+
+// leaving tells the client the server is shutting down: go to target (a
+// client of version 2, when there is a target), else bye. Safe from any
+// goroutine: version is set before the session joins its handler's set.
+func (s *session) leaving(target string) {
+	if target != "" && s.joinedVersion() >= 2 {
+		s.sendMsg(protocol.Redirect{Type: protocol.TypeRedirect, URL: target, Reason: "server shutting down"})
+	} else {
+		s.sendBye("server shutting down")
+	}
+	s.finish()
+}
+
+func (s *session) joinedVersion() int { return int(s.version.Load()) }
 
 func (s *session) sendBye(reason string) {
 	s.sendMsg(protocol.Bye{Type: protocol.TypeBye, Reason: reason})

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -56,7 +57,23 @@ type clusterNode struct {
 	rdb  *redis.Client
 }
 
-func startCluster(c *clusterConfig, s *sfu.SFU, log *slog.Logger) (*clusterNode, error) {
+// advertisedURL is the base URL of a listener whose address clients can
+// reach as it is; "" for a wildcard address, which names no host.
+func advertisedURL(addr net.Addr, tls bool) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); err != nil || ip == nil || ip.IsUnspecified() {
+		return ""
+	}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// startCluster joins the cluster; listening is this node's base URL, used
+// as the advertised one when --advertise-url is not given.
+func startCluster(c *clusterConfig, s *sfu.SFU, log *slog.Logger, listening string, maxParticipants int) (*clusterNode, error) {
 	if c.redisURL == "" {
 		return &clusterNode{}, nil
 	}
@@ -68,8 +85,15 @@ func startCluster(c *clusterConfig, s *sfu.SFU, log *slog.Logger) (*clusterNode,
 	// away: the node says it once, at warn.
 	redis.SetLogger(redisLog{log})
 	rdb := redis.NewClient(opt)
-	n, err := cluster.New(rdb, s, cluster.WithNodeID(c.nodeID), cluster.WithAdvertiseURL(c.advertiseURL),
-		cluster.WithSecret(c.secret), cluster.WithLogger(log))
+	advertise := c.advertiseURL
+	if advertise == "" {
+		advertise = listening
+		if advertise == "" {
+			log.Warn("no --advertise-url: other nodes cannot send clients to this one when they are full")
+		}
+	}
+	n, err := cluster.New(rdb, s, cluster.WithNodeID(c.nodeID), cluster.WithAdvertiseURL(advertise),
+		cluster.WithSecret(c.secret), cluster.WithLogger(log), cluster.WithMaxParticipants(maxParticipants))
 	if err != nil {
 		_ = rdb.Close()
 		return nil, err

@@ -28,13 +28,14 @@ func (l *listFlag) Set(v string) error {
 }
 
 type config struct {
-	listen          string
-	logLevel        slog.Level
-	stun            listFlag
-	iceIPs          listFlag
-	maxParticipants int
-	bwe             bool
-	pprofListen     string
+	listen              string
+	logLevel            slog.Level
+	stun                listFlag
+	iceIPs              listFlag
+	maxParticipants     int
+	maxNodeParticipants int
+	bwe                 bool
+	pprofListen         string
 
 	internet internetConfig // internet.go
 	cluster  clusterConfig  // cluster.go
@@ -52,6 +53,7 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 	fs.Var(&c.stun, "stun", "STUN server `URL` handed to clients (repeatable)")
 	fs.Var(&c.iceIPs, "ice-ips", "comma-separated `addresses` to gather ICE candidates on (default: all); a loopback address turns loopback candidates on")
 	fs.IntVar(&c.maxParticipants, "max-participants", 50, "participants per room")
+	fs.IntVar(&c.maxNodeParticipants, "max-node-participants", 0, "participants on this node, all rooms together (0: no limit); past it, joins go to another node of the cluster")
 	fs.BoolVar(&c.bwe, "bwe", true, "estimate each subscriber's bandwidth and pick simulcast layers to fit it (false: by tile size alone, for a LAN)")
 	fs.StringVar(&c.pprofListen, "pprof-listen", "", "serve Go's profiles (/debug/pprof/) on this `address`, apart from --listen; off by default, keep it on loopback")
 	c.internet.addFlags(fs)
@@ -78,6 +80,9 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 		if err := applyConfigFile(fs, *configFile); err != nil { // configfile.go
 			return c, fmt.Errorf("%w: %w", errUsage, err)
 		}
+	}
+	if c.maxNodeParticipants < 0 {
+		return c, fmt.Errorf("%w: --max-node-participants must not be negative", errUsage)
 	}
 	if c.maxParticipants < 1 {
 		return c, fmt.Errorf("%w: --max-participants must be at least 1", errUsage)

@@ -67,24 +67,33 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 		return err
 	}
 	defer inet.close()
-	cl, err := startCluster(&cfg.cluster, s, log) // cluster.go
+	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
+		_ = s.Close()
+		return err
+	}
+	cl, err := startCluster(&cfg.cluster, s, log, advertisedURL(ln.Addr(), inet.certs != nil), cfg.maxNodeParticipants) // cluster.go
+	if err != nil {
+		_ = ln.Close()
 		_ = s.Close()
 		return err
 	}
 	// The ICE servers (--stun, --ice-server, the embedded TURN) come from inet.
 	sigOpts := append([]signaling.Option{signaling.WithLogger(log)}, inet.signalingOptions()...)
+	sigOpts = append(sigOpts, signaling.WithMaxNodeParticipants(cfg.maxNodeParticipants))
 	sig := signaling.NewHandler(s, append(sigOpts, cl.signalingOptions()...)...)
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws", sig)
 	if err := routeMetrics(mux, s, cl.collectors()...); err != nil {
+		_ = ln.Close()
 		cl.close()
 		_ = s.Close()
 		return err
 	}
 	_, stopPprof, err := startPprof(cfg.pprofListen, log)
 	if err != nil {
+		_ = ln.Close()
 		cl.close()
 		_ = s.Close()
 		return err
@@ -96,12 +105,6 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 	})
 	mux.Handle("/", web.Handler())
 
-	ln, err := net.Listen("tcp", cfg.listen)
-	if err != nil {
-		cl.close()
-		_ = s.Close()
-		return err
-	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- inet.serve(srv, ln) }()

@@ -12,7 +12,13 @@ type nodeInfo struct {
 	URL          string `json:"url,omitempty"`
 	Participants int    `json:"participants"`
 	Tracks       int    `json:"tracks"`
-	StartedAt    int64  `json:"startedAt"`
+	Max          int    `json:"max,omitempty"` // participants it takes at most; 0: no limit
+	Draining     bool   `json:"draining,omitempty"`
+}
+
+// hasRoom tells whether the node can take one more participant.
+func (i nodeInfo) hasRoom() bool {
+	return i.URL != "" && !i.Draining && (i.Max == 0 || i.Participants < i.Max)
 }
 
 // member is one participant in a room's hash.

@@ -40,6 +40,8 @@ type Node struct {
 	gone  map[string]time.Time // peers seen missing from the registry, since
 	down  bool                 // the last registry read failed
 
+	draining    atomic.Bool
+	others      atomic.Pointer[[]nodeInfo] // the other live nodes, for Elsewhere
 	nodesSeen   atomic.Int64
 	relayEnds   atomic.Int64
 	rejectedMsg atomic.Uint64
@@ -123,6 +125,43 @@ func (n *Node) Admit(ctx context.Context) error {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	return nil
+}
+
+// Elsewhere names the live node with the most room, this one apart: its
+// advertised URL. Nodes that advertise none, are draining or are full are
+// never named.
+func (n *Node) Elsewhere() (string, bool) {
+	others := n.others.Load()
+	if others == nil {
+		return "", false
+	}
+	best := -1
+	for i, o := range *others {
+		if !o.hasRoom() {
+			continue
+		}
+		if best < 0 || o.Participants < (*others)[best].Participants ||
+			o.Participants == (*others)[best].Participants && o.ID < (*others)[best].ID {
+			best = i
+		}
+	}
+	if best < 0 {
+		return "", false
+	}
+	return (*others)[best].URL, true
+}
+
+// SetDraining tells the other nodes, at once, to send no more clients
+// here: the node is shutting down.
+func (n *Node) SetDraining() {
+	n.draining.Store(true)
+	done := make(chan struct{})
+	if n.tasks.Post(func() { n.register(); close(done) }) {
+		select {
+		case <-done:
+		case <-time.After(n.cfg.redisTimeout):
+		}
+	}
 }
 
 // Joined records a participant that joined a room on this node.

@@ -6,15 +6,16 @@ import (
 )
 
 type config struct {
-	nodeID       string
-	advertiseURL string
-	secret       []byte
-	prefix       string
-	logger       *slog.Logger
-	heartbeat    time.Duration // registration refresh and liveness checks
-	ttl          time.Duration // a registration's life without a refresh
-	deadAfter    time.Duration // a peer's registration missing this long: dead
-	redisTimeout time.Duration // one Redis call on a client's path
+	nodeID          string
+	advertiseURL    string
+	maxParticipants int
+	secret          []byte
+	prefix          string
+	logger          *slog.Logger
+	heartbeat       time.Duration // registration refresh and liveness checks
+	ttl             time.Duration // a registration's life without a refresh
+	deadAfter       time.Duration // a peer's registration missing this long: dead
+	redisTimeout    time.Duration // one Redis call on a client's path
 }
 
 func defaultConfig() config {
@@ -56,3 +57,8 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 func WithHeartbeat(every, ttl time.Duration) Option {
 	return func(c *config) { c.heartbeat, c.ttl, c.deadAfter = every, ttl, 2*every }
 }
+
+// WithMaxParticipants is this node's limit (signaling's
+// WithMaxNodeParticipants), told to the others: a full node sends clients
+// to one with room.
+func WithMaxParticipants(n int) Option { return func(c *config) { c.maxParticipants = n } }

@@ -19,7 +19,8 @@ func (n *Node) tick() {
 
 func (n *Node) register() {
 	st := n.sfu.Stats()
-	info := nodeInfo{ID: n.id, URL: n.cfg.advertiseURL, Participants: st.Participants, Tracks: st.Tracks}
+	info := nodeInfo{ID: n.id, URL: n.cfg.advertiseURL, Participants: st.Participants, Tracks: st.Tracks,
+		Max: n.cfg.maxParticipants, Draining: n.draining.Load()}
 	data, _ := json.Marshal(info)
 	ctx, cancel := n.call()
 	defer cancel()
@@ -73,6 +74,13 @@ func (n *Node) readRegistry(now time.Time) {
 	}
 	n.live = live
 	n.nodesSeen.Store(int64(len(live)))
+	others := make([]nodeInfo, 0, len(live))
+	for id, info := range live {
+		if id != n.id {
+			others = append(others, info)
+		}
+	}
+	n.others.Store(&others)
 	for _, peer := range n.peers() {
 		if _, ok := live[peer]; ok {
 			delete(n.gone, peer)

@@ -66,6 +66,8 @@ func serverMessage(typ string) any {
 		return &Error{}
 	case TypeBye:
 		return &Bye{}
+	case TypeRedirect:
+		return &Redirect{}
 	case TypeLayers:
 		return &Layers{}
 	}

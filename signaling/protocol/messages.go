@@ -6,8 +6,14 @@ package protocol
 
 import "github.com/pion/webrtc/v4"
 
-// Version is the protocol version a client names in its join message.
-const Version = 1
+// Version is the protocol version this package speaks; a client names the
+// version it speaks in its join message. Version 2 added redirect: a client
+// that names 1 is never sent one (it gets an unavailable error, or a bye,
+// instead).
+const Version = 2
+
+// MinVersion is the oldest version a server still accepts.
+const MinVersion = 1
 
 // Message types. Client → server: join, offer, answer, candidate, mute, leave.
 // Server → client: joined, participant-joined, participant-left,
@@ -28,6 +34,7 @@ const (
 	TypeBye               = "bye"
 	TypeTrackSettings     = "track-settings"
 	TypeLayers            = "layers"
+	TypeRedirect          = "redirect"
 )
 
 // Track sources.
@@ -185,6 +192,17 @@ type Leave struct {
 // Bye tells the client that the server ends the session (shutdown, kicked).
 type Bye struct {
 	Type   string `json:"type"`
+	Reason string `json:"reason"`
+}
+
+// Redirect (version 2) sends the client to another server of the cluster:
+// in answer to its join when this one is full, or during a session when
+// this one is shutting down. The client joins again there (the same room,
+// name and token); URL is that server's base URL (https://sfu-2.example.com)
+// or its ws(s):// signaling URL.
+type Redirect struct {
+	Type   string `json:"type"`
+	URL    string `json:"url"`
 	Reason string `json:"reason"`
 }
 
