@@ -216,6 +216,13 @@ func (pr *prober) burst(now time.Time, estimate int) {
 		return
 	}
 	if now.After(pr.until) {
+		// It ran its time without meeting congestion (fail ends those):
+		// it went through, and ends the row of failures. The estimate
+		// rises only to a share of the rate delivered, so it seldom
+		// reaches the target itself; kept, the failures of a link that
+		// has since widened would space every probe of its climb back by
+		// up to eight cooldowns.
+		pr.failures = 0
 		pr.stop(now)
 		return
 	}

@@ -43,3 +43,36 @@ func TestProberLayerUp(t *testing.T) {
 		})
 	}
 }
+
+// TestProberEnds: a probe that runs its time without meeting congestion
+// ends the row of failures, as one that reaches its target does (the
+// estimate reaches only a share of the rate delivered); one that meets
+// congestion adds to it, and the next probe waits a doubled cooldown.
+func TestProberEnds(t *testing.T) {
+	now := time.Unix(1000, 0)
+	tests := []struct {
+		name     string
+		end      func(pr *prober)
+		failures int
+	}{
+		{"target reached", func(pr *prober) { pr.burst(now, 300_000) }, 0},
+		{"time run out, below the target", func(pr *prober) { pr.burst(now.Add(probeDuration+time.Millisecond), 285_000) }, 0},
+		{"congestion", func(pr *prober) { pr.fail(now) }, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr := prober{failures: 2}
+			pr.start(now, nil, 300_000, 100_000)
+			tt.end(&pr)
+			if pr.active() {
+				t.Fatal("probe still running")
+			}
+			if pr.failures != tt.failures {
+				t.Fatalf("failures %d, want %d", pr.failures, tt.failures)
+			}
+			if want := now.Add(probeCooldown << min(tt.failures, maxProbeBackoff)); tt.failures > 0 && !pr.nextAllowed.Equal(want) {
+				t.Fatalf("next probe allowed after %v, want %v", pr.nextAllowed.Sub(now), want.Sub(now))
+			}
+		})
+	}
+}
