@@ -3,6 +3,13 @@ GO          ?= go
 ADDR        ?= :8080
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 25m
+MODULE      := github.com/switchboard-rtc/switchboard
+# TIMED_PKGS hold the tests whose media runs in real time (browsers, shaped
+# links, in-process calls measured over seconds, the load generator's timed
+# runs): `make test` runs them alone, one package after the other (go test
+# -p 1), since on 2 cores another package's tests starve them of CPU (a
+# Chromium publisher then never sends its top simulcast layer).
+TIMED_PKGS  := ./cmd/switchboard ./signaling ./cmd/switchboard-bench ./bench
 
 .PHONY: all build run test test-deps lint fmt bench bench-capacity bench-go clean
 
@@ -16,9 +23,17 @@ build:
 run: build
 	./bin/switchboard --listen $(ADDR) $(ARGS)
 
-## test: install what the tests need, lint, then every test with the race detector.
+## test: install what the tests need, lint, then every test with the race detector:
+## first every package but the timed ones, side by side; then the timed ones
+## (TIMED_PKGS) one at a time, so that no other package's tests take their CPU.
 test: test-deps lint
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	@set -u; status=0; \
+	untimed=$$($(GO) list ./... | grep -v -x -F $(foreach p,$(TIMED_PKGS),-e $(MODULE)/$(p:./%=%))); \
+	echo "$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) <every package but $(TIMED_PKGS)>"; \
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $$untimed || status=1; \
+	echo "$(GO) test -race -count=1 -p 1 -timeout $(TEST_TIMEOUT) $(TIMED_PKGS)"; \
+	$(GO) test -race -count=1 -p 1 -timeout $(TEST_TIMEOUT) $(TIMED_PKGS) || status=1; \
+	exit $$status
 
 ## test-deps: Go modules, plus Debian's Chromium, coturn, nftables and redis-server for the tests where missing.
 test-deps:

@@ -146,7 +146,7 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 			// At most double: a link is found in a few steps, and a probe
 			// that overshoots costs little.
 			target := min(dec.ProbeTarget, 2*est)
-			pr.start(now, carrier, target, sending)
+			pr.start(now, carrier, target, est, sending)
 			p.log.Debug("probing", "target", target, "estimate", est, "sending", sending)
 		}
 	}
@@ -176,6 +176,7 @@ type prober struct {
 	nextAllowed time.Time
 	ticker      *time.Ticker
 	failures    int // probes in a row that met congestion
+	from        int // the estimate when the probe started
 }
 
 func (pr *prober) active() bool { return pr.ticker != nil }
@@ -188,8 +189,8 @@ func (pr *prober) ticks() <-chan time.Time {
 	return pr.ticker.C
 }
 
-func (pr *prober) start(now time.Time, carrier *DownTrack, target, sending int) {
-	pr.carrier, pr.target = carrier, target
+func (pr *prober) start(now time.Time, carrier *DownTrack, target, estimate, sending int) {
+	pr.carrier, pr.target, pr.from = carrier, target, estimate
 	pr.paddingRate = max(target-sending, target/4)
 	pr.until = now.Add(probeDuration)
 	pr.ticker = time.NewTicker(probeBurstInterval)
@@ -220,6 +221,14 @@ func (pr *prober) burst(now time.Time, estimate int) {
 		return
 	}
 	if now.After(pr.until) {
+		// The estimate rises only to a share of the rate a probe delivered
+		// cleanly, so it seldom reaches the target itself: one that rose
+		// meanwhile went through, and ends the row of failures. Kept, the
+		// failures of a link that has since widened would space every
+		// probe of its climb back by up to eight cooldowns.
+		if estimate > pr.from {
+			pr.failures = 0
+		}
 		pr.stop(now)
 		return
 	}

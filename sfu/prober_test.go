@@ -24,7 +24,7 @@ func TestProberLayerUp(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			pr := prober{failures: tt.failures, nextAllowed: tt.nextAllowed}
 			if tt.probing {
-				pr.start(now.Add(-time.Second), nil, 300_000, 100_000)
+				pr.start(now.Add(-time.Second), nil, 300_000, 150_000, 100_000)
 			}
 			pr.layerUp(now)
 			if pr.active() {
@@ -39,6 +39,43 @@ func TestProberLayerUp(t *testing.T) {
 				}
 			} else if pr.failures != wantFailures {
 				t.Fatalf("failures %d, want %d untouched", pr.failures, wantFailures)
+			}
+		})
+	}
+}
+
+// TestProberEnds: a probe that runs its time while the estimate rose ends
+// the row of failures, as one that reaches its target does (the estimate
+// reaches only a share of the rate delivered); one whose estimate did not
+// rise (loss held it) leaves the row as it was; one that meets congestion
+// adds to it. The next probe waits the cooldown doubled per failure.
+func TestProberEnds(t *testing.T) {
+	now := time.Unix(1000, 0)
+	late := now.Add(probeDuration + time.Millisecond)
+	tests := []struct {
+		name     string
+		end      func(pr *prober)
+		at       time.Time // when it ended
+		failures int
+	}{
+		{"target reached", func(pr *prober) { pr.burst(now, 300_000) }, now, 0},
+		{"time run out, the estimate risen", func(pr *prober) { pr.burst(late, 285_000) }, late, 0},
+		{"time run out, the estimate held", func(pr *prober) { pr.burst(late, 150_000) }, late, 2},
+		{"congestion", func(pr *prober) { pr.fail(now) }, now, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr := prober{failures: 2}
+			pr.start(now, nil, 300_000, 150_000, 100_000)
+			tt.end(&pr)
+			if pr.active() {
+				t.Fatal("probe still running")
+			}
+			if pr.failures != tt.failures {
+				t.Fatalf("failures %d, want %d", pr.failures, tt.failures)
+			}
+			if want := tt.at.Add(probeCooldown << min(tt.failures, maxProbeBackoff)); !pr.nextAllowed.Equal(want) {
+				t.Fatalf("next probe allowed after %v, want %v", pr.nextAllowed.Sub(now), want.Sub(now))
 			}
 		})
 	}

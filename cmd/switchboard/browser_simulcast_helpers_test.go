@@ -173,6 +173,38 @@ func waitVideo(t *testing.T, tb *tab, participant, source, what string, timeout 
 	return cur
 }
 
+// waitSteadyVideo samples the video tb receives from participant every half
+// second until, for hold on end, every sample has decoded frames since the
+// one before and satisfies ok; it returns how long that took, and fails the
+// test after timeout.
+func waitSteadyVideo(t *testing.T, tb *tab, participant, source, what string, hold, timeout time.Duration, ok func(videoIn) bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	end := start.Add(timeout)
+	if end.After(tb.deadline) {
+		end = tb.deadline
+	}
+	var since time.Time // of the first sample of the current steady run
+	prev := inboundVideo(t, tb, participant, source)
+	for time.Now().Before(end) {
+		time.Sleep(500 * time.Millisecond)
+		cur := inboundVideo(t, tb, participant, source)
+		switch {
+		case cur.TrackID == "" || cur.TrackID != prev.TrackID || cur.FramesDecoded <= prev.FramesDecoded || !ok(cur):
+			since = time.Time{}
+		case since.IsZero():
+			since = time.Now()
+		case time.Since(since) >= hold:
+			took := time.Since(start)
+			t.Logf("%s: %s for %v on end, after %v: %s", tb.name, what, hold, took.Round(100*time.Millisecond), cur)
+			return took
+		}
+		prev = cur
+	}
+	t.Fatalf("tab %s: %s for %v on end: not within %v; last sample %s", tb.name, what, hold, timeout, prev)
+	return 0
+}
+
 // playback is what sampling a received video for a while showed.
 type playback struct {
 	first, last videoIn

@@ -315,12 +315,15 @@ func TestBrowserSimulcastNarrowLink(t *testing.T) {
 	waitVideo(t, medium, pubID, "camera", "the half layer", 30*time.Second, func(v videoIn) bool { return v.FrameWidth == 640 })
 	waitVideo(t, large, pubID, "camera", "1280x720", 30*time.Second, func(v videoIn) bool { return v.FrameWidth == 1280 })
 
-	// Let the narrow subscriber's estimate settle, then watch it play.
-	time.Sleep(max(10*time.Second-time.Since(firstAt), 0))
 	// The claim is about the steady state: every subscriber starts at a
 	// generous estimate and the narrow one steps down through a second of
-	// queue at the bottleneck, so let that settle before watching.
-	time.Sleep(10 * time.Second)
+	// queue at the bottleneck, so wait until it has played a lower layer
+	// for 5 s on end (a freeze of the step down is over) before watching:
+	// measured 8.9 s after its first frame (load average 15), where two
+	// fixed sleeps waited 20 s; 45 s is five times that.
+	waitSteadyVideo(t, narrow, pubID, "camera", "a lower layer playing", 5*time.Second, 45*time.Second,
+		func(v videoIn) bool { return v.FrameWidth > 0 && v.FrameWidth < 1280 })
+	t.Logf("narrow: settled %v after its first frame", time.Since(firstAt).Round(100*time.Millisecond))
 	const watch = 20 * time.Second
 	played := watchVideos(t, watch, viewer{narrow, pubID, "camera"}, viewer{medium, pubID, "camera"}, viewer{large, pubID, "camera"})
 	p := played[0]
