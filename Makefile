@@ -9,7 +9,7 @@ MODULE      := github.com/switchboard-rtc/switchboard
 # runs): `make test` runs them alone, one package after the other (go test
 # -p 1), since on 2 cores another package's tests starve them of CPU (a
 # Chromium publisher then never sends its top simulcast layer).
-TIMED_PKGS  := ./cmd/switchboard ./signaling ./cmd/switchboard-bench ./bench
+TIMED_PKGS  := ./cmd/switchboard ./signaling ./signaling/cluster ./cmd/switchboard-bench ./bench
 
 .PHONY: all build run test test-deps lint fmt bench bench-capacity bench-go clean
 

@@ -63,6 +63,7 @@ type Client struct {
 	pubs         []*publication
 	counts       map[string]int
 	connState    webrtc.PeerConnectionState
+	redirectedTo string // where the server sent the client mid-session
 	err          error
 }
 

@@ -89,6 +89,14 @@ func (c *Client) handle(msg any) {
 	case *protocol.Layers:
 		c.count(m.Type)
 		c.setActiveLayers(m.Mid, m.Active)
+	case *protocol.Redirect:
+		// The server is going away and names another: this session ends
+		// (a caller that wants to stay dials RedirectedTo with Dial).
+		c.count(m.Type)
+		c.mu.Lock()
+		c.redirectedTo = m.URL
+		c.mu.Unlock()
+		c.fail(fmt.Errorf("%w: redirected to %s: %s", ErrSessionEnded, m.URL, m.Reason))
 	default:
 		c.updateRoom(msg)
 	}

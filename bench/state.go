@@ -96,3 +96,11 @@ func (c *Client) Collisions() int { return int(c.collisions.Load()) }
 
 // URL is the signaling URL the client joined at, after any redirect.
 func (c *Client) URL() string { return c.url }
+
+// RedirectedTo is the server another sent this client to mid-session (when
+// it shut down), "" if none.
+func (c *Client) RedirectedTo() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.redirectedTo
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -46,34 +48,46 @@ func testLogger(t *testing.T) *slog.Logger {
 // testNode is one server of a cluster: an SFU, its signaling and its node,
 // in this process, with sockets of its own.
 type testNode struct {
-	id   string
-	sfu  *sfu.SFU
-	node *cluster.Node
-	url  string
+	id      string
+	sfu     *sfu.SFU
+	node    *cluster.Node
+	url     string
+	handler *signaling.Handler
 }
 
 // startNode starts a node of the cluster in rdb; cleanup stops it.
 func startNode(t *testing.T, rs *redistest.Server, id string, opts ...sfu.Option) *testNode {
+	t.Helper()
+	return startNodeWith(t, rs, id, 0, opts...)
+}
+
+// startNodeWith is startNode for a node that takes at most max
+// participants (0: no limit).
+func startNodeWith(t *testing.T, rs *redistest.Server, id string, max int, opts ...sfu.Option) *testNode {
 	t.Helper()
 	log := testLogger(t).With("node", id)
 	s, err := sfu.New(append([]sfu.Option{sfu.WithICEIPs([]string{loopback}), sfu.WithLogger(log)}, opts...)...)
 	if err != nil {
 		t.Fatalf("sfu.New: %v", err)
 	}
+	ln, err := net.Listen("tcp", loopback+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr()})
-	n, err := cluster.New(rdb, s, cluster.WithNodeID(id), cluster.WithSecret("test-secret"), cluster.WithLogger(log))
+	n, err := cluster.New(rdb, s, cluster.WithNodeID(id), cluster.WithSecret("test-secret"), cluster.WithLogger(log),
+		cluster.WithAdvertiseURL(base), cluster.WithMaxParticipants(max))
 	if err != nil {
 		t.Fatalf("cluster.New: %v", err)
 	}
 	n.Start()
-	h := signaling.NewHandler(s, signaling.WithLogger(log), signaling.WithCluster(n))
-	srv := httptest.NewServer(h)
+	h := signaling.NewHandler(s, signaling.WithLogger(log), signaling.WithCluster(n), signaling.WithMaxNodeParticipants(max))
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
+	srv.Start()
+	tn := &testNode{id: id, sfu: s, node: n, url: "ws" + strings.TrimPrefix(base, "http") + "/ws", handler: h}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := h.Shutdown(ctx); err != nil {
-			t.Errorf("%s: handler shutdown: %v", id, err)
-		}
+		tn.shutdown(t)
 		srv.Close()
 		if err := n.Close(); err != nil {
 			t.Logf("%s: node close: %v", id, err)
@@ -83,7 +97,17 @@ func startNode(t *testing.T, rs *redistest.Server, id string, opts ...sfu.Option
 		}
 		_ = rdb.Close()
 	})
-	return &testNode{id: id, sfu: s, node: n, url: "ws" + strings.TrimPrefix(srv.URL, "http")}
+	return tn
+}
+
+// shutdown is the node's graceful stop, as on SIGTERM: its clients are
+// sent elsewhere.
+func (n *testNode) shutdown(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := n.handler.Shutdown(ctx); err != nil {
+		t.Errorf("%s: handler shutdown: %v", n.id, err)
+	}
 }
 
 func (n *testNode) dial(ctx context.Context, t *testing.T, room, name string, opts ...bench.Option) *bench.Client {
