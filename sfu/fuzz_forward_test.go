@@ -28,7 +28,8 @@ func splitPackets(stream []byte, yield func(layer int, raw []byte)) {
 
 // FuzzForward feeds what publishers send (RTP with any header extensions,
 // padding and payload; VP8 on up to three simulcast layers, or Opus)
-// through the layer read loop's handling into two subscribers. Seeds
+// through the layer read loop's handling into three subscribers, one per
+// layer, each with another temporal layer. Seeds
 // (testdata/fuzz/FuzzForward) are runs of consecutive packets Chromium sent
 // in the browser tests.
 //
@@ -51,13 +52,13 @@ func FuzzForward(f *testing.F) {
 			ssrc     uint32
 			seen     map[uint16]bool
 			consumed int
-		}{{ssrc: 0x1111}, {ssrc: 0x2222}}
+		}{{ssrc: 0x1111}, {ssrc: 0x2222}, {ssrc: 0x3333}}
 		for i := range subs {
 			s := &subs[i]
 			s.w, s.seen = &recordingWriter{keep: true}, map[uint16]bool{}
 			s.d = bindTestDownTrack(r, s.ssrc, s.w)
 			s.d.extMap = fuzzExtMap
-			s.d.setTarget(min(i*2, layers-1), maxTemporal-1-i)
+			s.d.setTarget(min(i, layers-1), maxTemporal-1-i)
 		}
 		var pkt rtp.Packet
 		splitPackets(stream, func(layer int, raw []byte) {
