@@ -25,8 +25,10 @@ import (
 //
 // Properties: what is resent was sent to this subscriber and named by a
 // NACK, with its payload as first sent, at most once per sequence number
-// here; PLIs and FIRs are counted once each; NACK, PLI, FIR and receiver
-// reports survive a round trip through Pion's marshaller.
+// here; PLIs and FIRs are counted once each; the NACKs, PLIs and FIRs it
+// reads survive a round trip through Pion's marshaller. (Receiver reports do
+// not always: Pion v1.2.17 leaves the profile-specific extension of RFC 3550
+// §6.4.2 out of the length it writes; the SFU never re-marshals one.)
 func FuzzRTCP(f *testing.F) {
 	nack, _ := (&rtcp.TransportLayerNack{MediaSSRC: 0x1111, Nacks: []rtcp.NackPair{{PacketID: 0, LostPackets: 0xffff}}}).Marshal()
 	f.Add(nack)
@@ -105,12 +107,12 @@ func FuzzRTCP(f *testing.F) {
 	})
 }
 
-// checkRoundTrip marshals the packets the SFU reads fields of and parses
+// checkRoundTrip marshals the packets handleRTCP reads fields of and parses
 // them back.
 func checkRoundTrip(t *testing.T, p rtcp.Packet) {
 	t.Helper()
 	switch p.(type) {
-	case *rtcp.TransportLayerNack, *rtcp.PictureLossIndication, *rtcp.FullIntraRequest, *rtcp.ReceiverReport:
+	case *rtcp.TransportLayerNack, *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 	default:
 		return
 	}
