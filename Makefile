@@ -10,8 +10,10 @@ MODULE      := github.com/switchboard-rtc/switchboard
 # -p 1), since on 2 cores another package's tests starve them of CPU (a
 # Chromium publisher then never sends its top simulcast layer).
 TIMED_PKGS  := ./cmd/switchboard ./signaling ./signaling/cluster ./cmd/switchboard-bench ./bench
+FUZZTIME    ?= 60s
+FUZZPARALLEL ?= 1
 
-.PHONY: all build run test test-deps lint fmt bench bench-capacity bench-go clean
+.PHONY: all build run test test-deps lint fmt fuzz bench bench-capacity bench-go clean
 
 all: build
 
@@ -70,6 +72,17 @@ lint:
 
 fmt:
 	gofmt -w .
+
+## fuzz: run every fuzz target (func FuzzXxx in a _test.go file) for
+## $(FUZZTIME) each, one after the other, with $(FUZZPARALLEL) workers. A
+## finding is written to the package's testdata/fuzz/FuzzXxx/ and fails.
+fuzz:
+	@set -e; grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r f; do \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$f"); do \
+			echo "== $$(dirname $$f) $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -parallel $(FUZZPARALLEL) "$$(dirname $$f)"; \
+		done; \
+	done
 
 ## bench: start a server on loopback, run the standard load scenario against
 ## it, print the table and write bench-out/bench.{json,html} (scripts/bench.sh).

@@ -36,14 +36,22 @@ func (d *DownTrack) readRTCP() {
 		if err != nil {
 			continue
 		}
-		for _, pkt := range pkts {
-			switch pkt := pkt.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				d.rcv.stats.plisReceived.Add(1)
-				d.requestKeyframe()
-			case *rtcp.TransportLayerNack:
-				d.handleNACK(pkt, time.Now().UnixNano())
-			}
+		d.handleRTCP(pkts, time.Now().UnixNano())
+	}
+}
+
+// handleRTCP acts on the packets of one compound RTCP packet from the
+// subscriber, received at now (ns): PLI and FIR (RFC 4585 §6.3.1, RFC 5104
+// §4.3.1) become keyframe requests, generic NACKs are answered; the rest
+// (receiver reports, REMB, transport-wide feedback) is the interceptors'.
+func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
+	for _, pkt := range pkts {
+		switch pkt := pkt.(type) {
+		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+			d.rcv.stats.plisReceived.Add(1)
+			d.requestKeyframe()
+		case *rtcp.TransportLayerNack:
+			d.handleNACK(pkt, now)
 		}
 	}
 }

@@ -51,13 +51,11 @@ func checkPublish(perms sfu.Permissions, m *protocol.SessionDescription) error {
 
 // sends tells whether the offerer would send RTP on an audio or video
 // section: sendrecv or sendonly, where sendrecv is the default (RFC 8866
-// §6.7), and not rejected by a zero port (RFC 8843 §7.3.3 keeps port 0 of
-// a bundle-only section in use).
+// §6.7). The port is not read: RFC 8866 §5.14 calls a section with port 0
+// rejected, but Pion receives on it as on any other, so a client could
+// otherwise publish past this check on port 0 (seen writing FuzzOffer).
 func sends(d *sdp.SessionDescription, md *sdp.MediaDescription) bool {
 	if kind := md.MediaName.Media; kind != "audio" && kind != "video" {
-		return false
-	}
-	if _, bundleOnly := md.Attribute("bundle-only"); md.MediaName.Port.Value == 0 && !bundleOnly {
 		return false
 	}
 	for _, dir := range []string{"sendrecv", "sendonly", "recvonly", "inactive"} {

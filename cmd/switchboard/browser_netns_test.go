@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // netnsEnv marks a test binary that runs inside its own network namespace,
@@ -34,7 +36,10 @@ func TestMain(m *testing.M) {
 		}
 		netnsProblem = err.Error()
 	}
-	os.Exit(m.Run())
+	// Here the tests themselves run (in the namespace, or where none could
+	// be made): none may leave a goroutine behind. The parent above only
+	// waits for its child and exits.
+	goleak.VerifyTestMain(m)
 }
 
 // reexecInNetns runs this test binary, with the same arguments, as

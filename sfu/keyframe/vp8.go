@@ -43,8 +43,10 @@ func isVP8Keyframe(p []byte) bool {
 	// A key frame's payload header is 10 octets: the 3-octet frame tag,
 	// whose low bit is the inverse key-frame flag P, then the start code
 	// 0x9d 0x01 0x2a and the dimensions. Checking the start code too keeps
-	// garbage with a clear bit from passing as a keyframe.
-	if len(p) < i+6 {
+	// garbage with a clear bit from passing as a keyframe; requiring all 10
+	// octets, as vp8.Parse does, keeps the two readers agreeing (found by
+	// FuzzVP8Agrees: a subscriber switched layers at a packet it dropped).
+	if len(p) < i+10 {
 		return false
 	}
 	h := p[i:]

@@ -19,8 +19,15 @@ const (
 
 // slots is how many recent sequence numbers a Limiter remembers: more than
 // a receiver asks about (its NACK list spans at most about a second of
-// packets at the rates that lose them).
-const slots = 256
+// packets at the rates that lose them). 16 KB, made at a track's first NACK.
+const slots = 1024
+
+// holdFor is how long a packet's entry keeps its slot against another
+// sequence number: about as long as a receiver goes on asking for one
+// packet. Were a colliding number free to take the slot at once, a receiver
+// could name two numbers a multiple of slots apart in turn and have both
+// resent on every NACK, past both limits.
+const holdFor = time.Second
 
 // Limiter remembers the resends of the last sequence numbers it was asked
 // about. The zero value is ready. It is not safe for concurrent use.
@@ -38,9 +45,12 @@ type entry struct {
 // origin but 0), and if so counts it as resent.
 func (l *Limiter) Allow(seq uint16, now int64) bool {
 	e := &l.log[seq%slots]
-	if e.at == 0 || e.seq != seq {
+	if e.at == 0 || e.seq != seq && now-e.at >= int64(holdFor) {
 		*e = entry{at: now, seq: seq, count: 1}
 		return true
+	}
+	if e.seq != seq {
+		return false // the slot is another packet's, resent within holdFor
 	}
 	if now-e.at < int64(MinInterval) || e.count >= MaxResends {
 		return false

@@ -20,7 +20,10 @@ func TestAllow(t *testing.T) {
 		{"repeat within the interval", []ask{{7, 1, true}, {7, 50, false}, {7, 100, false}, {7, 101, true}}},
 		{"at most three resends", []ask{{7, 1, true}, {7, 200, true}, {7, 400, true}, {7, 600, false}, {7, 5000, false}}},
 		{"other packets are apart", []ask{{7, 1, true}, {8, 2, true}, {7, 3, false}, {8, 4, false}}},
-		{"a slot reused by a later sequence number", []ask{{7, 1, true}, {7 + slots, 2, true}, {7, 3, true}}},
+		{"a slot held against another number", []ask{{7, 1, true}, {7 + slots, 2, false}, {7, 3, false}, {7 + slots, 1001, true}, {7, 1002, false}}},
+		// Found by FuzzRTCP: two numbers a slot apart, named in turn in one
+		// NACK, each reset the other's count and were resent every time.
+		{"two numbers a slot apart in turn", []ask{{0, 1, true}, {slots, 1, false}, {0, 1, false}, {slots, 1, false}, {0, 1, false}}},
 		{"across the sequence wrap", []ask{{65535, 1, true}, {0, 2, true}, {65535, 3, false}}},
 	}
 	for _, tt := range tests {

@@ -219,8 +219,11 @@ func TestParse(t *testing.T) {
 }
 
 // FuzzParse checks that Parse never panics, that what it accepts has its
-// fields inside the payload, and that Munge followed by Restore leaves the
-// payload as it was.
+// fields inside the descriptor, each where RFC 7741 §4.2 puts it, and that
+// Munge followed by Restore leaves the payload as it was. Seeds
+// (testdata/fuzz/FuzzParse) are Chromium's VP8 payloads from the browser
+// tests (their first 64 octets): key frames and interframes of every
+// simulcast layer, first and later packets of a frame.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0x10})
@@ -239,6 +242,7 @@ func FuzzParse(f *testing.F) {
 		if d.Size < 1 || d.Size >= len(p) {
 			t.Fatalf("Size %d for %d bytes", d.Size, len(p))
 		}
+		checkOffsets(t, p, &d)
 		orig := bytes.Clone(p)
 		m := NewMunger()
 		m.Switch()
@@ -265,6 +269,38 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Restore gave % x; want % x", p, orig)
 		}
 	})
+}
+
+// checkOffsets asserts that the fields Munge rewrites lie inside the
+// descriptor, in RFC 7741 §4.2's order, and read back as parsed.
+func checkOffsets(t *testing.T, p []byte, d *Descriptor) {
+	t.Helper()
+	end := 0 // the end of the previous field
+	if d.HasPictureID {
+		o := d.pictureIDOffset
+		if o != 2 || o+d.PictureIDBits/8 > d.Size {
+			t.Fatalf("PictureID at %d (%d bits) in a %d-octet descriptor", o, d.PictureIDBits, d.Size)
+		}
+		if id := uint16(p[o] & 0x7f); d.PictureIDBits == 7 && id != d.PictureID ||
+			d.PictureIDBits == 15 && id<<8|uint16(p[o+1]) != d.PictureID {
+			t.Fatalf("PictureID %d, the octets say % x", d.PictureID, p[o:o+d.PictureIDBits/8])
+		}
+		end = o + d.PictureIDBits/8
+	}
+	if d.HasTL0PICIDX {
+		if o := d.tl0Offset; o < max(end, 2) || o >= d.Size || p[o] != d.TL0PICIDX {
+			t.Fatalf("TL0PICIDX at %d in a %d-octet descriptor", o, d.Size)
+		}
+		end = d.tl0Offset + 1
+	}
+	if d.HasTID || d.HasKEYIDX {
+		if o := d.tidOffset; o < max(end, 2) || o != d.Size-1 {
+			t.Fatalf("TID/KEYIDX at %d in a %d-octet descriptor", o, d.Size)
+		}
+	}
+	if d.Keyframe && (!d.Start || d.Size+10 > len(p)) {
+		t.Fatalf("a key frame without its start or its 10-octet header: %+v", d)
+	}
 }
 
 func BenchmarkParse(b *testing.B) {

@@ -1,0 +1,44 @@
+package signaling
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// TestCheckPublishReadsSDPAsPionDoes: the permission check sees every
+// section Pion will receive on. Pion ignores the port of an audio or video
+// section, so port 0 must not hide a sending one (RFC 8866 §5.14 calls such
+// a section rejected; Pion does not).
+// A kind in capitals does not parse (pion/sdp), so it is refused as bad SDP.
+func TestCheckPublishReadsSDPAsPionDoes(t *testing.T) {
+	const head = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+	tests := []struct {
+		name    string
+		section string
+		tracks  []protocol.PublishedTrack
+		perms   sfu.Permissions
+		want    error // nil: admitted
+	}{
+		{"sendonly video", "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=sendonly\r\n", nil, sfu.Permissions{}, ErrForbidden},
+		{"upper-case kind", "m=VIDEO 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=sendonly\r\n", nil, sfu.Permissions{}, sfu.ErrBadSDP},
+		{"mixed-case audio", "m=Audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=sendrecv\r\n", nil, sfu.Permissions{}, sfu.ErrBadSDP},
+		{"port 0", "m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=sendonly\r\n", nil, sfu.Permissions{}, ErrForbidden},
+		{"port 0, bundle-only", "m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=bundle-only\r\na=mid:1\r\na=sendonly\r\n", nil, sfu.Permissions{}, ErrForbidden},
+		{"recvonly", "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=recvonly\r\n", nil, sfu.Permissions{}, nil},
+		{"stopped", "m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=inactive\r\n", nil, sfu.Permissions{}, nil},
+		{"data channel", "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:2\r\n", nil, sfu.Permissions{}, nil},
+		{"screen allowed", "m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=sendonly\r\n",
+			[]protocol.PublishedTrack{{Mid: "1", Source: sfu.SourceScreen}}, sfu.Permissions{PublishScreen: true}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkPublish(tt.perms, &protocol.SessionDescription{Type: protocol.TypeOffer, SDP: head + tt.section, Tracks: tt.tracks})
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("checkPublish: %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
