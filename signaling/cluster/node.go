@@ -202,7 +202,25 @@ func (n *Node) run() {
 		for _, t := range n.tasks.Take() {
 			t()
 		}
+		n.countRelayEnds()
 	}
+}
+
+// countRelayEnds publishes how many relay ends the rooms hold, for
+// RelayEnds (the metrics' goroutine).
+func (n *Node) countRelayEnds() {
+	ends := 0
+	for _, r := range n.rooms {
+		for _, rel := range r.relays {
+			if rel.egress != nil {
+				ends++
+			}
+			if rel.ingress != nil {
+				ends++
+			}
+		}
+	}
+	n.relayEnds.Store(int64(ends))
 }
 
 // send publishes what the node has to say, in order, off every caller's
