@@ -35,6 +35,9 @@ type Stats struct {
 	RelayPacketsOut uint64
 	RelayBytesOut   uint64
 	RelayNACKsIn    uint64 // NACKs other nodes sent for what they lost on a relay
+	// Panics recovered on a participant's or session's path, each of which
+	// ended that participant alone.
+	Panics uint64
 }
 
 // counters are updated on the packet path, so they are plain atomics.
@@ -57,6 +60,7 @@ type counters struct {
 	relayPacketsOut      atomic.Uint64
 	relayBytesOut        atomic.Uint64
 	relayNACKsIn         atomic.Uint64
+	panics               atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -79,5 +83,6 @@ func (c *counters) snapshot() Stats {
 		RelayPacketsOut:      c.relayPacketsOut.Load(),
 		RelayBytesOut:        c.relayBytesOut.Load(),
 		RelayNACKsIn:         c.relayNACKsIn.Load(),
+		Panics:               c.panics.Load(),
 	}
 }
