@@ -173,9 +173,12 @@ func nodeRows(s Summary) []row {
 			"%.0f %% of one core; out %.0f/s (clients %.0f + relays %.0f); in %.0f/s (relayed %.0f); %.2f µs per forwarded packet",
 			m.CPUPercent, m.PacketsOutPerSec, m.ClientPacketsOutPerSec, m.RelayPacketsOutPerSec,
 			m.PacketsInPerSec, m.RelayPacketsInPerSec, m.MicrosPerPacket)})
-		out = append(out, row{name + " relays", fmt.Sprintf(
-			"out %.2f Mbit/s (%.0f streams), in %.2f Mbit/s (%.0f streams); NACKs from other nodes %.0f; cluster of %.0f nodes",
-			m.RelayMbpsOut, m.RelayStreamsOut, m.RelayMbpsIn, m.RelayStreamsIn, m.RelayNACKsReceived, m.ClusterNodes)})
+		relays := fmt.Sprintf("out %.2f Mbit/s (%.0f streams), in %.2f Mbit/s (%.0f streams); NACKs from other nodes %.0f",
+			m.RelayMbpsOut, m.RelayStreamsOut, m.RelayMbpsIn, m.RelayStreamsIn, m.RelayNACKsReceived)
+		if m.ClusterNodes > 0 {
+			relays += fmt.Sprintf("; it sees %.0f nodes", m.ClusterNodes)
+		}
+		out = append(out, row{name + " relays", relays})
 	}
 	if h := s.RelayHop; h != nil {
 		out = append(out, row{"latency one relay hop adds", fmt.Sprintf(
