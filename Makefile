@@ -4,13 +4,14 @@ ADDR        ?= :8080
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all build run test test-deps lint fmt bench bench-capacity bench-go clean
+.PHONY: all build run test test-deps lint fmt bench bench-capacity bench-cluster bench-go clean
 
 all: build
 
 build:
 	$(GO) build -o bin/switchboard ./cmd/switchboard
 	$(GO) build -o bin/switchboard-bench ./cmd/switchboard-bench
+	$(GO) build -o bin/clustermodel ./bench/clustermodel/cmd/clustermodel
 
 ## run: build and start the server on $(ADDR); it prints the URL to open.
 run: build
@@ -65,6 +66,13 @@ bench: build
 ## loss passes 1 % or latency p99 passes 50 ms.
 bench-capacity: build
 	./scripts/bench.sh capacity
+
+## bench-cluster: redis-server and three nodes on loopback, one room with
+## the publishers on node 1 and the subscribers over all three: per-node CPU
+## per forwarded packet, relay overhead, the latency of a relay hop, and the
+## model of a 10 000-participant room (scripts/bench-cluster.sh).
+bench-cluster: build
+	./scripts/bench-cluster.sh
 
 ## bench-go: Go benchmarks of the forwarding path and of the floor (SRTP +
 ## one UDP write per packet).
