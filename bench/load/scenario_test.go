@@ -206,7 +206,7 @@ func TestSumSnapshots(t *testing.T) {
 	if sum == nil || *sum != want {
 		t.Fatalf("sum %+v, want %+v", sum, want)
 	}
-	if sumSnapshots([]*ServerSnapshot{a, nil}) != nil {
+	if sumSnapshots([]*ServerSnapshot{a, nil}) != nil || sumSnapshots([]*ServerSnapshot{nil, b}) != nil {
 		t.Error("a node that did not answer must leave no sum")
 	}
 }

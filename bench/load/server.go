@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bench/scrape"
@@ -79,15 +80,12 @@ func snapshotOf(v scrape.Values, at time.Duration) *ServerSnapshot {
 // added up, but for the node count, which they share. Nil if any is nil: a
 // node that did not answer would make a sum that dips.
 func sumSnapshots(nodes []*ServerSnapshot) *ServerSnapshot {
-	if len(nodes) == 0 {
+	if len(nodes) == 0 || slices.Contains(nodes, nil) {
 		return nil
 	}
 	sum := &ServerSnapshot{At: nodes[0].At}
 	to := serverSeries(sum)
 	for _, n := range nodes {
-		if n == nil {
-			return nil
-		}
 		for name, v := range serverSeries(n) {
 			if name == "switchboard_cluster_nodes" {
 				*to[name] = max(*to[name], *v)
