@@ -107,10 +107,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		writeMeasured(stdout, base, cl, m)
+		m.HopP50Ms, m.HopP99Ms = cl.HopP50Ms, cl.HopP99Ms
 		fill := func(name string, dst *float64, v float64) {
-			if !c.set[name] {
-				*dst = v
+			if c.set[name] {
+				return
 			}
+			if v < 0 {
+				// Less than the baseline: the difference is within the
+				// runs' noise, and a cost is not negative.
+				fmt.Fprintf(stdout, "(--%s: measured %.2f, below zero within the noise: the model takes 0)\n", name, v)
+				v = 0
+			}
+			*dst = v
 		}
 		fill("send-us", &c.p.RelaySendMicros, m.RelaySendMicros)
 		fill("recv-us", &c.p.RelayRecvMicros, m.RelayRecvMicros)
@@ -118,10 +126,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fill("stream-pps", &c.p.StreamPPS, m.StreamPPS)
 		fill("hop-p50", &c.p.HopP50Ms, m.HopP50Ms)
 		fill("hop-p99", &c.p.HopP99Ms, m.HopP99Ms)
-		if cl.Hop {
-			fill("hop-p50", &c.p.HopP50Ms, cl.HopP50Ms)
-			fill("hop-p99", &c.p.HopP99Ms, cl.HopP99Ms)
-		}
 	}
 	results, err := clustermodel.Table(c.p, c.publishers)
 	if err != nil {
