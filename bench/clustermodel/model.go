@@ -10,7 +10,6 @@ package clustermodel
 import (
 	"errors"
 	"fmt"
-	"math"
 )
 
 // ErrBadParams means the model cannot be computed from its inputs.
@@ -61,20 +60,22 @@ type Result struct {
 // Redis is the Redis work of the room, as signaling/cluster does it today.
 type Redis struct {
 	// A join, on the joining node: PING (admission), HSET of the member,
-	// PUBLISH of the join, and a reconcile: a pipeline of one HSET per
-	// local participant and an HGETALL of the whole room.
+	// PUBLISH of the join. Only a node's first participant of the room
+	// also subscribes to the room and reads it whole (FillFieldsRead).
 	JoinCommands      float64
-	JoinFieldsRead    float64 // the HGETALL's fields, the room being full
+	JoinFieldsRead    float64 // hash fields read by a join on a node already in the room
 	JoinBytesRead     float64
 	JoinPublishFanout int // nodes the PUBLISH is delivered to
 	// Every heartbeat (1 s), every node: SET + SADD (registration),
-	// SMEMBERS + MGET (registry, one key per node), and per room one HSET
-	// per local participant + HGETALL of the room.
+	// SMEMBERS + MGET (registry, one key per node); every ResyncEvery
+	// heartbeats, per room, one HSET of its local participants and an
+	// HGETALL of the room (the safety net under the join and leave
+	// messages).
 	CommandsPerSecond   float64
 	FieldsReadPerSecond float64 // HGETALL's and MGET's
 	BytesReadPerSecond  float64
-	// Filling the room from empty, one join at a time: every join's
-	// HGETALL reads the room as it is then.
+	// Filling the room from empty, participants spread round-robin: each
+	// node's first join reads the room as it is then.
 	FillFieldsRead float64
 }
 
@@ -156,21 +157,24 @@ func Compute(p Params) (Result, error) {
 	return r, nil
 }
 
+// ResyncEvery is signaling/cluster's resyncEvery: heartbeats between two
+// full reads of a room.
+const ResyncEvery = 10
+
 // redisWork counts the Redis commands of signaling/cluster (rooms.go,
 // registry.go) for one room of p.Participants over p.Nodes.
 func redisWork(p Params) Redis {
 	n, m := float64(p.Participants), float64(p.Nodes)
-	local := math.Ceil(n / m)
 	b := float64(p.MemberBytes)
 	var rd Redis
-	rd.JoinCommands = 3 + local + 1 // PING, HSET, PUBLISH; L×HSET + HGETALL
-	rd.JoinFieldsRead = n
-	rd.JoinBytesRead = n * b
+	rd.JoinCommands = 3 // PING, HSET, PUBLISH
+	rd.JoinFieldsRead = 0
+	rd.JoinBytesRead = 0
 	rd.JoinPublishFanout = p.Nodes
-	perNode := 2 + 2 + local + 1 // SET, SADD, SMEMBERS, MGET; L×HSET + HGETALL
+	perNode := 2 + 2 + 2.0/ResyncEvery // SET, SADD, SMEMBERS, MGET; HSET + HGETALL per resync
 	rd.CommandsPerSecond = m * perNode
-	rd.FieldsReadPerSecond = m * (n + m)
-	rd.BytesReadPerSecond = m * n * b // the MGET's registrations are few
-	rd.FillFieldsRead = n * (n + 1) / 2
+	rd.FieldsReadPerSecond = m * (m + n/ResyncEvery)
+	rd.BytesReadPerSecond = m * n * b / ResyncEvery // the MGET's registrations are few
+	rd.FillFieldsRead = m * (m - 1) / 2             // node k's first join finds k others
 	return rd
 }

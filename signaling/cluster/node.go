@@ -35,10 +35,12 @@ type Node struct {
 	wg     sync.WaitGroup
 
 	// run goroutine only
-	rooms map[string]*room
-	live  map[string]nodeInfo  // the registry as last read, this node too
-	gone  map[string]time.Time // peers seen missing from the registry, since
-	down  bool                 // the last registry read failed
+	rooms  map[string]*room
+	live   map[string]nodeInfo  // the registry as last read, this node too
+	gone   map[string]time.Time // peers seen missing from the registry, since
+	down   bool                 // the last registry read failed
+	resync bool                 // read the rooms at the next heartbeat
+	beats  int                  // heartbeats so far
 
 	draining    atomic.Bool
 	others      atomic.Pointer[[]nodeInfo] // the other live nodes, for Elsewhere
