@@ -38,6 +38,9 @@ type Stats struct {
 	// Panics recovered on a participant's or session's path, each of which
 	// ended that participant alone.
 	Panics uint64
+	// CacheStarts counts video subscribers started (or switched layer) on
+	// the cached packets since a keyframe, with no keyframe asked for.
+	CacheStarts uint64
 }
 
 // counters are updated on the packet path, so they are plain atomics.
@@ -61,6 +64,7 @@ type counters struct {
 	relayBytesOut        atomic.Uint64
 	relayNACKsIn         atomic.Uint64
 	panics               atomic.Uint64
+	cacheStarts          atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -84,5 +88,6 @@ func (c *counters) snapshot() Stats {
 		RelayBytesOut:        c.relayBytesOut.Load(),
 		RelayNACKsIn:         c.relayNACKsIn.Load(),
 		Panics:               c.panics.Load(),
+		CacheStarts:          c.cacheStarts.Load(),
 	}
 }
