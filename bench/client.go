@@ -276,3 +276,10 @@ func (c *Client) call(ctx context.Context, f func() error) error {
 		return context.Cause(ctx)
 	}
 }
+
+// Drop closes the client's WebSocket as a killed tab's closes: the TCP
+// connection goes, with no leave and no close frame. The PeerConnection is
+// left as it is (Close ends it).
+func (c *Client) Drop() {
+	_ = c.ws.UnderlyingConn().Close()
+}

@@ -63,7 +63,13 @@ func newServer(t *testing.T, opts ...sfu.Option) *testServer {
 	if err != nil {
 		t.Fatalf("sfu.New: %v", err)
 	}
-	h := signaling.NewHandler(s, signaling.WithLogger(log))
+	return serve(t, signaling.NewHandler(s, signaling.WithLogger(log)), s)
+}
+
+// serve runs h, a handler of s, on an httptest server; cleanup shuts the
+// handler down (bye to every session), then both servers.
+func serve(t *testing.T, h *signaling.Handler, s *sfu.SFU) *testServer {
+	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
