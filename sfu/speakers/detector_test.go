@@ -102,8 +102,8 @@ func TestDetector(t *testing.T) {
 		never: "B",
 	}, {
 		name: "below the active level is silence", ids: []string{"A", "B"}, ticks: 20,
-		segs: []seg{{id: "A", from: 0, to: 20, level: quiet}, {id: "B", from: 0, to: 20, level: loud}},
-		want: []expect{{tick: 19, dominant: "B", first: "B", speaking: []string{"B"}}},
+		segs:  []seg{{id: "A", from: 0, to: 20, level: quiet}, {id: "B", from: 0, to: 20, level: loud}},
+		want:  []expect{{tick: 19, dominant: "B", first: "B", speaking: []string{"B"}}},
 		never: "A",
 	}, {
 		name: "no packets (DTX) is silence", ids: []string{"A"}, ticks: 40,
