@@ -63,7 +63,8 @@ type Client struct {
 	pubs         []*publication
 	counts       map[string]int
 	connState    webrtc.PeerConnectionState
-	redirectedTo string // where the server sent the client mid-session
+	redirectedTo string                 // where the server sent the client mid-session
+	speakers     []protocol.SpeakerInfo // the last speakers message's list
 	err          error
 }
 
