@@ -13,13 +13,14 @@ TIMED_PKGS  := ./cmd/switchboard ./signaling ./signaling/cluster ./cmd/switchboa
 FUZZTIME    ?= 60s
 FUZZPARALLEL ?= 1
 
-.PHONY: all build run test test-deps lint fmt fuzz bench bench-capacity bench-go clean
+.PHONY: all build run test test-deps lint fmt fuzz bench bench-capacity bench-cluster bench-go clean
 
 all: build
 
 build:
 	$(GO) build -o bin/switchboard ./cmd/switchboard
 	$(GO) build -o bin/switchboard-bench ./cmd/switchboard-bench
+	$(GO) build -o bin/clustermodel ./bench/clustermodel/cmd/clustermodel
 
 ## run: build and start the server on $(ADDR); it prints the URL to open.
 run: build
@@ -93,6 +94,13 @@ bench: build
 ## loss passes 1 % or latency p99 passes 50 ms.
 bench-capacity: build
 	./scripts/bench.sh capacity
+
+## bench-cluster: redis-server and three nodes on loopback, one room with
+## the publishers on node 1 and the subscribers over all three: per-node CPU
+## per forwarded packet, relay overhead, the latency of a relay hop, and the
+## model of a 10 000-participant room (scripts/bench-cluster.sh).
+bench-cluster: build
+	./scripts/bench-cluster.sh
 
 ## bench-go: Go benchmarks of the forwarding path and of the floor (SRTP +
 ## one UDP write per packet).

@@ -64,6 +64,7 @@ type Client struct {
 	counts       map[string]int
 	connState    webrtc.PeerConnectionState
 	redirectedTo string                 // where the server sent the client mid-session
+	readErr      error                  // why readLoop ended; run reads it once the inbox is closed
 	speakers     []protocol.SpeakerInfo // the last speakers message's list
 	err          error
 }

@@ -8,14 +8,16 @@ import (
 )
 
 // readLoop hands every server message to run. It ends when the socket
-// closes: the server hung up, or run closed it on the way out.
+// closes: the server hung up, or run closed it on the way out. Why it
+// ended is for run to report once it has handled every message before (a
+// fatal error says more than the close after it).
 func (c *Client) readLoop() {
 	defer c.ctrl.Done()
 	defer close(c.inbox)
 	for {
 		_, data, err := c.ws.ReadMessage()
 		if err != nil {
-			c.fail(fmt.Errorf("%w: %v", ErrSessionEnded, err))
+			c.readErr = fmt.Errorf("%w: %v", ErrSessionEnded, err)
 			return
 		}
 		msg, err := protocol.DecodeServer(data)
@@ -43,6 +45,9 @@ func (c *Client) run() {
 			return
 		case msg, ok := <-c.inbox:
 			if !ok {
+				if c.readErr != nil { // the inbox's close orders this after readLoop's write
+					c.fail(c.readErr)
+				}
 				return
 			}
 			c.handle(msg)

@@ -1,6 +1,10 @@
 package bench
 
-import "github.com/switchboard-rtc/switchboard/signaling/protocol"
+import (
+	"fmt"
+
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
 
 // SetTrackSettings tells the server how this client shows a track it
 // receives: the tile's size in device pixels, and whether it is hidden.
@@ -21,4 +25,30 @@ func (c *Client) setActiveLayers(mid string, rids []string) {
 			l.SetActiveLayers(rids)
 		}
 	}
+}
+
+// SetMuted tells the server this client muted (or unmuted) what it
+// publishes from source ("microphone", "camera", "screen"); the others are
+// told. It fails for a source not published yet.
+func (c *Client) SetMuted(source string, muted bool) error {
+	c.mu.Lock()
+	mid := ""
+	for _, p := range c.pubs {
+		if p.src.Source() == source && p.negotiated {
+			mid = p.mid
+		}
+	}
+	c.mu.Unlock()
+	if mid == "" {
+		return fmt.Errorf("%w: nothing published from %q", ErrUnexpectedMessage, source)
+	}
+	return c.send(protocol.Mute{Type: protocol.TypeMute, Mid: mid, Muted: muted})
+}
+
+// TrackMuted tells what the server last said of a remote track's mute
+// state.
+func (c *Client) TrackMuted(trackID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tracks[trackID].Muted
 }

@@ -56,6 +56,8 @@ func metricsOf() []metric {
 		counter("relay_packets_out", "RTP packets sent to other nodes over relays, retransmissions excluded.", func(s sfu.Stats) float64 { return float64(s.RelayPacketsOut) }),
 		counter("relay_bytes_out", "RTP bytes sent to other nodes over relays, retransmissions excluded.", func(s sfu.Stats) float64 { return float64(s.RelayBytesOut) }),
 		counter("relay_nacks_received", "NACKs other nodes sent for packets their relays lost.", func(s sfu.Stats) float64 { return float64(s.RelayNACKsIn) }),
+		counter("cache_starts", "Video subscribers started, or switched layer, on the cached packets since a keyframe, with no keyframe asked for.", func(s sfu.Stats) float64 { return float64(s.CacheStarts) }),
+		counter("panics", "Panics recovered on a participant's path; each ended that participant alone.", func(s sfu.Stats) float64 { return float64(s.Panics) }),
 		counter("estimate_changes", "Changes of subscribers' bandwidth estimates that reached the layer allocator.", func(s sfu.Stats) float64 { return float64(s.EstimateChanges) }),
 	}
 }

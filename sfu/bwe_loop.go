@@ -23,6 +23,7 @@ const (
 // tells the publisher which of its own layers anyone needs (dynacast).
 func (p *Participant) runBWE() {
 	defer p.wg.Done()
+	defer p.recoverPanic("bandwidth allocation")
 	// Until a layer has been measured (a few hundred milliseconds), the
 	// allocator assumes the usual simulcast ladder.
 	alloc := bwe.NewAllocator()

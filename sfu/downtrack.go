@@ -128,8 +128,8 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	d.mu.Unlock()
 	d.bound.Store(true)
 	// The subscriber should see a picture at once, not at the next
-	// periodic keyframe.
-	if l := d.rcv.layer(target); l != nil {
+	// periodic keyframe: from the cache if it holds one, else asked for.
+	if l := d.rcv.layer(target); l != nil && !l.startsFromCache() {
 		l.requestKeyframe()
 	}
 	return codec, nil
@@ -159,9 +159,17 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 			return 0
 		}
 		// A video stream can only start, or change layer, at a keyframe of
-		// the layer it goes to.
+		// the layer it goes to. A start may use the last one, from the
+		// cache, when it holds everything since (instant.go); a switch
+		// waits for the next, since going back in time would show the
+		// subscriber frames it has seen the like of already.
 		if d.rcv.kind == webrtc.RTPCodecTypeVideo && !isKeyframe(d.rcv.codec.MimeType, p.Payload, desc) {
 			d.mu.Unlock()
+			if prev < 0 {
+				if sent := d.catchUp(l, p.SequenceNumber); sent > 0 {
+					return sent + d.writeRTP(l, p, desc)
+				}
+			}
 			l.requestKeyframe()
 			return 0
 		}
@@ -299,7 +307,7 @@ func (d *DownTrack) setTarget(layer, tid int) {
 	current := d.current
 	d.mu.Unlock()
 	if layer != current {
-		if l := d.rcv.layer(layer); l != nil {
+		if l := d.rcv.layer(layer); l != nil && (current >= 0 || !l.startsFromCache()) {
 			l.requestKeyframe()
 		}
 	}

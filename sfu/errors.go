@@ -17,4 +17,5 @@ var (
 	ErrShuttingDown       = errors.New("sfu: server shutting down")
 	ErrBadICEIP           = errors.New("sfu: bad ICE IP")
 	ErrNegotiationTimeout = errors.New("sfu: offer not answered in time")
+	ErrInternal           = errors.New("sfu: internal error")
 )

@@ -40,6 +40,11 @@ type Layer struct {
 	// TID seen, -1 while the stream carries none.
 	tidMeters [maxTemporal]bitrateMeter
 	maxTID    atomic.Int32
+	// keyframeSeq is the sequence number of the first packet of the
+	// newest keyframe stored, -1 before any (VP8): a subscriber that starts
+	// on this layer is sent the cache from there (instant.go).
+	keyframeSeq atomic.Int32
+	replay      *replayScratch // the read loop's, made at the first catch-up
 }
 
 // maxTemporal is how many temporal layers a stream may have (VP8 allows
@@ -60,6 +65,7 @@ func newLayer(r *Receiver, index int, rid string, track *webrtc.TrackRemote, rec
 		vp8:      strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8),
 	}
 	l.maxTID.Store(-1)
+	l.keyframeSeq.Store(-1)
 	return l
 }
 
@@ -142,6 +148,9 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 				if int32(tid) > l.maxTID.Load() {
 					l.maxTID.Store(int32(tid))
 				}
+			}
+			if desc.Keyframe {
+				l.keyframeSeq.Store(int32(pkt.SequenceNumber))
 			}
 			if desc.Keyframe && desc.Width > 0 {
 				// Keyframes say the layer's size: the allocator matches it

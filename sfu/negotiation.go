@@ -26,6 +26,7 @@ type negotiation struct {
 // everything they changed, so changes that arrive together make one offer.
 func (p *Participant) run() {
 	defer p.wg.Done()
+	defer p.recoverPanic("negotiation")
 	p.neg.timer = time.NewTimer(time.Hour)
 	p.neg.timer.Stop()
 	defer p.neg.timer.Stop()

@@ -219,6 +219,7 @@ func (p *Participant) attachDownTrack(key string, dt *DownTrack) {
 	p.wg.Add(1) // safe: run holds the group above zero
 	go func() {
 		defer p.wg.Done()
+		defer p.recoverPanic("rtcp reader")
 		dt.readRTCP()
 	}()
 	p.neg.needed = true

@@ -14,6 +14,7 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 	}
 	p.wg.Add(1)
 	defer p.wg.Done()
+	defer p.recoverPanic("read loop")
 	mid := ""
 	for _, tr := range p.pc.GetTransceivers() {
 		if tr.Receiver() == recv {
@@ -48,6 +49,7 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
+			defer p.recoverPanic("publisher rtcp reader")
 			r.drainRTCP(l)
 		}()
 	}

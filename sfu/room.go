@@ -249,7 +249,9 @@ func (r *Room) muted(t *Receiver, muted bool) {
 		return
 	}
 	for _, o := range r.participants {
-		if o != t.owner {
+		if o != t.owner && (o.relay != RelayEgress || t.owner.relay == notRelay) {
+			// An egress end hears only of what it sends: tracks
+			// published here.
 			o.listener.TrackMuted(t.publisher.ID, t.id, muted)
 		}
 	}

@@ -35,6 +35,12 @@ type Stats struct {
 	RelayPacketsOut uint64
 	RelayBytesOut   uint64
 	RelayNACKsIn    uint64 // NACKs other nodes sent for what they lost on a relay
+	// Panics recovered on a participant's or session's path, each of which
+	// ended that participant alone.
+	Panics uint64
+	// CacheStarts counts video subscribers started (or switched layer) on
+	// the cached packets since a keyframe, with no keyframe asked for.
+	CacheStarts uint64
 }
 
 // counters are updated on the packet path, so they are plain atomics.
@@ -57,6 +63,8 @@ type counters struct {
 	relayPacketsOut      atomic.Uint64
 	relayBytesOut        atomic.Uint64
 	relayNACKsIn         atomic.Uint64
+	panics               atomic.Uint64
+	cacheStarts          atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
@@ -79,5 +87,7 @@ func (c *counters) snapshot() Stats {
 		RelayPacketsOut:      c.relayPacketsOut.Load(),
 		RelayBytesOut:        c.relayBytesOut.Load(),
 		RelayNACKsIn:         c.relayNACKsIn.Load(),
+		Panics:               c.panics.Load(),
+		CacheStarts:          c.cacheStarts.Load(),
 	}
 }

@@ -51,7 +51,7 @@ func errorCode(err error) string {
 		return protocol.CodeBadSDP
 	case errors.Is(err, ErrUnavailable):
 		return protocol.CodeUnavailable
-	case errors.Is(err, sfu.ErrClosed), errors.Is(err, sfu.ErrShuttingDown):
+	case errors.Is(err, sfu.ErrClosed), errors.Is(err, sfu.ErrShuttingDown), errors.Is(err, sfu.ErrInternal):
 		return protocol.CodeInternal
 	}
 	return protocol.CodeBadRequest

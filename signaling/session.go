@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,13 @@ func (s *session) run() {
 			if c := s.h.cfg.cluster; c != nil {
 				c.Left(s.room, s.participant.ID())
 			}
+		}
+	}()
+	// A panic on this client's path ends this client alone, told why.
+	defer func() {
+		if v := recover(); v != nil {
+			s.h.sfu.RecordPanic("signaling", v, debug.Stack())
+			s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeInternal, Message: "internal error", Fatal: true})
 		}
 	}()
 	_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.joinTimeout))

@@ -14,7 +14,7 @@ type Option func(*options)
 type options struct {
 	logger        *slog.Logger
 	progress      func(Sample)
-	metricsURL    string
+	metricsURLs   []string
 	httpClient    *http.Client
 	interval      time.Duration
 	closeTimeout  time.Duration
@@ -44,7 +44,16 @@ func WithProgress(f func(Sample)) Option { return func(o *options) { o.progress 
 
 // WithMetrics scrapes the server's Prometheus metrics at url at every
 // sample, and once before the first join for the idle baseline.
-func WithMetrics(url string) Option { return func(o *options) { o.metricsURL = url } }
+func WithMetrics(url string) Option { return func(o *options) { o.metricsURLs = []string{url} } }
+
+// WithNodeMetrics is WithMetrics for a cluster: urls are the metrics of
+// the scenario's nodes, in the order of Scenario.Nodes. Every node is
+// scraped at every sample; Sample.Nodes and Result.NodesIdle/NodesEnd hold
+// each node's snapshot, and Sample.Server and Result.ServerIdle/ServerEnd
+// their sum, the cluster as one server. One URL is WithMetrics.
+func WithNodeMetrics(urls ...string) Option {
+	return func(o *options) { o.metricsURLs = append([]string(nil), urls...) }
+}
 
 // WithSampleInterval sets how often the run samples; one second by default.
 func WithSampleInterval(d time.Duration) Option {

@@ -42,7 +42,7 @@ func (p *participant) join(ctx context.Context, sc Scenario, clientOpts []bench.
 	opts := append([]bench.Option{
 		bench.WithName(p.name), bench.WithICEIPs(sc.ICEIPs), bench.WithInterceptor(&p.counter),
 	}, clientOpts...)
-	c, err := bench.Dial(ctx, sc.URL, p.room, opts...)
+	c, err := bench.Dial(ctx, sc.Nodes()[p.node], p.room, opts...)
 	if err != nil {
 		p.fail(err)
 		return

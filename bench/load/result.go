@@ -23,6 +23,12 @@ type Result struct {
 	// last sample, before anyone left. Both nil without metrics.
 	ServerIdle *ServerSnapshot `json:"serverIdle,omitempty"`
 	ServerEnd  *ServerSnapshot `json:"serverEnd,omitempty"`
+	// For a cluster: each node's snapshots, in the order of
+	// Scenario.Nodes (ServerIdle and ServerEnd are their sums), and the
+	// one-way delay of every packet the subscribers on each node received.
+	NodesIdle   []*ServerSnapshot `json:"nodesIdle,omitempty"`
+	NodesEnd    []*ServerSnapshot `json:"nodesEnd,omitempty"`
+	NodeLatency []hist.Histogram  `json:"-"`
 }
 
 // ParticipantResult is one client's part of the run. Durations count from
@@ -31,6 +37,7 @@ type ParticipantResult struct {
 	Name          string         `json:"name"`
 	Room          string         `json:"room"`
 	Role          Role           `json:"role"`
+	Node          int            `json:"node"` // index in Scenario.Nodes of the server it joined
 	ID            string         `json:"id,omitempty"`
 	Joined        time.Duration  `json:"joined"`     // the server said joined
 	Connected     time.Duration  `json:"connected"`  // media connected
@@ -77,6 +84,7 @@ func (r *runner) result(samples []Sample, final *totals, idle *ServerSnapshot, e
 	res := &Result{
 		Scenario: r.sc, Start: r.start, Elapsed: elapsed, Samples: samples,
 		Latency: final.latency, ServerIdle: idle, ServerEnd: final.server,
+		NodesEnd: final.nodes, NodeLatency: final.nodeLatency,
 	}
 	for _, p := range r.ps {
 		res.Participants = append(res.Participants, p.result(final.settled))
@@ -88,7 +96,7 @@ func (p *participant) result(settled map[*bench.RemoteTrack]seqMark) Participant
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := ParticipantResult{
-		Name: p.name, Room: p.room, Role: p.role, Joined: p.joined, Connected: p.connected,
+		Name: p.name, Room: p.room, Role: p.role, Node: p.node, Joined: p.joined, Connected: p.connected,
 		NACKsSent: p.counter.nacks.Load(), NACKedPackets: p.counter.nacked.Load(),
 		PLIsSent: p.counter.plis.Load(), FIRsSent: p.counter.firs.Load(),
 		Received: []TrackResult{},

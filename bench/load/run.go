@@ -41,7 +41,7 @@ func Run(ctx context.Context, sc Scenario, opts ...Option) (*Result, error) {
 		opt(&o)
 	}
 	r := &runner{sc: sc, opts: o}
-	idle, err := r.scrapeServer(ctx, 0)
+	idle, idleNodes, err := r.scrapeServer(ctx, 0)
 	if err != nil {
 		return nil, fmt.Errorf("load: reading the server's metrics before the run: %w", err)
 	}
@@ -51,6 +51,9 @@ func Run(ctx context.Context, sc Scenario, opts ...Option) (*Result, error) {
 	r.start = time.Now()
 	if idle != nil {
 		idle.At = 0
+	}
+	for _, n := range idleNodes {
+		n.At = 0
 	}
 	runCtx, cancel := context.WithTimeout(ctx, sc.Duration)
 	defer cancel()
@@ -65,6 +68,7 @@ func Run(ctx context.Context, sc Scenario, opts ...Option) (*Result, error) {
 	end := time.Since(r.start)
 	r.closeAll()
 	res := r.result(samples, final, idle, end)
+	res.NodesIdle = idleNodes
 	return res, res.check()
 }
 
@@ -138,16 +142,16 @@ func (r *runner) sampleUntil(ctx context.Context) ([]Sample, *totals) {
 
 // collect reads every client and, with metrics, the server.
 func (r *runner) collect() *totals {
-	t := collect(r.ps, time.Since(r.start))
+	t := collect(r.ps, time.Since(r.start), len(r.sc.Nodes()))
 	// Scraping must not outlive the interval by much; it uses its own
 	// context, since the last one comes after the run's has ended.
 	ctx, cancel := context.WithTimeout(context.Background(), r.opts.interval)
 	defer cancel()
-	srv, err := r.scrapeServer(ctx, time.Since(r.start))
+	srv, nodes, err := r.scrapeServer(ctx, time.Since(r.start))
 	if err != nil {
 		r.opts.logger.Warn("reading the server's metrics", "err", err)
 	}
-	t.server = srv
+	t.server, t.nodes = srv, nodes
 	return t
 }
 

@@ -26,6 +26,12 @@ type Sample struct {
 	// ClientCPUPercent is the load generator's own CPU time over the
 	// interval: near the machine's core count, it is the bottleneck.
 	ClientCPUPercent float64 `json:"clientCpuPercent"`
+	// Nodes is every node's snapshot, for a cluster (Scenario.URLs and
+	// WithNodeMetrics); Server is then their sum. NodeCPUPercent is each
+	// node's CPU over the interval, in percent of one core, zero for a
+	// node that did not answer.
+	Nodes          []*ServerSnapshot `json:"nodes,omitempty"`
+	NodeCPUPercent []float64         `json:"nodeCpuPercent,omitempty"`
 }
 
 // totals are cumulative counts over every client, at one moment.
@@ -38,18 +44,26 @@ type totals struct {
 	expected, missing uint64
 	late              uint64
 	latency           hist.Histogram
-	maxSeq            map[*bench.RemoteTrack]seqMark // highest payload sequence number per track
-	settled           map[*bench.RemoteTrack]seqMark // final totals only: maxSeq one interval earlier
-	server            *ServerSnapshot
+	// nodeLatency is latency of the subscribers on each node, for a
+	// cluster (nil for one server).
+	nodeLatency []hist.Histogram
+	maxSeq      map[*bench.RemoteTrack]seqMark // highest payload sequence number per track
+	settled     map[*bench.RemoteTrack]seqMark // final totals only: maxSeq one interval earlier
+	server      *ServerSnapshot
+	nodes       []*ServerSnapshot // each node's, for a cluster
 }
 
 // seqMark is the highest payload sequence number of a track at a moment,
 // in its sequence space (a simulcast layer switch starts another).
 type seqMark struct{ seq, space uint64 }
 
-// collect adds up what every participant sent and received.
-func collect(ps []*participant, at time.Duration) *totals {
+// collect adds up what every participant sent and received; nodes is how
+// many servers the participants are spread over.
+func collect(ps []*participant, at time.Duration, nodes int) *totals {
 	t := &totals{at: at, selfCPU: selfCPU(), maxSeq: make(map[*bench.RemoteTrack]seqMark)}
+	if nodes > 1 {
+		t.nodeLatency = make([]hist.Histogram, nodes)
+	}
 	for _, p := range ps {
 		st := p.state()
 		if st.connected {
@@ -75,6 +89,9 @@ func collect(ps []*participant, at time.Duration) *totals {
 				t.maxSeq[rt] = seqMark{seq: s.MaxSeq, space: s.Restarts}
 			}
 			rt.AddLatency(&t.latency)
+			if t.nodeLatency != nil && p.role == Subscriber && p.node < len(t.nodeLatency) {
+				rt.AddLatency(&t.nodeLatency[p.node])
+			}
 		}
 	}
 	return t
@@ -95,10 +112,27 @@ func sampleBetween(prev, cur *totals, expected int) Sample {
 	}
 	d := cur.latency.Sub(&prev.latency)
 	s.LatencyP50, s.LatencyP99 = d.Quantile(0.50), d.Quantile(0.99)
-	if cur.server != nil && prev.server != nil {
-		if wall := (cur.server.At - prev.server.At).Seconds(); wall > 0 {
-			s.ServerCPUPercent = 100 * (cur.server.CPUSeconds - prev.server.CPUSeconds) / wall
+	s.ServerCPUPercent = cpuPercent(prev.server, cur.server)
+	if len(cur.nodes) > 0 {
+		s.Nodes = cur.nodes
+		s.NodeCPUPercent = make([]float64, len(cur.nodes))
+		for i, n := range cur.nodes {
+			if i < len(prev.nodes) {
+				s.NodeCPUPercent[i] = cpuPercent(prev.nodes[i], n)
+			}
 		}
 	}
 	return s
+}
+
+// cpuPercent is a server's CPU between two snapshots, in percent of one
+// core; zero if either is missing.
+func cpuPercent(a, b *ServerSnapshot) float64 {
+	if a == nil || b == nil {
+		return 0
+	}
+	if wall := (b.At - a.At).Seconds(); wall > 0 {
+		return 100 * (b.CPUSeconds - a.CPUSeconds) / wall
+	}
+	return 0
 }

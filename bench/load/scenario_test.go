@@ -2,6 +2,7 @@ package load
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -119,5 +120,102 @@ func TestRTCPCounter(t *testing.T) {
 	})
 	if c.nacks.Load() != 1 || c.nacked.Load() != 3 || c.plis.Load() != 1 || c.firs.Load() != 1 {
 		t.Fatalf("nacks %d nacked %d plis %d firs %d, want 1 3 1 1", c.nacks.Load(), c.nacked.Load(), c.plis.Load(), c.firs.Load())
+	}
+}
+
+func TestPlanSpreadsOverNodes(t *testing.T) {
+	three := []string{"ws://n1/ws", "ws://n2/ws", "ws://n3/ws"}
+	tests := []struct {
+		name                string
+		urls                []string
+		pin                 bool
+		rooms, pubs, subs   int
+		wantPubs, wantSubs  []int // node of each publisher and subscriber, in join order
+		perNodePub, perNode []int // how many of each role per node
+	}{
+		{name: "one server", rooms: 1, pubs: 2, subs: 3,
+			wantPubs: []int{0, 0}, wantSubs: []int{0, 0, 0}, perNodePub: []int{2}, perNode: []int{3}},
+		{name: "three nodes, round-robin", urls: three, rooms: 1, pubs: 2, subs: 7,
+			wantPubs: []int{0, 1}, wantSubs: []int{0, 1, 2, 0, 1, 2, 0}, perNodePub: []int{1, 1, 0}, perNode: []int{3, 2, 2}},
+		{name: "three nodes, publishers pinned", urls: three, pin: true, rooms: 1, pubs: 3, subs: 6,
+			wantPubs: []int{0, 0, 0}, wantSubs: []int{0, 1, 2, 0, 1, 2}, perNodePub: []int{3, 0, 0}, perNode: []int{2, 2, 2}},
+		// Two rooms: the count runs over the rooms in join order, so each
+		// room's participants are spread too.
+		{name: "two rooms", urls: three[:2], rooms: 2, pubs: 1, subs: 2,
+			wantPubs: []int{0, 1}, wantSubs: []int{0, 1, 0, 1}, perNodePub: []int{1, 1}, perNode: []int{2, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := validScenario()
+			s.Rooms, s.Publishers, s.Subscribers, s.PinPublishers = tt.rooms, tt.pubs, tt.subs, tt.pin
+			if len(tt.urls) > 0 {
+				s.URL, s.URLs = tt.urls[0], tt.urls
+			}
+			if err := s.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			var pubs, subs []int
+			perPub, perSub := make([]int, len(s.Nodes())), make([]int, len(s.Nodes()))
+			for _, sp := range s.plan() {
+				if sp.role == Publisher {
+					pubs = append(pubs, sp.node)
+					perPub[sp.node]++
+				} else {
+					subs = append(subs, sp.node)
+					perSub[sp.node]++
+				}
+			}
+			if !slices.Equal(pubs, tt.wantPubs) || !slices.Equal(subs, tt.wantSubs) {
+				t.Errorf("publishers on %v, subscribers on %v; want %v and %v", pubs, subs, tt.wantPubs, tt.wantSubs)
+			}
+			if !slices.Equal(perPub, tt.perNodePub) || !slices.Equal(perSub, tt.perNode) {
+				t.Errorf("per node: publishers %v subscribers %v; want %v and %v", perPub, perSub, tt.perNodePub, tt.perNode)
+			}
+		})
+	}
+}
+
+func TestValidateNodes(t *testing.T) {
+	tests := []struct {
+		name string
+		url  string
+		urls []string
+		ok   bool
+	}{
+		{"one URL", "ws://a/ws", nil, true},
+		{"three", "ws://a/ws", []string{"ws://a/ws", "wss://b/ws", "ws://c/ws"}, true},
+		{"URL not the first", "ws://b/ws", []string{"ws://a/ws", "ws://b/ws"}, false},
+		{"a bad one among them", "ws://a/ws", []string{"ws://a/ws", "http://b/ws"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := validScenario()
+			s.URL, s.URLs = tt.url, tt.urls
+			if err := s.Validate(); (err == nil) != tt.ok {
+				t.Fatalf("Validate() = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+func TestSumSnapshots(t *testing.T) {
+	a := &ServerSnapshot{At: time.Second, CPUSeconds: 1, PacketsOut: 100, RelayPacketsOut: 40, ClusterNodes: 3}
+	b := &ServerSnapshot{At: time.Second, CPUSeconds: 2, PacketsOut: 50, RelayPacketsIn: 20, ClusterNodes: 3}
+	sum := sumSnapshots([]*ServerSnapshot{a, b})
+	want := ServerSnapshot{At: time.Second, CPUSeconds: 3, PacketsOut: 150, RelayPacketsOut: 40, RelayPacketsIn: 20, ClusterNodes: 3}
+	if sum == nil || *sum != want {
+		t.Fatalf("sum %+v, want %+v", sum, want)
+	}
+	if sumSnapshots([]*ServerSnapshot{a, nil}) != nil || sumSnapshots([]*ServerSnapshot{nil, b}) != nil {
+		t.Error("a node that did not answer must leave no sum")
+	}
+}
+
+func TestSampleNodes(t *testing.T) {
+	prev := &totals{at: time.Second, nodes: []*ServerSnapshot{{At: time.Second, CPUSeconds: 1}, {At: time.Second, CPUSeconds: 2}}}
+	cur := &totals{at: 2 * time.Second, nodes: []*ServerSnapshot{{At: 2 * time.Second, CPUSeconds: 1.5}, nil}}
+	s := sampleBetween(prev, cur, 1)
+	if !slices.Equal(s.NodeCPUPercent, []float64{50, 0}) || len(s.Nodes) != 2 {
+		t.Fatalf("node CPU %v, %d nodes", s.NodeCPUPercent, len(s.Nodes))
 	}
 }

@@ -76,7 +76,7 @@ func rows(sc scenarioView, s Summary) []row {
 	}
 	srv := s.Server
 	if srv == nil {
-		return append(out, row{"server", "no metrics (--metrics URL)"})
+		return append(append(out, row{"server", "no metrics (--metrics URL)"}), nodeRows(s)...)
 	}
 	perPacket := fmt.Sprintf("%.2f µs", srv.MicrosPerPacket)
 	switch {
@@ -86,12 +86,15 @@ func rows(sc scenarioView, s Summary) []row {
 	case srv.FloorRatio > 0:
 		perPacket += fmt.Sprintf("  (%.2f× the floor)", srv.FloorRatio)
 	}
-	return append(out,
+	if len(s.Nodes) > 0 {
+		out = append(out, row{"server", fmt.Sprintf("the %d nodes together (per node below)", len(s.Nodes))})
+	}
+	return append(append(out,
 		row{"server CPU (steady window)", fmt.Sprintf("%.1f s in %.0f s: %.0f %% of one core", srv.CPUSeconds, srv.WindowSeconds, srv.CPUPercent)},
 		row{"server packets", fmt.Sprintf("in %.0f/s  forwarded %.0f/s", srv.PacketsInPerSec, srv.PacketsOutPerSec)},
 		row{"server CPU per forwarded packet", perPacket},
 		row{"server memory", fmt.Sprintf("RSS %s (idle %s)  live heap %s (idle %s)", bytesIEC(srv.RSSBytes), bytesIEC(srv.IdleRSSBytes), bytesIEC(srv.HeapBytes), bytesIEC(srv.IdleHeapBytes))},
 		row{"server memory per subscribed track", fmt.Sprintf("live heap %s  RSS %s", bytesIEC(srv.HeapPerTrackBytes), bytesIEC(srv.RSSPerTrackBytes))},
 		row{"server NACKs / retransmissions / PLIs", fmt.Sprintf("%.0f / %.0f / %.0f", srv.NACKsReceived, srv.Retransmitted, srv.PLIsReceived)},
-	)
+	), nodeRows(s)...)
 }

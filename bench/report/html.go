@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"html/template"
 	"io"
 	"math"
@@ -52,6 +53,20 @@ func charts(res *load.Result) []chart {
 	if n == 0 || res.Samples[n-1].Server == nil {
 		return out
 	}
+	if nodes := len(res.Samples[n-1].NodeCPUPercent); nodes > 0 {
+		palette := []string{purple, blue, green, orange, red}
+		c := chart{Title: "Each node's CPU", Unit: "% of one core", X: xs}
+		for i := range nodes {
+			c.Series = append(c.Series, series{fmt.Sprintf("node %d", i+1), palette[i%len(palette)],
+				col(func(s load.Sample) float64 {
+					if i < len(s.NodeCPUPercent) {
+						return s.NodeCPUPercent[i]
+					}
+					return math.NaN()
+				})})
+		}
+		out = append(out, c)
+	}
 	server := func(f func(*load.ServerSnapshot) float64) func(load.Sample) float64 {
 		return func(s load.Sample) float64 {
 			if s.Server == nil {
@@ -80,6 +95,8 @@ type htmlPage struct {
 	Errors       []string
 	Charts       []template.HTML
 	Participants []load.ParticipantResult
+	Nodes        []Node
+	RelayHop     *RelayHop
 }
 
 // WriteHTML writes a self-contained page: the summary table, the charts
@@ -91,11 +108,15 @@ func WriteHTML(w io.Writer, res *load.Result, s Summary) error {
 		Rows:         rows(scenarioView(res.Scenario), s),
 		Errors:       s.Errors,
 		Participants: res.Participants,
+		Nodes:        s.Nodes,
+		RelayHop:     s.RelayHop,
 	}
 	for _, c := range charts(res) {
 		page.Charts = append(page.Charts, c.svg())
 	}
-	t, err := template.New("report").Funcs(template.FuncMap{"ms": ms}).Parse(pageHTML)
+	t, err := template.New("report").Funcs(template.FuncMap{
+		"ms": ms, "inc": func(i int) int { return i + 1 }, "f": func(format string, v float64) string { return fmt.Sprintf(format, v) },
+	}).Parse(pageHTML)
 	if err != nil {
 		return err
 	}
@@ -118,7 +139,12 @@ th{background:#f6f6f6}.num{text-align:right;font-variant-numeric:tabular-nums}
 <h2>Summary</h2>
 <table>{{range .Rows}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}</table>
 {{range .Errors}}<p class="err">{{.}}</p>{{end}}
-<h2>Over time</h2>
+{{if .Nodes}}<h2>Nodes</h2>
+<table><tr><th>node</th><th class="num">publishers</th><th class="num">subscribers</th><th class="num">latency p50 / p99</th><th class="num">CPU</th><th class="num">out to clients /s</th><th class="num">relayed out /s</th><th class="num">relayed in /s</th><th class="num">µs per forwarded packet</th><th class="num">relay NACKs</th></tr>
+{{range $i, $n := .Nodes}}<tr><td>{{inc $i}}: {{$n.URL}}</td><td class="num">{{$n.Publishers}}</td><td class="num">{{$n.Subscribers}}</td><td class="num">{{ms $n.Latency.P50}} / {{ms $n.Latency.P99}}</td>{{with $n.Metrics}}<td class="num">{{f "%.0f %%" .CPUPercent}}</td><td class="num">{{f "%.0f" .ClientPacketsOutPerSec}}</td><td class="num">{{f "%.0f" .RelayPacketsOutPerSec}}</td><td class="num">{{f "%.0f" .RelayPacketsInPerSec}}</td><td class="num">{{f "%.2f" .MicrosPerPacket}}</td><td class="num">{{f "%.0f" .RelayNACKsReceived}}</td>{{else}}<td colspan="6">no metrics</td>{{end}}</tr>
+{{end}}</table>
+{{with .RelayHop}}<p>One relay hop adds {{f "%+.2f" .AddedP50Ms}} ms at p50 and {{f "%+.2f" .AddedP99Ms}} ms at p99 (subscribers on node 1, with the publishers: p50 {{ms .FirstNode.P50}}, p99 {{ms .FirstNode.P99}}; on the other nodes: p50 {{ms .OtherNodes.P50}}, p99 {{ms .OtherNodes.P99}}).</p>{{end}}
+{{end}}<h2>Over time</h2>
 {{range .Charts}}{{.}}{{end}}
 <h2>Participants</h2>
 <details><summary>{{len .Participants}} participants</summary>

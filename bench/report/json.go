@@ -27,6 +27,8 @@ func (d Dist) MarshalJSON() ([]byte, error) {
 
 type jsonScenario struct {
 	URL             string   `json:"url"`
+	URLs            []string `json:"urls,omitempty"` // a cluster's nodes
+	PinPublishers   bool     `json:"pinPublishers,omitempty"`
 	Rooms           int      `json:"rooms"`
 	Publishers      int      `json:"publishers"`
 	Subscribers     int      `json:"subscribers"`
@@ -50,12 +52,16 @@ type jsonSample struct {
 	ServerCPUPercent float64              `json:"serverCpuPercent"`
 	ClientCPUPercent float64              `json:"clientCpuPercent"`
 	Server           *load.ServerSnapshot `json:"server,omitempty"`
+	// A cluster's nodes, in the order of scenario.urls: server is their sum.
+	Nodes          []*load.ServerSnapshot `json:"nodes,omitempty"`
+	NodeCPUPercent []float64              `json:"nodeCpuPercent,omitempty"`
 }
 
 type jsonParticipant struct {
 	Name          string              `json:"name"`
 	Room          string              `json:"room"`
 	Role          load.Role           `json:"role"`
+	Node          *int                `json:"node,omitempty"` // index in scenario.urls, for a cluster
 	ID            string              `json:"id,omitempty"`
 	JoinedMs      float64             `json:"joinedMs"`
 	ConnectedMs   float64             `json:"connectedMs"`
@@ -90,7 +96,7 @@ func WriteJSON(w io.Writer, res *load.Result, s Summary) error {
 	doc := jsonReport{
 		Version: SchemaVersion,
 		Scenario: jsonScenario{
-			URL: sc.URL, Rooms: sc.Rooms, Publishers: sc.Publishers, Subscribers: sc.Subscribers,
+			URL: sc.URL, URLs: sc.URLs, PinPublishers: sc.PinPublishers, Rooms: sc.Rooms, Publishers: sc.Publishers, Subscribers: sc.Subscribers,
 			DurationSeconds: sc.Duration.Seconds(), JoinRate: sc.JoinRate, Bitrate: sc.Bitrate,
 			Simulcast: sc.Simulcast, ICEIPs: sc.ICEIPs,
 		},
@@ -103,6 +109,7 @@ func WriteJSON(w io.Writer, res *load.Result, s Summary) error {
 			MbpsOut: x.MbpsOut, MbpsIn: x.MbpsIn, LossPercent: x.LossPercent,
 			LatencyP50Ms: msOf(x.LatencyP50), LatencyP99Ms: msOf(x.LatencyP99),
 			ServerCPUPercent: x.ServerCPUPercent, ClientCPUPercent: x.ClientCPUPercent, Server: x.Server,
+			Nodes: x.Nodes, NodeCPUPercent: x.NodeCPUPercent,
 		})
 	}
 	for _, p := range res.Participants {
@@ -111,6 +118,9 @@ func WriteJSON(w io.Writer, res *load.Result, s Summary) error {
 			ConnectedMs: msOf(p.Connected), FirstFrameMs: msOf(p.FirstFrame), Error: p.Error,
 			NACKsSent: p.NACKsSent, NACKedPackets: p.NACKedPackets, PLIsSent: p.PLIsSent + p.FIRsSent,
 			Sent: p.Sent, Received: []jsonTrack{},
+		}
+		if len(sc.Nodes()) > 1 {
+			jp.Node = &p.Node
 		}
 		for _, t := range p.Received {
 			jp.Received = append(jp.Received, jsonTrack{TrackResult: t, ActiveSeconds: t.Active.Seconds()})

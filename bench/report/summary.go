@@ -53,6 +53,11 @@ type Summary struct {
 	// The floor with its packets read by that many woken receivers.
 	FloorAwakeMicrosPerPacket float64 `json:"floorAwakeMicrosPerPacket,omitempty"`
 	FloorAwakeReaders         int     `json:"floorAwakeReaders,omitempty"`
+	// A run over several nodes of a cluster: each node's figures (Server
+	// is then the nodes together), and with the publishers pinned to the
+	// first node, the latency a relay hop adds.
+	Nodes    []Node    `json:"nodes,omitempty"`
+	RelayHop *RelayHop `json:"relayHop,omitempty"`
 }
 
 // Summarize computes the summary of res.
@@ -120,6 +125,7 @@ func Summarize(res *load.Result, opts ...Option) Summary {
 		s.SubscribedTracks = res.Samples[n-1].Tracks
 	}
 	s.Server = summarizeServer(res, s.SubscribedTracks, o.floorMicros)
+	s.Nodes, s.RelayHop = summarizeNodes(res), relayHop(res)
 	return s
 }
 

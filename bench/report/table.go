@@ -18,8 +18,16 @@ func (sc scenarioView) describe() string {
 	if sc.Simulcast {
 		mode = "3-layer simulcast"
 	}
-	return fmt.Sprintf("%d room(s) × (%d publishers + %d subscribers), video %.2f Mbit/s %s + Opus, %s",
+	out := fmt.Sprintf("%d room(s) × (%d publishers + %d subscribers), video %.2f Mbit/s %s + Opus, %s",
 		sc.Rooms, sc.Publishers, sc.Subscribers, float64(sc.Bitrate)/1e6, mode, sc.Duration.Round(time.Second))
+	if n := len(load.Scenario(sc).Nodes()); n > 1 {
+		where := "publishers and subscribers each round-robin"
+		if sc.PinPublishers {
+			where = "publishers on node 1, subscribers round-robin"
+		}
+		out += fmt.Sprintf(", over %d nodes (%s)", n, where)
+	}
+	return out
 }
 
 // WriteTable writes the summary as a two-column table for a terminal.
@@ -49,6 +57,16 @@ func ProgressLine(s load.Sample) string {
 		s.At.Seconds(), s.Connected, s.Expected, s.MbpsOut, s.MbpsIn, s.LossPercent, ms(s.LatencyP50), ms(s.LatencyP99))
 	if s.Server != nil {
 		line += fmt.Sprintf("  server cpu %.0f%% rss %s", s.ServerCPUPercent, bytesIEC(s.Server.RSSBytes))
+	}
+	if len(s.NodeCPUPercent) > 0 {
+		line += "  nodes cpu"
+		for i, c := range s.NodeCPUPercent {
+			sep := "/"
+			if i == 0 {
+				sep = " "
+			}
+			line += fmt.Sprintf("%s%.0f%%", sep, c)
+		}
 	}
 	if s.ClientCPUPercent > 0 {
 		line += fmt.Sprintf("  bench cpu %.0f%%", s.ClientCPUPercent)

@@ -42,6 +42,19 @@ func (b *bitrateFlag) Set(v string) error {
 	return nil
 }
 
+// listFlag is a repeatable flag: every use adds a value.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, " ") }
+
+func (l *listFlag) Set(v string) error {
+	if v = strings.TrimSpace(v); v == "" {
+		return errors.New("empty value")
+	}
+	*l = append(*l, v)
+	return nil
+}
+
 // splitList splits a comma-separated list, dropping blanks.
 func splitList(v string) []string {
 	var out []string
@@ -59,7 +72,8 @@ type config struct {
 	bitrate    bitrateFlag
 	jsonPath   string
 	reportPath string
-	metricsURL string
+	urls       listFlag
+	metrics    listFlag
 	floor      bool
 	quiet      bool
 	logLevel   slog.Level
@@ -87,7 +101,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 			"client received. Flags:")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&sc.URL, "url", "ws://127.0.0.1:8080/ws", "the server's signaling WebSocket")
+	fs.Var(&c.urls, "url", "the server's signaling WebSocket `URL` (default ws://127.0.0.1:8080/ws); repeat it for the nodes of a cluster:\n"+
+		"publishers go round-robin over them in join order, subscribers too, each starting at the first")
 	fs.IntVar(&sc.Rooms, "rooms", 1, "rooms `R`")
 	fs.IntVar(&sc.Publishers, "publishers", 2, "publishers `P` per room, each sending Opus and VP8")
 	fs.IntVar(&sc.Subscribers, "subscribers", 4, "receive-only subscribers `S` per room")
@@ -98,7 +113,9 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&sc.RoomPrefix, "room-prefix", "bench", "rooms are named `PREFIX`-1, PREFIX-2, …")
 	fs.StringVar(&c.jsonPath, "json", "", "write the result as JSON to `FILE`")
 	fs.StringVar(&c.reportPath, "report", "", "write a self-contained HTML report to `FILE.html`")
-	fs.StringVar(&c.metricsURL, "metrics", "", "the server's Prometheus metrics `URL` (http://HOST:PORT/metrics): adds its CPU and memory")
+	fs.Var(&c.metrics, "metrics", "the server's Prometheus metrics `URL` (http://HOST:PORT/metrics): adds its CPU and memory;\n"+
+		"for a cluster one per --url, in the same order: adds each node's figures")
+	fs.BoolVar(&sc.PinPublishers, "pin-publishers", false, "with several --url: every publisher joins the first, so that the others receive only over relays")
 	fs.Func("ice-ips", "comma-separated `addresses` to gather ICE candidates on, as the server's; 127.0.0.1 keeps a run on loopback",
 		func(v string) error { sc.ICEIPs = splitList(v); return nil })
 	fs.BoolVar(&c.floor, "floor", true, "measure the floor (SRTP + UDP write per packet) first, to compare the server's cost with")
@@ -118,7 +135,20 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 		return c, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	sc.Bitrate = int(c.bitrate)
+	if len(c.urls) == 0 {
+		c.urls = listFlag{"ws://127.0.0.1:8080/ws"}
+	}
+	sc.URL = c.urls[0]
+	if len(c.urls) > 1 {
+		sc.URLs = c.urls
+	}
+	if len(c.metrics) > 0 && len(c.metrics) != len(c.urls) {
+		return c, fmt.Errorf("%w: %d --metrics for %d --url: give one per --url, in the same order", errUsage, len(c.metrics), len(c.urls))
+	}
 	if c.capacity.enabled {
+		if len(c.urls) > 1 {
+			return c, fmt.Errorf("%w: capacity mode runs against one server: give one --url", errUsage)
+		}
 		return c, c.capacity.validate()
 	}
 	if err := sc.Validate(); err != nil {

@@ -4,6 +4,13 @@
 // second and a table at the end, and writes JSON and a self-contained HTML
 // report. With --metrics it adds the server's CPU and memory, and the CPU
 // time per forwarded packet against the floor measured on this machine.
+//
+// --url may be repeated, for the nodes of a cluster that share rooms:
+// publishers join them round-robin in join order, subscribers too, each
+// starting at the first (--pin-publishers puts every publisher on the
+// first). With one --metrics per --url, in the same order, the report adds
+// each node's CPU, packets to clients and to relays, CPU per forwarded
+// packet and relay counters, and the latency one relay hop adds.
 package main
 
 import (
@@ -64,8 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	opts := []load.Option{load.WithLogger(log)}
-	if cfg.metricsURL != "" {
-		opts = append(opts, load.WithMetrics(cfg.metricsURL))
+	if len(cfg.metrics) > 0 {
+		opts = append(opts, load.WithNodeMetrics(cfg.metrics...))
 	}
 	if cfg.capacity.enabled {
 		return runCapacity(ctx, cfg, stdout, opts)

@@ -155,6 +155,28 @@ func (c *PacketCache) put(ext uint64, pkt []byte) {
 	s.buf = append(s.buf[:0], pkt...)
 }
 
+// HoldsRun reports whether every packet from seq first to seq last (in
+// sequence-number order, across a wrap) is held.
+func (c *PacketCache) HoldsRun(first, last uint16) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if !c.started {
+		return false
+	}
+	n := uint64(last - first)
+	newestBehind := uint64(uint16(c.newest) - last)
+	if newestBehind+n >= uint64(len(c.slots)) {
+		return false // ahead of the newest, or partly overwritten
+	}
+	for i := uint64(0); i <= n; i++ {
+		ext := c.newest - newestBehind - n + i
+		if c.slots[ext&c.mask].ext != ext {
+			return false
+		}
+	}
+	return true
+}
+
 // Get copies the packet with sequence number seq into dst and returns its
 // length. ok is false if the packet is not held (never stored, or already
 // overwritten by a newer one) or if dst is too small for it.

@@ -428,3 +428,38 @@ func BenchmarkGetParallel(b *testing.B) {
 		}
 	})
 }
+
+func TestHoldsRun(t *testing.T) {
+	c := New(8)
+	for _, seq := range []uint16{65533, 65534, 65535, 0, 2, 3} { // 1 is missing
+		c.Store(seq, []byte{byte(seq)})
+	}
+	tests := []struct {
+		first, last uint16
+		want        bool
+	}{
+		{65533, 0, true}, // across the wrap
+		{65534, 65534, true},
+		{0, 2, false}, // 1 missing
+		{2, 3, true},
+		{3, 4, false},     // 4 not yet stored
+		{65530, 0, false}, // never stored
+		{65533, 3, false}, // 1 missing inside
+		{65000, 65533, false},
+	}
+	for _, tt := range tests {
+		if got := c.HoldsRun(tt.first, tt.last); got != tt.want {
+			t.Errorf("HoldsRun(%d, %d) = %v, want %v", tt.first, tt.last, got, tt.want)
+		}
+	}
+	// Overwritten: after 8 more packets the old run is gone.
+	for seq := uint16(4); seq < 12; seq++ {
+		c.Store(seq, []byte{1})
+	}
+	if c.HoldsRun(2, 3) {
+		t.Error("HoldsRun(2, 3) after they were overwritten")
+	}
+	if !c.HoldsRun(4, 11) {
+		t.Error("HoldsRun(4, 11) of the newest eight")
+	}
+}

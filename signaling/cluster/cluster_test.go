@@ -250,8 +250,9 @@ func participantsOf(c *bench.Client) map[string]bool {
 
 // TestLateJoinerAndLeaveAcrossNodes: a subscriber that joins on a third
 // node after two publishers on two others gets a picture (a keyframe) of
-// each; a publisher that leaves is gone from every node's view, and its
-// node's relays close once it has nobody left in the room.
+// each; a mute reaches it across the relay; a publisher that leaves is gone
+// from every node's view, and its node's relays close once it has nobody
+// left in the room.
 func TestLateJoinerAndLeaveAcrossNodes(t *testing.T) {
 	existing := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
@@ -282,6 +283,17 @@ func TestLateJoinerAndLeaveAcrossNodes(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("late joiner: %v; %s", err, describe(late, pubs))
+	}
+
+	// p1 mutes its microphone: the late joiner, two nodes away, is told.
+	if err := p1.SetMuted("microphone", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := late.WaitUntil(ctx, func() bool {
+		a := trackFrom(late, p1.ID(), "audio")
+		return a != nil && late.TrackMuted(a.ID)
+	}); err != nil {
+		t.Fatalf("the late joiner did not hear of p1's mute: %v", err)
 	}
 
 	if err := p1.Close(); err != nil {

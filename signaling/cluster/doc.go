@@ -9,8 +9,10 @@
 //
 //	node:{id}       the node's registration (id, advertised URL, load),
 //	                refreshed every heartbeat, gone TTL after the last one
-//	room:{name}     hash: participant id → {id, name, node}, rewritten by
-//	                each node for its own participants every heartbeat
+//	room:{name}     hash: participant id → {id, name, node}; each node
+//	                writes its own at join and again at every full read of
+//	                the room (every 10 heartbeats, or at once after Redis
+//	                was away or lost its data)
 //	room:{name}     pub/sub channel: joins and leaves, as they happen
 //	inbox:{id}      pub/sub channel: messages to one node (relay
 //	                negotiation, layers wanted, mutes)

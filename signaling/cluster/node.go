@@ -35,10 +35,12 @@ type Node struct {
 	wg     sync.WaitGroup
 
 	// run goroutine only
-	rooms map[string]*room
-	live  map[string]nodeInfo  // the registry as last read, this node too
-	gone  map[string]time.Time // peers seen missing from the registry, since
-	down  bool                 // the last registry read failed
+	rooms  map[string]*room
+	live   map[string]nodeInfo  // the registry as last read, this node too
+	gone   map[string]time.Time // peers seen missing from the registry, since
+	down   bool                 // the last registry read failed
+	resync bool                 // read the rooms at the next heartbeat
+	beats  int                  // heartbeats so far
 
 	draining    atomic.Bool
 	others      atomic.Pointer[[]nodeInfo] // the other live nodes, for Elsewhere
@@ -202,7 +204,25 @@ func (n *Node) run() {
 		for _, t := range n.tasks.Take() {
 			t()
 		}
+		n.countRelayEnds()
 	}
+}
+
+// countRelayEnds publishes how many relay ends the rooms hold, for
+// RelayEnds (the metrics' goroutine).
+func (n *Node) countRelayEnds() {
+	ends := 0
+	for _, r := range n.rooms {
+		for _, rel := range r.relays {
+			if rel.egress != nil {
+				ends++
+			}
+			if rel.ingress != nil {
+				ends++
+			}
+		}
+	}
+	n.relayEnds.Store(int64(ends))
 }
 
 // send publishes what the node has to say, in order, off every caller's

@@ -2,18 +2,37 @@ package cluster
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
+// resyncEvery is how many heartbeats pass between two full reads of the
+// rooms when nothing suggests one was missed: the room channels carry every
+// join and leave, so the full read is a safety net, not the mechanism, and
+// it costs Redis a read of the whole room.
+const resyncEvery = 10
+
 // tick is the heartbeat, on run: refresh this node's registration, read
-// everyone's, let go of the nodes that died, and write this node's
-// participants again (a Redis that restarted empty is whole again within
-// one heartbeat).
+// everyone's, let go of the nodes that died, and keep the relays up. The
+// rooms are read and this node's participants written again at once when
+// Redis lost them (a restart) or was away (messages may have been lost),
+// else every resyncEvery heartbeats.
 func (n *Node) tick() {
 	n.register()
 	n.readRegistry(time.Now())
+	n.beats++
+	if n.resync || n.beats%resyncEvery == 0 {
+		n.resync = false
+		for _, r := range n.rooms {
+			n.reconcile(r)
+		}
+	}
 	for _, r := range n.rooms {
-		n.reconcile(r)
+		for peer := range n.roomPeers(r) {
+			n.ensureRelay(r, peer) // a relay end whose ICE failed is made again
+		}
 	}
 }
 
@@ -25,10 +44,19 @@ func (n *Node) register() {
 	ctx, cancel := n.call()
 	defer cancel()
 	pipe := n.rdb.TxPipeline()
-	pipe.Set(ctx, n.nodeKey(n.id), data, n.cfg.ttl)
+	// GET: a registration that is gone (Redis restarted empty, or we could
+	// not refresh it in time) means our rooms are gone too.
+	prev := pipe.SetArgs(ctx, n.nodeKey(n.id), data, redis.SetArgs{TTL: n.cfg.ttl, Get: true})
 	pipe.SAdd(ctx, n.nodesKey(), n.id)
-	if _, err := pipe.Exec(ctx); err != nil && n.ctx.Err() == nil {
-		n.log.Warn("registering in the cluster", "err", err)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		if n.ctx.Err() == nil {
+			n.log.Warn("registering in the cluster", "err", err)
+		}
+		return
+	}
+	if errors.Is(prev.Err(), redis.Nil) && n.beats > 0 {
+		n.log.Info("registration was gone from Redis: writing the rooms again")
+		n.resync = true
 	}
 }
 
@@ -59,7 +87,7 @@ func (n *Node) readRegistry(now time.Time) {
 	}
 	if n.down {
 		n.log.Info("cluster registry reachable again")
-		n.down = false
+		n.down, n.resync = false, true
 	}
 	live := make(map[string]nodeInfo, len(ids))
 	for i, v := range vals {

@@ -39,7 +39,6 @@ func (n *Node) ensureRelay(r *room, peer string) {
 		return
 	}
 	rel.egress = p
-	n.relayEnds.Add(1)
 	n.log.Info("relay egress", "room", r.name, "peer", peer)
 }
 
@@ -52,7 +51,6 @@ func (n *Node) closeRelay(r *room, peer string) {
 	for _, p := range []*sfu.Participant{rel.egress, rel.ingress} {
 		if p != nil {
 			p.Leave()
-			n.relayEnds.Add(-1)
 		}
 	}
 	n.log.Info("relay closed", "room", r.name, "peer", peer)
@@ -67,53 +65,71 @@ func (n *Node) closeRelays() {
 }
 
 // handleRelay acts on a peer's message about the relays of one room, on
-// run.
+// run: what the peer's egress end says goes to the ingress end here, what
+// its ingress end says to the egress end here.
 func (n *Node) handleRelay(from string, msg message) {
 	r := n.rooms[msg.Room]
 	if r == nil {
 		if msg.Kind == kindOffer {
 			// Nobody here any more: the peer's egress end can stop.
-			n.publish(n.inbox(from), message{Kind: kindClose, Room: msg.Room, End: fromIngress})
+			n.publish(n.inbox(from), message{Kind: kindClose, Room: msg.Room, End: fromIngress, Session: msg.Session})
 		}
 		return
 	}
-	rel := r.relays[from]
+	switch msg.End {
+	case fromEgress:
+		n.toIngress(r, from, msg)
+	case fromIngress:
+		n.toEgress(r, from, msg)
+	}
+}
+
+// toIngress passes what the peer's egress end said to the ingress end that
+// answers it, made at the session's first message.
+func (n *Node) toIngress(r *room, peer string, msg message) {
+	if msg.Kind == kindClose {
+		if rel := r.relays[peer]; rel != nil && rel.ingress != nil && rel.session == msg.Session {
+			rel.ingress.Leave()
+			rel.ingress, rel.session = nil, ""
+		}
+		return
+	}
 	switch {
 	case msg.Kind == kindOffer:
-		in := n.ingressFor(r, from, msg.Session)
-		if in == nil {
-			return
+		if in := n.ingressFor(r, peer, msg.Session); in != nil {
+			in.HandleRelayOffer(msg.SDP, msg.Tracks)
 		}
-		in.HandleRelayOffer(msg.SDP, msg.Tracks)
-	case msg.Kind == kindCandidate && msg.Candidate != nil && msg.End == fromEgress:
-		if in := n.ingressFor(r, from, msg.Session); in != nil {
+	case msg.Kind == kindCandidate && msg.Candidate != nil:
+		// A candidate may overtake its offer: it makes the ingress end
+		// too, which keeps it until the offer is applied.
+		if in := n.ingressFor(r, peer, msg.Session); in != nil {
 			in.AddICECandidate(*msg.Candidate)
 		}
-	case rel == nil:
-	case msg.Kind == kindCandidate && msg.Candidate != nil && msg.End == fromIngress:
-		if rel.egress != nil && msg.Session == rel.egress.ID() {
-			rel.egress.AddICECandidate(*msg.Candidate)
-		}
-	case msg.Kind == kindAnswer:
-		if rel.egress != nil && msg.Session == rel.egress.ID() {
-			rel.egress.HandleAnswer(msg.SDP)
-		}
-	case msg.Kind == kindLayers:
-		if rel.egress != nil {
-			_ = rel.egress.SetRelayLayers(msg.TrackID, msg.Active)
-		}
 	case msg.Kind == kindMute:
-		if rel.ingress != nil {
+		if rel := r.relays[peer]; rel != nil && rel.ingress != nil && rel.session == msg.Session {
 			_ = rel.ingress.SetRelayMuted(msg.TrackID, msg.Muted)
 		}
-	case msg.Kind == kindClose && msg.End == fromIngress && rel.egress != nil:
-		rel.egress.Leave()
+	}
+}
+
+// toEgress passes what the peer's ingress end said to the egress end here
+// it answers; anything about an older egress end is dropped.
+func (n *Node) toEgress(r *room, peer string, msg message) {
+	rel := r.relays[peer]
+	if rel == nil || rel.egress == nil || rel.egress.ID() != msg.Session {
+		return
+	}
+	out := rel.egress
+	switch {
+	case msg.Kind == kindAnswer:
+		out.HandleAnswer(msg.SDP)
+	case msg.Kind == kindCandidate && msg.Candidate != nil:
+		out.AddICECandidate(*msg.Candidate)
+	case msg.Kind == kindLayers:
+		_ = out.SetRelayLayers(msg.TrackID, msg.Active)
+	case msg.Kind == kindClose:
+		out.Leave()
 		rel.egress = nil
-		n.relayEnds.Add(-1)
-	case msg.Kind == kindClose && msg.End == fromEgress && rel.ingress != nil:
-		rel.ingress.Leave()
-		rel.ingress, rel.session = nil, ""
-		n.relayEnds.Add(-1)
 	}
 }
 
@@ -134,7 +150,6 @@ func (n *Node) ingressFor(r *room, peer, session string) *sfu.Participant {
 	}
 	if rel.ingress != nil {
 		rel.ingress.Leave()
-		n.relayEnds.Add(-1)
 	}
 	l := &endListener{n: n, room: r.name, peer: peer, end: fromIngress, session: session}
 	p, err := n.sfu.JoinRelay(r.name, sfu.RelayIngress, l)
@@ -144,7 +159,6 @@ func (n *Node) ingressFor(r *room, peer, session string) *sfu.Participant {
 		return nil
 	}
 	rel.ingress, rel.session = p, session
-	n.relayEnds.Add(1)
 	n.log.Info("relay ingress", "room", r.name, "peer", peer)
 	return p
 }
@@ -164,12 +178,10 @@ func (n *Node) endClosed(roomName, peer, id string) {
 	switch {
 	case rel.egress != nil && rel.egress.ID() == id:
 		rel.egress = nil
-		n.relayEnds.Add(-1)
-		n.publish(n.inbox(peer), message{Kind: kindClose, Room: roomName, End: fromEgress})
+		n.publish(n.inbox(peer), message{Kind: kindClose, Room: roomName, End: fromEgress, Session: id})
 	case rel.ingress != nil && rel.ingress.ID() == id:
+		n.publish(n.inbox(peer), message{Kind: kindClose, Room: roomName, End: fromIngress, Session: rel.session})
 		rel.ingress, rel.session = nil, ""
-		n.relayEnds.Add(-1)
-		n.publish(n.inbox(peer), message{Kind: kindClose, Room: roomName, End: fromIngress})
 	}
 }
 

@@ -12,14 +12,16 @@ type room struct {
 	relays  map[string]*relay // by peer node
 }
 
-// missingReads is how many heartbeats in a row a remote participant may be
-// absent from its room's hash before it counts as gone: its node rewrites
-// it every heartbeat, so after Redis restarts empty it is back within one.
-const missingReads = 3
+// missingReads is how many full reads in a row may miss a remote
+// participant before it counts as gone (its leave message lost): its node
+// writes it again at every full read, and at once after Redis restarted
+// empty, so one read that misses it proves nothing.
+const missingReads = 2
 
 func (n *Node) localJoined(name string, m member) {
 	r := n.rooms[name]
-	if r == nil {
+	first := r == nil
+	if first {
 		r = &room{name: name, local: map[string]member{}, remote: map[string]member{},
 			missing: map[string]int{}, relays: map[string]*relay{}}
 		n.rooms[name] = r
@@ -32,7 +34,11 @@ func (n *Node) localJoined(name string, m member) {
 	r.local[m.ID] = m
 	n.writeMember(r, m)
 	n.publish(n.roomChan(name), message{Kind: kindJoin, Room: name, Member: &m})
-	n.reconcile(r)
+	if first {
+		// New here: learn who is in the room elsewhere. From now on the
+		// room's channel says who comes and goes.
+		n.reconcile(r)
+	}
 }
 
 func (n *Node) localLeft(name, id string) {
@@ -83,9 +89,13 @@ func (n *Node) reconcile(r *room) {
 	ctx, cancel := n.call()
 	defer cancel()
 	pipe := n.rdb.Pipeline()
+	fields := make([]any, 0, 2*len(r.local))
 	for _, m := range r.local {
 		data, _ := json.Marshal(m)
-		pipe.HSet(ctx, n.roomKey(r.name), m.ID, data)
+		fields = append(fields, m.ID, data)
+	}
+	if len(fields) > 0 {
+		pipe.HSet(ctx, n.roomKey(r.name), fields...)
 	}
 	all := pipe.HGetAll(ctx, n.roomKey(r.name))
 	if _, err := pipe.Exec(ctx); err != nil {
