@@ -10,21 +10,22 @@ import (
 
 // TestInstantPicture: a subscriber that joins while the server holds every
 // packet since the publisher's last keyframe is sent them at once: its
-// first frame is a keyframe, within a second, and nobody asked the
-// publisher for a new one.
+// first frame is a keyframe, and nobody asked the publisher for a new one.
 func TestInstantPicture(t *testing.T) {
 	checkLeaks(t)
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
 	srv := newServer(t)
 	pub := srv.dial(ctx, t, "instant", "publisher")
-	// No periodic keyframes: a keyframe can only come from a request, or
-	// from what the server kept.
-	m, err := publish(ctx, pub, bench.WithKeyframeInterval(0))
-	if err != nil {
+	// A keyframe a second, so that the cache always holds one (at most
+	// about 100 packets back, well inside what a start may replay) however
+	// slow this machine is between the steps below.
+	if _, err := publish(ctx, pub, bench.WithKeyframeInterval(time.Second)); err != nil {
 		t.Fatalf("publish: %v", err)
 	}
-	early := srv.dial(ctx, t, "instant", "early")
+	// Neither subscriber asks for keyframes itself (on loss, say): every
+	// keyframe request counted is the server's.
+	early := srv.dial(ctx, t, "instant", "early", bench.WithoutKeyframeRequests())
 	if err := early.WaitUntil(ctx, func() bool {
 		r := trackFrom(early, pub.ID(), "video")
 		return r != nil && r.Stats().Keyframes > 0 && r.Stats().Distinct > 20
@@ -32,7 +33,6 @@ func TestInstantPicture(t *testing.T) {
 		t.Fatalf("early subscriber: %v; %s", err, describe(early, []*bench.Client{pub}))
 	}
 	before := srv.sfu.Stats()
-	keyframes := m.video.Stats().Keyframes
 
 	joined := time.Now()
 	late := srv.dial(ctx, t, "instant", "late", bench.WithoutKeyframeRequests())
@@ -49,9 +49,6 @@ func TestInstantPicture(t *testing.T) {
 		took.Round(time.Millisecond), before.CacheStarts, after.CacheStarts, before.KeyframeRequestsSent, after.KeyframeRequestsSent)
 	if after.CacheStarts <= before.CacheStarts {
 		t.Errorf("no subscriber started from the cache")
-	}
-	if got := m.video.Stats().Keyframes; got != keyframes {
-		t.Errorf("the publisher sent %d keyframes more: the picture should have come from the cache", got-keyframes)
 	}
 	if after.KeyframeRequestsSent != before.KeyframeRequestsSent {
 		t.Errorf("keyframe requests sent %d→%d, want none", before.KeyframeRequestsSent, after.KeyframeRequestsSent)
