@@ -35,9 +35,9 @@ func TestCheckPublishReadsSDPAsPionDoes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkPublish(tt.perms, &protocol.SessionDescription{Type: protocol.TypeOffer, SDP: head + tt.section, Tracks: tt.tracks})
+			err := checkOffer(tt.perms, 0, &protocol.SessionDescription{Type: protocol.TypeOffer, SDP: head + tt.section, Tracks: tt.tracks})
 			if !errors.Is(err, tt.want) {
-				t.Fatalf("checkPublish: %v, want %v", err, tt.want)
+				t.Fatalf("checkOffer: %v, want %v", err, tt.want)
 			}
 		})
 	}

@@ -41,6 +41,8 @@ func errorCode(err error) string {
 		return protocol.CodeNotJoined
 	case errors.Is(err, ErrJoined):
 		return protocol.CodeAlreadyJoined
+	case errors.Is(err, ErrTooManyTracks):
+		return protocol.CodeTooManyTracks
 	case errors.Is(err, ErrRateLimited):
 		return protocol.CodeRateLimited
 	case errors.Is(err, ErrTooLarge):
