@@ -118,6 +118,9 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 		c.SetDraining()
 		target, _ = c.Elsewhere()
 	}
+	if h.addrs.joins != nil {
+		h.addrs.joins.Purge() // its goroutine outlives the handler; its buckets need not
+	}
 	h.mu.Lock()
 	h.closed = true
 	for s := range h.sessions {
