@@ -149,13 +149,6 @@ func (a *addrLimits) disconnect(addr netip.Addr) {
 	}
 }
 
-// connections is how many connections addr holds (tests).
-func (a *addrLimits) connections(addr netip.Addr) int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.conns[addr]
-}
-
 // join takes a token from addr's join bucket; it fails when there is none.
 func (a *addrLimits) join(addr netip.Addr) error {
 	if a.joins == nil {
