@@ -30,7 +30,7 @@ const joinBuckets = 1 << 16
 
 // ErrAddrRateLimited refuses a connection or a join of an address past its
 // limits; reported with the rate-limited code, and fatal.
-var ErrAddrRateLimited = fmt.Errorf("%w from your address", ErrRateLimited)
+var ErrAddrRateLimited = errors.New("over the limit of your address")
 
 // addrLimits enforces the per-address limits. The concurrent connections
 // are counted exactly, an entry per address with open connections (so its

@@ -87,7 +87,7 @@ func TestAddrLimitsCountEachAddressApart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := a.connect(x); !errors.Is(err, ErrRateLimited) {
+	if err := a.connect(x); !errors.Is(err, ErrAddrRateLimited) {
 		t.Fatalf("third connection: %v, want rate limited", err)
 	}
 	if err := a.connect(y); err != nil {
@@ -109,7 +109,7 @@ func TestAddrLimitsCountEachAddressApart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := a.join(x); !errors.Is(err, ErrRateLimited) {
+	if err := a.join(x); !errors.Is(err, ErrAddrRateLimited) {
 		t.Fatalf("third join in a burst of 2: %v, want rate limited", err)
 	}
 	if err := a.join(y); err != nil {
