@@ -68,6 +68,7 @@ for i in $(seq $NODES); do
 	for attempt in 1 2 3 4 5; do
 		udp=$(port $((attempt * 10 + i + 100)))
 		"$BIN/switchboard" --listen 127.0.0.1:0 --ice-ips 127.0.0.1 --log-level warn --max-participants 200 \
+			--max-connections-per-ip 0 --joins-per-ip 0 \
 			--udp-port "$udp" --redis "redis://127.0.0.1:$redis_port/0" --cluster-secret "$SECRET" --node-id "n$i" \
 			${SERVER_ARGS:-} >"$log" 2>&1 &
 		spid=$!

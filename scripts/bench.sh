@@ -32,6 +32,7 @@ addr=
 for attempt in 1 2 3 4 5; do
 	port=${UDP_PORT:-$((40000 + ($$ * 7 + attempt * 997) % 20000))}
 	"$BIN/switchboard" --listen 127.0.0.1:0 --ice-ips 127.0.0.1 --log-level warn --max-participants 200 \
+		--max-connections-per-ip 0 --joins-per-ip 0 \
 		--udp-port "$port" ${SERVER_ARGS:-} >"$log" 2>&1 &
 	server=$!
 	# The server prints the URL to open once it listens.

@@ -9,14 +9,15 @@ import (
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
-// checkPublish refuses an offer that would publish what the participant may
-// not: a listed track of a source it may not publish, or any media section
-// the client would send on that it did not list as such a source (the SFU
-// takes an unlisted track for a camera or a microphone). Sending is read
-// from the SDP's direction attributes (RFC 8866 §6.7), not from the list, so
-// a client cannot slip media past the check by leaving it out.
-func checkPublish(perms sfu.Permissions, m *protocol.SessionDescription) error {
-	if perms.Publish && perms.PublishScreen {
+// checkOffer refuses an offer that would send more than the participant
+// may: a listed track of a source it may not publish, any media section it
+// would send on that it did not list as such a source (the SFU takes an
+// unlisted track for a camera or a microphone), or more sending sections
+// than maxTracks (0: no limit; a simulcast track is one section). Sending
+// is read from the SDP's direction attributes (RFC 8866 §6.7), not from the
+// list, so a client cannot slip media past the checks by leaving it out.
+func checkOffer(perms sfu.Permissions, maxTracks int, m *protocol.SessionDescription) error {
+	if perms.Publish && perms.PublishScreen && maxTracks <= 0 {
 		return nil
 	}
 	listed := make(map[string]string, len(m.Tracks))
@@ -30,10 +31,12 @@ func checkPublish(perms sfu.Permissions, m *protocol.SessionDescription) error {
 	if err := d.UnmarshalString(m.SDP); err != nil {
 		return fmt.Errorf("%w: %w", sfu.ErrBadSDP, err)
 	}
+	sending := 0
 	for _, md := range d.MediaDescriptions {
 		if !sends(&d, md) {
 			continue
 		}
+		sending++
 		mid, _ := md.Attribute("mid")
 		source, ok := listed[mid]
 		if !ok {
@@ -45,6 +48,9 @@ func checkPublish(perms sfu.Permissions, m *protocol.SessionDescription) error {
 		if !perms.MayPublish(source) {
 			return fmt.Errorf("%w: sending %s on mid %q", ErrForbidden, md.MediaName.Media, mid)
 		}
+	}
+	if maxTracks > 0 && sending > maxTracks {
+		return fmt.Errorf("%w: the offer sends %d tracks, this server allows %d per participant", ErrTooManyTracks, sending, maxTracks)
 	}
 	return nil
 }

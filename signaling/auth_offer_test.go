@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/switchboard-rtc/switchboard/sfu"
@@ -35,9 +36,49 @@ func TestCheckPublishReadsSDPAsPionDoes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkPublish(tt.perms, &protocol.SessionDescription{Type: protocol.TypeOffer, SDP: head + tt.section, Tracks: tt.tracks})
+			err := checkOffer(tt.perms, 0, &protocol.SessionDescription{Type: protocol.TypeOffer, SDP: head + tt.section, Tracks: tt.tracks})
 			if !errors.Is(err, tt.want) {
-				t.Fatalf("checkPublish: %v, want %v", err, tt.want)
+				t.Fatalf("checkOffer: %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCheckOfferCountsSendingSections: the track cap counts the audio and
+// video sections the offer sends on, whatever their listing says; a
+// simulcast track is one section.
+func TestCheckOfferCountsSendingSections(t *testing.T) {
+	const head = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+	const (
+		audio     = "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:%d\r\na=sendonly\r\n"
+		simulcast = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:%d\r\na=sendonly\r\na=rid:q send\r\na=rid:h send\r\na=rid:f send\r\na=simulcast:send q;h;f\r\n"
+		sendrecv  = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:%d\r\n" // the default direction
+		recvonly  = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:%d\r\na=recvonly\r\n"
+		inactive  = "m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:%d\r\na=inactive\r\n"
+		data      = "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:%d\r\n"
+	)
+	tests := []struct {
+		name     string
+		sections []string
+		max      int
+		refused  bool
+	}{
+		{"no limit", []string{audio, audio, audio, audio}, 0, false},
+		{"at the limit", []string{audio, simulcast}, 2, false},
+		{"over the limit", []string{audio, simulcast, audio}, 2, true},
+		{"a simulcast track is one", []string{simulcast}, 1, false},
+		{"sendrecv by default counts", []string{audio, sendrecv}, 1, true},
+		{"receiving, stopped and data sections do not count", []string{audio, recvonly, inactive, data, recvonly}, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sdp := head
+			for i, s := range tt.sections {
+				sdp += fmt.Sprintf(s, i)
+			}
+			err := checkOffer(sfu.AllPermissions(), tt.max, &protocol.SessionDescription{Type: protocol.TypeOffer, SDP: sdp})
+			if got := errors.Is(err, ErrTooManyTracks); got != tt.refused || (!tt.refused && err != nil) {
+				t.Fatalf("checkOffer: %v, want refused %v", err, tt.refused)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package signaling
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
@@ -41,7 +42,7 @@ func (s *session) dispatch(msg any) (leave bool) {
 			}
 			tracks = append(tracks, sfu.PublishedTrack{Mid: t.Mid, Source: t.Source, Muted: t.Muted})
 		}
-		if err := checkPublish(s.grant.Permissions, m); err != nil {
+		if err := checkOffer(s.grant.Permissions, s.h.cfg.maxTracks, m); err != nil {
 			s.refuse(err)
 			return false
 		}
@@ -80,6 +81,12 @@ func (s *session) join(j *protocol.Join) {
 		s.refuse(ErrInvalidRoom)
 		return
 	}
+	if s.addrCounted {
+		if err := s.h.addrs.join(s.addr); err != nil {
+			s.failAt(slog.LevelDebug, err)
+			return
+		}
+	}
 	g, err := s.h.authorize(j)
 	if err != nil {
 		s.fail(err)
@@ -101,9 +108,14 @@ func (s *session) join(j *protocol.Join) {
 		s.redirect(url, "this server is full", ErrNodeFull)
 		return
 	}
+	if err := s.holdRoom(j.Room); err != nil {
+		s.fail(err)
+		return
+	}
 	p, err := s.h.sfu.Join(j.Room, name, &events{s: s, room: j.Room},
 		sfu.WithPermissions(g.Permissions), sfu.WithIdentity(g.Identity))
 	if err != nil {
+		s.releaseRoom()
 		s.fail(err)
 		return
 	}

@@ -41,7 +41,9 @@ func errorCode(err error) string {
 		return protocol.CodeNotJoined
 	case errors.Is(err, ErrJoined):
 		return protocol.CodeAlreadyJoined
-	case errors.Is(err, ErrRateLimited):
+	case errors.Is(err, ErrTooManyTracks):
+		return protocol.CodeTooManyTracks
+	case errors.Is(err, ErrRateLimited), errors.Is(err, ErrAddrRateLimited):
 		return protocol.CodeRateLimited
 	case errors.Is(err, ErrTooLarge):
 		return protocol.CodeTooLarge

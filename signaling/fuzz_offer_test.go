@@ -18,7 +18,7 @@ func permsFrom(b uint8) sfu.Permissions {
 
 // FuzzOffer feeds a client's offer message through what the server does
 // before Pion sees it: decoding, the sources check of dispatch, and the
-// permission check that reads the SDP (checkPublish). Seeds
+// permission check that reads the SDP (checkOffer). Seeds
 // (testdata/fuzz/FuzzOffer) are the offers Chromium made in the browser
 // tests, with each set of permissions.
 //
@@ -45,17 +45,17 @@ func FuzzOffer(f *testing.F) {
 			}
 		}
 		perms := permsFrom(bits)
-		err = checkPublish(perms, m)
+		err = checkOffer(perms, 0, m)
 		if err != nil && !errors.Is(err, ErrForbidden) && !errors.Is(err, sfu.ErrBadSDP) {
 			t.Fatalf("refused with %v", err)
 		}
-		if all := checkPublish(sfu.AllPermissions(), m); all != nil {
+		if all := checkOffer(sfu.AllPermissions(), 0, m); all != nil {
 			t.Fatalf("every permission, refused: %v", all)
 		}
 		if err == nil {
 			for more := range uint8(4) {
 				if more&bits == bits {
-					if e := checkPublish(permsFrom(more), m); e != nil {
+					if e := checkOffer(permsFrom(more), 0, m); e != nil {
 						t.Fatalf("admitted with %+v, refused with more (%+v): %v", perms, permsFrom(more), e)
 					}
 				}
@@ -102,7 +102,7 @@ func listedAs(tracks []protocol.PublishedTrack, mid, source string) bool {
 	found := false
 	for _, t := range tracks {
 		if t.Mid == mid {
-			// The last listing wins, as in checkPublish's map.
+			// The last listing wins, as in checkOffer's map.
 			found = t.Source == source
 		}
 	}

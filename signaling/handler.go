@@ -30,6 +30,9 @@ type Handler struct {
 	closed   bool
 	wg       sync.WaitGroup
 	draining atomic.Bool // placement.go: shutting down, joins go elsewhere
+
+	addrs *addrLimits // addrlimit.go
+	rooms roomCount   // limits.go
 }
 
 // NewHandler returns a Handler that joins clients to rooms of s.
@@ -38,7 +41,7 @@ func NewHandler(s *sfu.SFU, opts ...Option) *Handler {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h := &Handler{sfu: s, cfg: cfg, log: cfg.logger, sessions: make(map[*session]struct{})}
+	h := &Handler{sfu: s, cfg: cfg, log: cfg.logger, sessions: make(map[*session]struct{}), addrs: newAddrLimits(&cfg)}
 	h.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
@@ -63,6 +66,13 @@ func (h *Handler) checkOrigin(r *http.Request) bool {
 
 // ServeHTTP upgrades the request and runs the session until it ends.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	addr, counted := h.addrs.clientAddr(r)
+	var overLimit error
+	if counted {
+		if overLimit = h.addrs.connect(addr); overLimit == nil {
+			defer h.addrs.disconnect(addr)
+		}
+	}
 	conn, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		h.log.Debug("websocket upgrade", "err", err, "remote", r.RemoteAddr)
@@ -70,6 +80,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s := newSession(h, conn, r.RemoteAddr)
 	s.host = r.Host
+	s.addr, s.addrCounted = addr, counted
+	if overLimit != nil {
+		// Refused after the upgrade, so that the client can read why.
+		s.failAt(slog.LevelDebug, overLimit)
+		s.wait()
+		return
+	}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -100,6 +117,9 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	if c := h.cfg.cluster; c != nil {
 		c.SetDraining()
 		target, _ = c.Elsewhere()
+	}
+	if h.addrs.joins != nil {
+		h.addrs.joins.Purge() // its goroutine outlives the handler; its buckets need not
 	}
 	h.mu.Lock()
 	h.closed = true

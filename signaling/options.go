@@ -2,6 +2,8 @@ package signaling
 
 import (
 	"log/slog"
+	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
@@ -25,6 +27,14 @@ type config struct {
 	iceServersFunc      ICEServersFunc
 	cluster             Cluster // cluster_hook.go; nil on a single node
 	maxNodeParticipants int     // placement.go; 0: no limit
+
+	// limits.go and addrlimit.go; 0: no limit
+	maxRooms         int
+	maxTracks        int
+	maxConnsPerAddr  int
+	joinsPerAddr     float64
+	joinBurstPerAddr int
+	trustedProxies   []netip.Prefix
 }
 
 func defaultConfig() config {
@@ -83,3 +93,38 @@ func WithAllowedOrigins(origins []string) Option {
 // together: past it, a joining client is sent to another node of the
 // cluster (redirect), or refused (unavailable) when there is none.
 func WithMaxNodeParticipants(n int) Option { return func(c *config) { c.maxNodeParticipants = n } }
+
+// WithMaxRooms caps the rooms that have participants on this node: past it,
+// a join that would open another room is refused (unavailable), while joins
+// to the rooms already open still go through. 0: no limit (the default).
+func WithMaxRooms(n int) Option { return func(c *config) { c.maxRooms = n } }
+
+// WithMaxTracksPerParticipant caps the tracks one participant may send: an
+// offer with more sending audio and video sections is refused
+// (too-many-tracks). A simulcast track is one section. 0: no limit (the
+// default).
+func WithMaxTracksPerParticipant(n int) Option { return func(c *config) { c.maxTracks = n } }
+
+// WithMaxConnectionsPerAddr caps the WebSockets one client address holds at
+// once (an IPv4 address, or an IPv6 /64): past it, a new connection gets a
+// fatal rate-limited error and is closed. The address is the TCP peer's, so
+// behind a reverse proxy every client shares the proxy's, unless the proxy
+// is trusted (WithTrustedProxies). 0: no limit (the default; the command's
+// is DefaultMaxConnectionsPerAddr).
+func WithMaxConnectionsPerAddr(n int) Option { return func(c *config) { c.maxConnsPerAddr = n } }
+
+// WithJoinsPerAddr limits the joins of one client address (as for
+// WithMaxConnectionsPerAddr) to rate a second with bursts of burst: past
+// it, a join gets a fatal rate-limited error. rate 0: no limit (the
+// default).
+func WithJoinsPerAddr(rate float64, burst int) Option {
+	return func(c *config) { c.joinsPerAddr, c.joinBurstPerAddr = rate, burst }
+}
+
+// WithTrustedProxies names the reverse proxies whose X-Forwarded-For header
+// is believed: for a connection from one of them, the per-address limits
+// count the nearest address in the header that is not a trusted proxy.
+// From any other peer the header is ignored.
+func WithTrustedProxies(p []netip.Prefix) Option {
+	return func(c *config) { c.trustedProxies = slices.Clone(p) }
+}

@@ -2,11 +2,13 @@ package signaling
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -39,6 +41,9 @@ type session struct {
 	version     atomic.Int32     // the protocol version the client named at join
 	grant       Grant            // reader goroutine only, set at join (auth.go)
 	host        string           // the request's Host, for ICE servers (ice.go)
+	addr        netip.Addr       // the client's address for the per-address limits (addrlimit.go)
+	addrCounted bool             // addr is set: the per-address limits apply
+	heldRoom    string           // reader goroutine only: the room counted in h.rooms (limits.go)
 }
 
 func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
@@ -66,6 +71,7 @@ func (s *session) run() {
 				c.Left(s.room, s.participant.ID())
 			}
 		}
+		s.releaseRoom()
 	}()
 	// A panic on this client's path ends this client alone, told why.
 	defer func() {
@@ -149,8 +155,12 @@ func (s *session) refuse(err error) {
 }
 
 // fail sends a fatal error and ends the session.
-func (s *session) fail(err error) {
-	s.log.Info("closing session", "err", err)
+func (s *session) fail(err error) { s.failAt(slog.LevelInfo, err) }
+
+// failAt is fail logging at level: Debug for what a flood repeats, such as
+// the refusals of the per-address limits.
+func (s *session) failAt(level slog.Level, err error) {
+	s.log.Log(context.Background(), level, "closing session", "err", err)
 	s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(err), Message: err.Error(), Fatal: true})
 	s.finish()
 }

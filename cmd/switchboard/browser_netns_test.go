@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 	// Here the tests themselves run (in the namespace, or where none could
 	// be made): none may leave a goroutine behind. The parent above only
 	// waits for its child and exits.
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, ignoreJoinBuckets)
 }
 
 // reexecInNetns runs this test binary, with the same arguments, as

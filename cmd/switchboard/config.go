@@ -39,6 +39,7 @@ type config struct {
 
 	internet internetConfig // internet.go
 	cluster  clusterConfig  // cluster.go
+	limits   limitsConfig   // limits.go
 }
 
 // parseConfig reads flags, then fills what they left unset from their
@@ -58,6 +59,7 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 	fs.StringVar(&c.pprofListen, "pprof-listen", "", "serve Go's profiles (/debug/pprof/) on this `address`, apart from --listen; off by default, keep it on loopback")
 	c.internet.addFlags(fs)
 	c.cluster.addFlags(fs)
+	c.limits.addFlags(fs)
 	configFile := fs.String("config", "", "YAML `file` of settings keyed by flag name (flags and the environment win over it)")
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("%w: %v", errUsage, err)
@@ -91,6 +93,9 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 		return c, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	if err := c.cluster.validate(); err != nil && envErr == nil {
+		return c, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if err := c.limits.validate(); err != nil && envErr == nil {
 		return c, fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return c, envErr

@@ -81,6 +81,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 	// The ICE servers (--stun, --ice-server, the embedded TURN) come from inet.
 	sigOpts := append([]signaling.Option{signaling.WithLogger(log)}, inet.signalingOptions()...)
 	sigOpts = append(sigOpts, signaling.WithMaxNodeParticipants(cfg.maxNodeParticipants))
+	sigOpts = append(sigOpts, cfg.limits.signalingOptions()...) // limits.go
 	sig := signaling.NewHandler(s, append(sigOpts, cl.signalingOptions()...)...)
 
 	mux := http.NewServeMux()
@@ -105,7 +106,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 	})
 	mux.Handle("/", web.Handler())
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	srv := newHTTPServer(mux, log, defaultHTTPLimits) // limits.go
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- inet.serve(srv, ln) }()
 

@@ -75,7 +75,7 @@ func TestServesPagesAndHealth(t *testing.T) {
 }
 
 func TestGracefulShutdownTellsClients(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), ignoreJoinBuckets)
 	addr, stop := runServer(t)
 	c, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws", nil)
 	if err != nil {

@@ -253,4 +253,9 @@ const (
 	// that cannot reach the cluster's shared state); try again or
 	// another node.
 	CodeUnavailable = "unavailable"
+	// CodeTooManyTracks: an offer would send more tracks than the server
+	// allows one participant; the offer is refused, the session goes on.
+	// Sent to clients of any version: a client takes a code it does not
+	// know as an error like any other.
+	CodeTooManyTracks = "too-many-tracks"
 )
