@@ -63,8 +63,9 @@ type Client struct {
 	pubs         []*publication
 	counts       map[string]int
 	connState    webrtc.PeerConnectionState
-	redirectedTo string // where the server sent the client mid-session
-	readErr      error  // why readLoop ended; run reads it once the inbox is closed
+	redirectedTo string                 // where the server sent the client mid-session
+	readErr      error                  // why readLoop ended; run reads it once the inbox is closed
+	speakers     []protocol.SpeakerInfo // the last speakers message's list
 	err          error
 }
 

@@ -76,8 +76,12 @@ func (c *Client) Publish(ctx context.Context, sources ...Source) error {
 	}
 	for _, p := range pubs {
 		if sc, ok := p.src.(*SyntheticSimulcast); ok {
-			midID, ridID := headerExtensionIDs(p.sender)
+			midID, ridID, _ := headerExtensionIDs(p.sender)
 			sc.tagLayers(midID, ridID, p.mid)
+		}
+		if a, ok := p.src.(*SyntheticAudio); ok {
+			_, _, levelID := headerExtensionIDs(p.sender)
+			a.levelID = levelID
 		}
 		c.media.Add(2)
 		go func() {
@@ -130,16 +134,18 @@ func readRTCP(p *publication) {
 	}
 }
 
-// headerExtensionIDs returns the ids negotiated for the mid and rid header
-// extensions on sender (0 if not negotiated).
-func headerExtensionIDs(sender *webrtc.RTPSender) (midID, ridID uint8) {
+// headerExtensionIDs returns the ids negotiated for the mid, rid and audio
+// level header extensions on sender (0 if not negotiated).
+func headerExtensionIDs(sender *webrtc.RTPSender) (midID, ridID, levelID uint8) {
 	for _, e := range sender.GetParameters().HeaderExtensions {
 		switch e.URI {
 		case sdp.SDESMidURI:
 			midID = uint8(e.ID)
 		case sdp.SDESRTPStreamIDURI:
 			ridID = uint8(e.ID)
+		case sdp.AudioLevelURI:
+			levelID = uint8(e.ID)
 		}
 	}
-	return midID, ridID
+	return midID, ridID, levelID
 }

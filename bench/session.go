@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
@@ -143,6 +144,12 @@ func (c *Client) updateRoom(msg any) {
 		if t, ok := c.tracks[m.TrackID]; ok {
 			t.Muted = m.Muted
 			c.tracks[m.TrackID] = t
+		}
+	case *protocol.Speakers:
+		c.counts[m.Type]++
+		c.speakers = slices.Clone(m.Speakers)
+		if c.speakers == nil {
+			c.speakers = []protocol.SpeakerInfo{}
 		}
 	case *protocol.Joined:
 		c.counts[m.Type]++

@@ -104,3 +104,12 @@ func (c *Client) RedirectedTo() string {
 	defer c.mu.Unlock()
 	return c.redirectedTo
 }
+
+// Speakers is the room's list of speakers in the last speakers message the
+// server sent (the dominant speaker first), nil before any; Received
+// (protocol.TypeSpeakers) counts them.
+func (c *Client) Speakers() []protocol.SpeakerInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.speakers)
+}

@@ -52,6 +52,7 @@ type syntheticConfig struct {
 	trackID          string
 	streamID         string
 	rid              string // simulcast layer, empty for a single stream
+	audioLevel       int    // -dBov in every audio packet (RFC 6464); -1: no extension
 }
 
 // WithBitrate sets the payload bitrate in bits per second.
@@ -80,13 +81,22 @@ func WithTrackID(trackID, streamID string) SyntheticOption {
 	return func(c *syntheticConfig) { c.trackID, c.streamID = trackID, streamID }
 }
 
+// WithAudioLevel makes an audio source send the audio-level header
+// extension (RFC 6464) with this level, in -dBov: 0 the loudest, 127
+// silence. SyntheticAudio.SetLevel changes it while it runs. Without it an
+// audio source sends no level.
+func WithAudioLevel(dBov int) SyntheticOption {
+	return func(c *syntheticConfig) { c.audioLevel = dBov }
+}
+
 func newSyntheticConfig(defaults syntheticConfig, opts []SyntheticOption) (syntheticConfig, error) {
 	c := defaults
 	for _, o := range opts {
 		o(&c)
 	}
 	if c.bitrate <= 0 || c.fps <= 0 || c.keyframeInterval < 0 || c.width <= 0 || c.width > 0x3fff ||
-		c.height <= 0 || c.height > 0x3fff || c.source == "" || c.trackID == "" || c.streamID == "" {
+		c.height <= 0 || c.height > 0x3fff || c.source == "" || c.trackID == "" || c.streamID == "" ||
+		c.audioLevel < -1 || c.audioLevel > 127 {
 		return c, fmt.Errorf("%w: synthetic source %+v", ErrBadOption, c)
 	}
 	return c, nil
@@ -109,6 +119,12 @@ type synthetic struct {
 	mid          string
 	exts         [2]rtp.Extension // owned by Run
 
+	// An audio source's level extension: its negotiated id (set before
+	// Run; 0: not sent) and the level, -dBov, or -1 for none.
+	levelID  uint8
+	level    atomic.Int32
+	levelBuf [1]byte // owned by Run
+
 	packets, bytes, frames, keyframes atomic.Uint64
 	plis, firs, nacked, writeErrors   atomic.Uint64
 	lastKeyframe                      atomic.Int64 // Unix nanoseconds
@@ -124,6 +140,7 @@ func newSynthetic(cfg syntheticConfig, codec webrtc.RTPCodecCapability, video bo
 		return nil, err
 	}
 	s := &synthetic{cfg: cfg, track: track, rtpSeq: uint16(rand.Uint32())}
+	s.level.Store(int32(cfg.audioLevel))
 	if video {
 		s.keyframe = make(chan struct{}, 1)
 	}
@@ -186,6 +203,11 @@ func (s *synthetic) write(ctx context.Context, ts uint32, marker bool) {
 		s.pkt.Header.Extensions = s.exts[:0]
 		_ = s.pkt.Header.SetExtension(s.midID, []byte(s.mid))
 		_ = s.pkt.Header.SetExtension(s.ridID, []byte(s.cfg.rid))
+	}
+	if level := s.level.Load(); s.levelID != 0 && level >= 0 {
+		s.pkt.Header.Extensions = s.exts[:0]
+		s.levelBuf[0] = byte(level)
+		_ = s.pkt.Header.SetExtension(s.levelID, s.levelBuf[:])
 	}
 	s.pkt.Payload = s.buf
 	s.rtpSeq++

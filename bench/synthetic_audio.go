@@ -24,6 +24,7 @@ func NewSyntheticAudio(opts ...SyntheticOption) (*SyntheticAudio, error) {
 	cfg, err := newSyntheticConfig(syntheticConfig{
 		bitrate: 32_000, fps: 1, width: 1, height: 1,
 		source: protocol.SourceMicrophone, trackID: "audio", streamID: "switchboard-bench",
+		audioLevel: -1,
 	}, opts)
 	if err != nil {
 		return nil, err
@@ -36,6 +37,12 @@ func NewSyntheticAudio(opts ...SyntheticOption) (*SyntheticAudio, error) {
 		return nil, err
 	}
 	return &SyntheticAudio{s}, nil
+}
+
+// SetLevel sets the audio level (-dBov, 0 to 127) the source writes in its
+// packets from the next one on (where the server negotiated the extension).
+func (a *SyntheticAudio) SetLevel(dBov int) {
+	a.level.Store(int32(min(max(dBov, 0), 127)))
 }
 
 // Run sends a packet every 20 ms until ctx ends.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
+	"github.com/switchboard-rtc/switchboard/sfu/speakers"
 )
 
 // recordingWriter is a TrackLocalWriter that keeps copies of what it is
@@ -257,46 +258,81 @@ func forwardPacket() (rtp.Packet, []byte) {
 }
 
 func TestForwardingAllocatesNothing(t *testing.T) {
-	r := newTestReceiver(webrtc.RTPCodecTypeVideo, 1)
-	for i := range 10 {
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		r, pkt, raw := forwardSetup(kind, 10)
+		seq := uint16(0)
+		warmForward(r.layer(0), &pkt, raw, &seq)
+		allocs := testing.AllocsPerRun(1000, func() {
+			seq++
+			pkt.SequenceNumber = seq
+			raw[2], raw[3] = byte(seq>>8), byte(seq)
+			r.layer(0).handlePacket(&pkt, raw)
+		})
+		if allocs != 0 {
+			t.Fatalf("forwarding one %s packet to 10 down tracks allocates %.1f times", kind, allocs)
+		}
+	}
+}
+
+// forwardSetup is a receiver of kind with n down tracks, and a packet for
+// it: VP8, or Opus whose audio level (-30 dBov) the room's speakers read.
+func forwardSetup(kind webrtc.RTPCodecType, n int) (*Receiver, rtp.Packet, []byte) {
+	r := newTestReceiver(kind, 1)
+	for i := range n {
 		bindTestDownTrack(r, uint32(i+1), &recordingWriter{})
 	}
-	pkt, raw := forwardPacket()
-	seq := uint16(0)
-	warmForward(r.layer(0), &pkt, raw, &seq)
-	allocs := testing.AllocsPerRun(1000, func() {
-		seq++
-		pkt.SequenceNumber = seq
-		raw[2], raw[3] = byte(seq>>8), byte(seq)
+	if kind == webrtc.RTPCodecTypeVideo {
+		pkt, raw := forwardPacket()
+		return r, pkt, raw
+	}
+	r.levelExt = audioLevelPub
+	h := rtp.Header{Version: 2, SequenceNumber: 1, Timestamp: 48000, SSRC: 0xdead, PayloadType: 111}
+	_ = h.SetExtension(audioLevelPub, []byte{0x80 | 30})
+	raw, _ := (&rtp.Packet{Header: h, Payload: make([]byte, 80)}).Marshal()
+	var pkt rtp.Packet
+	_ = pkt.Unmarshal(raw)
+	return r, pkt, raw
+}
+
+// TestForwardingMetersAudioLevel: the read loop gives every packet's level
+// to the receiver's meter, and forwards the extension as before.
+func TestForwardingMetersAudioLevel(t *testing.T) {
+	r, pkt, raw := forwardSetup(webrtc.RTPCodecTypeAudio, 1)
+	for i := range 5 {
+		pkt.SequenceNumber = uint16(i + 1)
+		raw[2], raw[3] = byte(pkt.SequenceNumber>>8), byte(pkt.SequenceNumber)
 		r.layer(0).handlePacket(&pkt, raw)
-	})
-	if allocs != 0 {
-		t.Fatalf("forwarding one packet to 10 down tracks allocates %.1f times", allocs)
+	}
+	r.layer(0).handlePacket(&pkt, raw) // a duplicate: not counted twice
+	if got, want := r.level.Take(), speakers.SampleOf(5, 30); got != want {
+		t.Fatalf("meter took %+v, want %+v", got, want)
 	}
 }
 
 // BenchmarkForward measures the SFU's own cost per packet in, from the
 // shared cache to every DownTrack's writer (the network write excluded).
 func BenchmarkForward(b *testing.B) {
-	for _, n := range []int{1, 10, 100, 1000} {
-		b.Run(fmt.Sprintf("downtracks=%d", n), func(b *testing.B) {
-			r := newTestReceiver(webrtc.RTPCodecTypeVideo, 1)
-			for i := range n {
-				bindTestDownTrack(r, uint32(i+1), &recordingWriter{})
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		for _, n := range []int{1, 10, 100, 1000} {
+			name := fmt.Sprintf("downtracks=%d", n)
+			if kind == webrtc.RTPCodecTypeAudio {
+				name = "audio/" + name // with the audio level metered
 			}
-			pkt, raw := forwardPacket()
-			seq := uint16(0)
-			warmForward(r.layer(0), &pkt, raw, &seq)
-			b.ReportAllocs()
-			b.SetBytes(int64(len(raw)) * int64(n))
-			for b.Loop() {
-				seq++
-				pkt.SequenceNumber = seq
-				raw[2], raw[3] = byte(seq>>8), byte(seq)
-				r.layer(0).handlePacket(&pkt, raw)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/downtrack")
-		})
+			b.Run(name, func(b *testing.B) {
+				r, pkt, raw := forwardSetup(kind, n)
+				seq := uint16(0)
+				warmForward(r.layer(0), &pkt, raw, &seq)
+				b.ReportAllocs()
+				b.SetBytes(int64(len(raw)) * int64(n))
+				for b.Loop() {
+					seq++
+					pkt.SequenceNumber = seq
+					raw[2], raw[3] = byte(seq>>8), byte(seq)
+					r.layer(0).handlePacket(&pkt, raw)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/downtrack")
+			})
+		}
 	}
 }
 

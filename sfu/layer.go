@@ -133,6 +133,10 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		return
 	}
 	l.meter.add(len(raw))
+	if id := l.r.levelExt; id != 0 {
+		// Who is speaking (room.go): one atomic add, no lock.
+		l.r.level.Observe(pkt.Header.GetExtension(id))
+	}
 	var desc *vp8.Descriptor
 	if l.vp8 && len(pkt.Payload) > 0 {
 		// Parsed once for every subscriber, which munge from it.

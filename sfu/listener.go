@@ -18,6 +18,13 @@ type ParticipantInfo struct {
 	Tracks []TrackInfo
 }
 
+// SpeakerInfo is one participant of a room's list of speakers: its id (on
+// whichever node it is) and its level from 0 (-60 dBov or less) to 1.
+type SpeakerInfo struct {
+	ParticipantID string
+	Level         float64
+}
+
 // Listener is told everything its participant must hear. The SFU calls it
 // from its own goroutines, sometimes while holding a room's lock, so an
 // implementation must never block: queue the event and return.
@@ -38,6 +45,12 @@ type Listener interface {
 	// Layers tells a publisher which simulcast layers (rids) of its track on
 	// mid anyone needs; it should stop encoding the others (dynacast).
 	Layers(mid string, active []string)
+	// ActiveSpeakers is the room's list of who is speaking, the dominant
+	// speaker first, then from the loudest; empty when nobody is. It comes
+	// when the list changes, at most every 200 ms, and once at join when
+	// someone is speaking. The slice is shared by every listener: read it,
+	// never change it.
+	ActiveSpeakers(speakers []SpeakerInfo)
 	// Error reports something wrong with what the client sent; the
 	// participant stays in the room.
 	Error(err error)

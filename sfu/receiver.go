@@ -9,6 +9,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
+	"github.com/switchboard-rtc/switchboard/sfu/speakers"
 )
 
 // maxReadErrors ends a read loop that keeps failing, rather than spin.
@@ -35,6 +36,11 @@ type Receiver struct {
 	muted     atomic.Bool
 	closed    atomic.Bool
 
+	// levelExt is the id of the audio-level header extension (RFC 6464) on
+	// an audio track, 0 without; level gathers it for the room's speakers.
+	levelExt uint8
+	level    speakers.Meter
+
 	layers   [maxLayers]atomic.Pointer[Layer]
 	running  atomic.Int32 // layers whose read loop runs
 	dynacast dynacast     // owner's bwe loop only
@@ -59,6 +65,13 @@ func newReceiver(p *Participant, track *webrtc.TrackRemote, recv *webrtc.RTPRece
 	}
 	r.muted.Store(meta.Muted)
 	r.downTracks.Store(&[]*DownTrack{})
+	if r.kind == webrtc.RTPCodecTypeAudio {
+		for _, e := range r.extIDs {
+			if e.URI == uriAudioLevel && e.ID > 0 && e.ID < 256 {
+				r.levelExt = uint8(e.ID)
+			}
+		}
+	}
 	return r
 }
 

@@ -17,16 +17,19 @@ type Room struct {
 	participants map[string]*Participant    // here, relays' ends among them
 	remotes      map[string]ParticipantInfo // on other nodes (relay.go); no tracks
 	tracks       map[string]*Receiver
+	spk          roomSpeakers // room_speakers.go
 }
 
 func newRoom(name string, s *SFU) *Room {
-	return &Room{
+	r := &Room{
 		name:         name,
 		sfu:          s,
 		participants: make(map[string]*Participant),
 		remotes:      make(map[string]ParticipantInfo),
 		tracks:       make(map[string]*Receiver),
 	}
+	r.startSpeakers()
+	return r
 }
 
 // Name is the room's name.
@@ -75,6 +78,7 @@ func (r *Room) join(p *Participant) error {
 	p.listener.Joined(ParticipantInfo{ID: p.id, Name: p.name}, others)
 	r.announceLocked(ParticipantInfo{ID: p.id, Name: p.name})
 	r.participants[p.id] = p
+	r.speakersForJoinerLocked(p)
 	for _, t := range r.tracks {
 		if p.perms.Subscribe {
 			p.subscribe(t)

@@ -79,6 +79,7 @@ func (s *SFU) admit(roomName string, p *Participant) error {
 	err := room.join(p)
 	if err != nil && room.empty() {
 		delete(s.rooms, roomName)
+		room.stopSpeakers()
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -111,6 +112,7 @@ func (s *SFU) leaveLocked(p *Participant, room *Room) {
 	room.leave(p)
 	if room.empty() && s.rooms[room.name] == room {
 		delete(s.rooms, room.name)
+		room.stopSpeakers()
 		s.log.Debug("room closed", "room", room.name)
 	}
 }

@@ -87,6 +87,14 @@ func (e *events) Layers(mid string, active []string) {
 	e.s.sendMsg(protocol.Layers{Type: protocol.TypeLayers, Mid: mid, Active: active})
 }
 
+func (e *events) ActiveSpeakers(list []sfu.SpeakerInfo) {
+	msg := protocol.Speakers{Type: protocol.TypeSpeakers, Speakers: make([]protocol.SpeakerInfo, len(list))}
+	for i, s := range list {
+		msg.Speakers[i] = protocol.SpeakerInfo{ParticipantID: s.ParticipantID, Level: s.Level}
+	}
+	e.s.sendMsg(msg)
+}
+
 func (e *events) Error(err error) { e.s.refuse(err) }
 
 // Closed ends the session: a bye on shutdown or a lost connection, a fatal

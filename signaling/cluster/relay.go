@@ -252,6 +252,10 @@ func (l *endListener) ParticipantLeft(string)                {}
 func (l *endListener) TrackPublished(sfu.TrackInfo)          {}
 func (l *endListener) TrackUnpublished(string, string)       {}
 func (l *endListener) Offer(string, map[string]string)       {}
+
+// ActiveSpeakers: each node decides who is speaking from the audio it
+// receives, relayed tracks included; nothing crosses for it.
+func (l *endListener) ActiveSpeakers([]sfu.SpeakerInfo) {}
 func (l *endListener) Error(err error) {
 	l.n.log.Warn("relay end refused", "room", l.room, "peer", l.peer, "end", l.end, "err", err)
 }

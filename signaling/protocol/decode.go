@@ -70,6 +70,8 @@ func serverMessage(typ string) any {
 		return &Redirect{}
 	case TypeLayers:
 		return &Layers{}
+	case TypeSpeakers:
+		return &Speakers{}
 	}
 	return nil
 }

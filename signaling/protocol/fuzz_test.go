@@ -46,6 +46,8 @@ func FuzzDecodeServer(f *testing.F) {
 		`{"type":"mute","participantId":"PA_2","trackId":"TR_1","muted":true}`,
 		`{"type":"offer","sdp":"v=0\r\n","trackIds":{"0":"TR_1"}}`,
 		`{"type":"layers","mid":"1","active":["q","h"]}`,
+		`{"type":"speakers","speakers":[{"participantId":"PA_2","level":0.82},{"participantId":"PA_3","level":0.1}]}`,
+		`{"type":"speakers","speakers":[]}`,
 		`{"type":"error","code":"bad-sdp","message":"m","fatal":true}`,
 		`{"type":"bye","reason":"shutdown"}`,
 		`{"type":"join"}`,

@@ -17,7 +17,8 @@ const MinVersion = 1
 
 // Message types. Client → server: join, offer, answer, candidate, mute, leave.
 // Server → client: joined, participant-joined, participant-left,
-// track-published, track-unpublished, mute, offer, answer, candidate, error, bye.
+// track-published, track-unpublished, mute, offer, answer, candidate,
+// layers, speakers, error, bye, redirect.
 const (
 	TypeJoin              = "join"
 	TypeJoined            = "joined"
@@ -35,6 +36,7 @@ const (
 	TypeTrackSettings     = "track-settings"
 	TypeLayers            = "layers"
 	TypeRedirect          = "redirect"
+	TypeSpeakers          = "speakers"
 )
 
 // Track sources.
@@ -182,6 +184,24 @@ type Layers struct {
 	Type   string   `json:"type"`
 	Mid    string   `json:"mid"`
 	Active []string `json:"active"`
+}
+
+// Speakers is the room's list of who is speaking: the dominant speaker
+// first (the one holding the floor), then the others from the loudest;
+// empty when nobody is. The server sends it when the list changes, at most
+// every 200 ms, and once after joined when someone is speaking. Added in
+// version 2 without changing the version: a client ignores message types
+// it does not know.
+type Speakers struct {
+	Type     string        `json:"type"`
+	Speakers []SpeakerInfo `json:"speakers"`
+}
+
+// SpeakerInfo is one speaker: its participant id and its audio level from
+// 0 (-60 dBov or quieter) to 1 (full scale), linear in decibels.
+type SpeakerInfo struct {
+	ParticipantID string  `json:"participantId"`
+	Level         float64 `json:"level"`
 }
 
 // Leave ends the session politely.

@@ -630,6 +630,18 @@ function wireRoom(room) {
     if (!room.localParticipant.getTrackPublication('screen')) removeTile(`${room.participantId}-screen`);
     updateControls();
   });
+  // Who is speaking: a ring around each speaker's camera tile, a stronger
+  // one around the first (the dominant speaker, holding the floor).
+  room.on('activeSpeakersChanged', (speakers) => {
+    const first = speakers[0]?.sid;
+    for (const tile of app.tiles.values()) {
+      if (tile.screen) continue;
+      const p = tile.self ? room.localParticipant : room.remoteParticipants.get(tile.participantId);
+      tile.node.classList.toggle('speaking', Boolean(p?.isSpeaking));
+      tile.node.classList.toggle('dominant', Boolean(p?.isSpeaking) && tile.participantId === first);
+      tile.node.style.setProperty('--level', String(p?.audioLevel || 0));
+    }
+  });
   room.on('audioPlaybackChanged', (canPlay) => {
     ui.audioBlocked.hidden = canPlay;
   });

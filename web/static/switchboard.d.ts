@@ -37,6 +37,7 @@ export const RoomEvent: {
   readonly LocalTrackPublished: 'localTrackPublished';
   readonly LocalTrackUnpublished: 'localTrackUnpublished';
   readonly AudioPlaybackStatusChanged: 'audioPlaybackChanged';
+  readonly ActiveSpeakersChanged: 'activeSpeakersChanged';
   readonly ConnectionStateChanged: 'connectionStateChanged';
   readonly Disconnected: 'disconnected';
 };
@@ -115,6 +116,8 @@ export interface RoomEventMap {
   localTrackPublished: [publication: LocalTrackPublication, participant: LocalParticipant];
   localTrackUnpublished: [publication: LocalTrackPublication, participant: LocalParticipant];
   audioPlaybackChanged: [canPlaybackAudio: boolean];
+  /** Who is speaking changed: the dominant speaker first, then from the loudest; empty when nobody speaks. */
+  activeSpeakersChanged: [speakers: Participant[]];
   connectionStateChanged: [state: RTCPeerConnectionState];
   /** `'left'` after leave()/disconnect(), else what ended the session. */
   disconnected: [reason: string];
@@ -128,6 +131,15 @@ export interface RoomEventMap {
   error: [detail: { code: string; message: string; fatal: boolean; error: SwitchboardError }];
   'connection-state': [detail: { state: RTCPeerConnectionState }];
   layers: [detail: { mid: string; track: MediaStreamTrack | null; active: string[] }];
+  /** The server's `speakers` message as it came. */
+  speakers: [detail: { speakers: SpeakerInfo[] }];
+}
+
+/** One speaker of the protocol's `speakers` message. */
+export interface SpeakerInfo {
+  participantId: string;
+  /** 0 (-60 dBov or quieter) to 1 (full scale), linear in decibels. */
+  level: number;
 }
 
 /** A track as the protocol describes it. */
@@ -184,6 +196,8 @@ export class Room extends EventTarget {
   readonly state: 'connected' | 'disconnected';
   /** False while the browser blocks remote sound; startAudio() from a click. */
   readonly canPlaybackAudio: boolean;
+  /** Who is speaking: the dominant speaker (holding the floor) first, then from the loudest. */
+  readonly activeSpeakers: Participant[];
   /** The room's name. */
   readonly roomName: string;
   /** This participant's display name as sent in the join (older API; see localParticipant.name). */
@@ -252,6 +266,10 @@ export class Participant {
   readonly isCameraEnabled: boolean;
   readonly isMicrophoneEnabled: boolean;
   readonly isScreenShareEnabled: boolean;
+  /** Whether the server counts it among who is speaking now. */
+  readonly isSpeaking: boolean;
+  /** Its audio level, 0 (-60 dBov or quieter) to 1, while it speaks; 0 otherwise. */
+  readonly audioLevel: number;
   getTrackPublication(source: TrackSource): TrackPublication | undefined;
 }
 

@@ -110,6 +110,7 @@ export const RoomEvent = Object.freeze({
   LocalTrackPublished: 'localTrackPublished',
   LocalTrackUnpublished: 'localTrackUnpublished',
   AudioPlaybackStatusChanged: 'audioPlaybackChanged',
+  ActiveSpeakersChanged: 'activeSpeakersChanged',
   ConnectionStateChanged: 'connectionStateChanged',
   Disconnected: 'disconnected',
 });
@@ -219,6 +220,12 @@ export class Room extends EventTarget {
     this.remoteParticipants = new Map();
     /** False while the browser blocks sound that has not followed a click (see startAudio()). */
     this.canPlaybackAudio = true;
+    /**
+     * Who is speaking, from the server's `speakers` messages: the dominant
+     * speaker (the one holding the floor) first, then from the loudest.
+     * @type {Participant[]}
+     */
+    this.activeSpeakers = [];
 
     this._listeners = new Map(); // event name → Set of room.on() listeners
     this._token = token;
@@ -584,6 +591,8 @@ export class Room extends EventTarget {
         return this._handleCandidate(msg.candidate);
       case 'layers':
         return this._handleLayers(msg);
+      case 'speakers':
+        return this._handleSpeakers(msg.speakers);
       case 'error':
         return this._handleError(msg);
       case 'bye':
@@ -933,6 +942,26 @@ export class Room extends EventTarget {
     return remote;
   }
 
+  // The server's list of who is speaking: each participant's isSpeaking and
+  // audioLevel, room.activeSpeakers, and the events.
+  _handleSpeakers(list) {
+    const speakers = [];
+    const levels = new Map();
+    for (const s of Array.isArray(list) ? list : []) {
+      const p = s.participantId === this.participantId ? this.localParticipant : this.remoteParticipants.get(s.participantId);
+      if (!p || levels.has(p)) continue; // not announced yet: the next list will have it
+      levels.set(p, Number(s.level) || 0);
+      speakers.push(p);
+    }
+    for (const p of [this.localParticipant, ...this.remoteParticipants.values()]) {
+      p.isSpeaking = levels.has(p);
+      p.audioLevel = levels.get(p) || 0;
+    }
+    this.activeSpeakers = speakers;
+    this._emit('speakers', { speakers: list || [] });
+    this._fire('activeSpeakersChanged', { speakers: [...speakers] });
+  }
+
   _handleParticipantJoined(p) {
     if (!p || p.id === this.participantId) return;
     const participant = this._addParticipant(p);
@@ -1242,6 +1271,10 @@ export class Participant {
      * @type {Map<string, TrackPublication>}
      */
     this.trackPublications = new Map();
+    /** Whether the server counts the participant among who is speaking now. */
+    this.isSpeaking = false;
+    /** Its audio level from 0 (-60 dBov or quieter) to 1, while it speaks; 0 otherwise. */
+    this.audioLevel = 0;
   }
 
   /** Whether this is the local participant. */
