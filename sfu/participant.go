@@ -51,6 +51,9 @@ type Participant struct {
 	published map[string]PublishedTrack // by mid, from the client's offers
 	receivers map[string]*Receiver      // by mid; relayed ones by track id
 	relayed   map[string]RelayTrack     // an ingress relay's streams, by mid
+	// relayRooms are the rooms a relay's end is in (one relay carries every
+	// room its two nodes share); a client's is room.
+	relayRooms map[string]*Room
 
 	// Owned by the run goroutine.
 	downTracks map[string]*DownTrack // by published track id
@@ -91,6 +94,7 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 		published:  make(map[string]PublishedTrack),
 		receivers:  make(map[string]*Receiver),
 		relayed:    make(map[string]RelayTrack),
+		relayRooms: make(map[string]*Room),
 		downTracks: make(map[string]*DownTrack),
 		bweWake:    make(chan struct{}, 1),
 		relay:      role,
@@ -141,9 +145,7 @@ func (p *Participant) Leave() { p.close(nil) }
 // listener. It must not be called from the run goroutine.
 func (p *Participant) close(reason error) {
 	p.once.Do(func() {
-		if p.room != nil {
-			p.sfu.leave(p)
-		}
+		p.sfu.leave(p)
 		p.teardown()
 		if reason != nil {
 			p.listener.Closed(reason)
@@ -292,7 +294,7 @@ func (p *Participant) SetMuted(mid string, muted bool) error {
 		return ErrUnknownTrack
 	}
 	if r != nil && r.muted.Swap(muted) != muted {
-		p.room.muted(r, muted)
+		r.room.muted(r, muted)
 	}
 	return nil
 }

@@ -18,7 +18,11 @@ func (s *SFU) Participants() []ParticipantStats {
 	s.mu.Lock()
 	var all []*Participant
 	for _, r := range s.rooms {
-		all = append(all, r.members()...)
+		for _, p := range r.members() {
+			if p.relay == notRelay {
+				all = append(all, p)
+			}
+		}
 	}
 	s.mu.Unlock()
 	out := make([]ParticipantStats, 0, len(all))

@@ -40,6 +40,13 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 		r = newReceiver(p, track, recv, meta)
 		if isRelayed {
 			relayed.adopt(r)
+			r.room = p.relayRooms[relayed.Room]
+		}
+		if r.room == nil {
+			// A relayed track of a room this node no longer has.
+			p.mu.Unlock()
+			p.log.Debug("relayed track for a room not here", "track", relayed.TrackID, "room", relayed.Room)
+			return
 		}
 		p.receivers[key] = r
 	}
@@ -60,7 +67,7 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 	}
 	p.log.Info("track layer", "track", r.id, "kind", r.kind.String(), "source", r.source,
 		"codec", r.codec.MimeType, "mid", mid, "rid", l.rid, "layer", l.index, "ssrc", l.ssrc)
-	if !existing && !p.room.publish(r) {
+	if !existing && !r.room.publish(r) {
 		r.running.Add(-1)
 		return
 	}
@@ -69,7 +76,7 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 		return
 	}
 	r.closed.Store(true)
-	p.room.unpublish(r)
+	r.room.unpublish(r)
 	p.mu.Lock()
 	if p.receivers[key] == r {
 		delete(p.receivers, key)

@@ -21,6 +21,7 @@ const maxReadErrors = 100
 type Receiver struct {
 	id    string
 	owner *Participant
+	room  *Room // where it is published: its owner's, or the one a relayed track names
 	// publisher is who published the track: the owner, or for a track
 	// relayed from another node the participant there (relay.go).
 	publisher ParticipantInfo
@@ -52,6 +53,7 @@ func newReceiver(p *Participant, track *webrtc.TrackRemote, recv *webrtc.RTPRece
 	r := &Receiver{
 		id:        newID("TR"),
 		owner:     p,
+		room:      p.room,
 		publisher: ParticipantInfo{ID: p.id, Name: p.name},
 		mid:       meta.Mid,
 		source:    meta.Source,

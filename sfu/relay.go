@@ -20,9 +20,12 @@ import (
 //     relay to the egress end, which answers them from its cache or passes
 //     them to the publisher, throttled there.
 //
-// The ends find each other through a control plane outside this package
-// (package signaling/cluster): it carries their descriptions, candidates,
-// and what each side must tell the other (layers wanted, mutes).
+// One relay carries every room its two nodes share: an end is attached to
+// each (AttachRoom) and detached when one of the two nodes has nobody left
+// there. The ends find each other through a control plane outside this
+// package (package signaling/cluster): it carries their descriptions,
+// candidates, and what each side must tell the other (layers wanted,
+// mutes).
 type RelayRole int
 
 // The roles a participant can have.
@@ -38,6 +41,7 @@ const (
 // and the track and publisher it belongs to.
 type RelayTrack struct {
 	Mid             string   `json:"mid"`
+	Room            string   `json:"room"`
 	TrackID         string   `json:"trackId"`
 	ParticipantID   string   `json:"participantId"`
 	ParticipantName string   `json:"participantName"`
@@ -71,28 +75,90 @@ type RelayOfferer interface {
 	RelayOffer(sdp string, tracks []RelayTrack)
 }
 
-// JoinRelay adds one end of a relay to the named room (creating it): role
-// says which. l must implement RelayOfferer for an egress end. A relay is
-// not a participant the room's clients see, nor one that counts towards its
-// limit.
-func (s *SFU) JoinRelay(roomName string, role RelayRole, l Listener) (*Participant, error) {
-	perms := Permissions{Subscribe: role == RelayEgress, Publish: role == RelayIngress, PublishScreen: role == RelayIngress}
+// NewRelay makes one end of a relay between this node and another; role
+// says which. l must implement RelayOfferer for an egress end; its Joined
+// is called at once, naming the end. A relay's end is not a participant the
+// rooms' clients see, nor one that counts towards their limits; it carries
+// nothing until attached to a room.
+func (s *SFU) NewRelay(role RelayRole, l Listener) (*Participant, error) {
 	p, err := newParticipant(s, "relay", l, role)
 	if err != nil {
 		return nil, err
 	}
-	p.perms = perms
-	if err := s.admit(roomName, p); err != nil {
-		return nil, err
-	}
-	p.log.Info("relay joined", "room", roomName, "role", role)
+	p.perms = Permissions{Subscribe: role == RelayEgress, Publish: role == RelayIngress, PublishScreen: role == RelayIngress}
+	l.Joined(ParticipantInfo{ID: p.id, Name: p.name}, nil)
+	p.log.Info("relay end", "role", role)
 	return p, nil
+}
+
+// AttachRoom puts a relay's end in the named room (creating it): an egress
+// end sends the room's tracks from then on, an ingress end publishes there
+// what it receives for the room.
+func (p *Participant) AttachRoom(roomName string) error {
+	s := p.sfu
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	p.mu.Lock()
+	_, attached := p.relayRooms[roomName]
+	closing := p.closing
+	p.mu.Unlock()
+	if attached || closing {
+		return nil
+	}
+	room := s.rooms[roomName]
+	if room == nil {
+		room = newRoom(roomName, s)
+		s.rooms[roomName] = room
+	}
+	p.mu.Lock()
+	p.relayRooms[roomName] = room
+	p.mu.Unlock()
+	return room.join(p)
+}
+
+// DetachRoom takes a relay's end out of the named room: its tracks there
+// leave the room, and it sends none of the room's any more.
+func (p *Participant) DetachRoom(roomName string) {
+	s := p.sfu
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p.mu.Lock()
+	room := p.relayRooms[roomName]
+	delete(p.relayRooms, roomName)
+	p.mu.Unlock()
+	if room != nil {
+		s.leaveLocked(p, room)
+	}
+}
+
+// Rooms lists the rooms a relay's end is attached to.
+func (p *Participant) Rooms() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]string, 0, len(p.relayRooms))
+	for name := range p.relayRooms {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // HandleRelayOffer applies an offer from the far node's egress end to this
 // ingress end; tracks describes every stream it carries.
 func (p *Participant) HandleRelayOffer(sdp string, tracks []RelayTrack) {
 	p.tasks.Post(func() {
+		// Tracks of a room this end is not in yet, which has clients here:
+		// the far node saw them first.
+		for _, t := range tracks {
+			if p.sfu.room(t.Room) != nil {
+				if err := p.AttachRoom(t.Room); err != nil {
+					p.log.Debug("attaching a relay to a room", "room", t.Room, "err", err)
+				}
+			}
+		}
 		p.mu.Lock()
 		for _, t := range tracks {
 			p.relayed[t.Mid] = t
@@ -136,7 +202,7 @@ func (p *Participant) SetRelayMuted(trackID string, muted bool) error {
 		return ErrUnknownTrack
 	}
 	if r.muted.Swap(muted) != muted {
-		p.room.muted(r, muted)
+		r.room.muted(r, muted)
 	}
 	return nil
 }
@@ -173,7 +239,7 @@ func (p *Participant) relayTracks() []RelayTrack {
 		}
 		r := dt.rcv
 		out = append(out, RelayTrack{
-			Mid: mid, TrackID: r.id, ParticipantID: r.publisher.ID, ParticipantName: r.publisher.Name,
+			Mid: mid, Room: r.room.name, TrackID: r.id, ParticipantID: r.publisher.ID, ParticipantName: r.publisher.Name,
 			Kind: r.kind.String(), Source: r.source, Muted: r.muted.Load(),
 			RID: dt.relayRID, RIDs: r.declaredRIDs(),
 		})

@@ -41,8 +41,6 @@ func (r *Room) join(p *Participant) error {
 	if p.relay != notRelay {
 		// A relay's end: the clients never hear of it; an egress end sends
 		// on what was published here, never what was itself relayed in.
-		p.room = r
-		p.listener.Joined(ParticipantInfo{ID: p.id, Name: p.name}, nil)
 		r.participants[p.id] = p
 		for _, t := range r.tracks {
 			if p.relay == RelayEgress && t.owner.relay == notRelay {
@@ -117,6 +115,12 @@ func (r *Room) leave(p *Participant) {
 		return
 	}
 	delete(r.participants, p.id)
+	if p.relay == RelayEgress {
+		// It leaves this room only: it stops sending its tracks.
+		for id := range r.tracks {
+			p.unsubscribe(id)
+		}
+	}
 	var gone []*Receiver
 	for id, t := range r.tracks {
 		if t.owner == p {
@@ -288,7 +292,11 @@ func (r *Room) size() roomSize {
 	}
 	for _, p := range r.participants {
 		if p.relay == RelayEgress {
-			z.relayOut += len(*p.dtList.Load())
+			for _, d := range *p.dtList.Load() {
+				if d.rcv.room == r {
+					z.relayOut++
+				}
+			}
 		}
 	}
 	return z

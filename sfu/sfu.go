@@ -88,14 +88,27 @@ func (s *SFU) admit(roomName string, p *Participant) error {
 	return err
 }
 
-// leave takes p out of its room and drops the room when it is empty.
+// leave takes p out of its room (a relay's end: of every room it is in)
+// and drops a room left empty.
 func (s *SFU) leave(p *Participant) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	room := p.room
-	if room == nil {
-		return
+	if p.room != nil {
+		s.leaveLocked(p, p.room)
 	}
+	p.mu.Lock()
+	rooms := make([]*Room, 0, len(p.relayRooms))
+	for name, r := range p.relayRooms {
+		rooms = append(rooms, r)
+		delete(p.relayRooms, name)
+	}
+	p.mu.Unlock()
+	for _, r := range rooms {
+		s.leaveLocked(p, r)
+	}
+}
+
+func (s *SFU) leaveLocked(p *Participant, room *Room) {
 	room.leave(p)
 	if room.empty() && s.rooms[room.name] == room {
 		delete(s.rooms, room.name)
@@ -109,9 +122,15 @@ func (s *SFU) leave(p *Participant) {
 func (s *SFU) Close() error {
 	s.mu.Lock()
 	s.closed = true
+	seen := make(map[*Participant]bool)
 	var all []*Participant
 	for _, r := range s.rooms {
-		all = append(all, r.members()...)
+		for _, p := range r.members() {
+			if !seen[p] { // a relay's end is in several rooms
+				seen[p] = true
+				all = append(all, p)
+			}
+		}
 	}
 	s.mu.Unlock()
 	var wg sync.WaitGroup

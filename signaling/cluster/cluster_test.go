@@ -395,3 +395,51 @@ func TestRedisRestartMidMeeting(t *testing.T) {
 		}
 	}
 }
+
+// TestOneRelayPerNodePair: two rooms that span the same two nodes share
+// one relay (an egress and an ingress end a node), and media flows in both;
+// when one room empties on a node, the relay goes on carrying the other.
+func TestOneRelayPerNodePair(t *testing.T) {
+	existing := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
+	rs := redistest.Start(t)
+	n1, n2 := startNode(t, rs, "m1"), startNode(t, rs, "m2")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var pairs [][]*bench.Client
+	for _, room := range []string{"one", "two"} {
+		a := n1.dial(ctx, t, room, room+"-a")
+		publish(ctx, t, a)
+		b := n2.dial(ctx, t, room, room+"-b")
+		publish(ctx, t, b)
+		pairs = append(pairs, []*bench.Client{a, b})
+	}
+	for _, pair := range pairs {
+		for _, c := range pair {
+			if err := c.WaitUntil(ctx, func() bool { return receivedFromAll(c, pair, 50) }); err != nil {
+				t.Fatalf("%v; %s", err, describe(c, pair))
+			}
+		}
+	}
+	for _, n := range []*testNode{n1, n2} {
+		if got := n.node.RelayEnds(); got != 2 {
+			t.Errorf("%s: %d relay ends for two rooms with one other node, want 2", n.id, got)
+		}
+		if st := n.sfu.Stats(); st.RelayStreamsOut != 4 || st.RelayStreamsIn != 4 {
+			t.Errorf("%s: relay streams out %d, in %d; want 4 and 4 (audio and video of a publisher a room)", n.id, st.RelayStreamsOut, st.RelayStreamsIn)
+		}
+	}
+	// Room one empties on m2: the relay still carries room two.
+	if err := pairs[0][1].Close(); err != nil {
+		t.Logf("closing: %v", err)
+	}
+	a, b := pairs[1][0], pairs[1][1]
+	before := trackFrom(a, b.ID(), "audio").Stats().Distinct
+	if err := a.WaitUntil(ctx, func() bool { return trackFrom(a, b.ID(), "audio").Stats().Distinct > before+50 }); err != nil {
+		t.Fatalf("room two stopped when room one emptied on m2: %v", err)
+	}
+	waitFor(ctx, t, "m1 relays only room two's tracks", func() bool {
+		st := n1.sfu.Stats()
+		return st.RelayStreamsOut == 2 && n1.node.RelayEnds() == 2
+	})
+}

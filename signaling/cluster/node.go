@@ -36,6 +36,7 @@ type Node struct {
 
 	// run goroutine only
 	rooms  map[string]*room
+	relays map[string]*relay    // by peer node: one relay carries every shared room
 	live   map[string]nodeInfo  // the registry as last read, this node too
 	gone   map[string]time.Time // peers seen missing from the registry, since
 	down   bool                 // the last registry read failed
@@ -74,6 +75,7 @@ func New(rdb *redis.Client, s *sfu.SFU, opts ...Option) (*Node, error) {
 		ctx:    ctx,
 		cancel: cancel,
 		rooms:  make(map[string]*room),
+		relays: make(map[string]*relay),
 		live:   make(map[string]nodeInfo),
 		gone:   make(map[string]time.Time),
 	}, nil
@@ -212,14 +214,12 @@ func (n *Node) run() {
 // RelayEnds (the metrics' goroutine).
 func (n *Node) countRelayEnds() {
 	ends := 0
-	for _, r := range n.rooms {
-		for _, rel := range r.relays {
-			if rel.egress != nil {
-				ends++
-			}
-			if rel.ingress != nil {
-				ends++
-			}
+	for _, rel := range n.relays {
+		if rel.egress != nil {
+			ends++
+		}
+		if rel.ingress != nil {
+			ends++
 		}
 	}
 	n.relayEnds.Store(int64(ends))

@@ -129,13 +129,14 @@ func (n *Node) readRegistry(now time.Time) {
 // peers lists the other nodes this node shares a room with.
 func (n *Node) peers() []string {
 	set := make(map[string]struct{})
+	for id := range n.relays {
+		set[id] = struct{}{}
+	}
 	for _, r := range n.rooms {
 		for _, m := range r.remote {
 			set[m.Node] = struct{}{}
 		}
-		for id := range r.relays {
-			set[id] = struct{}{}
-		}
+
 	}
 	out := make([]string, 0, len(set))
 	for id := range set {
@@ -164,8 +165,8 @@ func (n *Node) peerDead(peer string) {
 		for _, id := range ids {
 			n.removeRemote(r, id)
 		}
-		n.closeRelay(r, peer)
 	}
+	n.closeRelay(peer)
 }
 
 // leaveCluster takes this node out at once on a clean stop: the others

@@ -6,107 +6,148 @@ import (
 	"github.com/switchboard-rtc/switchboard/sfu"
 )
 
-// relay is this node's two ends of the relays with one peer for one room:
-// the egress end sends this node's tracks there, the ingress end receives
-// the peer's. Each direction is its own PeerConnection, so that each has one
-// offerer and negotiation can never collide.
+// relay is this node's two ends of the relays with one peer, carrying
+// every room the two share: the egress end sends this node's tracks there,
+// the ingress end receives the peer's. Each direction is its own
+// PeerConnection, so that each has one offerer and negotiation can never
+// collide.
 type relay struct {
 	egress  *sfu.Participant
 	ingress *sfu.Participant
-	session string // the peer's egress end the ingress end answers
+	session string          // the peer's egress end the ingress end answers
+	rooms   map[string]bool // the rooms shared with the peer
 }
 
 func sfuInfo(m member) sfu.ParticipantInfo { return sfu.ParticipantInfo{ID: m.ID, Name: m.Name} }
 
-// ensureRelay starts the egress end towards peer for r; the peer's own
-// egress end makes the ingress end here when it first offers.
+func (n *Node) relayWith(peer string) *relay {
+	rel := n.relays[peer]
+	if rel == nil {
+		rel = &relay{rooms: make(map[string]bool)}
+		n.relays[peer] = rel
+	}
+	return rel
+}
+
+// ensureRelay makes sure the relay with peer carries r: its egress end
+// (made if need be) and its ingress end, if the peer's egress end has
+// offered yet, are attached to the room.
 func (n *Node) ensureRelay(r *room, peer string) {
 	if peer == n.id {
 		return
 	}
-	rel := r.relays[peer]
-	if rel == nil {
-		rel = &relay{}
-		r.relays[peer] = rel
+	rel := n.relayWith(peer)
+	if rel.egress == nil {
+		l := &endListener{n: n, peer: peer, end: fromEgress}
+		p, err := n.sfu.NewRelay(sfu.RelayEgress, l)
+		if err != nil {
+			n.log.Warn("starting a relay", "peer", peer, "err", err)
+			return
+		}
+		rel.egress = p
+		n.log.Info("relay egress", "peer", peer)
+		for name := range rel.rooms {
+			n.attach(p, name)
+		}
 	}
-	if rel.egress != nil {
-		return
+	if !rel.rooms[r.name] {
+		rel.rooms[r.name] = true
+		for _, p := range []*sfu.Participant{rel.egress, rel.ingress} {
+			if p != nil {
+				n.attach(p, r.name)
+			}
+		}
 	}
-	l := &endListener{n: n, room: r.name, peer: peer, end: fromEgress}
-	p, err := n.sfu.JoinRelay(r.name, sfu.RelayEgress, l)
-	if err != nil {
-		n.log.Warn("starting a relay", "room", r.name, "peer", peer, "err", err)
-		return
-	}
-	rel.egress = p
-	n.log.Info("relay egress", "room", r.name, "peer", peer)
 }
 
-func (n *Node) closeRelay(r *room, peer string) {
-	rel := r.relays[peer]
+func (n *Node) attach(p *sfu.Participant, room string) {
+	if err := p.AttachRoom(room); err != nil {
+		n.log.Warn("attaching a relay to a room", "room", room, "err", err)
+	}
+}
+
+// dropRoom takes r off the relay with peer (one of the two nodes has nobody
+// left there); a relay left with no room closes. Both ends are detached
+// whatever this node thought they carried: an ingress end also joins the
+// rooms the peer's offers name.
+func (n *Node) dropRoom(r *room, peer string) {
+	rel := n.relays[peer]
 	if rel == nil {
 		return
 	}
-	delete(r.relays, peer)
+	delete(rel.rooms, r.name)
+	if len(rel.rooms) == 0 {
+		n.closeRelay(peer)
+		return
+	}
+	for _, p := range []*sfu.Participant{rel.egress, rel.ingress} {
+		if p != nil {
+			p.DetachRoom(r.name)
+		}
+	}
+}
+
+func (n *Node) closeRelay(peer string) {
+	rel := n.relays[peer]
+	if rel == nil {
+		return
+	}
+	delete(n.relays, peer)
 	for _, p := range []*sfu.Participant{rel.egress, rel.ingress} {
 		if p != nil {
 			p.Leave()
 		}
 	}
-	n.log.Info("relay closed", "room", r.name, "peer", peer)
+	n.log.Info("relay closed", "peer", peer)
 }
 
 func (n *Node) closeRelays() {
-	for _, r := range n.rooms {
-		for peer := range r.relays {
-			n.closeRelay(r, peer)
-		}
+	for peer := range n.relays {
+		n.closeRelay(peer)
 	}
 }
 
-// handleRelay acts on a peer's message about the relays of one room, on
+// handleRelay acts on a peer's message about the relay between them, on
 // run: what the peer's egress end says goes to the ingress end here, what
 // its ingress end says to the egress end here.
 func (n *Node) handleRelay(from string, msg message) {
-	r := n.rooms[msg.Room]
-	if r == nil {
-		if msg.Kind == kindOffer {
-			// Nobody here any more: the peer's egress end can stop.
-			n.publish(n.inbox(from), message{Kind: kindClose, Room: msg.Room, End: fromIngress, Session: msg.Session})
-		}
-		return
-	}
 	switch msg.End {
 	case fromEgress:
-		n.toIngress(r, from, msg)
+		n.toIngress(from, msg)
 	case fromIngress:
-		n.toEgress(r, from, msg)
+		n.toEgress(from, msg)
 	}
 }
 
 // toIngress passes what the peer's egress end said to the ingress end that
 // answers it, made at the session's first message.
-func (n *Node) toIngress(r *room, peer string, msg message) {
-	if msg.Kind == kindClose {
-		if rel := r.relays[peer]; rel != nil && rel.ingress != nil && rel.session == msg.Session {
+func (n *Node) toIngress(peer string, msg message) {
+	switch {
+	case msg.Kind == kindClose:
+		if rel := n.relays[peer]; rel != nil && rel.ingress != nil && rel.session == msg.Session {
 			rel.ingress.Leave()
 			rel.ingress, rel.session = nil, ""
 		}
-		return
-	}
-	switch {
 	case msg.Kind == kindOffer:
-		if in := n.ingressFor(r, peer, msg.Session); in != nil {
+		if !n.shares(peer, msg.Tracks) {
+			// Nothing in common any more: the peer's egress end can stop.
+			n.publish(n.inbox(peer), message{Kind: kindClose, End: fromIngress, Session: msg.Session})
+			return
+		}
+		if in := n.ingressFor(peer, msg.Session); in != nil {
 			in.HandleRelayOffer(msg.SDP, msg.Tracks)
 		}
 	case msg.Kind == kindCandidate && msg.Candidate != nil:
 		// A candidate may overtake its offer: it makes the ingress end
 		// too, which keeps it until the offer is applied.
-		if in := n.ingressFor(r, peer, msg.Session); in != nil {
+		if !n.shares(peer, nil) {
+			return
+		}
+		if in := n.ingressFor(peer, msg.Session); in != nil {
 			in.AddICECandidate(*msg.Candidate)
 		}
 	case msg.Kind == kindMute:
-		if rel := r.relays[peer]; rel != nil && rel.ingress != nil && rel.session == msg.Session {
+		if rel := n.relays[peer]; rel != nil && rel.ingress != nil && rel.session == msg.Session {
 			_ = rel.ingress.SetRelayMuted(msg.TrackID, msg.Muted)
 		}
 	}
@@ -114,9 +155,12 @@ func (n *Node) toIngress(r *room, peer string, msg message) {
 
 // toEgress passes what the peer's ingress end said to the egress end here
 // it answers; anything about an older egress end is dropped.
-func (n *Node) toEgress(r *room, peer string, msg message) {
-	rel := r.relays[peer]
+func (n *Node) toEgress(peer string, msg message) {
+	rel := n.relays[peer]
 	if rel == nil || rel.egress == nil || rel.egress.ID() != msg.Session {
+		if msg.Kind == kindOffer || msg.Kind == kindAnswer {
+			n.log.Debug("relay message for an end gone", "peer", peer, "kind", msg.Kind)
+		}
 		return
 	}
 	out := rel.egress
@@ -133,55 +177,68 @@ func (n *Node) toEgress(r *room, peer string, msg message) {
 	}
 }
 
+// shares tells whether this node has a room in common with peer: one the
+// relay carries, or one of tracks' that has participants here.
+func (n *Node) shares(peer string, tracks []sfu.RelayTrack) bool {
+	if rel := n.relays[peer]; rel != nil && len(rel.rooms) > 0 {
+		return true
+	}
+	for _, t := range tracks {
+		if n.rooms[t.Room] != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // ingressFor returns the ingress end for the peer's egress end session,
-// making it on the session's first message; an ingress end of an older
-// session (the peer's egress end was made again) is replaced.
-func (n *Node) ingressFor(r *room, peer, session string) *sfu.Participant {
+// making it on the session's first message (attached to every room shared
+// with the peer); an ingress end of an older session (the peer's egress end
+// was made again) is replaced.
+func (n *Node) ingressFor(peer, session string) *sfu.Participant {
 	if session == "" {
 		return nil
 	}
-	rel := r.relays[peer]
-	if rel == nil {
-		rel = &relay{}
-		r.relays[peer] = rel
-	}
+	rel := n.relayWith(peer)
 	if rel.ingress != nil && rel.session == session {
 		return rel.ingress
 	}
 	if rel.ingress != nil {
 		rel.ingress.Leave()
 	}
-	l := &endListener{n: n, room: r.name, peer: peer, end: fromIngress, session: session}
-	p, err := n.sfu.JoinRelay(r.name, sfu.RelayIngress, l)
+	l := &endListener{n: n, peer: peer, end: fromIngress, session: session}
+	p, err := n.sfu.NewRelay(sfu.RelayIngress, l)
 	if err != nil {
-		n.log.Warn("accepting a relay", "room", r.name, "peer", peer, "err", err)
+		n.log.Warn("accepting a relay", "peer", peer, "err", err)
 		rel.ingress, rel.session = nil, ""
 		return nil
 	}
 	rel.ingress, rel.session = p, session
-	n.log.Info("relay ingress", "room", r.name, "peer", peer)
+	for name := range rel.rooms {
+		n.attach(p, name)
+	}
+	n.log.Info("relay ingress", "peer", peer)
 	return p
 }
 
 // endClosed forgets a relay end the SFU closed (its ICE failed: the peer is
 // gone, or the path between the nodes is); the next heartbeat makes a new
-// egress end if the peer still has participants in the room.
-func (n *Node) endClosed(roomName, peer, id string) {
-	r := n.rooms[roomName]
-	if r == nil {
-		return
-	}
-	rel := r.relays[peer]
+// egress end if the peer still shares a room.
+func (n *Node) endClosed(peer, id string) {
+	rel := n.relays[peer]
 	if rel == nil {
 		return
 	}
 	switch {
 	case rel.egress != nil && rel.egress.ID() == id:
 		rel.egress = nil
-		n.publish(n.inbox(peer), message{Kind: kindClose, Room: roomName, End: fromEgress, Session: id})
+		n.publish(n.inbox(peer), message{Kind: kindClose, End: fromEgress, Session: id})
 	case rel.ingress != nil && rel.ingress.ID() == id:
-		n.publish(n.inbox(peer), message{Kind: kindClose, Room: roomName, End: fromIngress, Session: rel.session})
+		n.publish(n.inbox(peer), message{Kind: kindClose, End: fromIngress, Session: rel.session})
 		rel.ingress, rel.session = nil, ""
+	}
+	if rel.egress == nil && rel.ingress == nil && len(rel.rooms) == 0 {
+		delete(n.relays, peer)
 	}
 }
 
@@ -189,7 +246,6 @@ func (n *Node) endClosed(roomName, peer, id string) {
 // goes to the peer's inbox. Like every Listener, it only queues.
 type endListener struct {
 	n       *Node
-	room    string
 	peer    string
 	end     string // fromEgress or fromIngress
 	session string // the egress end's id (ingress: the peer's it answers)
@@ -197,7 +253,7 @@ type endListener struct {
 }
 
 func (l *endListener) to(msg message) {
-	msg.Room, msg.End = l.room, l.end
+	msg.End = l.end
 	if msg.Session == "" {
 		msg.Session = l.session
 	}
@@ -242,7 +298,7 @@ func (l *endListener) TrackMuted(_, trackID string, muted bool) {
 
 // Closed: the SFU closed this end (its ICE failed).
 func (l *endListener) Closed(error) {
-	l.n.tasks.Post(func() { l.n.endClosed(l.room, l.peer, l.self) })
+	l.n.tasks.Post(func() { l.n.endClosed(l.peer, l.self) })
 }
 
 // What a relay end need not pass on: the clients' view of the room travels
@@ -257,5 +313,5 @@ func (l *endListener) Offer(string, map[string]string)       {}
 // receives, relayed tracks included; nothing crosses for it.
 func (l *endListener) ActiveSpeakers([]sfu.SpeakerInfo) {}
 func (l *endListener) Error(err error) {
-	l.n.log.Warn("relay end refused", "room", l.room, "peer", l.peer, "end", l.end, "err", err)
+	l.n.log.Warn("relay end refused", "peer", l.peer, "end", l.end, "err", err)
 }

@@ -9,7 +9,6 @@ type room struct {
 	local   map[string]member // participants here
 	remote  map[string]member // participants elsewhere, with their node
 	missing map[string]int    // remote ones absent from the room's hash, for so many reads
-	relays  map[string]*relay // by peer node
 }
 
 // missingReads is how many full reads in a row may miss a remote
@@ -23,7 +22,7 @@ func (n *Node) localJoined(name string, m member) {
 	first := r == nil
 	if first {
 		r = &room{name: name, local: map[string]member{}, remote: map[string]member{},
-			missing: map[string]int{}, relays: map[string]*relay{}}
+			missing: map[string]int{}}
 		n.rooms[name] = r
 		ctx, cancel := n.call()
 		if err := n.ps.Subscribe(ctx, n.roomChan(name)); err != nil {
@@ -59,8 +58,8 @@ func (n *Node) localLeft(name, id string) {
 		return
 	}
 	// Nobody here any more: nothing to relay either way.
-	for peer := range r.relays {
-		n.closeRelay(r, peer)
+	for peer := range n.relays {
+		n.dropRoom(r, peer)
 	}
 	for id := range r.remote {
 		delete(r.remote, id)
@@ -154,6 +153,6 @@ func (n *Node) removeRemote(r *room, id string) {
 	delete(r.missing, id)
 	n.sfu.RemoteLeft(r.name, id)
 	if _, still := n.roomPeers(r)[m.Node]; !still {
-		n.closeRelay(r, m.Node)
+		n.dropRoom(r, m.Node)
 	}
 }
