@@ -21,8 +21,8 @@
 // (HMAC-SHA256) and taken only from a node in the registry.
 //
 // A participant's PeerConnection stays on the node it connected to. Media
-// crosses between two nodes that share a room over relays (package sfu's
-// RelayEgress and RelayIngress ends), one per direction, negotiated through
-// the nodes' inboxes: each track crosses once per node, however many
-// subscribers are there.
+// crosses between two nodes that share rooms over one relay (package sfu's
+// RelayEgress and RelayIngress ends, a PeerConnection each way) carrying
+// every room they share, negotiated through the nodes' inboxes: each track
+// crosses once per node, however many subscribers are there.
 package cluster
