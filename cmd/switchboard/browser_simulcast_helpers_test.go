@@ -16,7 +16,20 @@ import (
 // viewport emulation may come first.
 func joinMeeting(t *testing.T, tb *tab, base, room, name string, before ...chromedp.Action[chromedp.Void]) string {
 	t.Helper()
+	return joinMeetingWith(t, tb, base, room, name, "", before...)
+}
+
+// joinMeetingWith is joinMeeting that runs the JavaScript setup in the page
+// once it is open, before Join is clicked (and so before its
+// RTCPeerConnection exists).
+func joinMeetingWith(t *testing.T, tb *tab, base, room, name, setup string, before ...chromedp.Action[chromedp.Void]) string {
+	t.Helper()
 	tb.do("opening the room", append(before, chromedp.Navigate(base+"/room/"+room+"?name="+url.QueryEscape(name)))...)
+	if setup != "" {
+		if _, err := eval[bool](tb, setup); err != nil {
+			t.Fatalf("tab %s: setting the page up: %v", tb.name, err)
+		}
+	}
 	// Join waits for the camera: the preview first, so the camera is published.
 	tb.waitFor("the camera preview", `(() => { const v = document.getElementById('preview'); return v.readyState >= 2 && v.videoWidth > 0; })()`, 15*time.Second)
 	tb.do("clicking Join", chromedp.Click(chromedp.ID("join")))
@@ -25,6 +38,76 @@ func joinMeeting(t *testing.T, tb *tab, base, room, name string, before ...chrom
 	if err != nil {
 		t.Fatalf("tab %s: %v", tb.name, err)
 	}
+	return id
+}
+
+// Publisher uplink floor for the simulcast tests, in kbit/s: about twice
+// what the three layers need together (q 150 + h 500 + f's minimum of
+// 600 kbit/s at 1280x720).
+const (
+	uplinkMinKbps   = 2000
+	uplinkStartKbps = 2500
+)
+
+// uplinkFloorJS makes the page's RTCPeerConnections hold their estimate of
+// the uplink at uplinkMinKbps or more, starting at uplinkStartKbps: every
+// remote description gets x-google-min-bitrate and x-google-start-bitrate
+// on its VP8 payload types, which Chromium reads from the remote
+// description for what it sends. The simulcast tests are about what the
+// server does with the layers; on a loaded 2-core machine the publisher's
+// own Chromium, short of CPU, otherwise holds its estimate at about
+// 0.8 Mbit/s and never sends the top layer. Test code only: the product
+// does not touch the SDP so.
+var uplinkFloorJS = fmt.Sprintf(`(() => {
+  if (window.uplinkFloor) return true;
+  const params = 'x-google-min-bitrate=%d;x-google-start-bitrate=%d';
+  const floor = (sdp) => sdp.split(/
+(?=m=)/).map((section) => {
+    if (!section.startsWith('m=video')) return section;
+    const lines = section.split('
+');
+    const vp8 = new Set();
+    for (const l of lines) {
+      const m = /^a=rtpmap:(\d+) VP8\//i.exec(l);
+      if (m) vp8.add(m[1]);
+    }
+    const done = new Set();
+    const out = lines.map((l) => {
+      const m = /^a=fmtp:(\d+) (.*)$/.exec(l);
+      if (!m || !vp8.has(m[1]) || /x-google-min-bitrate/.test(m[2])) return l;
+      done.add(m[1]);
+      return l + ';' + params;
+    });
+    for (const pt of vp8) {
+      if (done.has(pt)) continue;
+      const at = out.findIndex((l) => l.startsWith('a=rtpmap:' + pt + ' '));
+      out.splice(at + 1, 0, 'a=fmtp:' + pt + ' ' + params);
+    }
+    return out.join('
+');
+  }).join('
+');
+  const set = RTCPeerConnection.prototype.setRemoteDescription;
+  RTCPeerConnection.prototype.setRemoteDescription = function (description, ...rest) {
+    if (description && description.sdp && description.type !== 'rollback') {
+      description = {type: description.type, sdp: floor(description.sdp)};
+    }
+    return set.call(this, description, ...rest);
+  };
+  window.uplinkFloor = true;
+  return true;
+})()`, uplinkMinKbps, uplinkStartKbps)
+
+// joinPublisher is joinMeeting for the simulcast tests' publisher: its
+// uplink estimate stays at uplinkMinKbps or more (uplinkFloorJS), so that
+// it sends its three layers however busy the machine is.
+func joinPublisher(t *testing.T, tb *tab, base, room, name string) string {
+	t.Helper()
+	id := joinMeetingWith(t, tb, base, room, name, uplinkFloorJS)
+	tb.waitFor("the uplink floor in the server's description", `(() => {
+  const d = window.switchboardRoom.pc.currentRemoteDescription;
+  return !!d && /^a=fmtp:\d+ .*x-google-min-bitrate=/m.test(d.sdp);
+})()`, 15*time.Second)
 	return id
 }
 

@@ -27,7 +27,7 @@ func TestBrowserSimulcast(t *testing.T) {
 	pub := openTab(t, browser, "publisher", deadline)
 	small := openTab(t, browser, "small", deadline)
 	large := openTab(t, browser, "large", deadline)
-	pubID := joinMeeting(t, pub, base, room, "Publisher")
+	pubID := joinPublisher(t, pub, base, room, "Publisher")
 	joinMeeting(t, small, base, room, "Small", chromedp.EmulateViewport(480, 360))
 	joinMeeting(t, large, base, room, "Large", chromedp.EmulateViewport(1920, 1080))
 	quiet(t, small)
@@ -190,7 +190,7 @@ func TestBrowserDynacast(t *testing.T) {
 
 	pub := openTab(t, browser, "publisher", deadline)
 	sub := openTab(t, browser, "subscriber", deadline)
-	pubID := joinMeeting(t, pub, base, room, "Publisher")
+	pubID := joinPublisher(t, pub, base, room, "Publisher")
 	joinMeeting(t, sub, base, room, "Subscriber", chromedp.EmulateViewport(1280, 800, chromedp.EmulateScale(2)))
 	quiet(t, sub)
 	if _, err := eval[bool](pub, `(() => { window.layersSeen = []; window.switchboardRoom.addEventListener('layers', (e) => window.layersSeen.push(e.detail.active.join(';') || '-')); return true; })()`); err != nil {
@@ -293,7 +293,7 @@ func TestBrowserSimulcastNarrowLink(t *testing.T) {
 	medium := openTab(t, browser, "medium", deadline)
 	large := openTab(t, browser, "large", deadline)
 	narrow := openTab(t, narrowBrowser, "narrow", deadline)
-	pubID := joinMeeting(t, pub, local, room, "Publisher")
+	pubID := joinPublisher(t, pub, local, room, "Publisher")
 	joinMeeting(t, narrow, remote, room, "Narrow", chromedp.EmulateViewport(1920, 1080))
 	quiet(t, narrow)
 	joinMeeting(t, medium, local, room, "Medium")
