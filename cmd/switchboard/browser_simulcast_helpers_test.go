@@ -61,11 +61,9 @@ const (
 var uplinkFloorJS = fmt.Sprintf(`(() => {
   if (window.uplinkFloor) return true;
   const params = 'x-google-min-bitrate=%d;x-google-start-bitrate=%d';
-  const floor = (sdp) => sdp.split(/
-(?=m=)/).map((section) => {
+  const floor = (sdp) => sdp.split(/\r\n(?=m=)/).map((section) => {
     if (!section.startsWith('m=video')) return section;
-    const lines = section.split('
-');
+    const lines = section.split('\r\n');
     const vp8 = new Set();
     for (const l of lines) {
       const m = /^a=rtpmap:(\d+) VP8\//i.exec(l);
@@ -83,10 +81,8 @@ var uplinkFloorJS = fmt.Sprintf(`(() => {
       const at = out.findIndex((l) => l.startsWith('a=rtpmap:' + pt + ' '));
       out.splice(at + 1, 0, 'a=fmtp:' + pt + ' ' + params);
     }
-    return out.join('
-');
-  }).join('
-');
+    return out.join('\r\n');
+  }).join('\r\n');
   const set = RTCPeerConnection.prototype.setRemoteDescription;
   RTCPeerConnection.prototype.setRemoteDescription = function (description, ...rest) {
     if (description && description.sdp && description.type !== 'rollback') {
