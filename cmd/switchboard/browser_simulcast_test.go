@@ -100,7 +100,9 @@ func waitSimulcast(t *testing.T, pub *tab) map[string]outboundStream {
 	seen := map[string]outboundStream{}
 	var prev, cur map[string]outboundStream
 	// Chromium's own uplink estimate decides when it sends its top layer:
-	// on a machine busy with other tests that can take half a minute.
+	// on a machine busy with other tests that took half a minute, or never
+	// happened (an estimate held near 0.8 Mbit/s), before joinPublisher
+	// held the publisher's estimate at uplinkMinKbps or more.
 	for time.Since(start) < 45*time.Second {
 		prev, cur = cur, outbound(t, pub, "camera")
 		for _, rid := range []string{"q", "h", "f"} {
