@@ -94,9 +94,37 @@ var uplinkFloorJS = fmt.Sprintf(`(() => {
   return true;
 })()`, uplinkMinKbps, uplinkStartKbps)
 
+// layersSentJS records in window.layersSent, from the moment it runs, the
+// first size at which each simulcast layer (rid) of the page's camera was
+// seen sending (bytesSent rising between two samples 250 ms apart, with a
+// frame size). Dynacast may stop a layer nobody needs within moments of
+// the publisher's start, before a test that waits on other tabs first
+// samples it from Go.
+const layersSentJS = `(() => {
+  const room = window.switchboardRoom;
+  window.layersSent = {};
+  const last = {};
+  const tick = async () => {
+    const pub = room.publishedTracks.find((p) => p.source === 'camera');
+    if (pub && pub.mid !== null) {
+      (await room.pc.getStats()).forEach((s) => {
+        if (s.type !== 'outbound-rtp' || s.mid !== pub.mid || !s.rid) return;
+        if (!window.layersSent[s.rid] && s.frameWidth > 0 && last[s.rid] !== undefined && s.bytesSent > last[s.rid]) {
+          window.layersSent[s.rid] = {rid: s.rid, frameWidth: s.frameWidth, frameHeight: s.frameHeight, bytesSent: s.bytesSent, active: s.active !== false};
+        }
+        last[s.rid] = s.bytesSent;
+      });
+    }
+    if (!room.closed) setTimeout(tick, 250);
+  };
+  tick();
+  return true;
+})()`
+
 // joinPublisher is joinMeeting for the simulcast tests' publisher: its
 // uplink estimate stays at uplinkMinKbps or more (uplinkFloorJS), so that
-// it sends its three layers however busy the machine is.
+// it sends its three layers however busy the machine is, and the layers it
+// sends are recorded from the start (layersSentJS, read by waitSimulcast).
 func joinPublisher(t *testing.T, tb *tab, base, room, name string) string {
 	t.Helper()
 	id := joinMeetingWith(t, tb, base, room, name, uplinkFloorJS)
@@ -104,6 +132,9 @@ func joinPublisher(t *testing.T, tb *tab, base, room, name string) string {
   const d = window.switchboardRoom.pc.currentRemoteDescription;
   return !!d && /^a=fmtp:\d+ .*x-google-min-bitrate=/m.test(d.sdp);
 })()`, 15*time.Second)
+	if _, err := eval[bool](tb, layersSentJS); err != nil {
+		t.Fatalf("tab %s: %v", tb.name, err)
+	}
 	return id
 }
 

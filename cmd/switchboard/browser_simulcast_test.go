@@ -110,6 +110,17 @@ func waitSimulcast(t *testing.T, pub *tab) map[string]outboundStream {
 				seen[rid] = s
 			}
 		}
+		// What the page saw sending before this loop's first samples
+		// (joinPublisher's layersSentJS).
+		early, err := eval[map[string]outboundStream](pub, `window.layersSent || {}`)
+		if err != nil {
+			t.Fatalf("tab %s: %v", pub.name, err)
+		}
+		for rid, s := range early {
+			if _, ok := seen[rid]; !ok && s.FrameWidth > 0 {
+				seen[rid] = s
+			}
+		}
 		if len(seen) == 3 {
 			t.Logf("publisher has sent three layers after %v: %s; its estimate %.0f kbit/s", time.Since(start).Round(100*time.Millisecond), describe(seen), sendEstimate(t, pub)/1000)
 			return seen
