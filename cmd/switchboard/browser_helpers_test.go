@@ -79,6 +79,16 @@ func tail(s string, n int) string {
 // the test fails.
 func startServer(t *testing.T, extra ...string) string {
 	t.Helper()
+	base, _ := startStoppableServer(t, extra...)
+	return base
+}
+
+// startStoppableServer is startServer that also returns a function that
+// shuts the server down gracefully, as SIGTERM does (its clients are told:
+// bye, or in a cluster a redirect), and waits until run has returned. The
+// test's cleanup calls it too; calling it again does nothing.
+func startStoppableServer(t *testing.T, extra ...string) (string, func()) {
+	t.Helper()
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan net.Addr, 1)
@@ -97,26 +107,32 @@ func startServer(t *testing.T, extra ...string) string {
 		cancel()
 		t.Fatalf("run %v: not listening after 15 s\n%s", args, logs)
 	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("run returned %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil && !errors.Is(err, context.Canceled) {
+					t.Errorf("run returned %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Error("run did not return 15 s after its context was canceled")
 			}
-		case <-time.After(15 * time.Second):
-			t.Error("run did not return 15 s after its context was canceled")
-		}
+		})
+	}
+	t.Cleanup(func() {
+		stop()
 		// DEBUG_SERVER_LOG=file keeps the whole server log (debug level) of
 		// a passing run too, for looking into a test's media behaviour.
 		if f := os.Getenv("DEBUG_SERVER_LOG"); f != "" {
 			_ = os.WriteFile(f, []byte(logs.String()), 0o644)
 		}
 		if t.Failed() {
-			t.Logf("server log:\n%s", tail(logs.String(), 400))
+			t.Logf("server %v log:\n%s", args, tail(logs.String(), 400))
 		}
 	})
-	return "http://" + addr.String()
+	return "http://" + addr.String(), stop
 }
 
 // newBrowser starts one headless Chromium for the test with a fake camera

@@ -16,13 +16,123 @@ import (
 // viewport emulation may come first.
 func joinMeeting(t *testing.T, tb *tab, base, room, name string, before ...chromedp.Action[chromedp.Void]) string {
 	t.Helper()
+	return joinMeetingWith(t, tb, base, room, name, "", before...)
+}
+
+// joinMeetingWith is joinMeeting that runs the JavaScript setup in the page
+// once it is open, before Join is clicked (and so before its
+// RTCPeerConnection exists).
+func joinMeetingWith(t *testing.T, tb *tab, base, room, name, setup string, before ...chromedp.Action[chromedp.Void]) string {
+	t.Helper()
 	tb.do("opening the room", append(before, chromedp.Navigate(base+"/room/"+room+"?name="+url.QueryEscape(name)))...)
+	if setup != "" {
+		if _, err := eval[bool](tb, setup); err != nil {
+			t.Fatalf("tab %s: setting the page up: %v", tb.name, err)
+		}
+	}
 	// Join waits for the camera: the preview first, so the camera is published.
 	tb.waitFor("the camera preview", `(() => { const v = document.getElementById('preview'); return v.readyState >= 2 && v.videoWidth > 0; })()`, 15*time.Second)
 	tb.do("clicking Join", chromedp.Click(chromedp.ID("join")))
 	tb.waitFor("joining", `document.body.dataset.state === 'meeting' && !!window.switchboardRoom && !!window.switchboardRoom.participantId`, 20*time.Second)
 	id, err := eval[string](tb, `window.switchboardRoom.participantId`)
 	if err != nil {
+		t.Fatalf("tab %s: %v", tb.name, err)
+	}
+	return id
+}
+
+// Publisher uplink floor for the simulcast tests, in kbit/s: about twice
+// what the three layers need together (q 150 + h 500 + f's minimum of
+// 600 kbit/s at 1280x720).
+const (
+	uplinkMinKbps   = 2000
+	uplinkStartKbps = 2500
+)
+
+// uplinkFloorJS makes the page's RTCPeerConnections hold their estimate of
+// the uplink at uplinkMinKbps or more, starting at uplinkStartKbps: every
+// remote description gets x-google-min-bitrate and x-google-start-bitrate
+// on its VP8 payload types, which Chromium reads from the remote
+// description for what it sends. The simulcast tests are about what the
+// server does with the layers; on a loaded 2-core machine the publisher's
+// own Chromium, short of CPU, otherwise holds its estimate at about
+// 0.8 Mbit/s and never sends the top layer. Test code only: the product
+// does not touch the SDP so.
+var uplinkFloorJS = fmt.Sprintf(`(() => {
+  if (window.uplinkFloor) return true;
+  const params = 'x-google-min-bitrate=%d;x-google-start-bitrate=%d';
+  const floor = (sdp) => sdp.split(/\r\n(?=m=)/).map((section) => {
+    if (!section.startsWith('m=video')) return section;
+    const lines = section.split('\r\n');
+    const vp8 = new Set();
+    for (const l of lines) {
+      const m = /^a=rtpmap:(\d+) VP8\//i.exec(l);
+      if (m) vp8.add(m[1]);
+    }
+    const done = new Set();
+    const out = lines.map((l) => {
+      const m = /^a=fmtp:(\d+) (.*)$/.exec(l);
+      if (!m || !vp8.has(m[1]) || /x-google-min-bitrate/.test(m[2])) return l;
+      done.add(m[1]);
+      return l + ';' + params;
+    });
+    for (const pt of vp8) {
+      if (done.has(pt)) continue;
+      const at = out.findIndex((l) => l.startsWith('a=rtpmap:' + pt + ' '));
+      out.splice(at + 1, 0, 'a=fmtp:' + pt + ' ' + params);
+    }
+    return out.join('\r\n');
+  }).join('\r\n');
+  const set = RTCPeerConnection.prototype.setRemoteDescription;
+  RTCPeerConnection.prototype.setRemoteDescription = function (description, ...rest) {
+    if (description && description.sdp && description.type !== 'rollback') {
+      description = {type: description.type, sdp: floor(description.sdp)};
+    }
+    return set.call(this, description, ...rest);
+  };
+  window.uplinkFloor = true;
+  return true;
+})()`, uplinkMinKbps, uplinkStartKbps)
+
+// layersSentJS records in window.layersSent, from the moment it runs, the
+// first size at which each simulcast layer (rid) of the page's camera was
+// seen sending (bytesSent rising between two samples 250 ms apart, with a
+// frame size). Dynacast may stop a layer nobody needs within moments of
+// the publisher's start, before a test that waits on other tabs first
+// samples it from Go.
+const layersSentJS = `(() => {
+  const room = window.switchboardRoom;
+  window.layersSent = {};
+  const last = {};
+  const tick = async () => {
+    const pub = room.publishedTracks.find((p) => p.source === 'camera');
+    if (pub && pub.mid !== null) {
+      (await room.pc.getStats()).forEach((s) => {
+        if (s.type !== 'outbound-rtp' || s.mid !== pub.mid || !s.rid) return;
+        if (!window.layersSent[s.rid] && s.frameWidth > 0 && last[s.rid] !== undefined && s.bytesSent > last[s.rid]) {
+          window.layersSent[s.rid] = {rid: s.rid, frameWidth: s.frameWidth, frameHeight: s.frameHeight, bytesSent: s.bytesSent, active: s.active !== false};
+        }
+        last[s.rid] = s.bytesSent;
+      });
+    }
+    if (!room.closed) setTimeout(tick, 250);
+  };
+  tick();
+  return true;
+})()`
+
+// joinPublisher is joinMeeting for the simulcast tests' publisher: its
+// uplink estimate stays at uplinkMinKbps or more (uplinkFloorJS), so that
+// it sends its three layers however busy the machine is, and the layers it
+// sends are recorded from the start (layersSentJS, read by waitSimulcast).
+func joinPublisher(t *testing.T, tb *tab, base, room, name string) string {
+	t.Helper()
+	id := joinMeetingWith(t, tb, base, room, name, uplinkFloorJS)
+	tb.waitFor("the uplink floor in the server's description", `(() => {
+  const d = window.switchboardRoom.pc.currentRemoteDescription;
+  return !!d && /^a=fmtp:\d+ .*x-google-min-bitrate=/m.test(d.sdp);
+})()`, 15*time.Second)
+	if _, err := eval[bool](tb, layersSentJS); err != nil {
 		t.Fatalf("tab %s: %v", tb.name, err)
 	}
 	return id

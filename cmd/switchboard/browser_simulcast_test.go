@@ -27,7 +27,7 @@ func TestBrowserSimulcast(t *testing.T) {
 	pub := openTab(t, browser, "publisher", deadline)
 	small := openTab(t, browser, "small", deadline)
 	large := openTab(t, browser, "large", deadline)
-	pubID := joinMeeting(t, pub, base, room, "Publisher")
+	pubID := joinPublisher(t, pub, base, room, "Publisher")
 	joinMeeting(t, small, base, room, "Small", chromedp.EmulateViewport(480, 360))
 	joinMeeting(t, large, base, room, "Large", chromedp.EmulateViewport(1920, 1080))
 	quiet(t, small)
@@ -100,11 +100,24 @@ func waitSimulcast(t *testing.T, pub *tab) map[string]outboundStream {
 	seen := map[string]outboundStream{}
 	var prev, cur map[string]outboundStream
 	// Chromium's own uplink estimate decides when it sends its top layer:
-	// on a machine busy with other tests that can take half a minute.
+	// on a machine busy with other tests that took half a minute, or never
+	// happened (an estimate held near 0.8 Mbit/s), before joinPublisher
+	// held the publisher's estimate at uplinkMinKbps or more.
 	for time.Since(start) < 45*time.Second {
 		prev, cur = cur, outbound(t, pub, "camera")
 		for _, rid := range []string{"q", "h", "f"} {
 			if s, ok := cur[rid]; ok && prev != nil && s.FrameWidth > 0 && s.BytesSent > prev[rid].BytesSent {
+				seen[rid] = s
+			}
+		}
+		// What the page saw sending before this loop's first samples
+		// (joinPublisher's layersSentJS).
+		early, err := eval[map[string]outboundStream](pub, `window.layersSent || {}`)
+		if err != nil {
+			t.Fatalf("tab %s: %v", pub.name, err)
+		}
+		for rid, s := range early {
+			if _, ok := seen[rid]; !ok && s.FrameWidth > 0 {
 				seen[rid] = s
 			}
 		}
@@ -190,7 +203,7 @@ func TestBrowserDynacast(t *testing.T) {
 
 	pub := openTab(t, browser, "publisher", deadline)
 	sub := openTab(t, browser, "subscriber", deadline)
-	pubID := joinMeeting(t, pub, base, room, "Publisher")
+	pubID := joinPublisher(t, pub, base, room, "Publisher")
 	joinMeeting(t, sub, base, room, "Subscriber", chromedp.EmulateViewport(1280, 800, chromedp.EmulateScale(2)))
 	quiet(t, sub)
 	if _, err := eval[bool](pub, `(() => { window.layersSeen = []; window.switchboardRoom.addEventListener('layers', (e) => window.layersSeen.push(e.detail.active.join(';') || '-')); return true; })()`); err != nil {
@@ -293,7 +306,7 @@ func TestBrowserSimulcastNarrowLink(t *testing.T) {
 	medium := openTab(t, browser, "medium", deadline)
 	large := openTab(t, browser, "large", deadline)
 	narrow := openTab(t, narrowBrowser, "narrow", deadline)
-	pubID := joinMeeting(t, pub, local, room, "Publisher")
+	pubID := joinPublisher(t, pub, local, room, "Publisher")
 	joinMeeting(t, narrow, remote, room, "Narrow", chromedp.EmulateViewport(1920, 1080))
 	quiet(t, narrow)
 	joinMeeting(t, medium, local, room, "Medium")

@@ -3,7 +3,13 @@
 // tiles, and the controls. It uses the client library's LiveKit-style API
 // (room.localParticipant, room.remoteParticipants, track.attach(), room.on()).
 //
-// Hooks for tests and tools: <body data-state="prejoin|joining|meeting|ended">,
+// When the server sends the room to another server mid-meeting (redirect),
+// the library reconnects by itself: the page shows a banner meanwhile, keeps
+// its tiles (each one gets the new tracks as they arrive), and renames its
+// own tiles after the new participant id. A `bye` still ends the meeting.
+//
+// Hooks for tests and tools: <body data-state="prejoin|joining|meeting|ended">
+// (data-reconnecting while the room moves),
 // tiles carry data-participant-id, data-source="camera|screen" and
 // data-track-id (the remote video track shown; data-self on our own), and
 // window.switchboardRoom is the connected Room (its .pc the RTCPeerConnection).
@@ -38,6 +44,7 @@ const ui = {
   error: $('error'),
   errorText: $('error-text'),
   audioBlocked: $('audio-blocked'),
+  reconnecting: $('reconnecting'),
   count: $('participant-count'),
   ended: $('ended'),
   endedTitle: $('ended-title'),
@@ -648,7 +655,33 @@ function wireRoom(room) {
   room.on('error', ({ code, message, fatal }) => {
     showError(`${fatal ? 'Disconnected by the server' : 'The server refused a request'}: ${message} (${code})`);
   });
+  room.on('reconnecting', () => {
+    document.body.dataset.reconnecting = '';
+    ui.reconnecting.hidden = false;
+  });
+  room.on('reconnected', (participantId, previousParticipantId) => {
+    renameSelf(previousParticipantId, participantId);
+    delete document.body.dataset.reconnecting;
+    ui.reconnecting.hidden = true;
+    renderAll();
+    updateControls();
+  });
   room.on('disconnected', (reason) => endMeeting(reason));
+}
+
+// Our own tiles are keyed by our participant id, which a move to another
+// server changes.
+function renameSelf(from, to) {
+  if (!from || from === to) return;
+  for (const suffix of ['', '-screen']) {
+    const tile = app.tiles.get(from + suffix);
+    if (!tile || !tile.self) continue;
+    app.tiles.delete(tile.key);
+    tile.key = to + suffix;
+    tile.participantId = to;
+    tile.node.dataset.participantId = to;
+    app.tiles.set(tile.key, tile);
+  }
 }
 
 function endMeeting(reason) {
@@ -659,6 +692,8 @@ function endMeeting(reason) {
   ui.preview.srcObject = null;
   ui.count.textContent = '';
   ui.audioBlocked.hidden = true;
+  ui.reconnecting.hidden = true;
+  delete document.body.dataset.reconnecting;
   if (reason === 'left') {
     ui.endedTitle.textContent = 'You left the meeting';
     ui.endedReason.textContent = '';

@@ -9,7 +9,7 @@
 //   await room.localParticipant.enableCameraAndMicrophone();
 
 /** The signaling protocol version the client speaks. */
-export const PROTOCOL_VERSION: 1;
+export const PROTOCOL_VERSION: 2;
 
 /** The simulcast layers a camera is published with by default: rids q, h, f. */
 export const SIMULCAST_ENCODINGS: readonly Readonly<RTCRtpEncodingParameters>[];
@@ -39,6 +39,8 @@ export const RoomEvent: {
   readonly AudioPlaybackStatusChanged: 'audioPlaybackChanged';
   readonly ActiveSpeakersChanged: 'activeSpeakersChanged';
   readonly ConnectionStateChanged: 'connectionStateChanged';
+  readonly Reconnecting: 'reconnecting';
+  readonly Reconnected: 'reconnected';
   readonly Disconnected: 'disconnected';
 };
 
@@ -75,7 +77,9 @@ export interface ConnectOptions {
  * `token`: an access token whose claims name the room (`room`), the identity
  * (`sub`) and the display name (`name`). Rejects with a SwitchboardError.
  * Listeners added right after it resolves see every track: the server's
- * first offer is handled after.
+ * first offer is handled after. A server of a cluster that is full answers
+ * with a `redirect`: the join goes on at the server it names (at most 3
+ * redirects), and connect() resolves once joined there (`room.url` says where).
  */
 export function connect(url: string | URL, token: string, options?: Omit<ConnectOptions, 'token'>): Promise<Room>;
 /** The older form: room and name given outright (or from options.token). */
@@ -119,6 +123,20 @@ export interface RoomEventMap {
   /** Who is speaking changed: the dominant speaker first, then from the loudest; empty when nobody speaks. */
   activeSpeakersChanged: [speakers: Participant[]];
   connectionStateChanged: [state: RTCPeerConnectionState];
+  /**
+   * The server sent the room to another server mid-session (`redirect`: it is
+   * shutting down). The others' tracks end (trackUnsubscribed) and the room
+   * joins again at `url` with the same room, name and token.
+   */
+  reconnecting: [reason: string, url: string];
+  /**
+   * Joined again at the new server: the local tracks are published again on
+   * a new RTCPeerConnection (`room.pc`) with their mute states, the others'
+   * tracks arrive again (trackSubscribed), and this participant has a new id
+   * (`room.participantId`, `localParticipant.sid`, and the mids of its
+   * publications). A failure to get there ends the session (`disconnected`).
+   */
+  reconnected: [participantId: string, previousParticipantId: string];
   /** `'left'` after leave()/disconnect(), else what ended the session. */
   disconnected: [reason: string];
   // The lower-level events: the listener gets the CustomEvent's detail.
@@ -192,8 +210,8 @@ export class Room extends EventTarget {
   readonly localParticipant: LocalParticipant;
   /** The others, by participant id (sid). */
   readonly remoteParticipants: Map<string, RemoteParticipant>;
-  /** `'connected'`, or `'disconnected'` once the session is over. */
-  readonly state: 'connected' | 'disconnected';
+  /** `'connected'`; `'reconnecting'` while the room moves to another server; `'disconnected'` once the session is over. */
+  readonly state: 'connected' | 'reconnecting' | 'disconnected';
   /** False while the browser blocks remote sound; startAudio() from a click. */
   readonly canPlaybackAudio: boolean;
   /** Who is speaking: the dominant speaker (holding the floor) first, then from the loudest. */
@@ -202,13 +220,13 @@ export class Room extends EventTarget {
   readonly roomName: string;
   /** This participant's display name as sent in the join (older API; see localParticipant.name). */
   readonly name: string;
-  /** This participant's id, from `joined`. */
+  /** This participant's id, from `joined` (a new one after `reconnected`). */
   readonly participantId: string | null;
   /** What the server lets this participant do. */
   readonly permissions: Permissions;
-  /** The WebSocket URL. */
+  /** The signaling WebSocket URL of the server the room is joined at (after a redirect, the one it was sent to). */
   readonly url: string;
-  /** The one RTCPeerConnection. */
+  /** The one RTCPeerConnection (a new one after `reconnected`). */
   readonly pc: RTCPeerConnection | null;
   readonly ws: WebSocket | null;
   readonly closed: boolean;

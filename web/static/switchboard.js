@@ -1,7 +1,13 @@
 // switchboard.js: the Switchboard signaling and media client, an ES module
-// with no dependencies and no UI. It speaks protocol version 1 (see the
+// with no dependencies and no UI. It speaks protocol version 2 (see the
 // README) over one WebSocket and carries all media over one RTCPeerConnection.
 // Its types are in switchboard.d.ts, served beside it.
+//
+// In a cluster a server may send the client elsewhere (`redirect`): before
+// `joined` the join simply goes on at that server (connect() resolves once
+// joined somewhere); during a session the room moves there, emitting
+// `reconnecting`, then `reconnected` once the local tracks are published
+// again on a new RTCPeerConnection.
 //
 // The API that LiveKit, Twilio and Daily users know:
 //
@@ -25,6 +31,7 @@
 //   localTrackPublished(publication, participant)
 //   localTrackUnpublished(publication, participant)
 //   audioPlaybackChanged(canPlaybackAudio)  connectionStateChanged(state)
+//   reconnecting(reason, url)              reconnected(participantId, previousParticipantId)
 //   disconnected(reason)
 //
 // The lower-level API is still there: connect(url, {room, name, token}),
@@ -42,7 +49,10 @@
 //   disconnected       {reason, code?, message?}               the session is over
 
 /** The protocol version this client speaks. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+// How many redirects one join follows before it gives up.
+const MAX_REDIRECTS = 3;
 
 const SOURCES = new Set(['camera', 'microphone', 'screen']);
 
@@ -112,6 +122,8 @@ export const RoomEvent = Object.freeze({
   AudioPlaybackStatusChanged: 'audioPlaybackChanged',
   ActiveSpeakersChanged: 'activeSpeakersChanged',
   ConnectionStateChanged: 'connectionStateChanged',
+  Reconnecting: 'reconnecting',
+  Reconnected: 'reconnected',
   Disconnected: 'disconnected',
 });
 
@@ -193,6 +205,10 @@ export class Room extends EventTarget {
     name = name || claims.name || claims.sub;
     if (!room) throw new TypeError('connect: no room: pass options.room or a token with a "room" claim');
     if (!name) throw new TypeError('connect: no name: pass options.name or a token with a "name" or "sub" claim');
+    /**
+     * The signaling WebSocket's URL of the server this room is joined at
+     * (after a redirect, the server it was sent to).
+     */
     this.url = wsURL(url);
     /** The room's name. */
     this.roomName = room;
@@ -248,6 +264,13 @@ export class Room extends EventTarget {
     this._signaling = Promise.resolve(); // serializes handling of server messages
     this._offerDone = Promise.resolve(); // settles when the offer being made is out
     this._settings = new Map(); // trackId → {want, sent, timer}: track-settings for the server
+    this._joining = true; // until `joined` (again, after a redirect during the session)
+    this._joinReceived = false; // the current WebSocket has delivered `joined`
+    this._hops = 0; // redirects followed by the join under way
+    this._migrating = false; // moving to another server (a redirect during the session)
+    this._rejoined = null; // while migrating: settles once joined at the new server
+    this._joinTimer = 0;
+    this._abandonRejoin = null; // while migrating: fails _rejoined
   }
 
   /** Opens the WebSocket, joins, and sets up the RTCPeerConnection. */
@@ -257,46 +280,59 @@ export class Room extends EventTarget {
       const fail = (err) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
         this._teardown();
         reject(err);
       };
-      const timer = setTimeout(
+      this._joinTimer = setTimeout(
         () => fail(new SwitchboardError('timeout', 'the server did not answer in time')),
         this._timeout,
       );
       this._onJoined = () => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        clearTimeout(this._joinTimer);
         resolve();
       };
       this._onJoinFailed = fail;
+      this._openSocket();
+    });
+  }
 
-      let ws;
-      try {
-        ws = new WebSocket(this.url);
-      } catch (err) {
-        fail(new SwitchboardError('connect-failed', `cannot open ${this.url}: ${err.message}`));
+  // Opens the signaling WebSocket to this.url and sends join once it is
+  // open. A close before `joined` fails the join under way (_onJoinFailed);
+  // one after it ends the session.
+  _openSocket() {
+    this._joinReceived = false;
+    let ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch (err) {
+      this._onJoinFailed(new SwitchboardError('connect-failed', `cannot open ${this.url}: ${err.message}`));
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      const join = { type: 'join', version: PROTOCOL_VERSION, room: this.roomName, name: this.name };
+      if (this._token) join.token = this._token;
+      this._send(join);
+    };
+    ws.onmessage = (ev) => this._onMessage(ev.data);
+    ws.onerror = () => {}; // onclose follows and says more
+    ws.onclose = (ev) => {
+      if (!this._joinReceived) {
+        this._onJoinFailed(new SwitchboardError('connect-failed',
+          `the connection to ${this.url} closed before joining (code ${ev.code})`));
         return;
       }
-      this.ws = ws;
-      ws.onopen = () => {
-        const join = { type: 'join', version: PROTOCOL_VERSION, room: this.roomName, name: this.name };
-        if (this._token) join.token = this._token;
-        this._send(join);
-      };
-      ws.onmessage = (ev) => this._onMessage(ev.data);
-      ws.onerror = () => {}; // onclose follows and says more
-      ws.onclose = (ev) => {
-        if (!this.participantId) {
-          fail(new SwitchboardError('connect-failed',
-            `the connection to ${this.url} closed before joining (code ${ev.code})`));
-          return;
-        }
-        this._disconnect({ reason: this._closeReason || 'connection lost', code: ev.code });
-      };
-    });
+      this._disconnect({ reason: this._closeReason || 'connection lost', code: ev.code });
+    };
+  }
+
+  // Stops listening to a WebSocket and closes it.
+  _dropSocket(ws) {
+    if (!ws) return;
+    ws.onmessage = ws.onclose = ws.onopen = null;
+    if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) ws.close(1000);
   }
 
   // ---- public API ----------------------------------------------------------
@@ -318,6 +354,7 @@ export class Room extends EventTarget {
     if (track instanceof MediaStream) {
       return Promise.all(track.getTracks().map((t) => this.publish(t, { ...options, stream: track })));
     }
+    if (this._migrating) await this._rejoined; // published at the new server
     this._checkOpen();
     if (this._published.has(track)) throw new Error('publish: this track is already published');
     const source = options.source || (track.kind === 'audio' ? 'microphone' : 'camera');
@@ -326,21 +363,33 @@ export class Room extends EventTarget {
     stream.addTrack(track);
     const muted = Boolean(options.muted);
     if (muted) track.enabled = false;
-    const init = { direction: 'sendonly', streams: [stream] };
     const simulcast = options.simulcast ?? source === 'camera';
+    let encodings = null;
     if (options.encodings) {
-      init.sendEncodings = options.encodings.map((e) => ({ ...e }));
+      encodings = options.encodings.map((e) => ({ ...e }));
     } else if (simulcast && track.kind === 'video') {
-      init.sendEncodings = SIMULCAST_ENCODINGS.map((e) => ({ ...e }));
+      encodings = SIMULCAST_ENCODINGS.map((e) => ({ ...e }));
     }
-    const transceiver = this.pc.addTransceiver(track, init);
-    this._limitHeaderExtensions(transceiver);
-    const rids = (init.sendEncodings || []).map((e) => e.rid).filter(Boolean);
-    const entry = { transceiver, source, muted, stream, announced: false, offeredMuted: muted, rids };
+    const rids = (encodings || []).map((e) => e.rid).filter(Boolean);
+    const entry = { transceiver: null, source, muted, stream, encodings, announced: false, offeredMuted: muted, rids };
+    this._addTransceiver(track, entry);
     this._published.set(track, entry);
-    // negotiationneeded fires now; wait until an answer has made it sendonly.
-    await this._waitNegotiated(() => transceiver.currentDirection === 'sendonly' || transceiver.currentDirection === 'sendrecv');
-    return transceiver;
+    // negotiationneeded fires now; wait until an answer has made it sendonly
+    // (on the transceiver of the moment: a move to another server makes a new one).
+    await this._waitNegotiated(() => isSending(entry.transceiver));
+    return entry.transceiver;
+  }
+
+  // Sends track on a new sendonly transceiver of the RTCPeerConnection, as
+  // entry says (its source's stream, its encodings), and makes it entry's.
+  _addTransceiver(track, entry) {
+    const init = { direction: 'sendonly', streams: [entry.stream] };
+    if (entry.encodings) init.sendEncodings = entry.encodings.map((e) => ({ ...e }));
+    entry.transceiver = this.pc.addTransceiver(track, init);
+    this._limitHeaderExtensions(entry.transceiver);
+    entry.announced = false;
+    entry.offeredMuted = entry.muted;
+    entry.simulcastChecked = false;
   }
 
   /** Stops sending a published track. The track itself is not stopped. */
@@ -349,7 +398,7 @@ export class Room extends EventTarget {
     if (!entry) return;
     this._published.delete(track);
     entry.stream.removeTrack(track);
-    if (this.closed) return;
+    if (this.closed || this._migrating) return; // a move publishes only what _published holds
     const { transceiver } = entry;
     await transceiver.sender.replaceTrack(null);
     transceiver.direction = 'inactive'; // fires negotiationneeded; the next offer omits it
@@ -386,7 +435,9 @@ export class Room extends EventTarget {
     if (!entry) throw new Error('replaceTrack: the old track is not published');
     if (newTrack.kind !== oldTrack.kind) throw new TypeError('replaceTrack: the kinds differ');
     newTrack.enabled = !entry.muted;
-    await entry.transceiver.sender.replaceTrack(newTrack);
+    // While moving to another server the old connection is closed: the new
+    // one sends whatever _published holds.
+    if (!this._migrating) await entry.transceiver.sender.replaceTrack(newTrack);
     this._published.delete(oldTrack);
     this._published.set(newTrack, entry);
     entry.stream.removeTrack(oldTrack);
@@ -472,9 +523,14 @@ export class Room extends EventTarget {
     this.leave();
   }
 
-  /** `'connected'` from connect() on, `'disconnected'` once the session is over. */
+  /**
+   * `'connected'` from connect() on, `'reconnecting'` while the room moves
+   * to another server (a redirect during the session), `'disconnected'`
+   * once the session is over.
+   */
   get state() {
-    return this.closed ? 'disconnected' : 'connected';
+    if (this.closed) return 'disconnected';
+    return this._migrating ? 'reconnecting' : 'connected';
   }
 
   /**
@@ -562,6 +618,12 @@ export class Room extends EventTarget {
       return;
     }
     this._log('debug', `switchboard ← ${summarize(msg)}`);
+    if (msg.type === 'joined') this._joinReceived = true;
+    if (msg.type === 'redirect') {
+      // At once, before this WebSocket's close can end the session.
+      this._redirect(msg);
+      return;
+    }
     // Messages are handled one after the other: an answer or a candidate must
     // not overtake the offer before it.
     this._signaling = this._signaling
@@ -604,8 +666,96 @@ export class Room extends EventTarget {
     }
   }
 
+  // The server sends us to another server of the cluster (version 2): it is
+  // full, or shutting down. Before `joined` the join goes on there; during
+  // the session the room moves there (_migrate). Either way this WebSocket
+  // is done with (the server closes it).
+  _redirect(msg) {
+    if (this.closed) return;
+    this._dropSocket(this.ws);
+    let url = '';
+    try {
+      url = wsURL(String(msg.url || ''));
+      if (!/^wss?:$/.test(new URL(url).protocol)) throw new Error('not an http(s) or ws(s) URL');
+    } catch (err) {
+      this._redirectFailed(new SwitchboardError('bad-redirect', `the server sent a redirect to ${JSON.stringify(msg.url)}: ${err.message}`));
+      return;
+    }
+    if (++this._hops > MAX_REDIRECTS) {
+      this._redirectFailed(new SwitchboardError('too-many-redirects', `redirected more than ${MAX_REDIRECTS} times, last to ${url}`));
+      return;
+    }
+    const reason = msg.reason || 'redirected';
+    this._log('info', `switchboard: redirected to ${url} (${reason})`);
+    this.url = url;
+    if (this._joinReceived || !this._joining) {
+      // During the session: after what the old server sent has been handled.
+      this._signaling = this._signaling
+        .then(() => this._migrate(reason))
+        .catch((err) => this._log('error', 'switchboard: moving to another server failed:', err));
+      return;
+    }
+    this._openSocket();
+  }
+
+  _redirectFailed(err) {
+    if (this._joining && !this._joinReceived) this._onJoinFailed(err);
+    else this._disconnect({ reason: err.message, code: err.code, message: err.message });
+  }
+
+  // A redirect during the session: the old server is going away. Its
+  // RTCPeerConnection is closed (the others' tracks end: trackUnsubscribed),
+  // and the room joins again at this.url with the same room, name and token;
+  // _handleJoined then publishes the local tracks again on a new
+  // RTCPeerConnection, with their mute states, and emits `reconnected`.
+  async _migrate(reason) {
+    if (this.closed) return;
+    this._migrating = true;
+    this._joining = true;
+    let done;
+    let failed;
+    this._rejoined = new Promise((resolve, reject) => { done = resolve; failed = reject; });
+    this._rejoined.catch(() => {}); // publish() calls waiting on it see it; nobody else must
+    this._abandonRejoin = () => failed(new Error('the room closed while moving to another server'));
+    this._fire('reconnecting', { reason, url: this.url });
+    this._closePeerConnection();
+    for (const trackId of [...this._remote.keys()]) this._removeRemote(trackId, false);
+    for (const st of this._settings.values()) clearTimeout(st.timer);
+    this._settings.clear();
+    this._trackIds = new Map();
+    this._gone.clear();
+    this._pendingCandidates = [];
+    this._makingOffer = false;
+    this._serverExtensions = new Set(SFU_HEADER_EXTENSIONS);
+    this._gatheredUfrags.clear();
+    clearTimeout(this._holdTimer);
+    this._holdOffers = false;
+    this._offerDeferred = false;
+    this._offerDone = Promise.resolve();
+    const previous = this.participantId;
+    clearTimeout(this._joinTimer);
+    const fail = (err) => {
+      clearTimeout(this._joinTimer);
+      failed(err);
+      this._disconnect({ reason: `could not join again at ${this.url}: ${err.message}`, code: err.code, message: err.message });
+    };
+    this._joinTimer = setTimeout(() => fail(new SwitchboardError('timeout', 'the server did not answer in time')), this._timeout);
+    this._onJoinFailed = fail;
+    this._onJoined = () => {
+      clearTimeout(this._joinTimer);
+      this._migrating = false;
+      this._abandonRejoin = null;
+      done();
+      this._fire('reconnected', { participantId: this.participantId, previousParticipantId: previous });
+    };
+    this._openSocket();
+  }
+
   _handleJoined(msg) {
-    if (this.participantId) return;
+    if (!this._joining) return;
+    this._joining = false;
+    this._hops = 0;
+    const rejoin = this.participantId !== null;
     this.participantId = msg.participantId;
     if (msg.permissions && typeof msg.permissions === 'object') {
       this.permissions = {
@@ -614,16 +764,20 @@ export class Room extends EventTarget {
         subscribe: Boolean(msg.permissions.subscribe),
       };
     }
-    this.localParticipant.sid = msg.participantId;
-    if (!this.localParticipant.identity) this.localParticipant.identity = msg.participantId;
+    const local = this.localParticipant;
+    if (!local.identity || local.identity === local.sid) local.identity = msg.participantId; // no token: the id is all there is
+    local.sid = msg.participantId;
     this.iceServers = (msg.iceServers || []).map((s) => {
       const server = { urls: s.urls };
       if (s.username) server.username = s.username;
       if (s.credential) server.credential = s.credential;
       return server;
     });
-    for (const p of msg.participants || []) this._addParticipant(p);
+    if (rejoin) this._reconcileParticipants(msg.participants || []);
+    else for (const p of msg.participants || []) this._addParticipant(p);
     this._createPeerConnection();
+    // After a move: what was published goes out again, muted or not.
+    for (const [track, entry] of this._published) this._addTransceiver(track, entry);
     // A newcomer to a room with tracks gets an offer for them right away:
     // offering at the same time would only collide, so our offers wait for
     // it (or for a few seconds).
@@ -632,6 +786,39 @@ export class Room extends EventTarget {
       this._holdTimer = setTimeout(() => this._releaseOffers(), 3000);
     }
     this._onJoined();
+  }
+
+  // After a move to another server, the participants it lists are the room
+  // now: the others left (participantDisconnected), those not known joined
+  // (participantConnected), and the known ones keep their RemoteParticipant
+  // with the tracks now listed (trackUnpublished, trackPublished).
+  _reconcileParticipants(list) {
+    const now = new Map();
+    for (const p of list) if (p && p.id && p.id !== this.participantId) now.set(p.id, p);
+    for (const id of new Set([...this.participants.keys(), ...this.remoteParticipants.keys()])) {
+      if (!now.has(id)) this._handleParticipantLeft(id);
+    }
+    for (const p of now.values()) {
+      const remote = this.remoteParticipants.get(p.id);
+      if (!remote || !this.participants.has(p.id)) {
+        this._handleParticipantJoined(p);
+        continue;
+      }
+      const listed = new Set((p.tracks || []).map((t) => t.id));
+      const before = new Set(remote.trackPublications.keys());
+      for (const publication of [...remote.trackPublications.values()]) {
+        if (listed.has(publication.trackSid)) continue;
+        remote.trackPublications.delete(publication.trackSid);
+        this._fire('trackUnpublished', { publication, participant: remote });
+      }
+      this._addParticipant(p);
+      for (const [trackSid, publication] of remote.trackPublications) {
+        if (before.has(trackSid)) continue;
+        const info = this.participants.get(p.id).tracks.get(trackSid);
+        this._emit('track-published', { participantId: p.id, trackId: trackSid, info });
+        this._fire('trackPublished', { publication, participant: remote });
+      }
+    }
   }
 
   _createPeerConnection() {
@@ -812,10 +999,11 @@ export class Room extends EventTarget {
   // mid: from then on mute changes go as `mute` messages. A change made while
   // the offer was on its way is sent now.
   _announceNewMids() {
-    for (const entry of this._published.values()) {
+    for (const [track, entry] of this._published) {
       const dir = entry.transceiver.currentDirection;
       if (entry.announced || (dir !== 'sendonly' && dir !== 'sendrecv')) continue;
       entry.announced = true;
+      this.localParticipant._moved(entry.transceiver.mid, track);
       if (entry.offeredMuted !== entry.muted) {
         this._send({ type: 'mute', mid: entry.transceiver.mid, muted: entry.muted });
       }
@@ -906,7 +1094,7 @@ export class Room extends EventTarget {
 
   _handleError(msg) {
     const err = new SwitchboardError(msg.code || 'internal', msg.message || msg.code, Boolean(msg.fatal));
-    if (!this.participantId) {
+    if (this._joining) {
       this._closeReason = err.message;
       this._onJoinFailed(err);
       return;
@@ -1184,6 +1372,7 @@ export class Room extends EventTarget {
   _disconnect(detail) {
     if (this.closed) return;
     this._teardown();
+    this._abandonRejoin?.();
     for (const trackId of [...this._remote.keys()]) this._removeRemote(trackId, true);
     for (const w of this._waiters) w.reject(new Error('the room closed before the track was negotiated'));
     this._waiters.clear();
@@ -1194,18 +1383,23 @@ export class Room extends EventTarget {
 
   _teardown() {
     this.closed = true;
+    this._migrating = false;
     clearTimeout(this._holdTimer);
+    clearTimeout(this._joinTimer);
     for (const st of this._settings.values()) clearTimeout(st.timer);
     this._settings.clear();
-    if (this.pc) {
-      this.pc.onnegotiationneeded = this.pc.onicecandidate = this.pc.ontrack = null;
-      this.pc.onconnectionstatechange = this.pc.onsignalingstatechange = this.pc.onicegatheringstatechange = null;
-      this.pc.close();
-    }
-    if (this.ws) {
-      this.ws.onmessage = this.ws.onclose = this.ws.onopen = null;
-      if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
-    }
+    this._closePeerConnection();
+    this._dropSocket(this.ws);
+  }
+
+  // Closes the RTCPeerConnection, none of whose events matter any more. It
+  // stays as room.pc (closed) until a new one replaces it.
+  _closePeerConnection() {
+    const pc = this.pc;
+    if (!pc) return;
+    pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = null;
+    pc.onconnectionstatechange = pc.onsignalingstatechange = pc.onicegatheringstatechange = null;
+    pc.close();
   }
 }
 
@@ -1857,6 +2051,17 @@ export class LocalParticipant extends Participant {
     if (!allowed) throw new SwitchboardError('unauthorized', `this participant may not publish a ${source}`);
   }
 
+  // After a move to another server the track is sent on a new transceiver:
+  // its publication's sid (the mid) follows.
+  _moved(mid, mediaStreamTrack) {
+    for (const p of this._publications) {
+      if (p.track.mediaStreamTrack !== mediaStreamTrack || !p.trackSid || p.trackSid === mid) continue;
+      this.trackPublications.delete(p.trackSid);
+      p.trackSid = p.track.sid = mid;
+      this.trackPublications.set(mid, p);
+    }
+  }
+
   // The room closed: the tracks this module captured are stopped.
   _closed() {
     for (const p of this._publications) p.track._watchEnded(null);
@@ -1988,6 +2193,12 @@ function mediaSection(sdp, mid) {
     if (section.split(/\r?\n/).some((line) => line.trimEnd() === `a=mid:${mid}`)) return section;
   }
   return '';
+}
+
+// Whether a transceiver's last negotiation made it send.
+function isSending(transceiver) {
+  const dir = transceiver?.currentDirection;
+  return dir === 'sendonly' || dir === 'sendrecv';
 }
 
 function iceUfrag(sdp) {
