@@ -2,7 +2,6 @@ package signaling_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/internal/mediatest"
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling"
 )
@@ -138,58 +138,12 @@ func publish(ctx context.Context, c *bench.Client, videoOpts ...bench.SyntheticO
 	return media{audio: a, video: v}, nil
 }
 
-// trackFrom returns c's remote track of kind published by participant, the
-// latest one if several.
-func trackFrom(c *bench.Client, participant, kind string) *bench.RemoteTrack {
-	var found *bench.RemoteTrack
-	for _, r := range c.RemoteTracksFrom(participant) {
-		if r.Kind.String() == kind {
-			found = r
-		}
-	}
-	return found
-}
-
-// receivedFromAll reports whether c got at least n distinct audio and video
-// packets from every publisher in from other than itself.
-func receivedFromAll(c *bench.Client, from []*bench.Client, n uint64) bool {
-	for _, p := range from {
-		if p == c {
-			continue
-		}
-		for _, kind := range []string{"audio", "video"} {
-			r := trackFrom(c, p.ID(), kind)
-			if r == nil || r.Stats().Distinct < n {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// describe summarises what c received from each publisher, for failures
-// and logs.
-func describe(c *bench.Client, from []*bench.Client) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s):", c.ID(), c.ConnectionState())
-	for _, p := range from {
-		if p == c {
-			continue
-		}
-		for _, kind := range []string{"audio", "video"} {
-			r := trackFrom(c, p.ID(), kind)
-			if r == nil {
-				fmt.Fprintf(&b, " [%s/%s: none]", p.ID(), kind)
-				continue
-			}
-			s := r.Stats()
-			fmt.Fprintf(&b, " [%s/%s: %d pkts, %d distinct, %d dup, %d missing, %d errors, %d keyframes, latency %v]",
-				p.ID(), kind, s.Packets, s.Distinct, s.Duplicates, s.Missing(), s.PayloadErrors, s.Keyframes,
-				s.MeanLatency().Round(time.Microsecond))
-		}
-	}
-	return b.String()
-}
+// The media checks are internal/mediatest's, shared with the cluster tests.
+var (
+	trackFrom       = mediatest.TrackFrom
+	receivedFromAll = mediatest.ReceivedFromAll
+	describe        = mediatest.Describe
+)
 
 // checkIntact fails the test if any remote track of c saw a damaged payload
 // or carries c's own media.

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/internal/mediatest"
 	"github.com/switchboard-rtc/switchboard/internal/redistest"
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling"
@@ -140,53 +141,12 @@ func publish(ctx context.Context, t *testing.T, c *bench.Client) {
 	}
 }
 
-func trackFrom(c *bench.Client, participant, kind string) *bench.RemoteTrack {
-	var found *bench.RemoteTrack
-	for _, r := range c.RemoteTracksFrom(participant) {
-		if r.Kind.String() == kind {
-			found = r
-		}
-	}
-	return found
-}
-
-// receivedFromAll reports whether c got n distinct audio and video packets
-// from every other client in from.
-func receivedFromAll(c *bench.Client, from []*bench.Client, n uint64) bool {
-	for _, p := range from {
-		if p == c {
-			continue
-		}
-		for _, kind := range []string{"audio", "video"} {
-			r := trackFrom(c, p.ID(), kind)
-			if r == nil || r.Stats().Distinct < n {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func describe(c *bench.Client, from []*bench.Client) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s):", c.ID(), c.ConnectionState())
-	for _, p := range from {
-		if p == c {
-			continue
-		}
-		for _, kind := range []string{"audio", "video"} {
-			r := trackFrom(c, p.ID(), kind)
-			if r == nil {
-				fmt.Fprintf(&b, " [%s/%s: none]", p.ID(), kind)
-				continue
-			}
-			s := r.Stats()
-			fmt.Fprintf(&b, " [%s/%s: %d distinct, %d missing, %d errors, %d keyframes]",
-				p.ID(), kind, s.Distinct, s.Missing(), s.PayloadErrors, s.Keyframes)
-		}
-	}
-	return b.String()
-}
+// The media checks are internal/mediatest's, shared with signaling's tests.
+var (
+	trackFrom       = mediatest.TrackFrom
+	receivedFromAll = mediatest.ReceivedFromAll
+	describe        = mediatest.Describe
+)
 
 // TestRoomAcrossThreeNodes: one publisher on each of three nodes sharing
 // one Redis; each receives the other two's audio and video, intact, and
