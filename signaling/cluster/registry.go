@@ -23,11 +23,14 @@ func (n *Node) tick() {
 	n.register()
 	n.readRegistry(time.Now())
 	n.beats++
-	if n.resync || n.beats%resyncEvery == 0 {
-		n.resync = false
+	periodic := n.beats%resyncEvery == 0
+	if n.resync || periodic {
+		// Only the periodic reads may find a participant gone: right after
+		// Redis came back, the other nodes may not have written theirs yet.
 		for _, r := range n.rooms {
-			n.reconcile(r)
+			n.reconcile(r, periodic && !n.resync)
 		}
+		n.resync = false
 	}
 	for _, r := range n.rooms {
 		for peer := range n.roomPeers(r) {

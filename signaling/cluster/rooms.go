@@ -11,10 +11,11 @@ type room struct {
 	missing map[string]int    // remote ones absent from the room's hash, for so many reads
 }
 
-// missingReads is how many full reads in a row may miss a remote
-// participant before it counts as gone (its leave message lost): its node
-// writes it again at every full read, and at once after Redis restarted
-// empty, so one read that misses it proves nothing.
+// missingReads is how many periodic full reads in a row (resyncEvery
+// heartbeats apart) may miss a remote participant before it counts as gone
+// (its leave message lost): its node writes it again at every full read,
+// and at once after Redis restarted empty, so one read that misses it
+// proves nothing.
 const missingReads = 2
 
 func (n *Node) localJoined(name string, m member) {
@@ -36,7 +37,7 @@ func (n *Node) localJoined(name string, m member) {
 	if first {
 		// New here: learn who is in the room elsewhere. From now on the
 		// room's channel says who comes and goes.
-		n.reconcile(r)
+		n.reconcile(r, false)
 	}
 }
 
@@ -83,8 +84,9 @@ func (n *Node) writeMember(r *room, m member) {
 
 // reconcile makes the room agree with Redis: this node's participants are
 // written again, and the others' read (a join or leave message lost while
-// Redis was away is made good here).
-func (n *Node) reconcile(r *room) {
+// Redis was away is made good here). Only a periodic read (prune) counts a
+// participant's absence towards its leaving.
+func (n *Node) reconcile(r *room, prune bool) {
 	ctx, cancel := n.call()
 	defer cancel()
 	pipe := n.rdb.Pipeline()
@@ -113,12 +115,13 @@ func (n *Node) reconcile(r *room) {
 		n.addRemote(r, m)
 	}
 	for id := range r.remote {
-		if seen[id] {
+		switch {
+		case seen[id]:
 			delete(r.missing, id)
-			continue
-		}
-		if r.missing[id]++; r.missing[id] >= missingReads {
-			n.removeRemote(r, id)
+		case prune:
+			if r.missing[id]++; r.missing[id] >= missingReads {
+				n.removeRemote(r, id)
+			}
 		}
 	}
 	for peer := range n.roomPeers(r) {
