@@ -62,6 +62,10 @@ func (c *Client) newPeerConnection(servers []protocol.ICEServer) (*webrtc.PeerCo
 	// Servers send no .local candidates, and a load generator runs many
 	// clients: no multicast sockets per client.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// A browser's SRTP replay window (libwebrtc: 1024 packets), not Pion's
+	// 64: a retransmission on the stream itself that answers a loss in a
+	// burst arrives more than 64 packets late, and a browser takes it.
+	se.SetSRTPReplayProtectionWindow(1024)
 	se.DisableSRTPReplayProtection(c.opts.noReplayCheck)
 	if c.opts.net != nil {
 		se.SetNet(c.opts.net)

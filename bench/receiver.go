@@ -269,3 +269,17 @@ func (r *RemoteTrack) handle(payload []byte, now time.Time) {
 		}
 	}
 }
+
+// MissingList lists the payload sequence numbers from..to not received
+// (at most max of them), for a test's failure message.
+func (r *RemoteTrack) MissingList(from, to uint64, max int) []uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []uint64
+	for seq := from; seq <= to && len(out) < max; seq++ {
+		if r.seen.missing(seq, seq) == 1 {
+			out = append(out, seq)
+		}
+	}
+	return out
+}

@@ -129,6 +129,9 @@ const (
 	maxEstimate     = 50_000_000
 )
 
+// srtpReplayWindow is libwebrtc's SRTP replay window, in packets.
+const srtpReplayWindow = 1024
+
 func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICETimeouts(cfg.iceDisconnected, cfg.iceFailed, cfg.iceDisconnected/2)
@@ -140,6 +143,12 @@ func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
 	if err := se.SetAnsweringDTLSRole(webrtc.DTLSRoleServer); err != nil {
 		return se, err
 	}
+	// The SRTP replay window of libwebrtc (1024 packets) rather than Pion's
+	// 64: a relay's retransmissions come on the stream itself (no RTX), and
+	// one answering a loss in a burst (a subscriber's start from the cache)
+	// arrives more than 64 packets behind the newest and would be dropped
+	// as a replay.
+	se.SetSRTPReplayProtectionWindow(srtpReplayWindow)
 	if cfg.net != nil {
 		se.SetNet(cfg.net)
 	} else if n, err := rawudp.NewNet(); err == nil {

@@ -92,7 +92,7 @@ func TestRelayLossRepairedByNACK(t *testing.T) {
 		t.Errorf("publisher's node: %d relay NACKs, %d retransmitted; want both", st1.RelayNACKsIn, st1.PacketsRetransmitted)
 	}
 	if missing*200 > span { // more than 0.5 % stayed lost
-		t.Errorf("%d of %d payloads never recovered (%d dropped)", missing, span, loss.dropped.Load())
+		t.Errorf("%d of %d payloads never recovered (%d dropped): %v", missing, span, loss.dropped.Load(), video.MissingList(snap.MinSeq, snap.MaxSeq, 20))
 	}
 }
 
