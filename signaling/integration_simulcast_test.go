@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/internal/mediatest"
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
@@ -101,7 +102,7 @@ func TestSimulcastLayerFollowsTileSize(t *testing.T) {
 	}
 	err = pub.WaitUntil(ctx, func() bool {
 		st := src.LayerStats()
-		return pub.Received("layers") > 0 && st[0].Packets > 0 && !layerSending(src, 0) && !layerSending(src, 1) && layerSending(src, 2)
+		return pub.Received("layers") > 0 && st[0].Packets > 0 && !mediatest.LayerSending(src, 0) && !mediatest.LayerSending(src, 1) && mediatest.LayerSending(src, 2)
 	})
 	if err != nil {
 		t.Fatalf("dynacast: layers messages %d, layer stats %+v", pub.Received("layers"), src.LayerStats())
@@ -119,7 +120,7 @@ func TestSimulcastLayerFollowsTileSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, n := videoWidth(c, pub.ID())
-	if err := c.WaitUntil(ctx, func() bool { _, m := videoWidth(c, pub.ID()); return m > n+20 && layerSending(src, 0) }); err != nil {
+	if err := c.WaitUntil(ctx, func() bool { _, m := videoWidth(c, pub.ID()); return m > n+20 && mediatest.LayerSending(src, 0) }); err != nil {
 		t.Fatalf("the thumbnail did not come back: %s", fmt.Sprint(src.LayerStats()))
 	}
 	// Per subscriber: the thumbnail's switches and keyframe requests were
@@ -130,14 +131,6 @@ func TestSimulcastLayerFollowsTileSize(t *testing.T) {
 		}
 	}
 	t.Logf("server: %+v; participants %+v", srv.sfu.Stats(), srv.sfu.Participants())
-}
-
-// layerSending reports whether the publisher's layer i sent a packet in
-// the last 300 ms.
-func layerSending(src *bench.SyntheticSimulcast, i int) bool {
-	before := src.LayerStats()[i].Packets
-	time.Sleep(300 * time.Millisecond)
-	return src.LayerStats()[i].Packets > before
 }
 
 // TestSimulcastPublisherDropsItsTopLayer: a publisher stops its top layer

@@ -63,3 +63,11 @@ func Describe(c *bench.Client, from []*bench.Client) string {
 	}
 	return b.String()
 }
+
+// LayerSending reports whether the publisher's simulcast layer i sent a
+// packet in the next 300 ms (it waits that long).
+func LayerSending(src *bench.SyntheticSimulcast, i int) bool {
+	before := src.LayerStats()[i].Packets
+	time.Sleep(300 * time.Millisecond)
+	return src.LayerStats()[i].Packets > before
+}

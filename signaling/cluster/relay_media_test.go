@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/internal/mediatest"
 	"github.com/switchboard-rtc/switchboard/internal/redistest"
 	"github.com/switchboard-rtc/switchboard/sfu"
 )
@@ -163,7 +164,7 @@ func TestSimulcastAcrossNodes(t *testing.T) {
 		t.Logf("closing: %v", err)
 	}
 	err = pub.WaitUntil(ctx, func() bool {
-		return pub.Received("layers") > 0 && !layerSending(v, 2) && layerSending(v, 0)
+		return pub.Received("layers") > 0 && !mediatest.LayerSending(v, 2) && mediatest.LayerSending(v, 0)
 	})
 	if err != nil {
 		t.Fatalf("dynacast across nodes: layers messages %d, layer stats %+v", pub.Received("layers"), v.LayerStats())
@@ -172,12 +173,4 @@ func TestSimulcastAcrossNodes(t *testing.T) {
 	if err := subs[0].WaitUntil(ctx, func() bool { return trackFrom(subs[0], pub.ID(), "video").Stats().Distinct > before+50 }); err != nil {
 		t.Fatalf("the thumbnail stopped: %v", err)
 	}
-}
-
-// layerSending reports whether the publisher's layer i sent a packet in
-// the last 300 ms.
-func layerSending(v *bench.SyntheticSimulcast, i int) bool {
-	before := v.LayerStats()[i].Packets
-	time.Sleep(300 * time.Millisecond)
-	return v.LayerStats()[i].Packets > before
 }
