@@ -29,6 +29,7 @@ type participant struct {
 	dialStart time.Time
 	joined    time.Duration // dial → joined
 	connected time.Duration // dial → PeerConnection connected, media may flow
+	dropped   bool          // churned out (churn.go)
 	err       error
 }
 
@@ -97,7 +98,7 @@ type state struct {
 func (p *participant) state() state {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	st := state{client: p.client, sources: p.sources, connected: p.connected > 0}
+	st := state{client: p.client, sources: p.sources, connected: p.connected > 0 && !p.dropped}
 	if st.connected {
 		select {
 		case <-p.client.Done():
@@ -111,12 +112,12 @@ func (p *participant) state() state {
 // close leaves the room; it is safe on a participant that never joined.
 func (p *participant) close() {
 	p.mu.Lock()
-	c := p.client
+	c, dropped := p.client, p.dropped
 	p.mu.Unlock()
 	if c == nil {
 		return
 	}
-	if err := c.Close(); err != nil {
+	if err := c.Close(); err != nil && !dropped {
 		p.fail(fmt.Errorf("closing: %w", err))
 	}
 }

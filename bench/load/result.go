@@ -17,6 +17,9 @@ type Result struct {
 	Elapsed      time.Duration       `json:"elapsed"` // first join to the leave
 	Samples      []Sample            `json:"samples"`
 	Participants []ParticipantResult `json:"participants"`
+	// Churned is how many subscribers vanished and were replaced
+	// (Scenario.Churn); both are among Participants.
+	Churned int `json:"churned,omitempty"`
 	// Latency holds the one-way delay of every distinct packet received.
 	Latency hist.Histogram `json:"-"`
 	// ServerIdle is the server before the first join; ServerEnd at the
@@ -86,7 +89,7 @@ func (r *runner) result(samples []Sample, final *totals, idle *ServerSnapshot, e
 		Latency: final.latency, ServerIdle: idle, ServerEnd: final.server,
 		NodesEnd: final.nodes, NodeLatency: final.nodeLatency,
 	}
-	for _, p := range r.ps {
+	for _, p := range r.participants() {
 		res.Participants = append(res.Participants, p.result(final.settled))
 	}
 	return res

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bench"
@@ -24,7 +25,23 @@ type runner struct {
 	sc    Scenario
 	opts  options
 	start time.Time
-	ps    []*participant
+
+	mu      sync.Mutex     // ps grows during a run with churn
+	ps      []*participant // every participant, churned-out ones too
+	churned atomic.Int64
+}
+
+// participants is a snapshot of every participant so far.
+func (r *runner) participants() []*participant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*participant(nil), r.ps...)
+}
+
+func (r *runner) add(p *participant) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ps = append(r.ps, p)
 }
 
 // Run runs sc against its server and returns what was measured. It stops at
@@ -62,6 +79,7 @@ func Run(ctx context.Context, sc Scenario, opts ...Option) (*Result, error) {
 	go func() {
 		defer joins.Done()
 		r.joinAll(runCtx, &joins)
+		r.churn(runCtx, &joins)
 	}()
 	samples, final := r.sampleUntil(runCtx)
 	joins.Wait()
@@ -69,6 +87,7 @@ func Run(ctx context.Context, sc Scenario, opts ...Option) (*Result, error) {
 	r.closeAll()
 	res := r.result(samples, final, idle, end)
 	res.NodesIdle = idleNodes
+	res.Churned = int(r.churned.Load())
 	return res, res.check()
 }
 
@@ -79,7 +98,7 @@ func (r *runner) joinAll(ctx context.Context, joins *sync.WaitGroup) {
 		gap = time.Duration(float64(time.Second) / r.sc.JoinRate)
 	}
 	next := time.Now()
-	for _, p := range r.ps {
+	for _, p := range r.participants() {
 		if wait := time.Until(next); wait > 0 {
 			select {
 			case <-ctx.Done():
@@ -142,7 +161,7 @@ func (r *runner) sampleUntil(ctx context.Context) ([]Sample, *totals) {
 
 // collect reads every client and, with metrics, the server.
 func (r *runner) collect() *totals {
-	t := collect(r.ps, time.Since(r.start), len(r.sc.Nodes()))
+	t := collect(r.participants(), time.Since(r.start), len(r.sc.Nodes()))
 	// Scraping must not outlive the interval by much; it uses its own
 	// context, since the last one comes after the run's has ended.
 	ctx, cancel := context.WithTimeout(context.Background(), r.opts.interval)
@@ -159,7 +178,7 @@ func (r *runner) collect() *totals {
 // close timeout.
 func (r *runner) closeAll() {
 	var wg sync.WaitGroup
-	for _, p := range r.ps {
+	for _, p := range r.participants() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

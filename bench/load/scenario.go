@@ -43,7 +43,12 @@ type Scenario struct {
 	Bitrate       int           `json:"bitrate"`     // video bits per second per publisher, all layers
 	Simulcast     bool          `json:"simulcast"`   // three layers per video track
 	ICEIPs        []string      `json:"iceIPs,omitempty"`
-	RoomPrefix    string        `json:"roomPrefix"` // rooms are named prefix-1, prefix-2, …
+	// Churn is how many subscribers a second vanish, as a killed tab does
+	// (the WebSocket dropped without a leave), each replaced at once by a
+	// new one, for the whole run; 0: none. Publishers stay, so that the
+	// media load is the same throughout.
+	Churn      float64 `json:"churn,omitempty"`
+	RoomPrefix string  `json:"roomPrefix"` // rooms are named prefix-1, prefix-2, …
 }
 
 // Expected is how many participants the scenario has.
@@ -102,6 +107,10 @@ func (s Scenario) Validate() error {
 		return fmt.Errorf("%w: duration must be positive", ErrBadScenario)
 	case s.JoinRate < 0:
 		return fmt.Errorf("%w: negative join rate", ErrBadScenario)
+	case s.Churn < 0:
+		return fmt.Errorf("%w: negative churn", ErrBadScenario)
+	case s.Churn > 0 && s.Subscribers == 0:
+		return fmt.Errorf("%w: churn needs subscribers", ErrBadScenario)
 	case s.Bitrate < 10_000:
 		return fmt.Errorf("%w: video bitrate %d below 10 kbit/s", ErrBadScenario, s.Bitrate)
 	case s.RoomPrefix == "":

@@ -51,11 +51,20 @@ func dist(d Dist, points ...string) string {
 // row is one line of the summary table, shared by the terminal and HTML.
 type row struct{ Name, Value string }
 
+// connectedRow says how many connected, and with churn how many vanished
+// and were replaced.
+func connectedRow(s Summary) string {
+	if s.Churned == 0 {
+		return fmt.Sprintf("%d / %d", s.Connected, s.Expected)
+	}
+	return fmt.Sprintf("%d / %d  (%d vanished and were replaced: churn)", s.Connected-s.Churned, s.Expected, s.Churned)
+}
+
 // rows lays the summary out, in the order people read it.
 func rows(sc scenarioView, s Summary) []row {
 	out := []row{
 		{"scenario", sc.describe()},
-		{"participants connected", fmt.Sprintf("%d / %d", s.Connected, s.Expected)},
+		{"participants connected", connectedRow(s)},
 		{"join time (to media connected)", dist(s.JoinTime, "p50", "p95", "max")},
 		{"time to first frame", dist(s.FirstFrame, "p50", "p95", "max")},
 		{"per-subscriber bitrate", fmt.Sprintf("mean %.2f Mbit/s  min %.2f Mbit/s", s.SubscriberMbpsMean, s.SubscriberMbpsMin)},

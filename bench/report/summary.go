@@ -22,9 +22,12 @@ type Dist struct {
 
 // Summary is the run in a few figures.
 type Summary struct {
-	Expected  int      `json:"expected"`  // participants
-	Connected int      `json:"connected"` // whose media connected
-	Errors    []string `json:"errors,omitempty"`
+	Expected  int `json:"expected"`  // participants
+	Connected int `json:"connected"` // whose media connected
+	// Churned is how many subscribers vanished and were replaced
+	// (--churn); Connected counts both the vanished and their replacements.
+	Churned int      `json:"churned,omitempty"`
+	Errors  []string `json:"errors,omitempty"`
 	// JoinTime is from dialing to media connected; FirstFrame from dialing
 	// to the first video keyframe received.
 	JoinTime   Dist `json:"joinTime"`
@@ -67,7 +70,7 @@ func Summarize(res *load.Result, opts ...Option) Summary {
 		opt(&o)
 	}
 	s := Summary{
-		Expected: res.Scenario.Expected(), FloorMicrosPerPacket: o.floorMicros, FloorProfile: o.floorProfile,
+		Expected: res.Scenario.Expected(), Churned: res.Churned, FloorMicrosPerPacket: o.floorMicros, FloorProfile: o.floorProfile,
 		FloorAwakeMicrosPerPacket: o.awakeMicros, FloorAwakeReaders: o.awakeReaders,
 	}
 	var joins, frames []time.Duration

@@ -108,6 +108,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.IntVar(&sc.Subscribers, "subscribers", 4, "receive-only subscribers `S` per room")
 	fs.DurationVar(&sc.Duration, "duration", 30*time.Second, "how long the run lasts, from the first join")
 	fs.Var(&c.bitrate, "bitrate", "video bit rate per publisher, all layers (1500000, 1500k, 1.5M)")
+	fs.Float64Var(&sc.Churn, "churn", 0, "subscribers a second that vanish as a killed tab does (WebSocket dropped, no leave), each replaced at once by a new one, for the whole run")
 	fs.BoolVar(&sc.Simulcast, "simulcast", false, "send video as three simulcast layers (needs a server that receives simulcast)")
 	fs.Float64Var(&sc.JoinRate, "join-rate", 10, "participants joining per second (0: all at once)")
 	fs.StringVar(&sc.RoomPrefix, "room-prefix", "bench", "rooms are named `PREFIX`-1, PREFIX-2, …")

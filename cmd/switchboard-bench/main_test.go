@@ -27,6 +27,14 @@ import (
 // load generator itself knows nothing but the protocol.
 func testServer(t *testing.T) (wsURL, metricsURL string) {
 	t.Helper()
+	wsURL, metricsURL, _ = testServerSFU(t)
+	return wsURL, metricsURL
+}
+
+// testServerSFU is testServer with the SFU, for a test that checks what the
+// server holds.
+func testServerSFU(t *testing.T) (wsURL, metricsURL string, s *sfu.SFU) {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
 	s, err := sfu.New(sfu.WithICEIPs([]string{"127.0.0.1"}), sfu.WithLogger(log))
 	if err != nil {
@@ -48,7 +56,7 @@ func testServer(t *testing.T) (wsURL, metricsURL string) {
 		srv.Close()
 		_ = s.Close()
 	})
-	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws", srv.URL + "/metrics"
+	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws", srv.URL + "/metrics", s
 }
 
 func TestRunAgainstInProcessServer(t *testing.T) {
