@@ -122,6 +122,9 @@ func (c *clusterNode) collectors() []prometheus.Collector {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchboard_cluster_relay_ends",
 			Help: "Relay ends (egress and ingress) this node has with other nodes."},
 			func() float64 { return float64(c.node.RelayEnds()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "switchboard_cluster_messages_rejected_total",
+			Help: "Messages from other nodes refused: a bad signature, a sender not in the registry, or a body that does not parse."},
+			func() float64 { return float64(c.node.RejectedMessages()) }),
 	}
 }
 

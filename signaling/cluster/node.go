@@ -88,6 +88,10 @@ func (n *Node) ID() string { return n.id }
 // read.
 func (n *Node) NodesSeen() int { return int(n.nodesSeen.Load()) }
 
+// RejectedMessages counts the messages from other nodes refused: a bad
+// signature, a sender not in the registry, or a body that does not parse.
+func (n *Node) RejectedMessages() uint64 { return n.rejectedMsg.Load() }
+
 // RelayEnds is how many relay ends (egress and ingress) this node has.
 func (n *Node) RelayEnds() int { return int(n.relayEnds.Load()) }
 
