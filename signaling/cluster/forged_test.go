@@ -1,0 +1,55 @@
+package cluster_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/switchboard-rtc/switchboard/internal/redistest"
+)
+
+// TestForgedMessagesRefused: messages to a node's inbox that are not signed
+// with the cluster secret, or come from a node not in the registry, are
+// refused and counted; none makes a relay end.
+func TestForgedMessagesRefused(t *testing.T) {
+	existing := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
+	rs := redistest.Start(t)
+	n := startNode(t, rs, "victim")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := n.dial(ctx, t, "guarded", "p")
+	publish(ctx, t, c)
+	waitFor(ctx, t, "the node registered", func() bool { return n.node.NodesSeen() == 1 })
+
+	rdb := rs.Client()
+	offer, _ := json.Marshal(map[string]any{"kind": "offer", "end": "egress", "session": "PA_X", "sdp": "v=0"})
+	sign := func(secret, from string, body []byte) string {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write([]byte(from))
+		m.Write([]byte{0})
+		m.Write(body)
+		return hex.EncodeToString(m.Sum(nil))
+	}
+	tests := []struct{ name, from, mac string }{
+		{"wrong secret", "intruder", sign("not-the-secret", "intruder", offer)},
+		{"no signature", "intruder", ""},
+		{"right secret, unregistered sender", "ghost", sign("test-secret", "ghost", offer)},
+	}
+	for i, tt := range tests {
+		env, _ := json.Marshal(map[string]any{"from": tt.from, "body": json.RawMessage(offer), "mac": tt.mac})
+		if err := rdb.Publish(ctx, "switchboard:inbox:victim", env).Err(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(ctx, t, tt.name+" refused", func() bool { return n.node.RejectedMessages() == uint64(i+1) })
+	}
+	if got := n.node.RelayEnds(); got != 0 {
+		t.Errorf("%d relay ends after forged offers, want 0", got)
+	}
+}
