@@ -20,7 +20,7 @@ all: build
 build:
 	$(GO) build -o bin/switchboard ./cmd/switchboard
 	$(GO) build -o bin/switchboard-bench ./cmd/switchboard-bench
-	$(GO) build -o bin/clustermodel ./bench/clustermodel/cmd/clustermodel
+	$(GO) build -o bin/switchboard-clustermodel ./cmd/switchboard-clustermodel
 
 ## run: build and start the server on $(ADDR); it prints the URL to open.
 run: build

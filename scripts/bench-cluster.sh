@@ -119,4 +119,4 @@ for addr in $addrs; do nodeflags="$nodeflags --url ws://$addr/ws --metrics http:
 
 stop_all
 echo
-"$BIN/clustermodel" --baseline "$OUT/cluster-baseline.json" --cluster "$OUT/cluster.json" ${MODEL_ARGS:-}
+"$BIN/switchboard-clustermodel" --baseline "$OUT/cluster-baseline.json" --cluster "$OUT/cluster.json" ${MODEL_ARGS:-}

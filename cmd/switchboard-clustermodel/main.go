@@ -1,8 +1,8 @@
-// Command clustermodel prints what a big room would cost a Switchboard
+// Command switchboard-clustermodel prints what a big room would cost a Switchboard
 // cluster, from figures a cluster benchmark measured (make bench-cluster
 // runs it on its two reports) or given by hand:
 //
-//	clustermodel --baseline bench-out/cluster-baseline.json --cluster bench-out/cluster.json
+//	switchboard-clustermodel --baseline bench-out/cluster-baseline.json --cluster bench-out/cluster.json
 //	clustermodel --send-us 9 --recv-us 4 --stream-mbps 1.1 --stream-pps 160 --hop-p50 0.3 --hop-p99 2
 //
 // It prints Markdown tables: the measured figures and the relay overhead
