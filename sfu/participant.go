@@ -145,6 +145,11 @@ func (p *Participant) Leave() { p.close(nil) }
 // listener. It must not be called from the run goroutine.
 func (p *Participant) close(reason error) {
 	p.once.Do(func() {
+		// Closing from here on: a relay's end is attached to no new room
+		// between leaving its rooms and its teardown (AttachRoom checks).
+		p.mu.Lock()
+		p.closing = true
+		p.mu.Unlock()
 		p.sfu.leave(p)
 		p.teardown()
 		if reason != nil {
