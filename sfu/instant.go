@@ -55,10 +55,11 @@ func (l *Layer) startsFromCache() bool {
 // packets from the layer's last keyframe up to it, through writeRTP as if
 // they had just arrived: the subscriber decodes a picture at once. It runs
 // on l's read loop and returns the bytes sent: 0 when the cache does not
-// hold them all, or the keyframe could not be sent.
+// hold them all, the subscriber's PeerConnection is not up yet (Pion drops
+// writes until SRTP is), or the keyframe could not be sent.
 func (d *DownTrack) catchUp(l *Layer, upTo uint16) int {
 	first, ok := l.cachedKeyframe(upTo)
-	if !ok || d.rcv.kind != webrtc.RTPCodecTypeVideo {
+	if !ok || d.rcv.kind != webrtc.RTPCodecTypeVideo || !d.sub.mediaUp.Load() {
 		return 0
 	}
 	if l.replay == nil {

@@ -8,22 +8,26 @@ import (
 
 // TestCatchUpSendsEveryPacket: a subscriber that starts on a layer whose
 // cache holds a keyframe and what followed is sent every one of those
-// packets, in order, then the live one; past maxCatchUp, none (it waits
-// for a keyframe instead).
+// packets, in order, then the live one; past maxCatchUp, or before its
+// PeerConnection is up (writes would go nowhere), none: it waits for a
+// keyframe instead.
 func TestCatchUpSendsEveryPacket(t *testing.T) {
 	tests := []struct {
-		name   string
-		cached int // packets from the keyframe on, before the subscriber starts
-		want   int // packets the subscriber gets with the next live one
+		name    string
+		cached  int  // packets from the keyframe on, before the subscriber starts
+		mediaUp bool // the subscriber's PeerConnection has connected
+		want    int  // packets the subscriber gets with the next live one
 	}{
-		{"a keyframe alone", 5, 6},
-		{"the most a start replays", maxCatchUp, maxCatchUp + 1},
-		{"more than that", maxCatchUp + 1, 0},
+		{"a keyframe alone", 5, true, 6},
+		{"the most a start replays", maxCatchUp, true, maxCatchUp + 1},
+		{"more than that", maxCatchUp + 1, true, 0},
+		{"before the subscriber's media is up", 5, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newTestReceiver(webrtc.RTPCodecTypeVideo, 1)
 			r.layer(0).keyframeSeq.Store(-1)
+			r.owner.mediaUp.Store(tt.mediaUp)
 			var pkts []inPacket
 			for i := range tt.cached + 1 {
 				// Frames of 5 packets, the first a keyframe.

@@ -37,8 +37,9 @@ type Participant struct {
 	listener Listener
 	log      *slog.Logger
 
-	perms Permissions // set once, at join (permissions.go)
-	relay RelayRole   // set once, at join (relay.go)
+	perms   Permissions // set once, at join (permissions.go)
+	relay   RelayRole   // set once, at join (relay.go)
+	mediaUp atomic.Bool // the PeerConnection has connected: writes reach the subscriber
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -181,6 +182,7 @@ func (p *Participant) teardown() {
 // before SRTP was up never reached the subscriber.
 func (p *Participant) onConnected() {
 	p.neg.connected = true
+	p.mediaUp.Store(true)
 	for _, dt := range p.downTracks {
 		dt.requestKeyframe()
 	}
