@@ -5,7 +5,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/pion/interceptor"
-	"github.com/pion/transport/v4"
+	"github.com/pion/transport/v5"
 )
 
 // Option configures a Client.
@@ -85,7 +85,7 @@ func WithLoss(l *Loss) Option {
 func WithMessageHandler(f func(msg any)) Option { return func(o *options) { o.onMessage = f } }
 
 // WithNet replaces the network Pion uses, for example with a
-// github.com/pion/transport/v4/vnet router.
+// github.com/pion/transport/v5/vnet router.
 func WithNet(n transport.Net) Option { return func(o *options) { o.net = n } }
 
 // WithDialer sets the WebSocket dialer.

@@ -3,7 +3,7 @@ package sfu
 import (
 	"net"
 
-	"github.com/pion/transport/v4"
+	"github.com/pion/transport/v5"
 	"github.com/switchboard-rtc/switchboard/sfu/udpbatch"
 )
 

@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/pion/ice/v4"
-	"github.com/pion/transport/v4/stdnet"
+	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/internal/iceaddr"
 	"github.com/switchboard-rtc/switchboard/sfu/udpbatch"

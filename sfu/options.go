@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/transport/v4"
+	"github.com/pion/transport/v5"
 )
 
 type config struct {

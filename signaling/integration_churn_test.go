@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/pion/transport/v4"
+	"github.com/pion/transport/v5"
 
 	"github.com/switchboard-rtc/switchboard/bench"
 	"github.com/switchboard-rtc/switchboard/internal/rawudp"

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/pion/logging"
-	"github.com/pion/transport/v4/vnet"
+	"github.com/pion/transport/v5/vnet"
 
 	"github.com/switchboard-rtc/switchboard/bench"
 	"github.com/switchboard-rtc/switchboard/sfu"

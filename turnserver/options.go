@@ -7,7 +7,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/pion/transport/v4"
+	"github.com/pion/transport/v5"
 )
 
 type config struct {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/pion/transport/v4/stdnet"
+	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/turn/v5"
 )
 

@@ -3,8 +3,8 @@ package rawudp
 import (
 	"net"
 
-	"github.com/pion/transport/v4"
-	"github.com/pion/transport/v4/stdnet"
+	"github.com/pion/transport/v5"
+	"github.com/pion/transport/v5/stdnet"
 )
 
 // Net is the host's network (pion/transport's stdnet) with the UDP
