@@ -16,7 +16,7 @@ import (
 // who may join. Its flags' names are fixed: docs and operators' scripts use
 // them.
 type internetConfig struct {
-	natIPs        listFlag
+	natIPs        natFlag
 	udpPort       int
 	udpBatch      bool
 	udpPortRange  portRange
@@ -75,15 +75,6 @@ func (c *internetConfig) validate() error {
 	}{{"--udp-port", c.udpPort}, {"--tcp-port", c.tcpPort}} {
 		if p.v < 0 || p.v > 65535 {
 			return fmt.Errorf("%w: %s %d", errBadFlag, p.name, p.v)
-		}
-	}
-	for _, ip := range c.natIPs {
-		public, private, pinned := strings.Cut(ip, "/")
-		if _, err := netip.ParseAddr(public); err != nil {
-			return fmt.Errorf("%w: --nat-ip %q", errBadFlag, ip)
-		}
-		if _, err := netip.ParseAddr(private); pinned && err != nil {
-			return fmt.Errorf("%w: --nat-ip %q", errBadFlag, ip)
 		}
 	}
 	if c.turnRelayIP != "" {

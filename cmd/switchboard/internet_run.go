@@ -19,7 +19,7 @@ import (
 func (c *internetConfig) sfuOptions() []sfu.Option {
 	opts := []sfu.Option{sfu.WithSendBatching(c.udpBatch)}
 	if len(c.natIPs) > 0 {
-		opts = append(opts, sfu.WithNAT1To1IPs(c.natIPs))
+		opts = append(opts, sfu.WithNATMappings([]sfu.NATMapping(c.natIPs)...))
 	}
 	switch {
 	case c.udpPort != 0:

@@ -40,7 +40,7 @@ func TestInternetFlags(t *testing.T) {
 			"--tls-cert", "c.pem", "--tls-key", "k.pem", "--allowed-origin", "https://a.example", "--allowed-origin", "https://b.example",
 			"--udp-port-range", "40000-40100", "--ice-interfaces", "eth0,eth1", "--turn-ttl", "2h", "--turn-quota", "3",
 		}, nil, func(c internetConfig) bool {
-			return slices.Equal(c.natIPs, []string{"203.0.113.7"}) && c.udpPort == 50000 && c.tcpPort == 50001 &&
+			return c.natIPs.String() == "203.0.113.7" && c.udpPort == 50000 && c.tcpPort == 50001 &&
 				c.turnListen == ":3478" && c.turnRelayIP == "203.0.113.7" && c.turnSecret == "ts" &&
 				len(c.iceServers) == 2 && c.apiKey == "k" && c.apiSecret == "s" && c.tlsCert == "c.pem" && c.tlsKey == "k.pem" &&
 				len(c.origins) == 2 && c.udpPortRange == portRange{40000, 40100} && slices.Equal(c.iceInterfaces, []string{"eth0", "eth1"}) &&
@@ -230,11 +230,11 @@ func TestTURNPeers(t *testing.T) {
 		media []sfu.MediaAddr
 		want  []string
 	}{
-		{"UDP mux behind a 1:1 NAT", internetConfig{natIPs: []string{"203.0.113.7"}}, nil,
+		{"UDP mux behind a 1:1 NAT", internetConfig{natIPs: natFlag{{Public: netip.MustParseAddr("203.0.113.7")}}}, nil,
 			[]sfu.MediaAddr{{Network: "udp", Local: ap("10.0.0.5:50000"), Announced: []netip.Addr{netip.MustParseAddr("203.0.113.7")}},
 				{Network: "tcp", Local: ap("10.0.0.5:50001"), Announced: []netip.Addr{netip.MustParseAddr("203.0.113.7")}}},
 			[]string{"203.0.113.7:50000-50000 (local 10.0.0.5)"}},
-		{"port range on the ICE addresses", internetConfig{udpPortRange: portRange{40000, 40100}, natIPs: []string{"203.0.113.7/10.0.0.5"}}, []string{"10.0.0.5"}, nil,
+		{"port range on the ICE addresses", internetConfig{udpPortRange: portRange{40000, 40100}, natIPs: natFlag{{Public: netip.MustParseAddr("203.0.113.7"), Local: netip.MustParseAddr("10.0.0.5")}}}, []string{"10.0.0.5"}, nil,
 			[]string{"10.0.0.5:40000-40100", "203.0.113.7:40000-40100 (local 10.0.0.5)"}},
 	}
 	for _, tt := range tests {
