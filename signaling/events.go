@@ -77,7 +77,7 @@ func (e *events) Answer(sdp string, trackIDs map[string]string) {
 }
 
 func (e *events) Candidate(c webrtc.ICECandidateInit) {
-	e.s.sendMsg(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: c})
+	e.s.sendMsg(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: protocol.ICECandidate(c)})
 }
 
 func (e *events) Layers(mid string, active []string) {
