@@ -172,8 +172,9 @@ func (n *networkConfig) announced(ip netip.Addr) []netip.Addr {
 	return pub
 }
 
-// apply configures se and opens the shared sockets.
-func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config) error {
+// apply configures se and, when shared, opens the shared sockets (once) and
+// gathers on them; otherwise each connection takes sockets of its own.
+func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config, shared bool) error {
 	if err := n.validate(); err != nil {
 		return err
 	}
@@ -202,7 +203,7 @@ func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config) error {
 			return fmt.Errorf("%w: UDP port range %d-%d", ErrBadNetworkConfig, n.portMin, n.portMax)
 		}
 	}
-	if !n.udpMux && !n.tcp {
+	if !shared || !n.udpMux && !n.tcp {
 		return nil
 	}
 	if n.udpMux {
