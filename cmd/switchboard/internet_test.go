@@ -23,15 +23,9 @@ import (
 // TestInternetFlags: every flag of the internet set-up, and its environment
 // twin (SWITCHBOARD_ + NAME).
 func TestInternetFlags(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		env     map[string]string
-		check   func(internetConfig) bool
-		wantErr bool
-	}{
+	tests := []flagCase[internetConfig]{
 		{"defaults", nil, nil, func(c internetConfig) bool {
-			return c.udpPort == 0 && c.tcpPort == 0 && c.turnListen == "" && c.apiKey == "" && c.turnTTL == 24*time.Hour && c.turnQuota == 10
+			return c.udpPort == defaultUDPPort && c.tcpPort == 0 && c.turnListen == "" && c.apiKey == "" && c.turnTTL == 24*time.Hour && c.turnQuota == 10
 		}, false},
 		{"flags", []string{
 			"--nat-ip", "203.0.113.7", "--udp-port", "50000", "--tcp-port", "50001", "--turn-listen", ":3478",
@@ -70,23 +64,7 @@ func TestInternetFlags(t *testing.T) {
 		{"not an ICE URL", []string{"--ice-server", "https://t.example.com"}, nil, nil, true},
 		{"bad relay IP", []string{"--turn-relay-ip", "relay"}, nil, nil, true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := parseConfig(tt.args, io.Discard, func(k string) string { return tt.env[k] })
-			if tt.wantErr {
-				if !errors.Is(err, errUsage) {
-					t.Fatalf("err = %v, want a usage error", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tt.check(c.internet) {
-				t.Fatalf("unexpected config %+v", c.internet)
-			}
-		})
-	}
+	runFlagCases(t, func(c config) internetConfig { return c.internet }, tests)
 }
 
 func TestTokenCommand(t *testing.T) {
