@@ -51,8 +51,9 @@ func (r *Rewriter) Switch(tsGap uint32) {
 // sequence number and timestamp. The first packet ever keeps its numbers;
 // the first after a Switch continues where the output left off. ok is false
 // for a packet that cannot be placed: older than the first packet of the
-// current source, older than the renumbering boundaries remembered, or one
-// that was Skipped. The caller drops it.
+// current source, older than the renumbering boundaries remembered, one
+// that was Skipped, or one whose outgoing number was already sent. The
+// caller drops it.
 func (r *Rewriter) Rewrite(seq uint16, ts uint32) (outSeq uint16, outTS uint32, ok bool) {
 	if !r.started || r.switching {
 		return r.startSource(seq, ts)
@@ -64,6 +65,16 @@ func (r *Rewriter) Rewrite(seq uint16, ts uint32) (outSeq uint16, outTS uint32, 
 	}
 	outSeq, outTS = seq+offset, ts+r.tsOffset
 	outExt := seqnum.Extend(r.lastOut, uint64(outSeq), 16)
+	if ext <= r.newestIn {
+		// A late packet fills a number not sent yet; one already sent
+		// is a copy the caller could not tell from the original (its
+		// cache forgot the stream when the sender seemed to restart
+		// its numbering, RFC 3550 §A.1), and a subscriber must never
+		// see two packets under one number.
+		if _, sent := r.hist.lookup(outExt, r.source); sent {
+			return 0, 0, false
+		}
+	}
 	if ext > r.newestIn {
 		r.newestIn, r.newestSkipped = ext, false
 		r.lastOut, r.lastOutTS = outExt, outTS
