@@ -61,6 +61,12 @@ func (s *session) dispatch(msg any) (leave bool) {
 		if err := p.SetTrackSettings(m.TrackID, sfu.TrackSettings{Width: m.Width, Height: m.Height, Paused: m.Paused}); err != nil {
 			s.refuse(fmt.Errorf("%w: track %q", err, m.TrackID))
 		}
+	case *protocol.Data:
+		s.publishData(m)
+	case *protocol.Attributes:
+		if err := p.SetAttributes(m.Attributes); err != nil {
+			s.reject(err)
+		}
 	case *protocol.Leave:
 		return true
 	}

@@ -104,11 +104,12 @@ func (s *session) run() {
 		if s.participant != nil {
 			_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
 		}
-		if !s.limiter.Allow() {
+		msg, err := protocol.DecodeClient(data)
+		if _, isData := msg.(*protocol.Data); !isData && !s.limiter.Allow() {
+			// Data messages have limits of their own (sfu.DataLimits).
 			s.refuse(ErrRateLimited)
 			continue
 		}
-		msg, err := protocol.DecodeClient(data)
 		if err != nil {
 			s.refuse(err)
 			continue
