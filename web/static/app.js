@@ -355,7 +355,7 @@ function renderTile(tile) {
     micOff = app.micMuted || !localTrack('audio');
     camOff = app.cameraOff || !localTrack('video');
   } else {
-    const p = room?.remoteParticipants.get(tile.participantId);
+    const p = room?.getParticipantBySid(tile.participantId);
     const mic = p?.getTrackPublication('microphone');
     const cam = p?.getTrackPublication(tile.screen ? 'screen' : 'camera');
     name = (p?.name || 'Guest') + (tile.screen ? ' (screen)' : '');
@@ -643,7 +643,7 @@ function wireRoom(room) {
     const first = speakers[0]?.sid;
     for (const tile of app.tiles.values()) {
       if (tile.screen) continue;
-      const p = tile.self ? room.localParticipant : room.remoteParticipants.get(tile.participantId);
+      const p = tile.self ? room.localParticipant : room.getParticipantBySid(tile.participantId);
       tile.node.classList.toggle('speaking', Boolean(p?.isSpeaking));
       tile.node.classList.toggle('dominant', Boolean(p?.isSpeaking) && tile.participantId === first);
       tile.node.style.setProperty('--level', String(p?.audioLevel || 0));
