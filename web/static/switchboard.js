@@ -121,6 +121,8 @@ export const RoomEvent = Object.freeze({
   LocalTrackUnpublished: 'localTrackUnpublished',
   AudioPlaybackStatusChanged: 'audioPlaybackChanged',
   ActiveSpeakersChanged: 'activeSpeakersChanged',
+  DataReceived: 'dataReceived',
+  ParticipantAttributesChanged: 'participantAttributesChanged',
   ConnectionStateChanged: 'connectionStateChanged',
   Reconnecting: 'reconnecting',
   Reconnected: 'reconnected',
