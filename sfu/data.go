@@ -82,22 +82,32 @@ func (p *Participant) PublishData(d DataPacket) error {
 	return nil
 }
 
-// sendData delivers d from from to its recipients here. The room's lock
-// only picks them: the sends happen after it is released.
+// sendData delivers d from from to its recipients here, and hands it to
+// the data relay (a cluster's other nodes) when there is one.
 func (r *Room) sendData(from *Participant, d DataPacket) {
+	msg := ReceivedData{ParticipantID: from.id, Identity: from.Identity(), Topic: d.Topic, Payload: d.Payload, Reliable: d.Reliable}
+	r.deliverData(from, msg, d.Destinations)
+	if relay := r.sfu.dataRelay.Load(); relay != nil {
+		(*relay)(r.name, msg, d.Destinations)
+	}
+}
+
+// deliverData sends msg to the clients here but from (nil: a message from
+// another node), or to those of destinations. The room's lock only picks
+// them: the sends happen after it is released.
+func (r *Room) deliverData(from *Participant, msg ReceivedData, destinations []string) {
 	r.mu.Lock()
 	to := make([]*Participant, 0, len(r.participants))
 	for _, o := range r.participants {
 		if o == from || o.relay != notRelay {
 			continue
 		}
-		if len(d.Destinations) > 0 && !slices.Contains(d.Destinations, o.Identity()) {
+		if len(destinations) > 0 && !slices.Contains(destinations, o.Identity()) {
 			continue
 		}
 		to = append(to, o)
 	}
 	r.mu.Unlock()
-	msg := ReceivedData{ParticipantID: from.id, Identity: from.Identity(), Topic: d.Topic, Payload: d.Payload, Reliable: d.Reliable}
 	var frame []byte // encoded once, for the first recipient whose channel is open
 	for _, o := range to {
 		if o.sendDataFrame(msg, &frame) {

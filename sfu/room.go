@@ -157,7 +157,7 @@ func (r *Room) addRemoteLocked(info ParticipantInfo) {
 	if _, ok := r.remotes[info.ID]; ok || r.participants[info.ID] != nil {
 		return
 	}
-	r.remotes[info.ID] = ParticipantInfo{ID: info.ID, Name: info.Name}
+	r.remotes[info.ID] = ParticipantInfo{ID: info.ID, Name: info.Name, Identity: info.Identity}
 	r.announceLocked(info)
 }
 

@@ -128,6 +128,6 @@ func (s *session) join(j *protocol.Join) {
 	s.participant, s.room = p, j.Room
 	s.log = s.log.With("participant", p.ID(), "room", j.Room)
 	if c := s.h.cfg.cluster; c != nil {
-		c.Joined(j.Room, p.ID(), name)
+		c.Joined(j.Room, p.ID(), name, p.Identity())
 	}
 }

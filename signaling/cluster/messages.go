@@ -25,13 +25,16 @@ func (i nodeInfo) hasRoom() bool {
 type member struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
-	Node string `json:"node"`
+	// Identity is the access token's subject (the id without tokens).
+	Identity string `json:"identity,omitempty"`
+	Node     string `json:"node"`
 }
 
 // Kinds of message between nodes.
 const (
 	kindJoin      = "join"      // room channel: a participant joined
 	kindLeave     = "leave"     // room channel: a participant left
+	kindData      = "data"      // room channel: a participant's data message (data.go)
 	kindOffer     = "offer"     // inbox: egress end → ingress end
 	kindAnswer    = "answer"    // inbox: ingress end → egress end
 	kindCandidate = "candidate" // inbox: either end's ICE candidate
@@ -59,4 +62,5 @@ type message struct {
 	TrackID   string                   `json:"trackId,omitempty"`
 	Active    []string                 `json:"active,omitempty"`
 	Muted     bool                     `json:"muted,omitempty"`
+	Data      *dataMessage             `json:"data,omitempty"`
 }
