@@ -11,15 +11,6 @@ import (
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
-// The data channels as switchboard.js opens them (docs/protocol.md,
-// "Data"): negotiated, with ids agreed in advance.
-const (
-	reliableLabel = "_reliable"
-	lossyLabel    = "_lossy"
-	reliableID    = 0
-	lossyID       = 1
-)
-
 // WithDataChannels opens the two data channels, as the web client does:
 // the first offer then carries an SCTP section, sent once joined even when
 // nothing is published.
@@ -44,23 +35,13 @@ type dataState struct {
 // openDataChannels creates the negotiated channels on the new
 // PeerConnection and has the run goroutine offer them.
 func (c *Client) openDataChannels() error {
-	for _, ch := range []struct {
-		label    string
-		id       uint16
-		reliable bool
-	}{{reliableLabel, reliableID, true}, {lossyLabel, lossyID, false}} {
-		negotiated, ordered := true, ch.reliable
-		init := &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &ch.id, Ordered: &ordered}
-		if !ch.reliable {
-			zero := uint16(0)
-			init.MaxRetransmits = &zero
-		}
-		dc, err := c.pc.CreateDataChannel(ch.label, init)
+	for _, ch := range dataframe.Channels() {
+		dc, err := c.pc.CreateDataChannel(ch.Label, ch.Init())
 		if err != nil {
 			return err
 		}
 		dc.OnMessage(c.onDataFrame)
-		if ch.reliable {
+		if ch.Reliable {
 			c.reliableDC = dc
 		} else {
 			c.lossyDC = dc

@@ -10,18 +10,6 @@ import (
 	"github.com/switchboard-rtc/switchboard/sfu/dataframe"
 )
 
-// The participant's two data channels, as LiveKit has them: one reliable
-// and ordered, one lossy (no retransmission, unordered: RFC 8831 §6.1's
-// partial reliability). Both are negotiated out of band (RFC 8832 is not
-// used: the ids are agreed in advance, RFC 8831 §6.5), so they open with
-// the SCTP association and need no signaling round of their own.
-const (
-	reliableLabel = "_reliable"
-	lossyLabel    = "_lossy"
-	reliableID    = 0
-	lossyID       = 1
-)
-
 // maxBufferedData bounds what may wait in a recipient's data channel; past
 // it a recipient that does not read loses messages rather than growing the
 // server's memory.
@@ -61,23 +49,14 @@ func (p *Participant) openDataChannels(sdp string) {
 	if p.relay != notRelay || p.reliableDC.Load() != nil || !offersData(sdp) {
 		return
 	}
-	for _, c := range []struct {
-		label    string
-		id       uint16
-		reliable bool
-	}{{reliableLabel, reliableID, true}, {lossyLabel, lossyID, false}} {
-		negotiated, ordered := true, c.reliable
-		init := &webrtc.DataChannelInit{Negotiated: &negotiated, ID: &c.id, Ordered: &ordered}
-		if !c.reliable {
-			zero := uint16(0)
-			init.MaxRetransmits = &zero
-		}
-		dc, err := p.pc.CreateDataChannel(c.label, init)
+	// The two channels of dataframe.Channels, negotiated out of band.
+	for _, c := range dataframe.Channels() {
+		dc, err := p.pc.CreateDataChannel(c.Label, c.Init())
 		if err != nil {
-			p.log.Warn("creating data channel", "label", c.label, "err", err)
+			p.log.Warn("creating data channel", "label", c.Label, "err", err)
 			return
 		}
-		reliable := c.reliable
+		reliable := c.Reliable
 		dc.OnMessage(func(m webrtc.DataChannelMessage) { p.onDataFrame(m.Data, reliable) })
 		ch := &dataChannel{dc: dc, log: p.log}
 		if reliable {

@@ -69,7 +69,10 @@ func errorCodes(c *bench.Client) []string {
 	return codes
 }
 
-func TestDataRouting(t *testing.T) {
+// bothWays runs f as a subtest with data channels and as one on the
+// signaling fallback, each with its leak check and a context of
+// testTimeout.
+func bothWays(t *testing.T, f func(ctx context.Context, t *testing.T, channels bool)) {
 	for _, tc := range []struct {
 		name     string
 		channels bool
@@ -78,141 +81,139 @@ func TestDataRouting(t *testing.T) {
 			checkLeaks(t)
 			ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 			defer cancel()
-			srv := newServer(t)
-			c := srv.dataRoom(ctx, t, "data", tc.channels, "alice", "bob", "carol")
-			alice, bob, carol := c[0], c[1], c[2]
-			if alice.Identity() != alice.ID() {
-				t.Errorf("without API keys the identity is the participant id: %q, id %q", alice.Identity(), alice.ID())
-			}
-			for _, p := range bob.Participants() {
-				if p.Identity != p.ID {
-					t.Errorf("bob sees %s with identity %q", p.ID, p.Identity)
-				}
-			}
-
-			// Lossy first (unordered: on its own stream), on loopback it
-			// arrives; then reliable ones, in order.
-			if err := alice.PublishData([]byte("lossy"), "cursor", false); err != nil {
-				t.Fatal(err)
-			}
-			checkData(t, "bob", waitData(ctx, t, bob, 1), alice, tc.channels, "lossy")
-			checkData(t, "carol", waitData(ctx, t, carol, 1), alice, tc.channels, "lossy")
-			// To everyone; a spoofed sender is ignored, both ways of sending.
-			if err := alice.PublishData([]byte("hello"), "chat", true); err != nil {
-				t.Fatal(err)
-			}
-			if tc.channels {
-				frame, _ := dataframe.Append(nil, dataframe.Header{Topic: "chat", From: carol.Identity(), FromID: carol.ID()}, []byte("spoofed"))
-				if err := alice.SendFrame(frame); err != nil {
-					t.Fatal(err)
-				}
-			} else {
-				err := alice.SendMessage(protocol.Data{Type: protocol.TypeData, Payload: []byte("spoofed"), Topic: "chat",
-					Identity: carol.Identity(), ParticipantID: carol.ID()})
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			// To bob alone, then one to everyone that marks the end: on
-			// the same ordered channel, so carol has had every message
-			// meant for her once it arrives.
-			if err := alice.PublishData([]byte("to bob"), "dm", true, bob.Identity()); err != nil {
-				t.Fatal(err)
-			}
-			if err := alice.PublishData([]byte("end"), "", true); err != nil {
-				t.Fatal(err)
-			}
-			checkData(t, "bob", waitData(ctx, t, bob, 5), alice, tc.channels, "lossy", "hello", "spoofed", "to bob", "end")
-			checkData(t, "carol", waitData(ctx, t, carol, 4), alice, tc.channels, "lossy", "hello", "spoofed", "end")
-			if got := bob.Data()[3].Topic; got != "dm" {
-				t.Errorf("topic %q, want dm", got)
-			}
-			if n := len(alice.Data()); n != 0 {
-				t.Errorf("alice got %d of her own messages", n)
-			}
-			for _, c := range c {
-				if codes := errorCodes(c); len(codes) != 0 {
-					t.Errorf("%s got errors %v", c.ID(), codes)
-				}
-			}
+			f(ctx, t, tc.channels)
 		})
 	}
+}
+
+func TestDataRouting(t *testing.T) {
+	bothWays(t, func(ctx context.Context, t *testing.T, channels bool) {
+		srv := newServer(t)
+		c := srv.dataRoom(ctx, t, "data", channels, "alice", "bob", "carol")
+		alice, bob, carol := c[0], c[1], c[2]
+		if alice.Identity() != alice.ID() {
+			t.Errorf("without API keys the identity is the participant id: %q, id %q", alice.Identity(), alice.ID())
+		}
+		for _, p := range bob.Participants() {
+			if p.Identity != p.ID {
+				t.Errorf("bob sees %s with identity %q", p.ID, p.Identity)
+			}
+		}
+
+		// Lossy first (unordered: on its own stream), on loopback it
+		// arrives; then reliable ones, in order.
+		if err := alice.PublishData([]byte("lossy"), "cursor", false); err != nil {
+			t.Fatal(err)
+		}
+		checkData(t, "bob", waitData(ctx, t, bob, 1), alice, channels, "lossy")
+		checkData(t, "carol", waitData(ctx, t, carol, 1), alice, channels, "lossy")
+		// To everyone; a spoofed sender is ignored, both ways of sending.
+		if err := alice.PublishData([]byte("hello"), "chat", true); err != nil {
+			t.Fatal(err)
+		}
+		if channels {
+			frame, _ := dataframe.Append(nil, dataframe.Header{Topic: "chat", From: carol.Identity(), FromID: carol.ID()}, []byte("spoofed"))
+			if err := alice.SendFrame(frame); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			err := alice.SendMessage(protocol.Data{Type: protocol.TypeData, Payload: []byte("spoofed"), Topic: "chat",
+				Identity: carol.Identity(), ParticipantID: carol.ID()})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		// To bob alone, then one to everyone that marks the end: on
+		// the same ordered channel, so carol has had every message
+		// meant for her once it arrives.
+		if err := alice.PublishData([]byte("to bob"), "dm", true, bob.Identity()); err != nil {
+			t.Fatal(err)
+		}
+		if err := alice.PublishData([]byte("end"), "", true); err != nil {
+			t.Fatal(err)
+		}
+		checkData(t, "bob", waitData(ctx, t, bob, 5), alice, channels, "lossy", "hello", "spoofed", "to bob", "end")
+		checkData(t, "carol", waitData(ctx, t, carol, 4), alice, channels, "lossy", "hello", "spoofed", "end")
+		if got := bob.Data()[3].Topic; got != "dm" {
+			t.Errorf("topic %q, want dm", got)
+		}
+		if n := len(alice.Data()); n != 0 {
+			t.Errorf("alice got %d of her own messages", n)
+		}
+		for _, c := range c {
+			if codes := errorCodes(c); len(codes) != 0 {
+				t.Errorf("%s got errors %v", c.ID(), codes)
+			}
+		}
+	})
 }
 
 // TestDataLimits: an oversized message and those past the rate are refused
 // with an error to their sender alone, and nobody receives them; the
 // others' errors stay empty and the session goes on.
 func TestDataLimits(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		channels bool
-	}{{"data channel", true}, {"signaling fallback", false}} {
-		t.Run(tc.name, func(t *testing.T) {
-			checkLeaks(t)
-			ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-			defer cancel()
-			lim := sfu.DefaultDataLimits()
-			// One message a second, bursts of 5: 20 sent in a row get at
-			// least 20 - 5 - (seconds they take) refused, well over 5 on
-			// any machine that sends them within 10 s.
-			lim.Rate, lim.Burst = 1, 5
-			srv := newServer(t, sfu.WithDataLimits(lim))
-			c := srv.dataRoom(ctx, t, "limits", tc.channels, "alice", "bob")
-			alice, bob := c[0], c[1]
+	bothWays(t, func(ctx context.Context, t *testing.T, channels bool) {
+		lim := sfu.DefaultDataLimits()
+		// One message a second, bursts of 5: 20 sent in a row get at
+		// least 20 - 5 - (seconds they take) refused, well over 5 on
+		// any machine that sends them within 10 s.
+		lim.Rate, lim.Burst = 1, 5
+		srv := newServer(t, sfu.WithDataLimits(lim))
+		c := srv.dataRoom(ctx, t, "limits", channels, "alice", "bob")
+		alice, bob := c[0], c[1]
 
-			big := bytes.Repeat([]byte{'x'}, lim.MaxReliable+1)
-			if err := alice.PublishData(big, "", true); err != nil {
+		big := bytes.Repeat([]byte{'x'}, lim.MaxReliable+1)
+		if err := alice.PublishData(big, "", true); err != nil {
+			t.Fatal(err)
+		}
+		if err := alice.PublishData(big[:lim.MaxLossy+1], "", false); err != nil {
+			t.Fatal(err)
+		}
+		if err := alice.WaitUntil(ctx, func() bool { return len(alice.Errors()) == 2 }); err != nil {
+			t.Fatalf("waiting for two errors: %v; %v", err, errorCodes(alice))
+		}
+		for _, code := range errorCodes(alice) {
+			if code != protocol.CodeDataTooLarge {
+				t.Errorf("an oversized message got %q, want %q", code, protocol.CodeDataTooLarge)
+			}
+		}
+		// Size refusals spend no rate tokens: a message at the size
+		// limit goes through.
+		if err := alice.PublishData(big[:lim.MaxReliable], "", true); err != nil {
+			t.Fatal(err)
+		}
+		waitData(ctx, t, bob, 1)
+
+		const sent = 20
+		for i := range sent {
+			if err := alice.PublishData(fmt.Appendf(nil, "%d", i), "", true); err != nil {
 				t.Fatal(err)
 			}
-			if err := alice.PublishData(big[:lim.MaxLossy+1], "", false); err != nil {
-				t.Fatal(err)
-			}
-			if err := alice.WaitUntil(ctx, func() bool { return len(alice.Errors()) == 2 }); err != nil {
-				t.Fatalf("waiting for two errors: %v; %v", err, errorCodes(alice))
-			}
+		}
+		limited := func() int {
+			n := 0
 			for _, code := range errorCodes(alice) {
-				if code != protocol.CodeDataTooLarge {
-					t.Errorf("an oversized message got %q, want %q", code, protocol.CodeDataTooLarge)
+				if code == protocol.CodeRateLimited {
+					n++
 				}
 			}
-			// Size refusals spend no rate tokens: a message at the size
-			// limit goes through.
-			if err := alice.PublishData(big[:lim.MaxReliable], "", true); err != nil {
-				t.Fatal(err)
-			}
-			waitData(ctx, t, bob, 1)
-
-			const sent = 20
-			for i := range sent {
-				if err := alice.PublishData(fmt.Appendf(nil, "%d", i), "", true); err != nil {
-					t.Fatal(err)
-				}
-			}
-			limited := func() int {
-				n := 0
-				for _, code := range errorCodes(alice) {
-					if code == protocol.CodeRateLimited {
-						n++
-					}
-				}
-				return n
-			}
-			err := alice.WaitUntil(ctx, func() bool { return len(bob.Data())-1+limited() == sent })
-			if err != nil {
-				t.Fatalf("bob got %d, alice %d refusals, of %d sent: %v", len(bob.Data())-1, limited(), sent, err)
-			}
-			t.Logf("%d of %d delivered, %d refused (rate-limited)", len(bob.Data())-1, sent, limited())
-			if limited() < 10 {
-				t.Errorf("only %d of %d refused past a burst of 5 at 1/s", limited(), sent)
-			}
-			if codes := errorCodes(bob); len(codes) != 0 {
-				t.Errorf("bob got errors %v", codes)
-			}
-			if alice.Err() != nil {
-				t.Errorf("alice's session ended: %v", alice.Err())
-			}
-		})
-	}
+			return n
+		}
+		err := alice.WaitUntil(ctx, func() bool { return len(bob.Data())-1+limited() == sent })
+		if err != nil {
+			t.Fatalf("bob got %d, alice %d refusals, of %d sent: %v", len(bob.Data())-1, limited(), sent, err)
+		}
+		t.Logf("%d of %d delivered, %d refused (rate-limited)", len(bob.Data())-1, sent, limited())
+		if limited() < 10 {
+			t.Errorf("only %d of %d refused past a burst of 5 at 1/s", limited(), sent)
+		}
+		if codes := errorCodes(bob); len(codes) != 0 {
+			t.Errorf("bob got errors %v", codes)
+		}
+		if alice.Err() != nil {
+			t.Errorf("alice's session ended: %v", alice.Err())
+		}
+	})
 }
 
 func TestAttributes(t *testing.T) {
