@@ -21,14 +21,7 @@ func (p *Participant) SetAttributes(changed map[string]string) error {
 		}
 	}
 	p.mu.Lock()
-	next := maps.Clone(p.attributes)
-	for k, v := range changed {
-		if v == "" {
-			delete(next, k)
-		} else {
-			next[k] = v
-		}
-	}
+	next := ApplyAttributes(p.attributes, changed)
 	size := 0
 	for k, v := range next {
 		size += len(k) + len(v)
@@ -40,7 +33,11 @@ func (p *Participant) SetAttributes(changed map[string]string) error {
 	p.attributes = next
 	p.mu.Unlock()
 	if p.room != nil && len(changed) > 0 {
-		p.room.attributesChanged(p, maps.Clone(changed))
+		changed = maps.Clone(changed)
+		p.room.attributesChanged(p, changed)
+		if relay := p.sfu.relay(); relay != nil {
+			relay.Attributes(p.room.name, p.id, changed)
+		}
 	}
 	return nil
 }
@@ -65,9 +62,15 @@ func (r *Room) attributesChanged(p *Participant, changed map[string]string) {
 	if r.participants[p.id] != p {
 		return
 	}
+	r.tellAttributesLocked(p.id, changed)
+}
+
+// tellAttributesLocked tells every client here that id's attributes
+// changed.
+func (r *Room) tellAttributesLocked(id string, changed map[string]string) {
 	for _, o := range r.participants {
 		if dl, ok := o.listener.(DataListener); ok && o.relay == notRelay {
-			dl.AttributesChanged(p.id, changed)
+			dl.AttributesChanged(id, changed)
 		}
 	}
 }

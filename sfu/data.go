@@ -87,8 +87,8 @@ func (p *Participant) PublishData(d DataPacket) error {
 func (r *Room) sendData(from *Participant, d DataPacket) {
 	msg := ReceivedData{ParticipantID: from.id, Identity: from.Identity(), Topic: d.Topic, Payload: d.Payload, Reliable: d.Reliable}
 	r.deliverData(from, msg, d.Destinations)
-	if relay := r.sfu.dataRelay.Load(); relay != nil {
-		(*relay)(r.name, msg, d.Destinations)
+	if relay := r.sfu.relay(); relay != nil {
+		relay.Data(r.name, msg, d.Destinations)
 	}
 }
 

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"maps"
 	"sort"
 	"sync"
 )
@@ -157,7 +158,7 @@ func (r *Room) addRemoteLocked(info ParticipantInfo) {
 	if _, ok := r.remotes[info.ID]; ok || r.participants[info.ID] != nil {
 		return
 	}
-	r.remotes[info.ID] = ParticipantInfo{ID: info.ID, Name: info.Name, Identity: info.Identity}
+	r.remotes[info.ID] = ParticipantInfo{ID: info.ID, Name: info.Name, Identity: info.Identity, Attributes: maps.Clone(info.Attributes)}
 	r.announceLocked(info)
 }
 

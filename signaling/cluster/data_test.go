@@ -14,7 +14,8 @@ import (
 // TestDataAcrossNodes: a data message published on one node reaches the
 // room's participants on the other, on their data channel or, for a client
 // without one, on the signaling socket, with the sender the first node
-// stamped; one for a single identity reaches that one alone.
+// stamped; one for a single identity reaches that one alone. Attribute
+// changes reach the other node, and a late joiner there reads them.
 func TestDataAcrossNodes(t *testing.T) {
 	existing := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
@@ -71,6 +72,25 @@ func TestDataAcrossNodes(t *testing.T) {
 	check("carol", c[0], alice, "hello", false)
 	check("carol", c[1], bob, "hi alice", false)
 	check("alice", alice.Data()[0], bob, "hi alice", true)
+
+	// Attributes cross too: Alice's hand shows at Bob's and Carol's, and a
+	// late joiner on the other node finds it in joined.
+	if err := alice.SetAttributes(map[string]string{"hand": "1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*bench.Client{bob, carol} {
+		waitFor(ctx, t, c.ID()+" seeing alice's hand", func() bool { return c.Attributes(alice.ID())["hand"] == "1" })
+	}
+	dave := n2.dial(ctx, t, "chat", "dave")
+	waitFor(ctx, t, "dave seeing the room", func() bool { return len(dave.Participants()) == 3 })
+	if got := dave.Attributes(alice.ID()); got["hand"] != "1" {
+		t.Errorf("dave, joining on the other node, sees alice's attributes %v", got)
+	}
+	if err := alice.SetAttributes(map[string]string{"hand": ""}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(ctx, t, "dave seeing the hand down", func() bool { _, up := dave.Attributes(alice.ID())["hand"]; return !up })
+
 	for _, n := range []*testNode{n1, n2} {
 		if r := n.node.RejectedMessages(); r != 0 {
 			t.Errorf("%s refused %d cluster messages", n.id, r)

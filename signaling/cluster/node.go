@@ -100,7 +100,7 @@ func (n *Node) RelayEnds() int { return int(n.relayEnds.Load()) }
 // with ErrUnavailable meanwhile.
 func (n *Node) Start() {
 	n.ps = n.rdb.Subscribe(n.ctx, n.inbox(n.id))
-	n.sfu.SetDataRelay(n.relayData)
+	n.sfu.SetDataRelay(dataRelay{n})
 	n.wg.Add(3)
 	go n.run()
 	go n.send()
@@ -310,6 +310,8 @@ func (n *Node) handle(from string, msg message) {
 		}
 	case kindData:
 		n.deliverData(from, msg)
+	case kindAttrs:
+		n.deliverAttributes(from, msg)
 	case kindLeave:
 		if r := n.rooms[msg.Room]; r != nil && msg.Member != nil && r.remote[msg.Member.ID].Node == from {
 			n.removeRemote(r, msg.Member.ID)

@@ -19,7 +19,7 @@ type relay struct {
 }
 
 func sfuInfo(m member) sfu.ParticipantInfo {
-	return sfu.ParticipantInfo{ID: m.ID, Name: m.Name, Identity: m.Identity}
+	return sfu.ParticipantInfo{ID: m.ID, Name: m.Name, Identity: m.Identity, Attributes: m.Attributes}
 }
 
 func (n *Node) relayWith(peer string) *relay {
