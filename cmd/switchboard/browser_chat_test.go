@@ -157,6 +157,11 @@ func TestBrowserChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("invite link: %s", shown)
+
+	// What the panels look like (SWITCHBOARD_SCREENSHOT_DIR keeps them).
+	bob.tab.do("opening the participant list", chromedp.Click(chromedp.ID("toggle-people")))
+	bob.tab.waitFor("the list", `document.querySelectorAll('#people-list li').length === 3`, 5*time.Second)
+	t.Logf("screenshots: %s, %s", alice.tab.screenshot("chat-alice.png"), bob.tab.screenshot("people-bob.png"))
 }
 
 // floodJS counts the flood's messages a page received.
