@@ -33,11 +33,21 @@ func isDataRefusal(err error) bool {
 	return errors.Is(err, sfu.ErrDataTooLarge) || errors.Is(err, sfu.ErrDataRateLimited) || errors.Is(err, sfu.ErrAttributesTooLarge)
 }
 
+// refusalBurstFactor: a client may have ten bursts' worth of data
+// messages refused (1000 by default, refilled at the message rate) before
+// it is disconnected; a chat's accidental flood stays well within it, one
+// that never stops does not.
+const refusalBurstFactor = 10
+
 // reject tells the client its message was refused; a refusal of the data
 // limits does not count as a bad message, anything else does.
 func (s *session) reject(err error) {
 	if !isDataRefusal(err) {
 		s.refuse(err)
+		return
+	}
+	if !s.refusals.Allow() {
+		s.fail(fmt.Errorf("%w: data messages refused without end: %v", ErrRateLimited, err))
 		return
 	}
 	s.log.Debug("refused data", "err", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard-rtc/switchboard/bench"
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/sfu/dataframe"
+	"github.com/switchboard-rtc/switchboard/signaling"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
@@ -154,9 +155,9 @@ func TestDataRouting(t *testing.T) {
 func TestDataLimits(t *testing.T) {
 	bothWays(t, func(ctx context.Context, t *testing.T, channels bool) {
 		lim := sfu.DefaultDataLimits()
-		// One message a second, bursts of 5: 20 sent in a row get at
-		// least 20 - 5 - (seconds they take) refused, well over 5 on
-		// any machine that sends them within 10 s.
+		// One message a second, bursts of 5: 20 sent in a row after
+		// three get at least 20 - 2 - (seconds they take) refused, 10
+		// or more on any machine that sends them within 8 s.
 		lim.Rate, lim.Burst = 1, 5
 		srv := newServer(t, sfu.WithDataLimits(lim))
 		c := srv.dataRoom(ctx, t, "limits", channels, "alice", "bob")
@@ -177,8 +178,8 @@ func TestDataLimits(t *testing.T) {
 				t.Errorf("an oversized message got %q, want %q", code, protocol.CodeDataTooLarge)
 			}
 		}
-		// Size refusals spend no rate tokens: a message at the size
-		// limit goes through.
+		// A message at the size limit goes through (the two refused
+		// ones spent two of the five tokens).
 		if err := alice.PublishData(big[:lim.MaxReliable], "", true); err != nil {
 			t.Fatal(err)
 		}
@@ -269,5 +270,47 @@ func TestAttributes(t *testing.T) {
 	carol := srv.dial(ctx, t, "attrs", "carol")
 	if got := carol.Attributes(alice.ID()); !maps.Equal(got, want) {
 		t.Errorf("carol sees alice's attributes %v at join, want %v", got, want)
+	}
+}
+
+// TestDataFloodDisconnects: refusals of the data limits are not bad
+// messages, but a client whose data keeps being refused past ten bursts'
+// worth (here 10 × 2) is disconnected with a fatal rate-limited error.
+func TestDataFloodDisconnects(t *testing.T) {
+	checkLeaks(t)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	log := testLogger(t).With("side", "server")
+	s, err := sfu.New(sfu.WithICEIPs([]string{loopback}), sfu.WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two signaling messages a second, bursts of 2: 20 refusals allowed.
+	srv := serve(t, signaling.NewHandler(s, signaling.WithLogger(log), signaling.WithMessageRate(2, 2)), s)
+	c := srv.dataRoom(ctx, t, "flood", false, "alice", "bob")
+	alice, bob := c[0], c[1]
+	big := bytes.Repeat([]byte{'x'}, sfu.DefaultDataLimits().MaxLossy+1)
+	const sent = 100
+	for range sent {
+		if err := alice.PublishData(big, "", false); err != nil {
+			break // the server hung up
+		}
+	}
+	select {
+	case <-alice.Done():
+	case <-ctx.Done():
+		t.Fatalf("alice still connected after %d refused messages; errors %d", sent, len(alice.Errors()))
+	}
+	errs := alice.Errors()
+	last := errs[len(errs)-1]
+	if last.Code != protocol.CodeRateLimited || !last.Fatal {
+		t.Errorf("the last error is %+v, want a fatal %s", last, protocol.CodeRateLimited)
+	}
+	// 20 refusals allowed, plus what refilled meanwhile (2 a second).
+	if n := len(errs) - 1; n < 20 || n > 40 {
+		t.Errorf("%d refusals before the disconnect, want 20 and what 2 a second refilled", n)
+	}
+	if n := len(bob.Data()); n != 0 {
+		t.Errorf("bob got %d of the refused messages", n)
 	}
 }
