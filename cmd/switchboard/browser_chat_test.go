@@ -158,9 +158,12 @@ func TestBrowserChat(t *testing.T) {
 	}
 	t.Logf("invite link: %s", shown)
 
-	// What the panels look like (SWITCHBOARD_SCREENSHOT_DIR keeps them).
+	// What the panels look like (SWITCHBOARD_SCREENSHOT_DIR keeps them),
+	// with Carol's hand up.
+	carol.tab.do("raising the hand", chromedp.Click(chromedp.ID("toggle-hand")))
 	bob.tab.do("opening the participant list", chromedp.Click(chromedp.ID("toggle-people")))
-	bob.tab.waitFor("the list", `document.querySelectorAll('#people-list li').length === 3`, 5*time.Second)
+	bob.tab.waitFor("the list with Carol's hand", `document.querySelectorAll('#people-list li').length === 3 && !!document.querySelector('#people-list li[data-hand]')`, 5*time.Second)
+	alice.tab.waitFor("Carol's hand", `!!document.querySelector('#grid .tile[data-hand]')`, 5*time.Second)
 	t.Logf("screenshots: %s, %s", alice.tab.screenshot("chat-alice.png"), bob.tab.screenshot("people-bob.png"))
 }
 

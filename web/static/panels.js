@@ -75,7 +75,14 @@ export function setupPanels(room, { roomName, showError = () => {} }) {
     ui.toggleChat.setAttribute('aria-label', n ? `Chat, ${n} unread` : 'Chat');
   };
 
+  let lastSystem = null; // {text, li, count}: repeats of one system line are counted on it
+
   const addLine = ({ kind, identity = '', name = '', text }) => {
+    if (kind === 'system' && lastSystem?.text === text && ui.log.lastElementChild === lastSystem.li) {
+      lastSystem.count++;
+      lastSystem.li.querySelector('.chat-text').textContent = `${text} (×${lastSystem.count})`;
+      return;
+    }
     const li = document.createElement('li');
     li.dataset.kind = kind;
     if (identity) li.dataset.identity = identity;
@@ -97,6 +104,7 @@ export function setupPanels(room, { roomName, showError = () => {} }) {
     body.className = 'chat-text';
     body.textContent = text; // text, never HTML
     li.append(head, body);
+    lastSystem = kind === 'system' ? { text, li, count: 1 } : null;
     const atBottom = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 40;
     ui.log.append(li);
     if (atBottom || kind !== 'message') li.scrollIntoView({ block: 'end' });
@@ -215,21 +223,27 @@ function personItem(p) {
   const states = document.createElement('span');
   states.className = 'person-states';
   states.append(
-    stateIcon(hand, '✋', 'hand raised', ''),
-    stateIcon(true, mic ? '🎤' : '🔇', mic ? 'microphone on' : 'microphone muted', mic ? '' : 'off'),
-    stateIcon(true, cam ? '📷' : '🚫', cam ? 'camera on' : 'camera off', cam ? '' : 'off'),
+    stateIcon(hand, 'i-hand', 'hand raised', 'hand'),
+    stateIcon(true, mic ? 'i-mic' : 'i-mic-off', mic ? 'microphone on' : 'microphone muted', mic ? '' : 'off'),
+    stateIcon(true, cam ? 'i-cam' : 'i-cam-off', cam ? 'camera on' : 'camera off', cam ? '' : 'off'),
   );
   li.setAttribute('aria-label', `${name.textContent}: ${hand ? 'hand raised, ' : ''}microphone ${mic ? 'on' : 'muted'}, camera ${cam ? 'on' : 'off'}`);
   li.append(name, states);
   return li;
 }
 
-function stateIcon(show, glyph, label, cls) {
-  const span = document.createElement('span');
-  span.className = `state ${cls}`.trim();
-  span.textContent = glyph;
-  span.title = label;
-  span.setAttribute('aria-hidden', 'true');
-  span.hidden = !show;
-  return span;
+// An icon of the page's sprite (room.html); the list item's label says it
+// in words.
+function stateIcon(show, symbol, label, cls) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('class', `state ${cls}`.trim());
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+  title.textContent = label;
+  const use = document.createElementNS('http://www.w3.org/2000/svg', 'use');
+  use.setAttribute('href', `#${symbol}`);
+  svg.append(title, use);
+  if (!show) svg.style.display = 'none';
+  return svg;
 }
