@@ -290,10 +290,16 @@ func TestDataFloodDisconnects(t *testing.T) {
 	c := srv.dataRoom(ctx, t, "flood", false, "alice", "bob")
 	alice, bob := c[0], c[1]
 	big := bytes.Repeat([]byte{'x'}, sfu.DefaultDataLimits().MaxLossy+1)
+	// One at a time, each after the answer to the one before: the server's
+	// queue to alice never fills (which would disconnect her as too slow to
+	// read, the other way a flood ends).
 	const sent = 100
-	for range sent {
+	for i := range sent {
 		if err := alice.PublishData(big, "", false); err != nil {
 			break // the server hung up
+		}
+		if alice.WaitUntil(ctx, func() bool { return len(alice.Errors()) > i }) != nil {
+			break
 		}
 	}
 	select {
