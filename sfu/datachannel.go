@@ -37,6 +37,12 @@ func (c *dataChannel) send(frame []byte) bool {
 	return true
 }
 
+// dataChannelsOpen tells whether both channels are open.
+func (p *Participant) dataChannelsOpen() bool {
+	r, l := p.reliableDC.Load(), p.lossyDC.Load()
+	return r != nil && l != nil && r.open() && l.open()
+}
+
 // offersData tells whether a session description has an SCTP section.
 func offersData(sdp string) bool {
 	return strings.Contains(sdp, "\nm=application ")

@@ -34,6 +34,23 @@ func (s *testServer) dataRoom(ctx context.Context, t *testing.T, room string, ch
 			t.Fatalf("%s: waiting for the room (data channels %v): %v", c.ID(), channels, err)
 		}
 	}
+	// The server's ends open a little after the clients' (each side marks
+	// them open when its SCTP association is up): until then it sends on
+	// the signaling socket, as it should, but these tests check the path.
+	if channels {
+		err := clients[0].WaitUntil(ctx, func() bool {
+			open := 0
+			for _, p := range s.sfu.Participants() {
+				if p.Room == room && p.DataChannels {
+					open++
+				}
+			}
+			return open == len(names)
+		})
+		if err != nil {
+			t.Fatalf("waiting for the server's data channels: %v", err)
+		}
+	}
 	return clients
 }
 

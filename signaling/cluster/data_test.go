@@ -40,6 +40,19 @@ func TestDataAcrossNodes(t *testing.T) {
 		})
 	}
 	waitFor(ctx, t, "the data channels", func() bool { return alice.DataChannelsOpen() && bob.DataChannelsOpen() })
+	// The server's ends too (they open when its SCTP association is up):
+	// this test checks that the channel carries what crosses the nodes.
+	waitFor(ctx, t, "the servers' data channels", func() bool {
+		open := 0
+		for _, n := range []*testNode{n1, n2} {
+			for _, p := range n.sfu.Participants() {
+				if p.DataChannels {
+					open++
+				}
+			}
+		}
+		return open == 2
+	})
 
 	if err := alice.PublishData([]byte("to bob"), "dm", true, bob.Identity()); err != nil {
 		t.Fatal(err)
