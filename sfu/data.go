@@ -61,17 +61,17 @@ func (p *Participant) Identity() string {
 // it.
 func (p *Participant) PublishData(d DataPacket) error {
 	lim := p.sfu.cfg.dataLimits
-	max := lim.MaxLossy
+	limit := lim.MaxLossy
 	if d.Reliable {
-		max = lim.MaxReliable
+		limit = lim.MaxReliable
 	}
 	// The rate first: every message spends a token, refused or not, so
 	// that a flood of oversized ones is bounded like any other.
 	switch {
 	case !p.dataLimiter.allow(len(d.Payload)):
 		return fmt.Errorf("%w: at most %g a second (bursts of %g) and %g bytes a second", ErrDataRateLimited, lim.Rate, lim.Burst, lim.ByteRate)
-	case len(d.Payload) > max:
-		return fmt.Errorf("%w: %d bytes, at most %d", ErrDataTooLarge, len(d.Payload), max)
+	case len(d.Payload) > limit:
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrDataTooLarge, len(d.Payload), limit)
 	case len(d.Topic) > maxTopic:
 		return fmt.Errorf("%w: a topic of %d bytes, at most %d", ErrDataTooLarge, len(d.Topic), maxTopic)
 	case len(d.Destinations) > maxDestinations:
