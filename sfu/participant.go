@@ -56,6 +56,14 @@ type Participant struct {
 	// room its two nodes share); a client's is room.
 	relayRooms map[string]*Room
 
+	// Data (data.go, datachannel.go, attributes.go): the channels, set
+	// once by the run goroutine; the limits' buckets; the attributes,
+	// under mu.
+	reliableDC  atomic.Pointer[dataChannel]
+	lossyDC     atomic.Pointer[dataChannel]
+	dataLimiter dataLimiter
+	attributes  map[string]string
+
 	// Owned by the run goroutine.
 	downTracks map[string]*DownTrack // by published track id
 	neg        negotiation
@@ -103,6 +111,9 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 		downTracks: make(map[string]*DownTrack),
 		bweWake:    make(chan struct{}, 1),
 		relay:      role,
+
+		dataLimiter: newDataLimiter(s.cfg.dataLimits),
+		attributes:  make(map[string]string),
 	}
 	if e, ok := s.estimators.LoadAndDelete(pc.ID()); ok {
 		p.estimator = e.(*bwe.SendSide)

@@ -6,6 +6,7 @@ package sfu
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
@@ -30,6 +31,8 @@ type SFU struct {
 	// estimators holds each new PeerConnection's bandwidth estimator, by
 	// PeerConnection id, until its participant takes it.
 	estimators sync.Map
+
+	dataRelay atomic.Pointer[DataRelay] // data_relay.go
 
 	mu     sync.Mutex
 	rooms  map[string]*Room

@@ -63,6 +63,12 @@ func (s *session) dispatch(msg any) (leave bool) {
 		if err := p.SetTrackSettings(m.TrackID, sfu.TrackSettings{Width: m.Width, Height: m.Height, Paused: m.Paused}); err != nil {
 			s.refuse(fmt.Errorf("%w: track %q", err, m.TrackID))
 		}
+	case *protocol.Data:
+		s.publishData(m)
+	case *protocol.Attributes:
+		if err := p.SetAttributes(m.Attributes); err != nil {
+			s.reject(err)
+		}
 	case *protocol.Leave:
 		return true
 	}
@@ -124,6 +130,6 @@ func (s *session) join(j *protocol.Join) {
 	s.participant, s.room = p, j.Room
 	s.log = s.log.With("participant", p.ID(), "room", j.Room)
 	if c := s.h.cfg.cluster; c != nil {
-		c.Joined(j.Room, p.ID(), name)
+		c.Joined(j.Room, p.ID(), name, p.Identity())
 	}
 }

@@ -20,7 +20,9 @@ type relay struct {
 	rooms   map[string]bool // the rooms shared with the peer
 }
 
-func sfuInfo(m member) sfu.ParticipantInfo { return sfu.ParticipantInfo{ID: m.ID, Name: m.Name} }
+func sfuInfo(m member) sfu.ParticipantInfo {
+	return sfu.ParticipantInfo{ID: m.ID, Name: m.Name, Identity: m.Identity, Attributes: m.Attributes}
+}
 
 func (n *Node) relayWith(peer string) *relay {
 	rel := n.relays[peer]
