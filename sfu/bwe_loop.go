@@ -34,6 +34,7 @@ func (p *Participant) runBWE() {
 	pr := prober{nextAllowed: time.Now().Add(probeWarmup)}
 	rate := bwe.NewRateController(initialEstimate, minEstimate, maxEstimate)
 	var meter sendMeter
+	var trace traceMeter
 	for {
 		update := false
 		select {
@@ -60,6 +61,9 @@ func (p *Participant) runBWE() {
 			p.allocate(now, alloc, &pr)
 		}
 		p.updateDynacast(now)
+		if update {
+			p.record(now, &trace, pr.active())
+		}
 	}
 }
 
