@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -25,7 +26,7 @@ import (
 type linkPhase struct {
 	name string
 	kbps int
-	loss float64 // percent, netem
+	loss float64 // percent of the UDP received, dropped at random
 	dur  time.Duration
 }
 
@@ -125,15 +126,24 @@ func TestBenchLinks(t *testing.T) {
 	}
 }
 
-// shapeLink sets the link's downlink (the outer veth's egress): a token
-// bucket at the phase's rate, under netem's random loss when it has some.
+// shapeLink sets the link's downlink: a token bucket at the phase's rate
+// on the outer veth's egress, and its random loss as an nftables rule in
+// the subscriber's namespace dropping that share of the UDP it receives
+// (this machine's kernel has no netem; numgen random is as random).
 func shapeLink(t *testing.T, l *udpBlockedLink, p linkPhase) {
 	t.Helper()
 	// A burst of 1/50 s of the rate, at least 16 kbit, and a 100 ms queue.
 	burst := strconv.Itoa(max(16, p.kbps/50)) + "kbit"
-	tbf := []string{"tbf", "rate", strconv.Itoa(p.kbps) + "kbit", "burst", burst, "latency", "100ms"}
-	runCmd(t, "tc", "qdisc", "replace", "dev", l.outer, "root", "handle", "1:", "netem", "loss", strconv.FormatFloat(p.loss, 'f', -1, 64)+"%")
-	runCmd(t, append([]string{"tc", "qdisc", "replace", "dev", l.outer, "parent", "1:", "handle", "10:"}, tbf...)...)
+	runCmd(t, "tc", "qdisc", "replace", "dev", l.outer, "root", "tbf", "rate", strconv.Itoa(p.kbps)+"kbit", "burst", burst, "latency", "100ms")
+	_ = exec.Command("nsenter", "--net="+l.netns(), "nft", "delete", "table", "inet", "switchboard_loss").Run()
+	if p.loss > 0 {
+		rules := fmt.Sprintf("table inet switchboard_loss {\n chain in {\n  type filter hook input priority 0; policy accept;\n  meta l4proto udp numgen random mod 1000 < %d counter drop\n }\n}\n", int(p.loss*10))
+		cmd := exec.Command("nsenter", "--net="+l.netns(), "nft", "-f", "-")
+		cmd.Stdin = strings.NewReader(rules)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("nft: %v: %s", err, out)
+		}
+	}
 	t.Logf("link %s: %s", l.outer, p.name)
 }
 
