@@ -84,15 +84,17 @@ func TestBenchLinks(t *testing.T) {
 	room := roomName(t)
 	pubs := []*tab{openTab(t, browser, "publisher 1", deadline), openTab(t, browser, "publisher 2", deadline)}
 	sub := openTab(t, narrowBrowser, "subscriber", deadline)
+	// The subscriber first: its tiles want the top layers, so dynacast
+	// keeps every layer of the publishers on from their start.
+	joinMeeting(t, sub, remote, room, "Subscriber", chromedp.EmulateViewport(1920, 1080))
+	quiet(t, sub)
 	var ids []string
 	for i, p := range pubs {
 		ids = append(ids, joinPublisher(t, p, local, room, fmt.Sprintf("Publisher %d", i+1)))
 	}
 	for _, p := range pubs {
-		waitSteady(t, p, "f", 60*time.Second)
+		waitSimulcast(t, p)
 	}
-	joinMeeting(t, sub, remote, room, "Subscriber", chromedp.EmulateViewport(1920, 1080))
-	quiet(t, sub)
 	for _, id := range ids {
 		waitVideo(t, sub, id, "camera", "video through the link", 30*time.Second, func(v videoIn) bool { return v.FrameWidth > 0 })
 	}
