@@ -140,13 +140,7 @@ func WriteLinkSVG(w io.Writer, r *LinkRun) error {
 const linksHTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Switchboard narrow links</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:800px;color:#222;padding:0 1rem}
-table{border-collapse:collapse;width:100%;margin:1rem 0;font-size:14px}
-td,th{border-bottom:1px solid #e4e4e4;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f6f6}.num{text-align:right;font-variant-numeric:tabular-nums}
-.err{color:#b00}.ok{color:#070}svg{max-width:100%;height:auto;display:block;margin:1rem 0}
-</style></head><body>
+` + pageStyle + `<style>.ok{color:#070}</style></head><body>
 <h1>Switchboard narrow links</h1>
 <p>Two Chromium publishers (fake 720p camera, simulcast) and one Chromium subscriber whose downlink is shaped with tc, sampled every 250 ms.</p>
 {{range .}}<h2>{{.Shape}}</h2>

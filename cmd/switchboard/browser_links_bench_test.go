@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,14 +72,8 @@ func TestBenchLinks(t *testing.T) {
 	link := newVethLink(t, 61)
 	shapeLink(t, link, phases[0])
 	debug := freeLoopbackAddr(t)
-	base := startServer(t, "--listen", "0.0.0.0:0", "--ice-ips", "127.0.0.1,"+link.serverIP, "--pprof-listen", debug)
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	local, remote := "http://127.0.0.1:"+u.Port(), "http://"+net.JoinHostPort(link.serverIP, u.Port())
+	local, remote, narrowBrowser := startLinkServer(t, link, chromium, "--pprof-listen", debug)
 	browser := newBrowser(t, chromium)
-	narrowBrowser := newBrowser(t, link.wrap(t, chromium, "--unsafely-treat-insecure-origin-as-secure="+remote))
 	room := roomName(t)
 	pubs := []*tab{openTab(t, browser, "publisher 1", deadline), openTab(t, browser, "publisher 2", deadline)}
 	sub := openTab(t, narrowBrowser, "subscriber", deadline)
