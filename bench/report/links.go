@@ -21,6 +21,10 @@ type LinkRun struct {
 type LinkSample struct {
 	At       float64 `json:"at"`       // seconds since the measurement began
 	LinkKbps float64 `json:"linkKbps"` // the shaper's rate
+	// Server is false when the server made no record in the interval
+	// (its bandwidth loop starved of CPU): its figures are then not 0
+	// but unknown, and left out of the chart.
+	Server bool `json:"server"`
 	// The server's figures for the subscriber (its /debug/bwe records).
 	EstimateKbps float64    `json:"estimateKbps"`
 	LayerKbps    [3]float64 `json:"layerKbps"` // media forwarded per spatial layer, both videos
@@ -78,14 +82,22 @@ func LinkCharts(r *LinkRun) (rates, video template.HTML) {
 	for i, s := range r.Samples {
 		xs[i] = s.At
 	}
+	known := func(f func(LinkSample) float64) func(LinkSample) float64 {
+		return func(s LinkSample) float64 {
+			if !s.Server {
+				return math.NaN()
+			}
+			return f(s)
+		}
+	}
 	rc := chart{Title: r.Shape + ": link, estimate and what was sent", Unit: "kbit/s", X: xs, Series: []series{
 		{"link", "#222", col(func(s LinkSample) float64 { return s.LinkKbps })},
-		{"estimate", purple, col(func(s LinkSample) float64 { return s.EstimateKbps })},
-		{"180p", blue, col(func(s LinkSample) float64 { return s.LayerKbps[0] })},
-		{"360p", green, col(func(s LinkSample) float64 { return s.LayerKbps[1] })},
-		{"720p", orange, col(func(s LinkSample) float64 { return s.LayerKbps[2] })},
-		{"padding", "#999", col(func(s LinkSample) float64 { return s.PaddingKbps })},
-		{"rtx", red, col(func(s LinkSample) float64 { return s.RtxKbps })},
+		{"estimate", purple, col(known(func(s LinkSample) float64 { return s.EstimateKbps }))},
+		{"180p", blue, col(known(func(s LinkSample) float64 { return s.LayerKbps[0] }))},
+		{"360p", green, col(known(func(s LinkSample) float64 { return s.LayerKbps[1] }))},
+		{"720p", orange, col(known(func(s LinkSample) float64 { return s.LayerKbps[2] }))},
+		{"padding", "#999", col(known(func(s LinkSample) float64 { return s.PaddingKbps }))},
+		{"rtx", red, col(known(func(s LinkSample) float64 { return s.RtxKbps }))},
 	}}
 	vc := chart{Title: r.Shape + ": each video at the subscriber (fps; height / 24)", Unit: "fps", X: xs}
 	palette := [][2]string{{blue, "#9ecae1"}, {orange, "#fdd0a2"}}

@@ -92,6 +92,7 @@ func buildLinkRun(shape string, phases []linkPhase, start time.Time, bounds []ti
 			if r.At.Before(from) || !r.At.Before(to) {
 				continue
 			}
+			s.Server = true
 			s.EstimateKbps, s.PaddingKbps, s.RtxKbps, s.Loss = float64(r.Estimate)/1000, float64(r.Padding)/1000, float64(r.Retransmit)/1000, r.Loss
 			for _, tr := range r.Tracks {
 				for i, b := range tr.LayerSent {
