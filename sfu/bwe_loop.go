@@ -93,7 +93,7 @@ func (p *Participant) updateEstimate(now time.Time, rate *bwe.RateController, se
 	est := rate.Update(now, sig)
 	p.rateEstimate.Store(int64(est))
 	p.lastSignals = sig
-	// The loss figure is smoothed: only heavy loss, or queues building,
+	// The loss figure is over the last 100 packets: only heavy loss, or queues building,
 	// mean this probe is what hurts.
 	if pr.active() && (sig.Overuse || sig.Loss > 0.10) {
 		pr.fail(now)
