@@ -76,6 +76,9 @@ type Participant struct {
 	lastEstimate     int           // runBWE only
 	lastSignals      bwe.Signals   // runBWE only
 	sent             atomic.Uint64 // bytes sent to this subscriber, for its rate controller
+	paddingSent      atomic.Uint64 // of which probe padding (bwe_trace.go)
+	rtxSent          atomic.Uint64 // of which retransmissions
+	trace            bweTrace      // the last records of runBWE, for /debug/bwe
 	rateEstimate     atomic.Int64  // the rate controller's estimate, bps
 	layerSwitches    atomic.Uint64
 	keyframeRequests atomic.Uint64 // asked for on this subscriber\'s behalf

@@ -16,16 +16,7 @@ type ParticipantStats struct {
 
 // Participants returns a snapshot of every participant's counters.
 func (s *SFU) Participants() []ParticipantStats {
-	s.mu.Lock()
-	var all []*Participant
-	for _, r := range s.rooms {
-		for _, p := range r.members() {
-			if p.relay == notRelay {
-				all = append(all, p)
-			}
-		}
-	}
-	s.mu.Unlock()
+	all := s.subscribers()
 	out := make([]ParticipantStats, 0, len(all))
 	for _, p := range all {
 		st := ParticipantStats{
@@ -42,4 +33,19 @@ func (s *SFU) Participants() []ParticipantStats {
 		out = append(out, st)
 	}
 	return out
+}
+
+// subscribers lists every participant but the relays' ends.
+func (s *SFU) subscribers() []*Participant {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []*Participant
+	for _, r := range s.rooms {
+		for _, p := range r.members() {
+			if p.relay == notRelay {
+				all = append(all, p)
+			}
+		}
+	}
+	return all
 }

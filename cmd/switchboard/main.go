@@ -92,7 +92,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 		_ = s.Close()
 		return err
 	}
-	_, stopPprof, err := startPprof(cfg.pprofListen, log)
+	_, stopPprof, err := startPprof(cfg.pprofListen, s.BWETraces, log)
 	if err != nil {
 		_ = ln.Close()
 		cl.close()
