@@ -83,8 +83,8 @@ func newGarbageSource(pps int) (*garbageSource, error) {
 	return &garbageSource{track: tr, pps: pps, rng: rand.New(rand.NewPCG(1, 2))}, nil
 }
 
-func (g *garbageSource) Track() webrtc.TrackLocal     { return g.track }
-func (g *garbageSource) Source() string               { return "camera" }
+func (g *garbageSource) Track() webrtc.TrackLocal      { return g.track }
+func (g *garbageSource) Source() string                { return "camera" }
 func (g *garbageSource) HandleRTCP(pkts []rtcp.Packet) {}
 
 // Run writes g.pps packets a second, in bursts every 5 ms.

@@ -8,6 +8,7 @@ import (
 	"github.com/pion/rtcp"
 
 	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
@@ -31,8 +32,19 @@ const (
 // asserts what the row limits, after the window.
 type badActorCase struct {
 	name  string
-	start func(ctx context.Context, t *testing.T, srv *testServer, cp *controlPair) *actor
-	check func(t *testing.T, srv *testServer, cp *controlPair, a *actor, f figures)
+	vnet  bool // on a lossyNet, the control pair on its ideal links
+	start func(ctx context.Context, t *testing.T, env *badEnv) *actor
+	check func(t *testing.T, env *badEnv, a *actor, f figures)
+}
+
+// badEnv is where a bad actor runs: the server, the control pair, and the
+// virtual network of a vnet row (nil otherwise).
+type badEnv struct {
+	srv *testServer
+	cp  *controlPair
+	net *lossyNet
+	// The lossy row's subscriber and the simulcast publisher it watches.
+	lossy, simul *bench.Client
 }
 
 var badActorCases = []badActorCase{
@@ -41,6 +53,7 @@ var badActorCases = []badActorCase{
 	{name: "NACK flood", start: startNACKFlood, check: checkNACKFlood},
 	{name: "PLI flood", start: startPLIFlood, check: checkPLIFlood},
 	{name: "renegotiation", start: startRenegotiation},
+	{name: "subscriber behind loss and jitter", vnet: true, start: startLossy, check: checkLossy},
 }
 
 // TestBadActor: beside each bad actor, a control pair in the same room
@@ -56,20 +69,31 @@ func TestBadActor(t *testing.T) {
 			checkLeaks(t)
 			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 			defer cancel()
-			srv := newServer(t)
-			cp := srv.newControlPair(ctx, t, "bad")
+			env := &badEnv{}
+			var pubOpts, subOpts []bench.Option
+			if tc.vnet {
+				env.net = newLossyNet(t)
+				env.srv = newServer(t, sfu.WithNet(env.net.server), sfu.WithICEIPs(nil))
+				pubOpts = []bench.Option{bench.WithNet(env.net.pub), bench.WithICEIPs(nil)}
+				subOpts = []bench.Option{bench.WithNet(env.net.sub), bench.WithICEIPs(nil)}
+			} else {
+				env.srv = newServer(t)
+			}
+			srv := env.srv
+			cp := srv.newControlPair(ctx, t, "bad", pubOpts, subOpts)
+			env.cp = cp
 			base, err := cp.measure(ctx, badWindow)
 			if err != nil {
 				t.Fatal(err)
 			}
-			a := tc.start(ctx, t, srv, cp)
+			a := tc.start(ctx, t, env)
 			bad, err := cp.measure(ctx, badWindow)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("with:    %v; the bad actor: %.0f actions a second; server %+v", bad, a.rate(), srv.sfu.Stats())
 			if tc.check != nil {
-				tc.check(t, srv, cp, a, bad)
+				tc.check(t, env, a, bad)
 			}
 			// The bad actor stops; the pair is measured again, so that a
 			// change in the machine's load between the windows is not
@@ -98,7 +122,8 @@ const garbageRate = 1000
 
 // startGarbage: a publisher in the room sends noise on its video track at
 // garbageRate, a quarter of it under SSRCs it never announced.
-func startGarbage(ctx context.Context, t *testing.T, srv *testServer, cp *controlPair) *actor {
+func startGarbage(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	srv := env.srv
 	bad := srv.dial(ctx, t, "bad", "garbage", bench.WithInterceptor(ssrcScrambler{}))
 	g, err := newGarbageSource(garbageRate)
 	if err != nil {
@@ -115,7 +140,8 @@ func startGarbage(ctx context.Context, t *testing.T, srv *testServer, cp *contro
 // startTenfold: a publisher sends 20 Mbit/s of valid VP8 on one track, ten
 // times a generous camera's 2 Mbit/s, and the control subscriber is
 // offered it.
-func startTenfold(ctx context.Context, t *testing.T, srv *testServer, cp *controlPair) *actor {
+func startTenfold(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	srv := env.srv
 	bad := srv.dial(ctx, t, "bad", "tenfold")
 	m, err := publish(ctx, bad, bench.WithBitrate(20_000_000))
 	if err != nil {
@@ -128,8 +154,9 @@ func startTenfold(ctx context.Context, t *testing.T, srv *testServer, cp *contro
 
 // badSubscriber joins a subscriber and waits for the control publisher's
 // video on it; it returns the SSRC on which it receives it.
-func badSubscriber(ctx context.Context, t *testing.T, srv *testServer, cp *controlPair, name string, opts ...bench.Option) (*bench.Client, uint32) {
-	bad := srv.dial(ctx, t, "bad", name, opts...)
+func badSubscriber(ctx context.Context, t *testing.T, env *badEnv, name string, opts ...bench.Option) (*bench.Client, uint32) {
+	cp := env.cp
+	bad := env.srv.dial(ctx, t, "bad", name, opts...)
 	var video *bench.RemoteTrack
 	err := bad.WaitUntil(ctx, func() bool {
 		video = trackFrom(bad, cp.pub.ID(), "video")
@@ -152,9 +179,9 @@ const nackWindow = 512
 // startNACKFlood: a subscriber NACKs the last 512 packets of the control
 // publisher's video every 10 ms, so each packet is asked for hundreds of
 // times.
-func startNACKFlood(ctx context.Context, t *testing.T, srv *testServer, cp *controlPair) *actor {
+func startNACKFlood(ctx context.Context, t *testing.T, env *badEnv) *actor {
 	watch := &seqWatch{}
-	bad, ssrc := badSubscriber(ctx, t, srv, cp, "nacker", bench.WithInterceptor(watch))
+	bad, ssrc := badSubscriber(ctx, t, env, "nacker", bench.WithInterceptor(watch))
 	return runActor(ctx, t, func(ctx context.Context, a *actor) {
 		every(ctx, 10*time.Millisecond, func() {
 			last, ok := watch.lastSeq(ssrc)
@@ -171,9 +198,9 @@ func startNACKFlood(ctx context.Context, t *testing.T, srv *testServer, cp *cont
 // checkNACKFlood: the server resent no packet more than resend.MaxResends
 // times: its retransmissions are bounded by three times what the control
 // publisher sent since the flood began.
-func checkNACKFlood(t *testing.T, srv *testServer, cp *controlPair, a *actor, f figures) {
-	st := srv.sfu.Stats()
-	sent := cp.media.video.Stats().Packets
+func checkNACKFlood(t *testing.T, env *badEnv, _ *actor, _ figures) {
+	st := env.srv.sfu.Stats()
+	sent := env.cp.media.video.Stats().Packets
 	t.Logf("NACKs received %d, packets retransmitted %d, control video packets sent %d", st.NACKsReceived, st.PacketsRetransmitted, sent)
 	if st.PacketsRetransmitted > 3*sent {
 		t.Errorf("%d packets retransmitted for %d sent: the resend limit does not hold", st.PacketsRetransmitted, sent)
@@ -182,8 +209,8 @@ func checkNACKFlood(t *testing.T, srv *testServer, cp *controlPair, a *actor, f 
 
 // startPLIFlood: a subscriber asks for a keyframe of the control
 // publisher's video 100 times a second.
-func startPLIFlood(ctx context.Context, t *testing.T, srv *testServer, cp *controlPair) *actor {
-	bad, ssrc := badSubscriber(ctx, t, srv, cp, "pli")
+func startPLIFlood(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	bad, ssrc := badSubscriber(ctx, t, env, "pli")
 	return runActor(ctx, t, func(ctx context.Context, a *actor) {
 		every(ctx, 10*time.Millisecond, func() {
 			if bad.PeerConnection().WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}) == nil {
@@ -196,7 +223,7 @@ func startPLIFlood(ctx context.Context, t *testing.T, srv *testServer, cp *contr
 // checkPLIFlood: the publisher got at most one keyframe request per 500 ms
 // throttle interval of the window, plus one for the interval under way at
 // each end.
-func checkPLIFlood(t *testing.T, _ *testServer, _ *controlPair, _ *actor, f figures) {
+func checkPLIFlood(t *testing.T, _ *badEnv, _ *actor, f figures) {
 	const throttle = 500 * time.Millisecond
 	limit := uint64(badWindow/throttle) + 2
 	if f.keyframe > limit {
@@ -206,7 +233,8 @@ func checkPLIFlood(t *testing.T, _ *testServer, _ *controlPair, _ *actor, f figu
 
 // startRenegotiation: a publishing client offers again as soon as each
 // answer arrives, as fast as the server and its message rate limit let it.
-func startRenegotiation(ctx context.Context, t *testing.T, srv *testServer, cp *controlPair) *actor {
+func startRenegotiation(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	srv := env.srv
 	bad := srv.dial(ctx, t, "bad", "renegotiator")
 	if _, err := publish(ctx, bad); err != nil {
 		t.Fatal(err)
@@ -223,4 +251,50 @@ func startRenegotiation(ctx context.Context, t *testing.T, srv *testServer, cp *
 			a.done.Add(1)
 		}
 	})
+}
+
+// startLossy: a subscriber behind lossyPercent loss and lossyJitter of
+// jitter (its NACKs, repeated for what stays lost, and its falling
+// estimate) watches the control publisher and a simulcast publisher.
+func startLossy(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	simul := env.srv.dial(ctx, t, "bad", "simulcast", bench.WithNet(env.net.pub), bench.WithICEIPs(nil))
+	if _, err := publishSimulcast(ctx, simul); err != nil {
+		t.Fatal(err)
+	}
+	bad := env.srv.dial(ctx, t, "bad", "lossy", bench.WithNet(env.net.bad), bench.WithICEIPs(nil))
+	err := bad.WaitUntil(ctx, func() bool {
+		v := trackFrom(bad, simul.ID(), "video")
+		return v != nil && v.Stats().Distinct > 0
+	})
+	if err != nil {
+		t.Fatalf("lossy subscriber: %v; %s", err, describe(bad, []*bench.Client{simul, env.cp.pub}))
+	}
+	video := trackFrom(bad, simul.ID(), "video")
+	if err := bad.SetTrackSettings(video.ID, 1280, 720, false); err != nil {
+		t.Fatal(err)
+	}
+	env.lossy, env.simul = bad, simul
+	return runActor(ctx, t, func(ctx context.Context, a *actor) {
+		every(ctx, 100*time.Millisecond, func() { a.done.Store(video.Stats().Distinct) })
+	})
+}
+
+// checkLossy: the lossy subscriber itself keeps playing: the simulcast
+// publisher's video still arrives, at a layer below the top one.
+func checkLossy(t *testing.T, env *badEnv, _ *actor, _ figures) {
+	video := trackFrom(env.lossy, env.simul.ID(), "video")
+	before := video.Stats()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	// 30 more packets, about a second of the lowest layer.
+	if err := env.lossy.WaitUntil(ctx, func() bool { return video.Stats().Distinct >= before.Distinct+30 }); err != nil {
+		t.Fatalf("the lossy subscriber stopped playing: %v; %s", err, describe(env.lossy, []*bench.Client{env.simul}))
+	}
+	st := video.Stats()
+	t.Logf("lossy subscriber: %d more video packets in %v at %dx%d; %s", st.Distinct-before.Distinct,
+		time.Since(start).Round(10*time.Millisecond), st.Width, st.Height, describe(env.lossy, []*bench.Client{env.simul, env.cp.pub}))
+	if st.Width >= 1280 {
+		t.Errorf("the lossy subscriber still gets the top layer (%dx%d)", st.Width, st.Height)
+	}
 }
