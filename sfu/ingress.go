@@ -6,15 +6,16 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Default ingress caps of one published stream (one simulcast layer, or a
+// DefaultIngressBitrate and DefaultIngressPackets are the ingress caps of
+// one published stream (one simulcast layer, or a
 // track without layers). A camera's top layer runs at 1 to 2.5 Mbit/s and
 // a screen share's peaks at 4 to 6, at most about 500 packets a second; a
 // publisher far past that is broken or hostile, and what it sends would
 // otherwise be fanned out to every subscriber, whose links and the
 // server's send path it would fill ahead of everyone else's media.
 const (
-	defaultIngressBitrate = 8_000_000
-	defaultIngressPackets = 1000
+	DefaultIngressBitrate = 8_000_000
+	DefaultIngressPackets = 1000
 )
 
 // ingressBurst is how much of a second's allowance may arrive at once: a
@@ -36,17 +37,20 @@ func newIngressLimit(bitrate, packets int) *ingressLimit {
 	l := &ingressLimit{bytes: rate.NewLimiter(rate.Inf, 0), packets: rate.NewLimiter(rate.Inf, 0)}
 	if bitrate > 0 {
 		bps := bitrate / 8
-		l.bytes = rate.NewLimiter(rate.Limit(bps), burstOf(bps))
+		l.bytes = rate.NewLimiter(rate.Limit(bps), burstOf(bps, maxPacket))
 	}
 	if packets > 0 {
-		l.packets = rate.NewLimiter(rate.Limit(packets), burstOf(packets))
+		l.packets = rate.NewLimiter(rate.Limit(packets), burstOf(packets, 1))
 	}
 	return l
 }
 
-// burstOf is ingressBurst's share of perSecond, at least one packet's worth.
-func burstOf(perSecond int) int {
-	return max(perSecond*int(ingressBurst)/int(time.Second), 1500)
+// maxPacket is the largest packet the byte cap must always let through.
+const maxPacket = 1500
+
+// burstOf is ingressBurst's share of perSecond, at least least.
+func burstOf(perSecond, least int) int {
+	return max(perSecond*int(ingressBurst)/int(time.Second), least)
 }
 
 // allow reports whether a packet of n bytes arriving at now fits both caps,

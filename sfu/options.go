@@ -36,8 +36,8 @@ func defaultConfig() config {
 		offerTimeout:     10 * time.Second,
 		estimateBW:       true,
 		network:          networkConfig{batchSends: true},
-		ingressBitrate:   defaultIngressBitrate,
-		ingressPackets:   defaultIngressPackets,
+		ingressBitrate:   DefaultIngressBitrate,
+		ingressPackets:   DefaultIngressPackets,
 	}
 }
 

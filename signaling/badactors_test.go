@@ -23,25 +23,31 @@ import (
 // actor runs a bad actor's loop on its own goroutine until the test ends
 // and counts what it did.
 type actor struct {
-	done  atomic.Uint64 // actions (packets, requests, offers) so far
-	stop  context.CancelFunc
-	wg    sync.WaitGroup
-	start time.Time
+	done    atomic.Uint64 // actions (packets, requests, offers) so far
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
+	start   time.Time
+	clients []*bench.Client // the bad actor's, closed by halt
 }
 
-// runActor starts loop, which returns when ctx ends; the test's cleanup
-// stops it before the clients close (cleanups run last-registered first).
-func runActor(ctx context.Context, t *testing.T, loop func(ctx context.Context, a *actor)) *actor {
+// runActor starts loop, which returns when ctx ends; halt stops it and
+// closes clients, the bad actor's. The test's cleanup halts it before the
+// control pair closes (cleanups run last-registered first).
+func runActor(ctx context.Context, t *testing.T, loop func(ctx context.Context, a *actor), clients ...*bench.Client) *actor {
 	ctx, cancel := context.WithCancel(ctx)
-	a := &actor{stop: cancel, start: time.Now()}
+	a := &actor{stop: cancel, start: time.Now(), clients: clients}
 	a.wg.Go(func() { loop(ctx, a) })
 	t.Cleanup(a.halt)
 	return a
 }
 
+// halt stops the bad actor: its loop, and its clients, which leave.
 func (a *actor) halt() {
 	a.stop()
 	a.wg.Wait()
+	for _, c := range a.clients {
+		_ = c.Close() // closed again at cleanup: the second one does nothing
+	}
 }
 
 // rate is the actor's actions per second so far.

@@ -134,7 +134,7 @@ func startGarbage(ctx context.Context, t *testing.T, env *badEnv) *actor {
 	}
 	return runActor(ctx, t, func(ctx context.Context, a *actor) {
 		every(ctx, 100*time.Millisecond, func() { a.done.Store(g.sent.Load()) })
-	})
+	}, bad)
 }
 
 // startTenfold: a publisher sends 20 Mbit/s of valid VP8 on one track, ten
@@ -149,7 +149,7 @@ func startTenfold(ctx context.Context, t *testing.T, env *badEnv) *actor {
 	}
 	return runActor(ctx, t, func(ctx context.Context, a *actor) {
 		every(ctx, 100*time.Millisecond, func() { a.done.Store(m.video.Stats().Packets) })
-	})
+	}, bad)
 }
 
 // badSubscriber joins a subscriber and waits for the control publisher's
@@ -192,7 +192,7 @@ func startNACKFlood(ctx context.Context, t *testing.T, env *badEnv) *actor {
 				a.done.Add(1)
 			}
 		})
-	})
+	}, bad)
 }
 
 // checkNACKFlood: the server resent no packet more than resend.MaxResends
@@ -217,7 +217,7 @@ func startPLIFlood(ctx context.Context, t *testing.T, env *badEnv) *actor {
 				a.done.Add(1)
 			}
 		})
-	})
+	}, bad)
 }
 
 // checkPLIFlood: the publisher got at most one keyframe request per 500 ms
@@ -250,7 +250,7 @@ func startRenegotiation(ctx context.Context, t *testing.T, env *badEnv) *actor {
 			}
 			a.done.Add(1)
 		}
-	})
+	}, bad)
 }
 
 // startLossy: a subscriber behind lossyPercent loss and lossyJitter of
@@ -276,7 +276,7 @@ func startLossy(ctx context.Context, t *testing.T, env *badEnv) *actor {
 	env.lossy, env.simul = bad, simul
 	return runActor(ctx, t, func(ctx context.Context, a *actor) {
 		every(ctx, 100*time.Millisecond, func() { a.done.Store(video.Stats().Distinct) })
-	})
+	}, bad, simul)
 }
 
 // checkLossy: the lossy subscriber itself keeps playing: the simulcast
