@@ -53,7 +53,7 @@ type badEnv struct {
 
 var badActorCases = []badActorCase{
 	{name: "garbage RTP", start: startGarbage},
-	{name: "unannounced SSRCs", start: startUnannounced, knownGap: "Pion handles each new SSRC at length (docs/reliability.md)"},
+	{name: "unannounced SSRCs", start: startUnannounced, knownGap: "Pion keeps read streams for each new SSRC and probes 25 (docs/reliability.md)"},
 	{name: "ten times the rate", start: startTenfold},
 	{name: "NACK flood", start: startNACKFlood, check: checkNACKFlood},
 	{name: "PLI flood", start: startPLIFlood, check: checkPLIFlood},
