@@ -120,7 +120,7 @@ func TestBadActor(t *testing.T) {
 				}
 				report("control pair latency p99 %v beside the bad actor, %v before and %v after: more than %v worse", bad.p99, base.p99, after.p99, maxBadDelay)
 			}
-			checkIntact(t, cp.sub)
+			cp.checkIntact(t)
 		})
 	}
 }

@@ -108,3 +108,15 @@ func (cp *controlPair) measure(ctx context.Context, d time.Duration) (figures, e
 	f.keyframe = pubAfter.PLIs + pubAfter.FIRs - pubBefore.PLIs - pubBefore.FIRs
 	return f, nil
 }
+
+// checkIntact fails the test if a payload of the pair reached the
+// subscriber damaged. Only the pair's: a bad actor's tracks may carry
+// anything.
+func (cp *controlPair) checkIntact(t *testing.T) {
+	t.Helper()
+	for _, r := range []*bench.RemoteTrack{cp.video, cp.audio} {
+		if s := r.Stats(); s.PayloadErrors > 0 {
+			t.Errorf("control %s: %d payload errors, last: %v", r.Kind, s.PayloadErrors, r.LastPayloadError())
+		}
+	}
+}
