@@ -56,6 +56,10 @@ type badEnv struct {
 	net *lossyNet
 	// The lossy row's subscriber and the simulcast publisher it watches.
 	lossy, simul *bench.Client
+	// starved: the window before the bad actor showed the machine
+	// starving the pair (keptUp); a row's load-sensitive checks log
+	// instead of failing then.
+	starved bool
 }
 
 var badActorCases = []badActorCase{
@@ -98,6 +102,7 @@ func TestBadActor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			env.starved = starved(base)
 			a := tc.start(ctx, t, env)
 			bad, err := cp.measure(ctx, badWindow)
 			if err != nil {
@@ -124,7 +129,7 @@ func TestBadActor(t *testing.T) {
 			// bad actor, it measures the machine's load, not the bad
 			// actor (seen at a load average of 15: p99 from 300 ms to
 			// 1.3 s in windows without any bad actor).
-			if sent := min(base.expected, after.expected); float64(sent) < keptUp*controlRate*badWindow.Seconds() {
+			if sent := min(base.expected, after.expected); starved(base) || starved(after) {
 				t.Skipf("the machine is too loaded to compare latencies: the control pair sent %d packets in a window without the bad actor, want at least %.0f %% of %.0f",
 					sent, 100*keptUp, controlRate*badWindow.Seconds())
 			}
@@ -139,6 +144,12 @@ func TestBadActor(t *testing.T) {
 			cp.checkIntact(t)
 		})
 	}
+}
+
+// starved reports whether the pair sent less than keptUp of controlRate in
+// a window: the machine, not a bad actor, held it back.
+func starved(f figures) bool {
+	return float64(f.expected) < keptUp*controlRate*badWindow.Seconds()
 }
 
 // garbageRate is the garbage publisher's packets a second: about 5 Mbit/s
@@ -330,6 +341,12 @@ func checkLossy(t *testing.T, env *badEnv, _ *actor, _ figures) {
 	t.Logf("lossy subscriber: %d more video packets in %v at %dx%d; %s", st.Distinct-before.Distinct,
 		time.Since(start).Round(10*time.Millisecond), st.Width, st.Height, describe(env.lossy, []*bench.Client{env.simul, env.cp.pub}))
 	if st.Width >= 1280 {
-		t.Errorf("the lossy subscriber still gets the top layer (%dx%d)", st.Width, st.Height)
+		report := t.Errorf
+		if env.starved {
+			// Its estimate comes from timings that a starved machine
+			// makes up.
+			report = t.Logf
+		}
+		report("the lossy subscriber still gets the top layer (%dx%d); machine starved: %v", st.Width, st.Height, env.starved)
 	}
 }
