@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling"
 )
 
@@ -20,6 +21,8 @@ type limitsConfig struct {
 	trustedProxies  listFlag
 	maxRooms        int
 	maxTracks       int
+	ingressBitrate  int
+	ingressPackets  int
 	trustedPrefixes []netip.Prefix // parsed from trustedProxies by validate
 }
 
@@ -47,6 +50,8 @@ func (c *limitsConfig) validate() error {
 		return errors.New("--max-rooms must not be negative")
 	case c.maxTracks < 0:
 		return errors.New("--max-tracks-per-participant must not be negative")
+	case c.ingressBitrate < 0 || c.ingressPackets < 0:
+		return errors.New("--ingress-bitrate and --ingress-packets must not be negative")
 	}
 	c.trustedPrefixes = nil
 	for _, s := range c.trustedProxies {
@@ -67,6 +72,11 @@ func (c *limitsConfig) signalingOptions() []signaling.Option {
 		signaling.WithMaxRooms(c.maxRooms),
 		signaling.WithMaxTracksPerParticipant(c.maxTracks),
 	}
+}
+
+// sfuOptions are the limits the SFU enforces on the media path.
+func (c *limitsConfig) sfuOptions() []sfu.Option {
+	return []sfu.Option{sfu.WithIngressCap(c.ingressBitrate, c.ingressPackets)}
 }
 
 // httpLimits bound what a slow or greedy HTTP client can hold. They end at

@@ -30,8 +30,13 @@ var ignoreJoinBuckets = goleak.IgnoreAnyFunction("github.com/hashicorp/golang-lr
 func TestLimitFlags(t *testing.T) {
 	tests := []flagCase[limitsConfig]{
 		{"defaults", nil, nil, func(c limitsConfig) bool {
-			return c.maxConnsPerIP == 50 && c.joinsPerIP == 5 && c.joinBurstPerIP == 50 && c.maxRooms == 0 && c.maxTracks == 8 && len(c.trustedPrefixes) == 0
+			return c.maxConnsPerIP == 50 && c.joinsPerIP == 5 && c.joinBurstPerIP == 50 && c.maxRooms == 0 && c.maxTracks == 8 && len(c.trustedPrefixes) == 0 &&
+				c.ingressBitrate == 8_000_000 && c.ingressPackets == 1000
 		}, false},
+		{"ingress caps", []string{"--ingress-bitrate", "20000000", "--ingress-packets", "0"}, nil, func(c limitsConfig) bool {
+			return c.ingressBitrate == 20_000_000 && c.ingressPackets == 0
+		}, false},
+		{"negative ingress cap", []string{"--ingress-packets", "-1"}, nil, nil, true},
 		{"flags", []string{"--max-connections-per-ip", "3", "--joins-per-ip", "0.5", "--join-burst-per-ip", "2", "--max-rooms", "7",
 			"--max-tracks-per-participant", "4", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "192.0.2.1"}, nil, func(c limitsConfig) bool {
 			return c.maxConnsPerIP == 3 && c.joinsPerIP == 0.5 && c.joinBurstPerIP == 2 && c.maxRooms == 7 && c.maxTracks == 4 &&
