@@ -36,6 +36,10 @@ func (c *limitsConfig) addFlags(fs *flag.FlagSet) {
 	fs.Var(&c.trustedProxies, "trusted-proxy", "a reverse proxy's address or `CIDR` network whose X-Forwarded-For is believed for the per-address limits (repeatable)")
 	fs.IntVar(&c.maxRooms, "max-rooms", 0, "rooms open on this node (0: no limit); past it, a join that would open another is refused (unavailable)")
 	fs.IntVar(&c.maxTracks, "max-tracks-per-participant", 8, "tracks one participant may send (0: no limit); an offer with more is refused (too-many-tracks)")
+	fs.IntVar(&c.ingressBitrate, "ingress-bitrate", sfu.DefaultIngressBitrate,
+		"bits a `second` one published stream (a simulcast layer, or a track) may bring in (0: no limit); the rest is dropped before any subscriber gets it")
+	fs.IntVar(&c.ingressPackets, "ingress-packets", sfu.DefaultIngressPackets,
+		"packets a `second` one published stream may bring in (0: no limit)")
 }
 
 func (c *limitsConfig) validate() error {
