@@ -151,6 +151,14 @@ func (c *Client) updateRoom(msg any) {
 		if c.speakers == nil {
 			c.speakers = []protocol.SpeakerInfo{}
 		}
+	case *protocol.Quality:
+		c.counts[m.Type]++
+		if c.quality == nil {
+			c.quality = make(map[string]protocol.QualityInfo)
+		}
+		for _, q := range m.Qualities {
+			c.quality[q.ParticipantID] = q
+		}
 	case *protocol.Joined:
 		c.counts[m.Type]++
 		c.log.Warn("joined twice")

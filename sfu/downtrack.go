@@ -58,6 +58,7 @@ type DownTrack struct {
 	resends *resend.Limiter  // RTCP goroutine only; nil until the first NACK
 	rtxExt  [4]rtp.Extension // RTCP goroutine only
 	rtxDesc vp8.Descriptor   // RTCP goroutine only
+	down    downlink         // what the subscriber reports (quality_stats.go)
 
 	ladder []layerStep      // subscriber's bwe goroutine only
 	padHdr rtp.Header       // subscriber's bwe goroutine only

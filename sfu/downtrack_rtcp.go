@@ -42,11 +42,18 @@ func (d *DownTrack) readRTCP() {
 
 // handleRTCP acts on the packets of one compound RTCP packet from the
 // subscriber, received at now (ns): PLI and FIR (RFC 4585 §6.3.1, RFC 5104
-// §4.3.1) become keyframe requests, generic NACKs are answered; the rest
-// (receiver reports, REMB, transport-wide feedback) is the interceptors'.
+// §4.3.1) become keyframe requests, generic NACKs are answered, receiver
+// reports feed connection quality; the rest (REMB, transport-wide
+// feedback) is the interceptors'. Any packet shows the subscriber is there.
 func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
+	d.down.lastAt.Store(now)
 	for _, pkt := range pkts {
 		switch pkt := pkt.(type) {
+		case *rtcp.ReceiverReport:
+			d.mu.Lock()
+			ssrc := d.ssrc
+			d.mu.Unlock()
+			d.down.observeReport(pkt, ssrc, time.Unix(0, now))
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 			d.rcv.stats.plisReceived.Add(1)
 			d.requestKeyframe()

@@ -312,6 +312,9 @@ func (l *endListener) Offer(string, map[string]string)       {}
 // ActiveSpeakers: each node decides who is speaking from the audio it
 // receives, relayed tracks included; nothing crosses for it.
 func (l *endListener) ActiveSpeakers([]sfu.SpeakerInfo) {}
+
+// ConnectionQuality: each node scores the clients connected to it.
+func (l *endListener) ConnectionQuality([]sfu.QualityInfo) {}
 func (l *endListener) Error(err error) {
 	l.n.log.Warn("relay end refused", "peer", l.peer, "end", l.end, "err", err)
 }

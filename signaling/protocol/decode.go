@@ -72,6 +72,8 @@ func serverMessage(typ string) any {
 		return &Layers{}
 	case TypeSpeakers:
 		return &Speakers{}
+	case TypeQuality:
+		return &Quality{}
 	}
 	return nil
 }
