@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 
+	"github.com/switchboard-rtc/switchboard/internal/red"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
@@ -115,6 +116,15 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 	d.mu.Lock()
 	ts := d.rw.Timestamp(d.rtxPkt.Timestamp)
 	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
+	payload := d.rtxPkt.Payload
+	if d.unwrapRED {
+		primary, _, err := red.Primary(payload)
+		if err != nil {
+			d.mu.Unlock()
+			return
+		}
+		payload = primary
+	}
 	if d.munger != nil {
 		// The copy is ours: munge it as it was first sent, no restore.
 		if vp8.Parse(d.rtxPkt.Payload, &d.rtxDesc) != nil {
@@ -132,7 +142,7 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 	h.SSRC, h.PayloadType, h.SequenceNumber, h.Timestamp = ssrc, pt, outSeq, ts
 	h.Padding, h.PaddingSize = false, 0
 	rewriteExtensions(h, &orig, extMap, d.rtxExt[:0])
-	n, err := w.WriteRTP(h, d.rtxPkt.Payload)
+	n, err := w.WriteRTP(h, payload)
 	// Give Unmarshal its own extension array back, apart from rtxExt.
 	*h = orig
 	if err == nil {

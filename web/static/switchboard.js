@@ -54,6 +54,27 @@ export const PROTOCOL_VERSION = 2;
 // How many redirects one join follows before it gives up.
 const MAX_REDIRECTS = 3;
 
+/**
+ * Puts redundant audio (RFC 2198, `audio/red`) first among an audio
+ * transceiver's codecs where the browser has it: a browser sends the first
+ * codec of the answer, and the server accepts RED, forwarding it to those
+ * who negotiated it and plain Opus to the others. Each packet then carries
+ * the previous frame as well, so a lost packet is not heard.
+ * @param {RTCRtpTransceiver} transceiver
+ */
+function preferRED(transceiver) {
+  const caps = globalThis.RTCRtpSender?.getCapabilities?.('audio');
+  if (!caps || typeof transceiver.setCodecPreferences !== 'function') return;
+  const red = caps.codecs.filter((c) => c.mimeType.toLowerCase() === 'audio/red');
+  if (red.length === 0) return;
+  const rest = caps.codecs.filter((c) => c.mimeType.toLowerCase() !== 'audio/red');
+  try {
+    transceiver.setCodecPreferences([...red, ...rest]);
+  } catch {
+    // A browser that refuses the list sends Opus, as before.
+  }
+}
+
 const SOURCES = new Set(['camera', 'microphone', 'screen']);
 
 /**
@@ -387,6 +408,7 @@ export class Room extends EventTarget {
     if (entry.encodings) init.sendEncodings = entry.encodings.map((e) => ({ ...e }));
     entry.transceiver = this.pc.addTransceiver(track, init);
     this._limitHeaderExtensions(entry.transceiver);
+    if (track.kind === 'audio') preferRED(entry.transceiver);
     entry.announced = false;
     entry.offeredMuted = entry.muted;
     entry.simulcastChecked = false;
