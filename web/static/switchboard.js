@@ -54,6 +54,9 @@ export const PROTOCOL_VERSION = 2;
 // How many redirects one join follows before it gives up.
 const MAX_REDIRECTS = 3;
 
+/** The connection quality levels the server sends, best first. */
+export const CONNECTION_QUALITIES = Object.freeze(['excellent', 'good', 'poor', 'lost']);
+
 /**
  * Puts redundant audio (RFC 2198, `audio/red`) first among an audio
  * transceiver's codecs where the browser has it: a browser sends the first
@@ -142,6 +145,7 @@ export const RoomEvent = Object.freeze({
   LocalTrackUnpublished: 'localTrackUnpublished',
   AudioPlaybackStatusChanged: 'audioPlaybackChanged',
   ActiveSpeakersChanged: 'activeSpeakersChanged',
+  ConnectionQualityChanged: 'connectionQualityChanged',
   ConnectionStateChanged: 'connectionStateChanged',
   Reconnecting: 'reconnecting',
   Reconnected: 'reconnected',
@@ -263,6 +267,7 @@ export class Room extends EventTarget {
      * @type {Participant[]}
      */
     this.activeSpeakers = [];
+    this._qualities = new Map(); // participant id → the server's last quality entry
 
     this._listeners = new Map(); // event name → Set of room.on() listeners
     this._token = token;
@@ -677,6 +682,8 @@ export class Room extends EventTarget {
         return this._handleLayers(msg);
       case 'speakers':
         return this._handleSpeakers(msg.speakers);
+      case 'quality':
+        return this._handleQuality(msg.qualities);
       case 'error':
         return this._handleError(msg);
       case 'bye':
@@ -1139,6 +1146,8 @@ export class Room extends EventTarget {
     remote.name = p.name || remote.name;
     if (p.identity) remote.identity = p.identity;
     for (const info of participant.tracks.values()) remote._publish(info);
+    const q = this._qualities.get(p.id);
+    if (q) this._applyQuality(remote, q);
     return participant;
   }
 
@@ -1170,6 +1179,25 @@ export class Room extends EventTarget {
     this.activeSpeakers = speakers;
     this._emit('speakers', { speakers: list || [] });
     this._fire('activeSpeakersChanged', { speakers: [...speakers] });
+  }
+
+  // The server's connection quality levels that changed: each
+  // participant's connectionQuality and the event. A level for a participant
+  // not announced yet is kept for when it is.
+  _handleQuality(list) {
+    for (const q of Array.isArray(list) ? list : []) {
+      if (!q || !CONNECTION_QUALITIES.includes(q.quality)) continue;
+      this._qualities.set(q.participantId, q);
+      const p = q.participantId === this.participantId ? this.localParticipant : this.remoteParticipants.get(q.participantId);
+      if (p) this._applyQuality(p, q);
+    }
+  }
+
+  _applyQuality(p, q) {
+    p.connectionQualityScore = Number(q.score) || 0;
+    if (p.connectionQuality === q.quality) return;
+    p.connectionQuality = q.quality;
+    this._fire('connectionQualityChanged', { quality: q.quality, participant: p });
   }
 
   _handleParticipantJoined(p) {
@@ -1491,6 +1519,15 @@ export class Participant {
     this.isSpeaking = false;
     /** Its audio level from 0 (-60 dBov or quieter) to 1, while it speaks; 0 otherwise. */
     this.audioLevel = 0;
+    /**
+     * Its connection as the server scores it, from `quality` messages:
+     * `'excellent'`, `'good'`, `'poor'`, `'lost'`, or `'unknown'` before the
+     * first (see docs/protocol.md).
+     * @type {'excellent'|'good'|'poor'|'lost'|'unknown'}
+     */
+    this.connectionQuality = 'unknown';
+    /** The score behind connectionQuality: a MOS from 1 to 5, 0 when lost or unknown. */
+    this.connectionQualityScore = 0;
   }
 
   /** Whether this is the local participant. */
