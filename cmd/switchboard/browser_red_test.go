@@ -54,11 +54,15 @@ func TestBrowserREDAudio(t *testing.T) {
 	pub, sub := tabs[0], tabs[1]
 	t.Cleanup(func() {
 		if t.Failed() {
+			in, _ := eval[any](sub, `(`+audioCodecJS+`)('inbound-rtp')`)
+			t.Logf("subscriber's inbound audio: %v", in)
 			d, _ := eval[any](pub, `(async () => { const a = await (`+audioCodecJS+`)('outbound-rtp'); const m = (d) => (d?.sdp || '').split('m=').filter((x) => x.startsWith('audio')).map((x) => x.split('\r\n').filter((l) => l.startsWith('audio') || l.startsWith('a=rtpmap') || l.startsWith('a=fmtp')).join(' | ')); return {a, local: m(window.room.pc.currentLocalDescription), remote: m(window.room.pc.currentRemoteDescription)}; })()`)
 			t.Logf("publisher's audio: %v", d)
 		}
 	})
-	pub.waitFor("the microphone sent as audio/red", `(`+audioCodecJS+`)('outbound-rtp').then((a) => a.packets > 0 && a.mime === 'audio/red')`, 15*time.Second)
+	// The publisher's outbound-rtp names Opus whether or not it wraps it
+	// in RED (libwebrtc reports the encoder's codec): the subscriber's
+	// inbound-rtp names the payload type that arrives.
 	sub.waitFor("audio received as audio/red", `(`+audioCodecJS+`)('inbound-rtp').then((a) => a.packets > 0 && a.mime === 'audio/red')`, 15*time.Second)
 	first, err := eval[audioRTP](sub, `(`+audioCodecJS+`)('inbound-rtp')`)
 	if err != nil {
