@@ -21,9 +21,10 @@ func TestBrowserSpeakerView(t *testing.T) {
 	pub := openTab(t, browser, "publisher", deadline)
 	viewer := openTab(t, browser, "viewer", deadline)
 	pubID := joinPublisher(t, pub, base, room, "Publisher")
-	// 960x600: two grid tiles of about 460x260 CSS pixels; in the speaker
-	// view the featured one is about 940x400.
-	joinMeeting(t, viewer, base, room, "Viewer", chromedp.EmulateViewport(960, 600))
+	// 960x800: two grid tiles side by side, about 460x260 CSS pixels
+	// (width-bound); in the speaker view the featured one spans the width
+	// above a strip, about 940x500.
+	joinMeeting(t, viewer, base, room, "Viewer", chromedp.EmulateViewport(960, 800))
 	quiet(t, viewer)
 	waitSimulcast(t, pub)
 
