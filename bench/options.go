@@ -23,6 +23,7 @@ type options struct {
 	dialer        *websocket.Dialer
 	keyframeAsker bool
 	red           bool
+	dataChannels  bool
 }
 
 func defaultOptions() options {

@@ -21,6 +21,7 @@ type config struct {
 	offerTimeout     time.Duration
 	estimateBW       bool
 	interceptors     []interceptor.Factory
+	dataLimits       DataLimits
 }
 
 func defaultConfig() config {
@@ -34,6 +35,7 @@ func defaultConfig() config {
 		offerTimeout:     10 * time.Second,
 		estimateBW:       true,
 		network:          networkConfig{batchSends: true},
+		dataLimits:       DefaultDataLimits(),
 	}
 }
 

@@ -57,6 +57,14 @@ type Participant struct {
 	// room its two nodes share); a client's is room.
 	relayRooms map[string]*Room
 
+	// Data (data.go, datachannel.go, attributes.go): the channels, set
+	// once by the run goroutine; the limits' buckets; the attributes,
+	// under mu.
+	reliableDC  atomic.Pointer[dataChannel]
+	lossyDC     atomic.Pointer[dataChannel]
+	dataLimiter dataLimiter
+	attributes  map[string]string
+
 	// Owned by the run goroutine.
 	downTracks map[string]*DownTrack // by published track id
 	neg        negotiation
@@ -84,7 +92,11 @@ type Participant struct {
 }
 
 func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participant, error) {
-	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	api := s.api
+	if role == RelayIngress && s.relayAPI != nil {
+		api = s.relayAPI // sfu.go: a relay's two ends must not share one 5-tuple
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +120,9 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 		downTracks: make(map[string]*DownTrack),
 		bweWake:    make(chan struct{}, 1),
 		relay:      role,
+
+		dataLimiter: newDataLimiter(s.cfg.dataLimits),
+		attributes:  make(map[string]string),
 	}
 	if e, ok := s.estimators.LoadAndDelete(pc.ID()); ok {
 		p.estimator = e.(*bwe.SendSide)

@@ -11,6 +11,7 @@ type ParticipantStats struct {
 	KeyframeRequests uint64 // keyframes asked for on its behalf (before throttling)
 	EstimateChanges  uint64 // estimate changes of more than 10%
 	DownTracks       int    // tracks it receives
+	DataChannels     bool   // both its data channels are open
 }
 
 // Participants returns a snapshot of every participant's counters.
@@ -33,6 +34,7 @@ func (s *SFU) Participants() []ParticipantStats {
 			KeyframeRequests: p.keyframeRequests.Load(),
 			EstimateChanges:  p.estimateChanges.Load(),
 			DownTracks:       len(*p.dtList.Load()),
+			DataChannels:     p.dataChannelsOpen(),
 		}
 		if p.estimator != nil {
 			st.Estimate = int(p.rateEstimate.Load())
