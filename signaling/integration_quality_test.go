@@ -112,6 +112,9 @@ func TestConnectionQuality(t *testing.T) {
 	if l := level(subs["clean"], pub.ID()); l != "excellent" && l != "good" {
 		t.Errorf("publisher on a clean link scored %q", l)
 	}
+	// Known failure after merging main (data channels, resume): the gone
+	// subscriber stayed excellent for 45 s after its network was cut, where
+	// before the merge it was lost after 5.3 s. Not investigated yet.
 	vn.cut.Store(true)
 	cutAt := time.Now()
 	id := subs["gone"].ID()
