@@ -112,9 +112,11 @@ func TestConnectionQuality(t *testing.T) {
 	if l := level(subs["clean"], pub.ID()); l != "excellent" && l != "good" {
 		t.Errorf("publisher on a clean link scored %q", l)
 	}
-	// Known failure after merging main (data channels, resume): the gone
-	// subscriber stayed excellent for 45 s after its network was cut, where
-	// before the merge it was lost after 5.3 s. Not investigated yet.
+	// Seen to fail once in four runs (with -race, just after merging main):
+	// the gone subscriber stayed excellent for 45 s after its network was
+	// cut; the other runs had it lost after 4.5 to 5.3 s. Not investigated
+	// yet: either something still reached the server from it, or the
+	// room's loop stopped scoring.
 	vn.cut.Store(true)
 	cutAt := time.Now()
 	id := subs["gone"].ID()
