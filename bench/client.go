@@ -66,10 +66,11 @@ type Client struct {
 	pubs         []*publication
 	counts       map[string]int
 	connState    webrtc.PeerConnectionState
-	redirectedTo string                 // where the server sent the client mid-session
-	readErr      error                  // why readLoop ended; run reads it once the inbox is closed
-	speakers     []protocol.SpeakerInfo // the last speakers message's list
-	data         dataState              // data.go
+	redirectedTo string                          // where the server sent the client mid-session
+	readErr      error                           // why readLoop ended; run reads it once the inbox is closed
+	speakers     []protocol.SpeakerInfo          // the last speakers message's list
+	data         dataState                       // data.go
+	quality      map[string]protocol.QualityInfo // the newest level of each participant
 	err          error
 }
 

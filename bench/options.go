@@ -22,6 +22,7 @@ type options struct {
 	net           transport.Net
 	dialer        *websocket.Dialer
 	keyframeAsker bool
+	red           bool
 	dataChannels  bool
 }
 
@@ -33,6 +34,12 @@ func defaultOptions() options {
 		keyframeAsker: true,
 	}
 }
+
+// WithRED makes the client accept redundant audio (RFC 2198, audio/red)
+// besides Opus, as Chromium does: needed to publish a source made with
+// WithRedundancy, and to receive RED rather than the plain Opus the server
+// unwraps it to.
+func WithRED() Option { return func(o *options) { o.red = true } }
 
 // WithName sets the participant's display name.
 func WithName(name string) Option { return func(o *options) { o.name = name } }

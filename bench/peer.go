@@ -29,6 +29,11 @@ func (c *Client) newPeerConnection(servers []protocol.ICEServer) (*webrtc.PeerCo
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		return nil, err
 	}
+	if c.opts.red {
+		if err := m.RegisterCodec(redCodec, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, err
+		}
+	}
 	// mid and rid header extensions (RFC 8852): how the server tells
 	// simulcast layers apart, as browsers send them.
 	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {

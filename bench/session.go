@@ -155,6 +155,14 @@ func (c *Client) updateRoom(msg any) {
 		if c.speakers == nil {
 			c.speakers = []protocol.SpeakerInfo{}
 		}
+	case *protocol.Quality:
+		c.counts[m.Type]++
+		if c.quality == nil {
+			c.quality = make(map[string]protocol.QualityInfo)
+		}
+		for _, q := range m.Qualities {
+			c.quality[q.ParticipantID] = q
+		}
 	case *protocol.Data, *protocol.Attributes:
 		c.updateData(m)
 	case *protocol.Joined:

@@ -112,6 +112,15 @@ func (c *Client) RedirectedTo() string {
 	return c.redirectedTo
 }
 
+// Quality is the newest connection quality the server sent for the
+// participant id (its own included), and whether it sent any.
+func (c *Client) Quality(id string) (protocol.QualityInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q, ok := c.quality[id]
+	return q, ok
+}
+
 // Speakers is the room's list of speakers in the last speakers message the
 // server sent (the dominant speaker first), nil before any; Received
 // (protocol.TypeSpeakers) counts them.

@@ -53,7 +53,13 @@ type syntheticConfig struct {
 	streamID         string
 	rid              string // simulcast layer, empty for a single stream
 	audioLevel       int    // -dBov in every audio packet (RFC 6464); -1: no extension
+	red              bool   // audio as RED (RFC 2198): each packet carries the previous one too
 }
+
+// WithRedundancy makes a synthetic audio source send RED (RFC 2198) as
+// Chromium does: each packet the previous Opus payload as a redundant
+// block, then its own as the primary. Its client needs WithRED.
+func WithRedundancy() SyntheticOption { return func(c *syntheticConfig) { c.red = true } }
 
 // WithBitrate sets the payload bitrate in bits per second.
 func WithBitrate(bps int) SyntheticOption { return func(c *syntheticConfig) { c.bitrate = bps } }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/switchboard-rtc/switchboard/internal/red"
 )
 
 // VP8 wire details (RFC 7741 §4.2 payload descriptor, RFC 6386 §9.1 frame
@@ -80,6 +82,13 @@ func splitCodecHeader(mimeType string, payload []byte) ([]byte, codecHeader, err
 		return payload[1:], codecHeader{}, nil // the TOC byte
 	case strings.EqualFold(mimeType, webrtc.MimeTypeVP8):
 		return splitVP8(payload)
+	case strings.EqualFold(mimeType, redCodec.MimeType):
+		// RED (RFC 2198): the primary block is this packet's Opus.
+		primary, _, err := red.Primary(payload)
+		if err != nil {
+			return nil, codecHeader{}, fmt.Errorf("%w: %v", ErrPayloadCodec, err)
+		}
+		return splitCodecHeader(webrtc.MimeTypeOpus, primary)
 	}
 	return nil, codecHeader{}, fmt.Errorf("%w: codec %s", ErrPayloadCodec, mimeType)
 }

@@ -34,6 +34,15 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
 		},
 		PayloadType: 111,
+	}, {
+		// Redundant audio (RFC 2198), as Chromium offers it: each packet
+		// carries the previous frame too, so a lost packet costs nothing
+		// audible. Forwarded as is to subscribers that negotiated it,
+		// unwrapped to the primary Opus for the others (downtrack.go).
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: MimeTypeRED, ClockRate: 48000, Channels: 2, SDPFmtpLine: "111/111",
+		},
+		PayloadType: 63,
 	}}
 	for _, c := range audio {
 		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {

@@ -93,6 +93,7 @@ func (p *Participant) updateEstimate(now time.Time, rate *bwe.RateController, se
 	est := rate.Update(now, sig)
 	p.rateEstimate.Store(int64(est))
 	p.lastSignals = sig
+	p.downLoss.Store(uint32(min(max(sig.Loss, 0), 1) * 1000))
 	// The loss figure is over the last 100 packets: only heavy loss, or queues building,
 	// mean this probe is what hurts.
 	if pr.active() && (sig.Overuse || sig.Loss > 0.10) {
@@ -135,6 +136,7 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 		tracks = append(tracks, t)
 	}
 	p.bweTracks = tracks
+	p.wantBps.Store(int64(wantedRate(tracks)))
 	dec := alloc.Allocate(now, est, tracks)
 	upgraded := false
 	for i, d := range dts {
@@ -155,6 +157,18 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 			p.log.Debug("probing", "target", target, "estimate", est, "sending", sending)
 		}
 	}
+}
+
+// wantedRate is what the tiles ask for, bps: the layer each track's tile
+// needs, bandwidth aside, at its measured rate.
+func wantedRate(tracks []bwe.Track) int {
+	sum := 0
+	for i := range tracks {
+		if w := bwe.Wanted(&tracks[i]); w >= 0 {
+			sum += tracks[i].Layers[w].Bitrate
+		}
+	}
+	return sum
 }
 
 // paddingCarrier picks the video down track that carries probe padding: one

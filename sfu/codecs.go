@@ -6,6 +6,24 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
+// MimeTypeRED is redundant audio (RFC 2198) over Opus, as Chromium names it.
+const MimeTypeRED = "audio/red"
+
+// bindCodec picks the codec a subscriber is sent the publisher's track in:
+// the publisher's own (matchCodec), or for RED audio that the subscriber
+// did not negotiate, plain Opus: unwrap is then true, and each packet's
+// primary block is sent alone (red.Primary).
+func bindCodec(offered []webrtc.RTPCodecParameters, want webrtc.RTPCodecParameters) (c webrtc.RTPCodecParameters, unwrap, ok bool) {
+	if c, ok := matchCodec(offered, want); ok {
+		return c, false, true
+	}
+	if !strings.EqualFold(want.MimeType, MimeTypeRED) {
+		return webrtc.RTPCodecParameters{}, false, false
+	}
+	c, ok = matchCodec(offered, webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}})
+	return c, ok, ok
+}
+
 // matchCodec picks, among what the subscriber negotiated, the codec the
 // publisher sends: the same fmtp first (H.264 profiles), else the same
 // mime type with the same H.264 packetization mode.

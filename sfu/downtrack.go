@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/switchboard-rtc/switchboard/internal/red"
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
@@ -52,6 +53,7 @@ type DownTrack struct {
 	targetTID   int         // highest temporal layer wanted
 	lastFrameAt int64       // unix nanoseconds of the last frame end sent
 	munger      *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
+	unwrapRED   bool        // RED published, Opus negotiated: send the primary block
 
 	// Up to one read loop per layer calls writeRTP: each has its scratch.
 	extBuf [maxLayers][4]rtp.Extension
@@ -61,6 +63,7 @@ type DownTrack struct {
 	resends *resend.Limiter  // RTCP goroutine only; nil until the first NACK
 	rtxExt  [4]rtp.Extension // RTCP goroutine only
 	rtxDesc vp8.Descriptor   // RTCP goroutine only
+	down    downlink         // what the subscriber reports (quality_stats.go)
 
 	ladder []layerStep      // subscriber's bwe goroutine only
 	padHdr rtp.Header       // subscriber's bwe goroutine only
@@ -117,11 +120,12 @@ func (d *DownTrack) Kind() webrtc.RTPCodecType { return d.rcv.kind }
 // Bind is called by Pion when negotiation has settled the codec, SSRC and
 // header extensions for this subscriber.
 func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	codec, ok := matchCodec(ctx.CodecParameters(), d.rcv.codec)
+	codec, unwrap, ok := bindCodec(ctx.CodecParameters(), d.rcv.codec)
 	if !ok {
 		return webrtc.RTPCodecParameters{}, ErrUnsupportedCodec
 	}
 	d.mu.Lock()
+	d.unwrapRED = unwrap
 	d.ssrc = uint32(ctx.SSRC())
 	d.pt = uint8(codec.PayloadType)
 	d.clockRate = codec.ClockRate
@@ -199,6 +203,19 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 		d.mu.Unlock()
 		return 0
 	}
+	payload := p.Payload
+	if d.unwrapRED {
+		// The subscriber negotiated Opus alone: RFC 2198's primary block
+		// is the Opus packet, the redundant ones of no use to it. A
+		// payload that is not RED is nothing it can decode.
+		primary, _, err := red.Primary(p.Payload)
+		if err != nil {
+			d.rw.Skip(p.SequenceNumber)
+			d.mu.Unlock()
+			return 0
+		}
+		payload = primary
+	}
 	var orig vp8.Original
 	if desc != nil {
 		var placed bool
@@ -226,7 +243,7 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 	p.SSRC, p.PayloadType, p.SequenceNumber, p.Timestamp = ssrc, pt, seq, ts
 	p.Header.Padding, p.Header.PaddingSize = false, 0
 	rewriteExtensions(&p.Header, &hdr, extMap, d.extBuf[l.index][:0])
-	n, err := w.WriteRTP(&p.Header, p.Payload)
+	n, err := w.WriteRTP(&p.Header, payload)
 	p.Header = hdr
 	if n == 0 || err != nil {
 		if switching {

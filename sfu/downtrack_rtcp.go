@@ -9,6 +9,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 
+	"github.com/switchboard-rtc/switchboard/internal/red"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
@@ -42,11 +43,18 @@ func (d *DownTrack) readRTCP() {
 
 // handleRTCP acts on the packets of one compound RTCP packet from the
 // subscriber, received at now (ns): PLI and FIR (RFC 4585 §6.3.1, RFC 5104
-// §4.3.1) become keyframe requests, generic NACKs are answered; the rest
-// (receiver reports, REMB, transport-wide feedback) is the interceptors'.
+// §4.3.1) become keyframe requests, generic NACKs are answered, receiver
+// reports feed connection quality; the rest (REMB, transport-wide
+// feedback) is the interceptors'. Any packet shows the subscriber is there.
 func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
+	d.down.lastAt.Store(now)
 	for _, pkt := range pkts {
 		switch pkt := pkt.(type) {
+		case *rtcp.ReceiverReport:
+			d.mu.Lock()
+			ssrc := d.ssrc
+			d.mu.Unlock()
+			d.down.observeReport(pkt, ssrc, time.Unix(0, now))
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 			d.rcv.stats.plisReceived.Add(1)
 			d.requestKeyframe()
@@ -108,6 +116,15 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 	d.mu.Lock()
 	ts := d.rw.Timestamp(d.rtxPkt.Timestamp)
 	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
+	payload := d.rtxPkt.Payload
+	if d.unwrapRED {
+		primary, _, err := red.Primary(payload)
+		if err != nil {
+			d.mu.Unlock()
+			return
+		}
+		payload = primary
+	}
 	if d.munger != nil {
 		// The copy is ours: munge it as it was first sent, no restore.
 		if vp8.Parse(d.rtxPkt.Payload, &d.rtxDesc) != nil {
@@ -125,7 +142,7 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 	h.SSRC, h.PayloadType, h.SequenceNumber, h.Timestamp = ssrc, pt, outSeq, ts
 	h.Padding, h.PaddingSize = false, 0
 	rewriteExtensions(h, &orig, extMap, d.rtxExt[:0])
-	n, err := w.WriteRTP(h, d.rtxPkt.Payload)
+	n, err := w.WriteRTP(h, payload)
 	// Give Unmarshal its own extension array back, apart from rtxExt.
 	*h = orig
 	if err == nil {

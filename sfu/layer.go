@@ -46,6 +46,7 @@ type Layer struct {
 	// on this layer is sent the cache from there (instant.go).
 	keyframeSeq atomic.Int32
 	replay      *replayScratch // the read loop's, made at the first catch-up
+	up          uplink         // loss and jitter for connection quality (quality_stats.go)
 }
 
 // maxTemporal is how many temporal layers a stream may have (VP8 allows
@@ -141,6 +142,7 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		return
 	}
 	l.meter.add(len(raw))
+	l.up.observe(pkt.SequenceNumber, pkt.Timestamp, time.Now().UnixNano(), l.r.codec.ClockRate)
 	if id := l.r.levelExt; id != 0 {
 		// Who is speaking (room.go): one atomic add, no lock.
 		l.r.level.Observe(pkt.Header.GetExtension(id))

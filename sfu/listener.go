@@ -55,6 +55,10 @@ type Listener interface {
 	// someone is speaking. The slice is shared by every listener: read it,
 	// never change it.
 	ActiveSpeakers(speakers []SpeakerInfo)
+	// ConnectionQuality is the levels of the room's participants that
+	// changed (room_quality.go), every 1.5 s at most; at join, every level
+	// known. The slice is shared by every listener: read it, never change it.
+	ConnectionQuality(list []QualityInfo)
 	// Error reports something wrong with what the client sent; the
 	// participant stays in the room.
 	Error(err error)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-rtc/switchboard/bwe"
 	"github.com/switchboard-rtc/switchboard/internal/taskqueue"
+	"github.com/switchboard-rtc/switchboard/sfu/quality"
 )
 
 // PublishedTrack is what a client says of a track it sends, keyed by the mid
@@ -83,6 +84,14 @@ type Participant struct {
 	layerSwitches    atomic.Uint64
 	keyframeRequests atomic.Uint64 // asked for on this subscriber\'s behalf
 	estimateChanges  atomic.Uint64
+	// For connection quality (room_quality.go), from runBWE: the
+	// estimator's smoothed loss (per mille) and what the tiles ask for.
+	downLoss atomic.Uint32
+	wantBps  atomic.Int64
+	// The level its room last sent; the room's quality tick only, under
+	// the room's lock.
+	quality     quality.Level
+	qualitySent bool
 }
 
 func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participant, error) {

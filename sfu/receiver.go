@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 
@@ -158,5 +159,7 @@ func (r *Receiver) drainRTCP(l *Layer) {
 		if err != nil && !errors.Is(err, io.ErrShortBuffer) {
 			return
 		}
+		// A muted publisher still sends sender reports: it is there.
+		l.up.lastAt.Store(time.Now().UnixNano())
 	}
 }

@@ -19,6 +19,7 @@ type Room struct {
 	remotes      map[string]ParticipantInfo // on other nodes (relay.go); no tracks
 	tracks       map[string]*Receiver
 	spk          roomSpeakers // room_speakers.go
+	qual         roomQuality  // room_quality.go
 }
 
 func newRoom(name string, s *SFU) *Room {
@@ -28,6 +29,7 @@ func newRoom(name string, s *SFU) *Room {
 		participants: make(map[string]*Participant),
 		remotes:      make(map[string]ParticipantInfo),
 		tracks:       make(map[string]*Receiver),
+		qual:         roomQuality{sent: make(map[string]QualityInfo)},
 	}
 	r.startSpeakers()
 	return r
@@ -81,6 +83,7 @@ func (r *Room) join(p *Participant) error {
 	r.announceLocked(self)
 	r.participants[p.id] = p
 	r.speakersForJoinerLocked(p)
+	r.qualityForJoinerLocked(p)
 	for _, t := range r.tracks {
 		if p.perms.Subscribe {
 			p.subscribe(t)
@@ -118,6 +121,7 @@ func (r *Room) leave(p *Participant) {
 		return
 	}
 	delete(r.participants, p.id)
+	r.forgetQualityLocked(p.id)
 	if p.relay == RelayEgress {
 		// It leaves this room only: it stops sending its tracks.
 		for id := range r.tracks {

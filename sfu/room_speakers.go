@@ -47,12 +47,18 @@ func (r *Room) runSpeakers(stop, done chan struct{}) {
 	defer close(done)
 	t := time.NewTicker(speakerTick)
 	defer t.Stop()
+	ticks := 0
 	for {
 		select {
 		case <-stop:
 			return
 		case now := <-t.C:
 			r.speakersTick(now)
+			if ticks++; ticks%qualityEvery == 0 {
+				r.mu.Lock()
+				r.qualityTick(now)
+				r.mu.Unlock()
+			}
 		}
 	}
 }

@@ -108,6 +108,14 @@ func (e *events) ActiveSpeakers(list []sfu.SpeakerInfo) {
 	e.s.sendMsg(msg)
 }
 
+func (e *events) ConnectionQuality(list []sfu.QualityInfo) {
+	msg := protocol.Quality{Type: protocol.TypeQuality, Qualities: make([]protocol.QualityInfo, len(list))}
+	for i, q := range list {
+		msg.Qualities[i] = protocol.QualityInfo{ParticipantID: q.ParticipantID, Quality: q.Quality, Score: q.Score}
+	}
+	e.s.sendMsg(msg)
+}
+
 func (e *events) Error(err error) { e.s.reject(err) }
 
 // Closed ends the session: a bye on shutdown or a lost connection, a fatal

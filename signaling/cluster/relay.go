@@ -249,9 +249,9 @@ func (n *Node) endClosed(peer, id string) {
 // endListener is the sfu.Listener of one relay end: what the SFU tells it
 // goes to the peer's inbox. Like every Listener, it only queues.
 type endListener struct {
-	n       *Node
-	peer    string
-	end     string // fromEgress or fromIngress
+	n    *Node
+	peer string
+	end  string // fromEgress or fromIngress
 
 	// The SFU calls a Listener from several goroutines: ids, set by Joined,
 	// is read by the calls after it.
@@ -329,6 +329,9 @@ func (l *endListener) Offer(string, map[string]string)       {}
 // ActiveSpeakers: each node decides who is speaking from the audio it
 // receives, relayed tracks included; nothing crosses for it.
 func (l *endListener) ActiveSpeakers([]sfu.SpeakerInfo) {}
+
+// ConnectionQuality: each node scores the clients connected to it.
+func (l *endListener) ConnectionQuality([]sfu.QualityInfo) {}
 func (l *endListener) Error(err error) {
 	l.n.log.Warn("relay end refused", "peer", l.peer, "end", l.end, "err", err)
 }

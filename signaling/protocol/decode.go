@@ -76,6 +76,8 @@ func serverMessage(typ string) any {
 		return &Layers{}
 	case TypeSpeakers:
 		return &Speakers{}
+	case TypeQuality:
+		return &Quality{}
 	case TypeData:
 		return &Data{}
 	case TypeAttributes:

@@ -4,7 +4,6 @@
 // the protocol without importing the server.
 package protocol
 
-
 // Version is the protocol version this package speaks; a client names the
 // version it speaks in its join message. Version 2 added redirect: a client
 // that names 1 is never sent one (it gets an unavailable error, or a bye,
@@ -36,6 +35,7 @@ const (
 	TypeLayers            = "layers"
 	TypeRedirect          = "redirect"
 	TypeSpeakers          = "speakers"
+	TypeQuality           = "quality"
 	TypeData              = "data"
 	TypeAttributes        = "attributes"
 )
@@ -219,6 +219,24 @@ type Speakers struct {
 type SpeakerInfo struct {
 	ParticipantID string  `json:"participantId"`
 	Level         float64 `json:"level"`
+}
+
+// Quality carries the connection quality of the room's participants whose
+// level changed (at join, every level known): the server scores each
+// client's uplink and downlink every 1.5 s and sends a level only when it
+// changes, with hysteresis. Added in version 2 without changing the
+// version.
+type Quality struct {
+	Type      string        `json:"type"`
+	Qualities []QualityInfo `json:"qualities"`
+}
+
+// QualityInfo is one participant's level ("excellent", "good", "poor",
+// "lost") and the MOS-like score from 1 to 5 (0 when lost) behind it.
+type QualityInfo struct {
+	ParticipantID string  `json:"participantId"`
+	Quality       string  `json:"quality"`
+	Score         float64 `json:"score"`
 }
 
 // Data is a data message on the signaling socket, where the data channel

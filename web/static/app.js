@@ -43,6 +43,7 @@ const ui = {
   toggleMic: $('toggle-mic'),
   toggleCamera: $('toggle-camera'),
   toggleScreen: $('toggle-screen'),
+  toggleLayout: $('toggle-layout'),
   leave: $('leave'),
   error: $('error'),
   errorText: $('error-text'),
@@ -62,6 +63,8 @@ const app = {
   room: null,
   tiles: new Map(), // tile key (participant id, or id + "-screen") → tile
   micMuted: false,
+  speakerView: false, // the featured tile large, the others in a strip
+  featuredId: '', // the remote participant the speaker view features: the last dominant speaker
   cameraOff: false,
   previewSeq: 0, // discards a slow getUserMedia overtaken by a newer one
   mediaReady: Promise.resolve(), // the first camera/microphone request
@@ -289,6 +292,10 @@ function createTile(key, participantId, { self = false, screen = false } = {}) {
   };
   app.tiles.set(key, tile);
   ui.grid.append(node);
+  if (!screen) {
+    const p = self ? app.room?.localParticipant : app.room?.getParticipantBySid(participantId);
+    if (p) renderQuality(key, p.connectionQuality);
+  }
   layout();
   return tile;
 }
@@ -397,8 +404,13 @@ function layout() {
   if (!n || width <= 0 || height <= 0) return;
   const gap = px(style.columnGap);
   const screens = tiles.filter((t) => t.dataset.source === 'screen').length;
-  if (screens) {
-    layoutPresenting(tiles, screens, width, height, gap);
+  // Speaker view: the featured camera tile takes a screen share's place.
+  // Its larger size reaches the server through attach()'s track settings,
+  // which then forwards the higher simulcast layer.
+  const featured = app.speakerView && !screens && n > 1 ? featuredTile() : null;
+  for (const t of app.tiles.values()) t.node.toggleAttribute('data-featured', t === featured);
+  if (screens || featured) {
+    layoutPresenting(tiles, screens || 1, width, height, gap);
     return;
   }
   delete ui.grid.dataset.layout;
@@ -421,6 +433,29 @@ function layout() {
 // The presenting layout: camera tiles in a strip at the bottom (at most two
 // rows, about a fifth of the height), the screen shares above it, full
 // width, sharing the rest of the height.
+// The tile the speaker view shows large: the last remote dominant speaker's,
+// else the first remote camera tile.
+function featuredTile() {
+  const cams = [...app.tiles.values()].filter((t) => !t.screen && !t.self);
+  return cams.find((t) => t.participantId === app.featuredId) || cams[0] || null;
+}
+
+function setSpeakerView(on) {
+  app.speakerView = on;
+  ui.toggleLayout.setAttribute('aria-pressed', String(on));
+  ui.toggleLayout.querySelector('span').textContent = on ? 'Grid view' : 'Speaker view';
+  layout();
+}
+
+// Shows a participant's connection quality on its camera tile.
+function renderQuality(participantId, quality) {
+  const tile = app.tiles.get(participantId);
+  const el = tile?.node.querySelector('.quality');
+  if (!el) return;
+  el.dataset.quality = quality;
+  el.setAttribute('aria-label', `connection quality ${quality}`);
+}
+
 function layoutPresenting(tiles, screens, width, height, gap) {
   const cams = tiles.length - screens;
   let camW = 0;
@@ -643,8 +678,15 @@ function wireRoom(room) {
   });
   // Who is speaking: a ring around each speaker's camera tile, a stronger
   // one around the first (the dominant speaker, holding the floor).
+  room.on('connectionQualityChanged', (quality, participant) => {
+    renderQuality(participant.isLocal ? room.participantId : participant.sid, quality);
+  });
   room.on('activeSpeakersChanged', (speakers) => {
     const first = speakers[0]?.sid;
+    if (speakers[0] && !speakers[0].isLocal && first !== app.featuredId) {
+      app.featuredId = first;
+      if (app.speakerView) layout();
+    }
     for (const tile of app.tiles.values()) {
       if (tile.screen) continue;
       const p = tile.self ? room.localParticipant : room.getParticipantBySid(tile.participantId);
@@ -724,6 +766,7 @@ function init() {
   ui.toggleMic.addEventListener('click', () => setLocalMuted('audio', !app.micMuted));
   ui.toggleCamera.addEventListener('click', () => setLocalMuted('video', !app.cameraOff));
   ui.toggleScreen.addEventListener('click', () => (app.screenTrack ? stopScreenShare() : startScreenShare()));
+  ui.toggleLayout.addEventListener('click', () => setSpeakerView(!app.speakerView));
   ui.leave.addEventListener('click', () => app.room?.leave());
   $('rejoin').addEventListener('click', () => location.reload());
   $('error-close').addEventListener('click', hideError);

@@ -38,6 +38,7 @@ export const RoomEvent: {
   readonly LocalTrackUnpublished: 'localTrackUnpublished';
   readonly AudioPlaybackStatusChanged: 'audioPlaybackChanged';
   readonly ActiveSpeakersChanged: 'activeSpeakersChanged';
+  readonly ConnectionQualityChanged: 'connectionQualityChanged';
   readonly DataReceived: 'dataReceived';
   readonly ParticipantAttributesChanged: 'participantAttributesChanged';
   readonly ConnectionStateChanged: 'connectionStateChanged';
@@ -124,6 +125,8 @@ export interface RoomEventMap {
   audioPlaybackChanged: [canPlaybackAudio: boolean];
   /** Who is speaking changed: the dominant speaker first, then from the loudest; empty when nobody speaks. */
   activeSpeakersChanged: [speakers: Participant[]];
+  /** A participant's connection quality (the local one's too) changed level, as the server scores it. */
+  connectionQualityChanged: [quality: ConnectionQuality, participant: Participant];
   /**
    * A data message (publishData) from another participant, named by the
    * server (a sender cannot pose as another); `participant` is undefined if
@@ -304,8 +307,18 @@ export class Participant {
   readonly isSpeaking: boolean;
   /** Its audio level, 0 (-60 dBov or quieter) to 1, while it speaks; 0 otherwise. */
   readonly audioLevel: number;
+  /** Its connection as the server scores it (uplink and downlink), 'unknown' before the first score. */
+  readonly connectionQuality: ConnectionQuality | 'unknown';
+  /** The score behind it: a MOS from 1 to 5; 0 when lost or unknown. */
+  readonly connectionQualityScore: number;
   getTrackPublication(source: TrackSource): TrackPublication | undefined;
 }
+
+/** A connection quality level, best first: see docs/protocol.md, `quality`. */
+export type ConnectionQuality = 'excellent' | 'good' | 'poor' | 'lost';
+
+/** The levels the server sends, best first. */
+export const CONNECTION_QUALITIES: readonly ConnectionQuality[];
 
 export class RemoteParticipant extends Participant {
   readonly isLocal: false;

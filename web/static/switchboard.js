@@ -54,6 +54,30 @@ export const PROTOCOL_VERSION = 2;
 // How many redirects one join follows before it gives up.
 const MAX_REDIRECTS = 3;
 
+/** The connection quality levels the server sends, best first. */
+export const CONNECTION_QUALITIES = Object.freeze(['excellent', 'good', 'poor', 'lost']);
+
+/**
+ * Puts redundant audio (RFC 2198, `audio/red`) first among an audio
+ * transceiver's codecs where the browser has it: a browser sends the first
+ * codec of the answer, and the server accepts RED, forwarding it to those
+ * who negotiated it and plain Opus to the others. Each packet then carries
+ * the previous frame as well, so a lost packet is not heard.
+ * @param {RTCRtpTransceiver} transceiver
+ */
+function preferRED(transceiver) {
+  const caps = globalThis.RTCRtpSender?.getCapabilities?.('audio');
+  if (!caps || typeof transceiver.setCodecPreferences !== 'function') return;
+  const red = caps.codecs.filter((c) => c.mimeType.toLowerCase() === 'audio/red');
+  if (red.length === 0) return;
+  const rest = caps.codecs.filter((c) => c.mimeType.toLowerCase() !== 'audio/red');
+  try {
+    transceiver.setCodecPreferences([...red, ...rest]);
+  } catch {
+    // A browser that refuses the list sends Opus, as before.
+  }
+}
+
 const SOURCES = new Set(['camera', 'microphone', 'screen']);
 
 /**
@@ -121,6 +145,7 @@ export const RoomEvent = Object.freeze({
   LocalTrackUnpublished: 'localTrackUnpublished',
   AudioPlaybackStatusChanged: 'audioPlaybackChanged',
   ActiveSpeakersChanged: 'activeSpeakersChanged',
+  ConnectionQualityChanged: 'connectionQualityChanged',
   DataReceived: 'dataReceived',
   ParticipantAttributesChanged: 'participantAttributesChanged',
   ConnectionStateChanged: 'connectionStateChanged',
@@ -250,6 +275,7 @@ export class Room extends EventTarget {
      * @type {Participant[]}
      */
     this.activeSpeakers = [];
+    this._qualities = new Map(); // participant id → the server's last quality entry
 
     this._listeners = new Map(); // event name → Set of room.on() listeners
     this._token = token;
@@ -395,6 +421,7 @@ export class Room extends EventTarget {
     if (entry.encodings) init.sendEncodings = entry.encodings.map((e) => ({ ...e }));
     entry.transceiver = this.pc.addTransceiver(track, init);
     this._limitHeaderExtensions(entry.transceiver);
+    if (track.kind === 'audio') preferRED(entry.transceiver);
     entry.announced = false;
     entry.offeredMuted = entry.muted;
     entry.simulcastChecked = false;
@@ -682,6 +709,8 @@ export class Room extends EventTarget {
         return this._handleLayers(msg);
       case 'speakers':
         return this._handleSpeakers(msg.speakers);
+      case 'quality':
+        return this._handleQuality(msg.qualities);
       case 'data':
         return this._receiveData(msg.participantId, base64ToBytes(msg.payload), msg.topic);
       case 'attributes':
@@ -1156,6 +1185,8 @@ export class Room extends EventTarget {
     }
     if (p.attributes && typeof p.attributes === 'object') remote.attributes = { ...p.attributes };
     for (const info of participant.tracks.values()) remote._publish(info);
+    const q = this._qualities.get(p.id);
+    if (q) this._applyQuality(remote, q);
     return participant;
   }
 
@@ -1188,6 +1219,25 @@ export class Room extends EventTarget {
     this.activeSpeakers = speakers;
     this._emit('speakers', { speakers: list || [] });
     this._fire('activeSpeakersChanged', { speakers: [...speakers] });
+  }
+
+  // The server's connection quality levels that changed: each
+  // participant's connectionQuality and the event. A level for a participant
+  // not announced yet is kept for when it is.
+  _handleQuality(list) {
+    for (const q of Array.isArray(list) ? list : []) {
+      if (!q || !CONNECTION_QUALITIES.includes(q.quality)) continue;
+      this._qualities.set(q.participantId, q);
+      const p = q.participantId === this.participantId ? this.localParticipant : this._bySid.get(q.participantId);
+      if (p) this._applyQuality(p, q);
+    }
+  }
+
+  _applyQuality(p, q) {
+    p.connectionQualityScore = Number(q.score) || 0;
+    if (p.connectionQuality === q.quality) return;
+    p.connectionQuality = q.quality;
+    this._fire('connectionQualityChanged', { quality: q.quality, participant: p });
   }
 
   // ---- data and attributes ---------------------------------------------------
@@ -1563,6 +1613,15 @@ export class Participant {
     this.isSpeaking = false;
     /** Its audio level from 0 (-60 dBov or quieter) to 1, while it speaks; 0 otherwise. */
     this.audioLevel = 0;
+    /**
+     * Its connection as the server scores it, from `quality` messages:
+     * `'excellent'`, `'good'`, `'poor'`, `'lost'`, or `'unknown'` before the
+     * first (see docs/protocol.md).
+     * @type {'excellent'|'good'|'poor'|'lost'|'unknown'}
+     */
+    this.connectionQuality = 'unknown';
+    /** The score behind connectionQuality: a MOS from 1 to 5, 0 when lost or unknown. */
+    this.connectionQualityScore = 0;
   }
 
   /** Whether this is the local participant. */
