@@ -54,8 +54,7 @@ type directCipher struct {
 }
 
 // directDest is where packets go: the shared socket and the remote address
-// of ICE's selected pair. A nil conn means the pair is not on the shared
-// socket (TCP, TURN): nothing is sent directly then.
+// of ICE's selected pair.
 type directDest struct {
 	conn datagramWriter
 	addr netip.AddrPort
@@ -90,11 +89,12 @@ func (d *directSRTP) arm(k srtpkeys.Keys) error {
 	return nil
 }
 
-// route follows ICE's selected pair: conn nil when the pair is not on the
-// shared socket.
+// route follows ICE's selected pair; conn nil when the pair is not on the
+// shared socket: streams not yet sent directly stay on Pion's path, the
+// others pause (their rollover counters are no longer Pion's).
 func (d *directSRTP) route(conn datagramWriter, addr netip.AddrPort) {
 	if conn == nil {
-		d.dest.Store(&directDest{})
+		d.dest.Store(nil)
 		return
 	}
 	d.dest.Store(&directDest{conn: conn, addr: addr})
@@ -112,9 +112,6 @@ func (d *directSRTP) BindLocalStream(_ *interceptor.StreamInfo, next interceptor
 			return next.Write(h, payload, a)
 		}
 		direct.Store(true)
-		if dst.conn == nil {
-			return 0, nil
-		}
 		return c.write(dst, h, payload)
 	})
 }

@@ -22,6 +22,7 @@ type config struct {
 	estimateBW       bool
 	interceptors     []interceptor.Factory
 	dataLimits       DataLimits
+	directSRTP       bool // directsrtp_pc.go
 }
 
 func defaultConfig() config {
