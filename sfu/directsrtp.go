@@ -38,6 +38,7 @@ type directSRTP struct {
 	interceptor.NoOp
 	cipher atomic.Pointer[directCipher]
 	dest   atomic.Pointer[directDest]
+	sent   *atomic.Uint64 // the SFU's count of packets sent directly; nil in unit tests
 }
 
 // directCipher is the SRTP context of one association. One context serves
@@ -112,7 +113,11 @@ func (d *directSRTP) BindLocalStream(_ *interceptor.StreamInfo, next interceptor
 			return next.Write(h, payload, a)
 		}
 		direct.Store(true)
-		return c.write(dst, h, payload)
+		n, err := c.write(dst, h, payload)
+		if err == nil && d.sent != nil {
+			d.sent.Add(1)
+		}
+		return n, err
 	})
 }
 

@@ -37,7 +37,7 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	if !s.cfg.directSRTP || role != notRelay || len(batched) == 0 {
 		return api.NewPeerConnection(webrtc.Configuration{})
 	}
-	d := &directSRTP{}
+	d := &directSRTP{sent: &s.stats.directSRTP}
 	capture := &srtpkeys.Capture{}
 	var onEstimator func(string, *bwe.SendSide)
 	if s.cfg.estimateBW {
@@ -53,10 +53,13 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	if err != nil {
 		return nil, err
 	}
-	se, err := newSettingEngine(&s.cfg, true)
+	// The shared sockets are open already: the engine gathers on them
+	// (network.go) rather than opening its own.
+	se, err := newSettingEngine(&s.cfg, false)
 	if err != nil {
 		return nil, err
 	}
+	s.cfg.network.sockets.use(&se)
 	se.SetDTLSKeyLogWriter(capture)
 	se.SetDTLSServerHelloMessageHook(capture.ServerHello)
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)).
