@@ -33,6 +33,8 @@ func TestDeriveMatchesPion(t *testing.T) {
 		{"gcm-sha256", dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, dtls.SRTP_AEAD_AES_128_GCM, dtls.RequireExtendedMasterSecret},
 		{"cm-sha256", dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, dtls.SRTP_AES128_CM_HMAC_SHA1_80, dtls.RequireExtendedMasterSecret},
 		{"gcm-sha384", dtls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, dtls.SRTP_AEAD_AES_128_GCM, dtls.RequireExtendedMasterSecret},
+		// What Pion (server list first: AEAD_AES_256_GCM) picks with Chromium.
+		{"gcm256-sha256", dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, dtls.SRTP_AEAD_AES_256_GCM, dtls.RequireExtendedMasterSecret},
 		{"cm-no-ems", dtls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, dtls.SRTP_AES128_CM_HMAC_SHA1_80, dtls.DisableExtendedMasterSecret},
 	}
 	for _, tc := range cases {
