@@ -3,7 +3,6 @@ package srtpkeys
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"net"
 	"testing"
@@ -173,23 +172,24 @@ func dtlsHandshake(t *testing.T, capture *Capture, suite dtls.CipherSuiteID, pro
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := func() *dtls.Config {
-		return &dtls.Config{
-			Certificates:           []tls.Certificate{cert},
-			CipherSuites:           []dtls.CipherSuiteID{suite},
-			SRTPProtectionProfiles: []dtls.SRTPProtectionProfile{profile},
-			ExtendedMasterSecret:   ems,
-			InsecureSkipVerify:     true,
-		}
+	common := []dtls.Option{
+		dtls.WithCertificates(cert),
+		dtls.WithCipherSuites(suite),
+		dtls.WithSRTPProtectionProfiles(profile),
+		dtls.WithExtendedMasterSecret(ems),
+		dtls.WithInsecureSkipVerify(true),
 	}
-	scfg := base()
-	scfg.KeyLogWriter = capture
-	scfg.ServerHelloMessageHook = capture.ServerHello
-	server, err := dtls.Server(sconn, cconn.LocalAddr(), scfg)
+	serverOpts := []dtls.ServerOption{dtls.WithKeyLogWriter(capture), dtls.WithServerHelloMessageHook(capture.ServerHello)}
+	clientOpts := []dtls.ClientOption{}
+	for _, o := range common {
+		serverOpts = append(serverOpts, o)
+		clientOpts = append(clientOpts, o)
+	}
+	server, err := dtls.ServerWithOptions(sconn, cconn.LocalAddr(), serverOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := dtls.Client(cconn, sconn.LocalAddr(), base())
+	client, err := dtls.ClientWithOptions(cconn, sconn.LocalAddr(), clientOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
