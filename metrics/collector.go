@@ -50,6 +50,7 @@ func metricsOf() []metric {
 		counter("padding_packets", "Padding packets sent to probe subscribers' bandwidth.", func(s sfu.Stats) float64 { return float64(s.PaddingPackets) }),
 		counter("send_calls", "sendmmsg system calls on the shared UDP port (batched sends).", func(s sfu.Stats) float64 { return float64(s.SendCalls) }),
 		counter("send_datagrams", "Datagrams sent by those sendmmsg calls.", func(s sfu.Stats) float64 { return float64(s.SendDatagrams) }),
+		counter("direct_srtp_packets", "RTP packets the SFU encrypted and queued on the shared UDP port itself (--direct-srtp).", func(s sfu.Stats) float64 { return float64(s.DirectSRTPPackets) }),
 		gauge("relay_streams_in", "Streams (one per layer of a track) relayed in from other nodes now.", func(s sfu.Stats) float64 { return float64(s.RelayStreamsIn) }),
 		gauge("relay_streams_out", "Streams (one per layer of a track) relayed out to other nodes now.", func(s sfu.Stats) float64 { return float64(s.RelayStreamsOut) }),
 		counter("relay_packets_in", "RTP packets received from other nodes' relays.", func(s sfu.Stats) float64 { return float64(s.RelayPacketsIn) }),

@@ -232,15 +232,29 @@ func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config, shared bool
 			return fmt.Errorf("%w: UDP port %d: %w", ErrBadNetworkConfig, n.udpPort, err)
 		}
 		n.sockets.udp = mux
-		se.SetICEUDPMux(mux)
 	}
 	if n.tcp {
-		if err := n.listenTCP(se, cfg); err != nil {
+		if err := n.listenTCP(cfg); err != nil {
 			n.sockets.close()
 			return err
 		}
 	}
+	n.sockets.use(se)
 	return nil
+}
+
+// use has se gather on the shared sockets opened already.
+func (s *sharedSockets) use(se *webrtc.SettingEngine) {
+	if s.udp != nil {
+		se.SetICEUDPMux(s.udp)
+	}
+	if s.tcp != nil {
+		se.SetICETCPMux(s.tcp)
+		se.DisableActiveTCP(true)
+		se.SetNetworkTypes([]webrtc.NetworkType{
+			webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6,
+		})
+	}
 }
 
 // applyNAT announces the 1:1 NAT's public addresses in place of the local
@@ -270,7 +284,7 @@ func (n *networkConfig) applyNAT(se *webrtc.SettingEngine) error {
 
 // listenTCP opens the ICE-TCP port. Passive candidates only: the SFU never
 // dials clients, whose own TCP candidates are active (RFC 6544 §4.5).
-func (n *networkConfig) listenTCP(se *webrtc.SettingEngine, cfg *config) error {
+func (n *networkConfig) listenTCP(cfg *config) error {
 	addr := &net.TCPAddr{Port: n.tcpPort}
 	var ln net.Listener
 	var err error
@@ -283,11 +297,6 @@ func (n *networkConfig) listenTCP(se *webrtc.SettingEngine, cfg *config) error {
 		return fmt.Errorf("%w: ICE-TCP port %d: %w", ErrBadNetworkConfig, n.tcpPort, err)
 	}
 	n.sockets.tcp = ice.NewTCPMuxDefault(ice.TCPMuxParams{Listener: ln, ReadBufferSize: 64})
-	se.SetICETCPMux(n.sockets.tcp)
-	se.DisableActiveTCP(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{
-		webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6,
-	})
 	return nil
 }
 

@@ -24,6 +24,7 @@ type config struct {
 	dataLimits       DataLimits
 	ingressBitrate   int
 	ingressPackets   int
+	directSRTP       bool // directsrtp_pc.go
 }
 
 func defaultConfig() config {

@@ -99,7 +99,7 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 	if role == RelayIngress && s.relayAPI != nil {
 		api = s.relayAPI // sfu.go: a relay's two ends must not share one 5-tuple
 	}
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	pc, err := s.newPeerConnection(api, role) // directsrtp_pc.go
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ type Stats struct {
 	// sendmmsg calls made and the datagrams they carried.
 	SendCalls     uint64
 	SendDatagrams uint64
+	// DirectSRTPPackets are the packets the SFU encrypted and queued on
+	// the shared socket itself (WithDirectSRTP).
+	DirectSRTPPackets uint64
 	// Relays between nodes (relay.go): streams (one per layer of a track)
 	// received from and sent to other nodes now, and what crossed.
 	RelayStreamsIn  int
@@ -69,6 +72,7 @@ type counters struct {
 	relayNACKsIn         atomic.Uint64
 	panics               atomic.Uint64
 	cacheStarts          atomic.Uint64
+	directSRTP           atomic.Uint64 // directsrtp.go
 }
 
 func (c *counters) snapshot() Stats {
@@ -86,6 +90,7 @@ func (c *counters) snapshot() Stats {
 		KeyframeRequestsSent: c.keyframeRequestsSent.Load(),
 		LayerSwitches:        c.layerSwitches.Load(),
 		PaddingPackets:       c.paddingPackets.Load(),
+		DirectSRTPPackets:    c.directSRTP.Load(),
 		EstimateChanges:      c.estimateChanges.Load(),
 		RelayPacketsIn:       c.relayPacketsIn.Load(),
 		RelayBytesIn:         c.relayBytesIn.Load(),

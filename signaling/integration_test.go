@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
@@ -147,11 +148,17 @@ func TestSimultaneousJoins(t *testing.T) {
 	t.Logf("offer collisions resolved by the clients: %d; server: %+v", collisions, srv.sfu.Stats())
 }
 
-func TestNACKRecoversLoss(t *testing.T) {
+func TestNACKRecoversLoss(t *testing.T) { nackRecoversLoss(t) }
+
+// nackRecoversLoss drops 7 % of a subscriber's video before its NACK
+// generator and checks the SFU's retransmissions repair it (opts: the
+// server's, integration_directsrtp_test.go runs it with direct SRTP). It
+// returns the server's stats at the end.
+func nackRecoversLoss(t *testing.T, opts ...sfu.Option) sfu.Stats {
 	checkLeaks(t)
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 	defer cancel()
-	srv := newServer(t)
+	srv := newServer(t, opts...)
 
 	pub := srv.dial(ctx, t, "lossy", "publisher")
 	if _, err := publish(ctx, pub); err != nil {
@@ -185,6 +192,7 @@ func TestNACKRecoversLoss(t *testing.T) {
 		t.Errorf("%d of %d payloads never recovered (%d dropped)", missing, span, loss.Dropped())
 	}
 	checkIntact(t, sub)
+	return srv.sfu.Stats()
 }
 
 func TestLateJoinerGetsVideoAtOnce(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 
 // sfuOptions are the SFU's ICE settings from the flags.
 func (c *internetConfig) sfuOptions() []sfu.Option {
-	opts := []sfu.Option{sfu.WithSendBatching(c.udpBatch)}
+	opts := []sfu.Option{sfu.WithSendBatching(c.udpBatch), sfu.WithDirectSRTP(c.directSRTP)}
 	if len(c.natIPs) > 0 {
 		opts = append(opts, sfu.WithNATMappings([]sfu.NATMapping(c.natIPs)...))
 	}

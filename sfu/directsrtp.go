@@ -1,0 +1,146 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
+	"github.com/switchboard-rtc/switchboard/sfu/srtpkeys"
+)
+
+// errDirectSRTP wraps the failures of arming the direct SRTP path.
+var errDirectSRTP = errors.New("sfu: direct srtp")
+
+// datagramWriter is where direct SRTP hands its packets: the UDP mux's
+// batched socket (udpbatch.Conn), which copies b before returning.
+type datagramWriter interface {
+	WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error)
+}
+
+// directSRTP encrypts a subscriber's forwarded RTP itself and writes it to
+// the shared UDP socket, past Pion's SRTP session, mux and ICE write path
+// (issue #13). It is the innermost interceptor of the chain: the RTCP report
+// interceptor (sender report packet and octet counts) and transport-wide CC
+// numbering sit above it and see every packet as before; only the final
+// "encrypt and send" changes hands. Until it is armed (keys derived, an ICE
+// pair on the shared socket selected) packets take Pion's path.
+//
+// Pion's own SRTP context no longer sees the packets of a stream once the
+// direct path carries it, so its rollover counter (RFC 3711 §3.3.1) would be
+// stale: a stream never goes back to Pion's path once armed, and disarm
+// (a selected pair off the shared socket) only stops the sending.
+type directSRTP struct {
+	interceptor.NoOp
+	cipher atomic.Pointer[directCipher]
+	dest   atomic.Pointer[directDest]
+	sent   *atomic.Uint64 // the SFU's count of packets sent directly; nil in unit tests
+}
+
+// directCipher is the SRTP context of one association. One context serves
+// every stream of the PeerConnection: it keeps a rollover counter per SSRC.
+// A context is not safe for concurrent use, and several layers' read loops
+// write to one subscriber, hence mu.
+type directCipher struct {
+	mu  sync.Mutex
+	ctx *srtp.Context
+	hdr rtp.Header // scratch for EncryptRTP, under mu
+	// bufs holds buffers of two halves, plaintext then ciphertext, so a
+	// packet costs no allocation.
+	bufs sync.Pool
+}
+
+// directDest is where packets go: the shared socket and the remote address
+// of ICE's selected pair.
+type directDest struct {
+	conn datagramWriter
+	addr netip.AddrPort
+}
+
+// directBufHalf fits any RTP packet the SFU forwards (an Ethernet MTU) plus
+// the longest SRTP trailer (GCM's 16-byte tag; HMAC-SHA1-80's 10 bytes).
+const directBufHalf = 1500 + 64
+
+func newDirectCipher(k srtpkeys.Keys) (*directCipher, error) {
+	ctx, err := srtp.CreateContext(k.LocalKey, k.LocalSalt, k.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errDirectSRTP, err)
+	}
+	c := &directCipher{ctx: ctx}
+	c.bufs.New = func() any {
+		b := make([]byte, 2*directBufHalf)
+		return &b
+	}
+	return c, nil
+}
+
+// arm installs the association's keys; the first call wins, since a DTLS
+// association's keys do not change (a new association is a new
+// PeerConnection here).
+func (d *directSRTP) arm(k srtpkeys.Keys) error {
+	c, err := newDirectCipher(k)
+	if err != nil {
+		return err
+	}
+	d.cipher.CompareAndSwap(nil, c)
+	return nil
+}
+
+// route follows ICE's selected pair; conn nil when the pair is not on the
+// shared socket: streams not yet sent directly stay on Pion's path, the
+// others pause (their rollover counters are no longer Pion's).
+func (d *directSRTP) route(conn datagramWriter, addr netip.AddrPort) {
+	if conn == nil {
+		d.dest.Store(nil)
+		return
+	}
+	d.dest.Store(&directDest{conn: conn, addr: addr})
+}
+
+// BindLocalStream implements interceptor.Interceptor.
+func (d *directSRTP) BindLocalStream(_ *interceptor.StreamInfo, next interceptor.RTPWriter) interceptor.RTPWriter {
+	var direct atomic.Bool
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		c, dst := d.cipher.Load(), d.dest.Load()
+		if c == nil || dst == nil {
+			if direct.Load() {
+				return 0, nil
+			}
+			return next.Write(h, payload, a)
+		}
+		direct.Store(true)
+		n, err := c.write(dst, h, payload)
+		if err == nil && d.sent != nil {
+			d.sent.Add(1)
+		}
+		return n, err
+	})
+}
+
+// write encrypts one packet and queues it on the socket. The context's lock
+// covers only the encryption; the socket write happens after it.
+func (c *directCipher) write(dst *directDest, h *rtp.Header, payload []byte) (int, error) {
+	bp := c.bufs.Get().(*[]byte)
+	defer c.bufs.Put(bp)
+	buf := *bp
+	n := h.MarshalSize() + len(payload)
+	if n > directBufHalf-64 {
+		return 0, fmt.Errorf("%w: packet of %d bytes", errDirectSRTP, n)
+	}
+	hl, err := h.MarshalTo(buf[:directBufHalf])
+	if err != nil {
+		return 0, err
+	}
+	copy(buf[hl:n], payload)
+	c.mu.Lock()
+	out, err := c.ctx.EncryptRTP(buf[directBufHalf:directBufHalf], buf[:n], &c.hdr)
+	c.mu.Unlock()
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", errDirectSRTP, err)
+	}
+	return dst.conn.WriteToAddrPort(out, dst.addr)
+}

@@ -1,0 +1,140 @@
+package sfu
+
+import (
+	"net"
+	"net/netip"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+	"github.com/switchboard-rtc/switchboard/bwe"
+	"github.com/switchboard-rtc/switchboard/sfu/srtpkeys"
+	"github.com/switchboard-rtc/switchboard/sfu/udpbatch"
+)
+
+// WithDirectSRTP has the SFU encrypt each subscriber's forwarded RTP itself
+// and queue it on the shared batched UDP socket (WithUDPMux with
+// WithSendBatching), past Pion's SRTP session, mux and ICE write path
+// (directsrtp.go). Experimental and off by default. It applies to
+// participants (not relays) whose ICE pair runs on the shared UDP socket;
+// every other packet takes Pion's path as before.
+func WithDirectSRTP(on bool) Option {
+	return func(c *config) { c.directSRTP = on }
+}
+
+// directFactory hands the one directSRTP of a per-PeerConnection API to the
+// interceptor chain.
+type directFactory struct{ d *directSRTP }
+
+// NewInterceptor implements interceptor.Factory.
+func (f directFactory) NewInterceptor(string) (interceptor.Interceptor, error) { return f.d, nil }
+
+// newPeerConnection makes a participant's PeerConnection. With direct SRTP,
+// a participant gets an API of its own: the DTLS hooks that capture the
+// handshake carry no connection identity, so they must serve one
+// PeerConnection only.
+func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerConnection, error) {
+	batched := s.cfg.network.sockets.batchedConns()
+	if !s.cfg.directSRTP || role != notRelay || len(batched) == 0 {
+		return api.NewPeerConnection(webrtc.Configuration{})
+	}
+	d := &directSRTP{sent: &s.stats.directSRTP}
+	capture := &srtpkeys.Capture{}
+	var onEstimator func(string, *bwe.SendSide)
+	if s.cfg.estimateBW {
+		onEstimator = func(id string, e *bwe.SendSide) { s.estimators.Store(id, e) }
+	}
+	m, err := newMediaEngine()
+	if err != nil {
+		return nil, err
+	}
+	// First in the registry is innermost in the chain: the report and
+	// transport-wide CC interceptors see each packet before it.
+	reg, err := newInterceptors(m, append([]interceptor.Factory{directFactory{d}}, s.cfg.interceptors...), onEstimator)
+	if err != nil {
+		return nil, err
+	}
+	// The shared sockets are open already: the engine gathers on them
+	// (network.go) rather than opening its own.
+	se, err := newSettingEngine(&s.cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	s.cfg.network.sockets.use(&se)
+	se.SetDTLSKeyLogWriter(capture)
+	se.SetDTLSServerHelloMessageHook(capture.ServerHello)
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)).
+		NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, err
+	}
+	dt := pc.SCTP().Transport()
+	dt.OnStateChange(func(st webrtc.DTLSTransportState) {
+		if st != webrtc.DTLSTransportStateConnected {
+			return
+		}
+		keys, err := capture.Keys()
+		if err == nil {
+			err = d.arm(keys)
+		}
+		if err != nil {
+			s.log.Warn("direct srtp off for this connection", "pc", pc.ID(), "err", err)
+		}
+	})
+	// Following the selected pair (ICE restart, a nominated pair that
+	// changes) keeps packets going where Pion's ICE would send them.
+	dt.ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
+		conn, addr, ok := directRoute(pair, batched)
+		if !ok {
+			d.route(nil, netip.AddrPort{})
+			return
+		}
+		d.route(conn, addr)
+	})
+	return pc, nil
+}
+
+// batchedConns is the UDP mux's batched sockets, none without them.
+func (s *sharedSockets) batchedConns() []*udpbatch.Conn {
+	if s == nil {
+		return nil
+	}
+	return s.batched
+}
+
+// directRoute finds the shared socket and remote address of a selected
+// pair. It declines pairs off the shared UDP socket (TCP, relayed) and
+// ambiguous ones (several sockets on the pair's port and family, none bound
+// to its address): a packet from the wrong source address would not match
+// the pair ICE checked (RFC 8445 §7.2.5.2.1).
+func directRoute(pair *webrtc.ICECandidatePair, socks []*udpbatch.Conn) (*udpbatch.Conn, netip.AddrPort, bool) {
+	if pair == nil || pair.Local == nil || pair.Remote == nil ||
+		pair.Local.Protocol != webrtc.ICEProtocolUDP || pair.Local.Typ == webrtc.ICECandidateTypeRelay {
+		return nil, netip.AddrPort{}, false
+	}
+	remote, err := netip.ParseAddr(pair.Remote.Address)
+	if err != nil {
+		return nil, netip.AddrPort{}, false // an mDNS name: not an address to send to
+	}
+	local, _ := netip.ParseAddr(pair.Local.Address)
+	var found *udpbatch.Conn
+	matches := 0
+	for _, c := range socks {
+		la, ok := c.LocalAddr().(*net.UDPAddr)
+		if !ok || la.Port != int(pair.Local.Port) {
+			continue
+		}
+		a := la.AddrPort().Addr().Unmap()
+		if a == local.Unmap() {
+			found, matches = c, 1
+			break
+		}
+		if a.IsUnspecified() || a.Is4() == remote.Unmap().Is4() {
+			found = c
+			matches++
+		}
+	}
+	if matches != 1 {
+		return nil, netip.AddrPort{}, false
+	}
+	return found, netip.AddrPortFrom(remote.Unmap(), pair.Remote.Port), true
+}

@@ -1,0 +1,90 @@
+package signaling_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/sfu"
+)
+
+// TestDirectSRTP runs a meeting with the SFU encrypting forwarded RTP
+// itself (sfu.WithDirectSRTP) on the shared batched UDP port: Pion
+// subscribers, whose SRTP sessions hold the keys their own DTLS handshakes
+// made, decrypt and decode every track intact, and the SFU counts the
+// packets it sent past Pion's path: at least those of the check's window.
+func TestDirectSRTP(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t, sfu.WithUDPMux(0), sfu.WithDirectSRTP(true))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // generous: loaded 2-core CI
+	defer cancel()
+	pub := srv.dial(ctx, t, "direct", "pub")
+	all := []*bench.Client{pub}
+	for _, name := range []string{"sub0", "sub1"} {
+		all = append(all, srv.dial(ctx, t, "direct", name))
+	}
+	if _, err := publish(ctx, pub); err != nil {
+		t.Fatal(err)
+	}
+	const want = 200 // packets of each kind per subscriber
+	for _, sub := range all[1:] {
+		if err := sub.WaitUntil(ctx, func() bool { return receivedFromAll(sub, all[:1], want) }); err != nil {
+			t.Fatalf("%v: %s", err, describe(sub, all[:1]))
+		}
+		checkIntact(t, sub)
+	}
+	st := srv.sfu.Stats()
+	t.Logf("%d of %d forwarded packets sent directly", st.DirectSRTPPackets, st.PacketsOut)
+	// Two subscribers, audio and video each: 4*want at least went direct;
+	// the few before DTLS finished may have taken Pion's path.
+	if st.DirectSRTPPackets < 4*want {
+		t.Fatalf("%d packets sent directly, want at least %d (%d forwarded)", st.DirectSRTPPackets, 4*want, st.PacketsOut)
+	}
+}
+
+// TestDirectSRTPRetransmissions: the SFU's NACK retransmissions go out on
+// the direct path too (a stream never returns to Pion's once direct, so
+// every repair after the start was encrypted by the SFU) and decrypt.
+func TestDirectSRTPRetransmissions(t *testing.T) {
+	st := nackRecoversLoss(t, sfu.WithUDPMux(0), sfu.WithDirectSRTP(true))
+	if st.PacketsRetransmitted == 0 || st.DirectSRTPPackets < st.PacketsOut/2 {
+		t.Fatalf("retransmitted %d, direct %d of %d forwarded: the repairs did not go direct", st.PacketsRetransmitted, st.DirectSRTPPackets, st.PacketsOut)
+	}
+}
+
+// TestDirectSRTPLayerSwitch: a simulcast subscriber switches from the
+// lowest layer to the highest and back with direct SRTP, and each layer
+// decodes (its width) and keeps playing.
+func TestDirectSRTPLayerSwitch(t *testing.T) {
+	checkLeaks(t)
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	// Layers by tile size alone, as TestSimulcastLayerFollowsTileSize.
+	srv := newServer(t, sfu.WithUDPMux(0), sfu.WithDirectSRTP(true), sfu.WithBandwidthEstimation(false))
+	pub := srv.dial(ctx, t, "direct-simulcast", "publisher")
+	if _, err := publishSimulcast(ctx, pub); err != nil {
+		t.Fatal(err)
+	}
+	sub := srv.dial(ctx, t, "direct-simulcast", "sub")
+	if err := sub.WaitUntil(ctx, func() bool { return trackFrom(sub, pub.ID(), "video") != nil }); err != nil {
+		t.Fatalf("no video track: %v", err)
+	}
+	for _, step := range []struct{ width, height, want int }{{320, 180, 320}, {1280, 720, 1280}, {320, 180, 320}} {
+		if err := sub.SetTrackSettings(trackFrom(sub, pub.ID(), "video").ID, step.width, step.height, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.WaitUntil(ctx, func() bool { w, _ := videoWidth(sub, pub.ID()); return w == step.want }); err != nil {
+			w, _ := videoWidth(sub, pub.ID())
+			t.Fatalf("tile %dx%d: width %d, want %d (server %+v)", step.width, step.height, w, step.want, srv.sfu.Stats())
+		}
+		_, before := videoWidth(sub, pub.ID())
+		if err := sub.WaitUntil(ctx, func() bool { _, n := videoWidth(sub, pub.ID()); return n > before+20 }); err != nil {
+			t.Fatalf("width %d: video stopped after the switch", step.want)
+		}
+	}
+	checkIntact(t, sub)
+	if st := srv.sfu.Stats(); st.LayerSwitches < 2 || st.DirectSRTPPackets < st.PacketsOut/2 {
+		t.Fatalf("layer switches %d, direct %d of %d forwarded", st.LayerSwitches, st.DirectSRTPPackets, st.PacketsOut)
+	}
+}
