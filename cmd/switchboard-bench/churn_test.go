@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,13 +43,7 @@ func TestChurnRun(t *testing.T) {
 			} `json:"received"`
 		} `json:"participants"`
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
+	readJSONFile(t, jsonPath, &doc)
 	// 2 a second over the 6 s (everyone joins at once); the ticker cannot
 	// run ahead, and a loaded machine may lag it.
 	if doc.Summary.Churned < 4 || doc.Summary.Churned > 12 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,13 +56,7 @@ func TestSoakRun(t *testing.T) {
 			} `json:"server"`
 		} `json:"samples"`
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
+	readJSONFile(t, jsonPath, &doc)
 	soak := doc.Summary.Soak
 	if soak == nil || soak.WarmupSeconds != 2 {
 		t.Fatalf("soak summary %+v, want one after a 2 s warm-up", soak)
