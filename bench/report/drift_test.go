@@ -1,6 +1,9 @@
 package report
 
 import (
+	"encoding/xml"
+	"errors"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -215,6 +218,28 @@ func TestSoakInReports(t *testing.T) {
 	for _, want := range []string{`"slopePerHour"`, `"openFds": 40`, `"warmupSeconds": 300`} {
 		if !strings.Contains(js.String(), want) {
 			t.Errorf("JSON lacks %s", want)
+		}
+	}
+	// A standalone SVG is XML: it must parse as such (an HTML page
+	// forgives what an image viewer does not).
+	dec := xml.NewDecoder(strings.NewReader(img.String()))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.Errorf("the SVG is not well-formed XML: %v", err)
+			}
+			break
+		}
+		// encoding/xml lets a repeated attribute through; XML does not.
+		if el, ok := tok.(xml.StartElement); ok {
+			seen := map[xml.Name]bool{}
+			for _, a := range el.Attr {
+				if seen[a.Name] {
+					t.Errorf("<%s> has attribute %s twice", el.Name.Local, a.Name.Local)
+				}
+				seen[a.Name] = true
+			}
 		}
 	}
 	if n := strings.Count(img.String(), "<polyline"); n != 7 {
