@@ -13,7 +13,7 @@ TIMED_PKGS  := ./cmd/switchboard ./signaling ./signaling/cluster ./cmd/switchboa
 FUZZTIME    ?= 60s
 FUZZPARALLEL ?= 1
 
-.PHONY: all build run test test-deps lint fmt fuzz bench bench-capacity soak bench-cluster bench-go clean
+.PHONY: all build run test test-deps lint fmt fuzz bench bench-capacity soak bench-cluster bench-go bench-links clean
 
 all: build
 
@@ -110,6 +110,20 @@ soak: build
 ## model of a 10 000-participant room (scripts/bench-cluster.sh).
 bench-cluster: build
 	./scripts/bench-cluster.sh
+
+## bench-links: for each link shape of issue 10 (LINK_SHAPES), a meeting in
+## headless Chromium (two 720p simulcast publishers, one subscriber behind a
+## tc-shaped downlink) sampled every 250 ms; writes bench-out/links/<shape>
+## .json and .svg and links.html, and fails on a missed target. Each shape
+## runs alone under the shared heavy lock (about a minute and a half each).
+LINK_SHAPES ?= 300k 600k 1500k 2m-loss5 step
+bench-links:
+	@set -u; status=0; mkdir -p bench-out/links; \
+	for s in $(LINK_SHAPES); do \
+		SWITCHBOARD_BENCH_LINKS=$$s SWITCHBOARD_BENCH_OUT=$(CURDIR)/bench-out/links \
+			$(GO) test -count=1 -timeout 6m -run '^TestBenchLinks$$' -v ./cmd/switchboard || status=1; \
+	done; \
+	exit $$status
 
 ## bench-go: Go benchmarks of the forwarding path and of the floor (SRTP +
 ## one UDP write per packet).

@@ -50,11 +50,14 @@ type Client struct {
 
 	neg           negotiation // owned by run
 	collisions    atomic.Int64
+	reliableDC    *webrtc.DataChannel // set at dial (WithDataChannels)
+	lossyDC       *webrtc.DataChannel
 	connectedOnce atomic.Bool
 
 	mu           sync.Mutex
 	closed       bool
 	id           string
+	identity     string
 	room         string
 	participants map[string]protocol.ParticipantInfo
 	tracks       map[string]protocol.TrackInfo // others' tracks by id
@@ -66,6 +69,7 @@ type Client struct {
 	redirectedTo string                 // where the server sent the client mid-session
 	readErr      error                  // why readLoop ended; run reads it once the inbox is closed
 	speakers     []protocol.SpeakerInfo // the last speakers message's list
+	data         dataState              // data.go
 	err          error
 }
 
@@ -110,6 +114,7 @@ func dial(ctx context.Context, url, room string, o options) (*Client, string, er
 		tracks:       make(map[string]protocol.TrackInfo),
 		midTrackIDs:  make(map[string]string),
 		counts:       make(map[string]int),
+		data:         dataState{attributes: make(map[string]map[string]string)},
 	}
 	// Reads block without a context: closing the socket is what unblocks
 	// them when ctx ends during the join.
@@ -125,6 +130,9 @@ func dial(ctx context.Context, url, room string, o options) (*Client, string, er
 	if err == nil {
 		c.log = c.log.With("participant", joined.ParticipantID)
 		c.pc, err = c.newPeerConnection(joined.ICEServers)
+	}
+	if err == nil && o.dataChannels {
+		err = c.openDataChannels()
 	}
 	if err != nil {
 		_ = ws.Close()
@@ -158,7 +166,7 @@ func (c *Client) join(room string) (*protocol.Joined, string, error) {
 	case *protocol.Joined:
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		c.id, c.room = m.ParticipantID, m.Room
+		c.id, c.room, c.identity = m.ParticipantID, m.Room, m.Identity
 		c.counts[m.Type]++
 		for _, p := range m.Participants {
 			c.addParticipant(p)

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/pion/webrtc/v4"
@@ -172,11 +173,11 @@ func (c *Client) setTrackIDs(ids map[string]string) {
 func (c *Client) addCandidate(m *protocol.Candidate) {
 	if c.pc.RemoteDescription() == nil {
 		if len(c.neg.candidates) < maxQueuedCandidates {
-			c.neg.candidates = append(c.neg.candidates, m.Candidate)
+			c.neg.candidates = append(c.neg.candidates, webrtc.ICECandidateInit(m.Candidate))
 		}
 		return
 	}
-	if err := c.pc.AddICECandidate(m.Candidate); err != nil {
+	if err := c.pc.AddICECandidate(webrtc.ICECandidateInit(m.Candidate)); err != nil {
 		c.log.Warn("adding remote candidate", "err", err)
 	}
 }
@@ -189,4 +190,17 @@ func (c *Client) flushCandidates() {
 			c.log.Warn("adding queued candidate", "err", err)
 		}
 	}
+}
+
+// Renegotiate sends a new offer of what the client already publishes, as a
+// client does when it changes nothing but asks again (an ICE restart
+// without its flag); it returns once the offer is sent, or at once when an
+// offer of ours is still outstanding. Tests use it to load the server's
+// negotiation path.
+func (c *Client) Renegotiate(ctx context.Context) error {
+	return c.call(ctx, func() error {
+		c.neg.needed = true
+		c.maybeOffer()
+		return nil
+	})
 }

@@ -22,6 +22,7 @@ type options struct {
 	net           transport.Net
 	dialer        *websocket.Dialer
 	keyframeAsker bool
+	dataChannels  bool
 }
 
 func defaultOptions() options {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
@@ -80,6 +81,9 @@ func (c *Client) handle(msg any) {
 		c.addCandidate(m)
 	case *protocol.Error:
 		c.count(m.Type)
+		c.mu.Lock()
+		c.updateData(m)
+		c.mu.Unlock()
 		c.log.Warn("server error", "code", m.Code, "message", m.Message, "fatal", m.Fatal)
 		switch {
 		case m.Fatal:
@@ -151,6 +155,8 @@ func (c *Client) updateRoom(msg any) {
 		if c.speakers == nil {
 			c.speakers = []protocol.SpeakerInfo{}
 		}
+	case *protocol.Data, *protocol.Attributes:
+		c.updateData(m)
 	case *protocol.Joined:
 		c.counts[m.Type]++
 		c.log.Warn("joined twice")
@@ -162,6 +168,9 @@ func (c *Client) updateRoom(msg any) {
 // addParticipant records p and its tracks; c.mu held.
 func (c *Client) addParticipant(p protocol.ParticipantInfo) {
 	c.participants[p.ID] = p
+	if len(p.Attributes) > 0 {
+		c.data.attributes[p.ID] = maps.Clone(p.Attributes)
+	}
 	for _, t := range p.Tracks {
 		c.tracks[t.ID] = t
 	}

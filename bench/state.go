@@ -16,6 +16,13 @@ func (c *Client) ID() string {
 	return c.id
 }
 
+// Identity is the identity the server gave this client (joined).
+func (c *Client) Identity() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.identity
+}
+
 // Room is the room the client joined.
 func (c *Client) Room() string {
 	c.mu.Lock()

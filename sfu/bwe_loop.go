@@ -11,9 +11,9 @@ const (
 	allocationInterval = 250 * time.Millisecond
 	probeBurstInterval = 20 * time.Millisecond
 	probeDuration      = 1500 * time.Millisecond
-	probeCooldown      = 4 * time.Second
+	probeCooldown      = 2 * time.Second
 	probeWarmup        = 5 * time.Second
-	maxProbeBackoff    = 3                         // cooldown doubles per failed probe, up to 8x
+	maxProbeBackoff    = 1                         // cooldown doubles per failed probe, up to 2x
 	paddingPacketBits  = (maxPadding + 12 + 8) * 8 // payload, RTP header, transport-cc extension
 )
 
@@ -34,6 +34,7 @@ func (p *Participant) runBWE() {
 	pr := prober{nextAllowed: time.Now().Add(probeWarmup)}
 	rate := bwe.NewRateController(initialEstimate, minEstimate, maxEstimate)
 	var meter sendMeter
+	var trace traceMeter
 	for {
 		update := false
 		select {
@@ -60,6 +61,9 @@ func (p *Participant) runBWE() {
 			p.allocate(now, alloc, &pr)
 		}
 		p.updateDynacast(now)
+		if update {
+			p.record(now, &trace, pr.active())
+		}
 	}
 }
 
@@ -89,7 +93,7 @@ func (p *Participant) updateEstimate(now time.Time, rate *bwe.RateController, se
 	est := rate.Update(now, sig)
 	p.rateEstimate.Store(int64(est))
 	p.lastSignals = sig
-	// The loss figure is smoothed: only heavy loss, or queues building,
+	// The loss figure is over the last 100 packets: only heavy loss, or queues building,
 	// mean this probe is what hurts.
 	if pr.active() && (sig.Overuse || sig.Loss > 0.10) {
 		pr.fail(now)

@@ -35,6 +35,9 @@ type DownTrack struct {
 	bound    atomic.Bool
 	settings atomic.Pointer[TrackSettings]
 	tileWant atomic.Int32 // the spatial layer the tile wants, -1 none
+	// layerSent counts the media bytes forwarded of each spatial layer
+	// (bwe_trace.go).
+	layerSent [maxLayers]atomic.Uint64
 
 	mu          sync.Mutex // guards the fields Bind sets, the layers and the rewriter
 	ssrc        uint32
@@ -238,6 +241,7 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 		return 0
 	}
 	d.sub.sent.Add(uint64(n))
+	d.layerSent[l.index].Add(uint64(n))
 	if d.sub.relay == RelayEgress {
 		d.rcv.stats.relayPacketsOut.Add(1)
 		d.rcv.stats.relayBytesOut.Add(uint64(n))

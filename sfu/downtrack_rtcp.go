@@ -131,6 +131,7 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 	if err == nil {
 		d.rcv.stats.packetsRetransmitted.Add(1)
 		d.sub.sent.Add(uint64(n))
+		d.sub.rtxSent.Add(uint64(n))
 	}
 }
 
@@ -164,6 +165,7 @@ func (d *DownTrack) sendPadding(count int) int {
 			return sent
 		}
 		d.sub.sent.Add(uint64(n))
+		d.sub.paddingSent.Add(uint64(n))
 		sent++
 	}
 	d.rcv.stats.paddingPackets.Add(uint64(sent))

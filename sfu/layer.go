@@ -31,6 +31,7 @@ type Layer struct {
 	ssrc     uint32
 	cache    *packetcache.PacketCache
 	throttle *keyframe.Throttle
+	ingress  *ingressLimit // nil: not capped (ingress.go)
 	meter    bitrateMeter
 	width    atomic.Int32 // from the last keyframe, where the codec says
 	height   atomic.Int32
@@ -63,6 +64,9 @@ func newLayer(r *Receiver, index int, rid string, track *webrtc.TrackRemote, rec
 		cache:    packetcache.New(cfg.cacheSize),
 		throttle: keyframe.NewThrottle(cfg.keyframeInterval),
 		vp8:      strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8),
+	}
+	if r.owner.relay != RelayIngress {
+		l.ingress = newIngressLimit(cfg.ingressBitrate, cfg.ingressPackets)
 	}
 	l.maxTID.Store(-1)
 	l.keyframeSeq.Store(-1)
@@ -122,6 +126,10 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	if l.r.owner.relay == RelayIngress {
 		st.relayPacketsIn.Add(1)
 		st.relayBytesIn.Add(uint64(len(raw)))
+	}
+	if !l.ingress.allow(time.Now(), len(raw)) {
+		st.ingressDropped.Add(1)
+		return
 	}
 	switch l.cache.Store(pkt.SequenceNumber, raw) {
 	case packetcache.Stored:

@@ -13,9 +13,13 @@ type TrackInfo struct {
 
 // ParticipantInfo describes a participant and what it publishes.
 type ParticipantInfo struct {
-	ID     string
-	Name   string
-	Tracks []TrackInfo
+	ID   string
+	Name string
+	// Identity is the access token's subject; empty for a participant of
+	// another node, named by its ID.
+	Identity   string
+	Attributes map[string]string // nil for a participant of another node
+	Tracks     []TrackInfo
 }
 
 // SpeakerInfo is one participant of a room's list of speakers: its id (on

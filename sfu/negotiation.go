@@ -125,6 +125,7 @@ func (p *Participant) applyOffer(sdp string, tracks []PublishedTrack) {
 		p.listener.Error(fmt.Errorf("%w: %v", ErrBadSDP, err))
 		return
 	}
+	p.openDataChannels(sdp)
 	p.flushCandidates()
 	answer, err := p.pc.CreateAnswer(nil)
 	if err == nil {

@@ -21,6 +21,9 @@ type config struct {
 	offerTimeout     time.Duration
 	estimateBW       bool
 	interceptors     []interceptor.Factory
+	dataLimits       DataLimits
+	ingressBitrate   int
+	ingressPackets   int
 }
 
 func defaultConfig() config {
@@ -34,6 +37,9 @@ func defaultConfig() config {
 		offerTimeout:     10 * time.Second,
 		estimateBW:       true,
 		network:          networkConfig{batchSends: true},
+		dataLimits:       DefaultDataLimits(),
+		ingressBitrate:   DefaultIngressBitrate,
+		ingressPackets:   DefaultIngressPackets,
 	}
 }
 
@@ -61,6 +67,18 @@ func WithMaxParticipants(n int) Option {
 // SFU sends for one track, however many subscribers ask.
 func WithKeyframeInterval(d time.Duration) Option {
 	return func(c *config) { c.keyframeInterval = d }
+}
+
+// WithIngressCap caps what each published stream (a simulcast layer, or a
+// track without layers) may bring in, in bits and packets a second; past
+// either, the stream's packets are dropped (counted in
+// Stats.IngressDropped) before they reach any subscriber, so that one
+// publisher sending far more than a camera or a screen does cannot fill the
+// links and the send path the room shares. 0 for both: no cap. Streams
+// relayed from another node of a cluster are not capped: their publishers
+// were capped where they joined.
+func WithIngressCap(bitrate, packets int) Option {
+	return func(c *config) { c.ingressBitrate, c.ingressPackets = bitrate, packets }
 }
 
 // WithPacketCacheSize sets how many recent packets of each published stream

@@ -56,6 +56,14 @@ type Participant struct {
 	// room its two nodes share); a client's is room.
 	relayRooms map[string]*Room
 
+	// Data (data.go, datachannel.go, attributes.go): the channels, set
+	// once by the run goroutine; the limits' buckets; the attributes,
+	// under mu.
+	reliableDC  atomic.Pointer[dataChannel]
+	lossyDC     atomic.Pointer[dataChannel]
+	dataLimiter dataLimiter
+	attributes  map[string]string
+
 	// Owned by the run goroutine.
 	downTracks map[string]*DownTrack // by published track id
 	neg        negotiation
@@ -68,6 +76,9 @@ type Participant struct {
 	lastEstimate     int           // runBWE only
 	lastSignals      bwe.Signals   // runBWE only
 	sent             atomic.Uint64 // bytes sent to this subscriber, for its rate controller
+	paddingSent      atomic.Uint64 // of which probe padding (bwe_trace.go)
+	rtxSent          atomic.Uint64 // of which retransmissions
+	trace            bweTrace      // the last records of runBWE, for /debug/bwe
 	rateEstimate     atomic.Int64  // the rate controller's estimate, bps
 	layerSwitches    atomic.Uint64
 	keyframeRequests atomic.Uint64 // asked for on this subscriber\'s behalf
@@ -75,7 +86,11 @@ type Participant struct {
 }
 
 func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participant, error) {
-	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	api := s.api
+	if role == RelayIngress && s.relayAPI != nil {
+		api = s.relayAPI // sfu.go: a relay's two ends must not share one 5-tuple
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +114,9 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 		downTracks: make(map[string]*DownTrack),
 		bweWake:    make(chan struct{}, 1),
 		relay:      role,
+
+		dataLimiter: newDataLimiter(s.cfg.dataLimits),
+		attributes:  make(map[string]string),
 	}
 	if e, ok := s.estimators.LoadAndDelete(pc.ID()); ok {
 		p.estimator = e.(*bwe.SendSide)

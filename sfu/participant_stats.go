@@ -11,20 +11,12 @@ type ParticipantStats struct {
 	KeyframeRequests uint64 // keyframes asked for on its behalf (before throttling)
 	EstimateChanges  uint64 // estimate changes of more than 10%
 	DownTracks       int    // tracks it receives
+	DataChannels     bool   // both its data channels are open
 }
 
 // Participants returns a snapshot of every participant's counters.
 func (s *SFU) Participants() []ParticipantStats {
-	s.mu.Lock()
-	var all []*Participant
-	for _, r := range s.rooms {
-		for _, p := range r.members() {
-			if p.relay == notRelay {
-				all = append(all, p)
-			}
-		}
-	}
-	s.mu.Unlock()
+	all := s.subscribers()
 	out := make([]ParticipantStats, 0, len(all))
 	for _, p := range all {
 		st := ParticipantStats{
@@ -33,6 +25,7 @@ func (s *SFU) Participants() []ParticipantStats {
 			KeyframeRequests: p.keyframeRequests.Load(),
 			EstimateChanges:  p.estimateChanges.Load(),
 			DownTracks:       len(*p.dtList.Load()),
+			DataChannels:     p.dataChannelsOpen(),
 		}
 		if p.estimator != nil {
 			st.Estimate = int(p.rateEstimate.Load())
@@ -40,4 +33,19 @@ func (s *SFU) Participants() []ParticipantStats {
 		out = append(out, st)
 	}
 	return out
+}
+
+// subscribers lists every participant but the relays' ends.
+func (s *SFU) subscribers() []*Participant {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []*Participant
+	for _, r := range s.rooms {
+		for _, p := range r.members() {
+			if p.relay == notRelay {
+				all = append(all, p)
+			}
+		}
+	}
+	return all
 }

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"maps"
 	"sort"
 	"sync"
 )
@@ -69,14 +70,15 @@ func (r *Room) join(p *Participant) error {
 	others := make([]ParticipantInfo, 0, len(r.participants)+len(r.remotes))
 	for _, o := range r.sorted() {
 		if o.relay == notRelay {
-			others = append(others, r.infoLocked(o.id, o.name))
+			others = append(others, r.infoLocked(o.baseInfo()))
 		}
 	}
 	for _, id := range r.remoteIDs() {
-		others = append(others, r.infoLocked(id, r.remotes[id].Name))
+		others = append(others, r.infoLocked(r.remotes[id]))
 	}
-	p.listener.Joined(ParticipantInfo{ID: p.id, Name: p.name}, others)
-	r.announceLocked(ParticipantInfo{ID: p.id, Name: p.name})
+	self := p.baseInfo()
+	p.listener.Joined(self, others)
+	r.announceLocked(self)
 	r.participants[p.id] = p
 	r.speakersForJoinerLocked(p)
 	for _, t := range r.tracks {
@@ -89,7 +91,8 @@ func (r *Room) join(p *Participant) error {
 
 // announceLocked tells every client here that info joined.
 func (r *Room) announceLocked(info ParticipantInfo) {
-	joined := ParticipantInfo{ID: info.ID, Name: info.Name, Tracks: []TrackInfo{}}
+	joined := info
+	joined.Tracks = []TrackInfo{}
 	for _, o := range r.participants {
 		if o.relay == notRelay {
 			o.listener.ParticipantJoined(joined)
@@ -155,7 +158,7 @@ func (r *Room) addRemoteLocked(info ParticipantInfo) {
 	if _, ok := r.remotes[info.ID]; ok || r.participants[info.ID] != nil {
 		return
 	}
-	r.remotes[info.ID] = ParticipantInfo{ID: info.ID, Name: info.Name}
+	r.remotes[info.ID] = ParticipantInfo{ID: info.ID, Name: info.Name, Identity: info.Identity, Attributes: maps.Clone(info.Attributes)}
 	r.announceLocked(info)
 }
 
@@ -312,10 +315,12 @@ func (r *Room) sorted() []*Participant {
 	return out
 }
 
-func (r *Room) infoLocked(id, name string) ParticipantInfo {
-	info := ParticipantInfo{ID: id, Name: name, Tracks: []TrackInfo{}}
+// infoLocked is base with the tracks it publishes.
+func (r *Room) infoLocked(base ParticipantInfo) ParticipantInfo {
+	info := base
+	info.Tracks = []TrackInfo{}
 	for _, t := range r.tracks {
-		if t.publisher.ID == id {
+		if t.publisher.ID == base.ID {
 			info.Tracks = append(info.Tracks, t.info())
 		}
 	}

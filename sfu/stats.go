@@ -4,14 +4,17 @@ import "sync/atomic"
 
 // Stats is a snapshot of the SFU's counters.
 type Stats struct {
-	Rooms                int
-	Participants         int
-	Tracks               int
-	PacketsIn            uint64
-	BytesIn              uint64
-	PacketsOut           uint64
-	BytesOut             uint64
-	DuplicatesDropped    uint64
+	Rooms             int
+	Participants      int
+	Tracks            int
+	PacketsIn         uint64
+	BytesIn           uint64
+	PacketsOut        uint64
+	BytesOut          uint64
+	DuplicatesDropped uint64
+	// IngressDropped counts packets of publishers past their ingress cap
+	// (WithIngressCap), dropped before any subscriber got them.
+	IngressDropped       uint64
 	NACKsReceived        uint64
 	PacketsRetransmitted uint64
 	// RetransmitsSkipped counts NACKed packets not resent: resent too
@@ -50,6 +53,7 @@ type counters struct {
 	packetsOut           atomic.Uint64
 	bytesOut             atomic.Uint64
 	duplicatesDropped    atomic.Uint64
+	ingressDropped       atomic.Uint64
 	nacksReceived        atomic.Uint64
 	packetsRetransmitted atomic.Uint64
 	retransmitsSkipped   atomic.Uint64
@@ -74,6 +78,7 @@ func (c *counters) snapshot() Stats {
 		PacketsOut:           c.packetsOut.Load(),
 		BytesOut:             c.bytesOut.Load(),
 		DuplicatesDropped:    c.duplicatesDropped.Load(),
+		IngressDropped:       c.ingressDropped.Load(),
 		NACKsReceived:        c.nacksReceived.Load(),
 		PacketsRetransmitted: c.packetsRetransmitted.Load(),
 		RetransmitsSkipped:   c.retransmitsSkipped.Load(),

@@ -8,7 +8,7 @@ type Cluster interface {
 	// Admit tells whether a client may join now: nil, or why not.
 	Admit(ctx context.Context) error
 	// Joined and Left record this node's participants for the others.
-	Joined(room, participantID, name string)
+	Joined(room, participantID, name, identity string)
 	Left(room, participantID string)
 	// Elsewhere names another node that can take one more participant
 	// (its base URL): where a full or draining node sends a client.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
@@ -48,7 +50,7 @@ func (s *session) dispatch(msg any) (leave bool) {
 		}
 		p.HandleOffer(m.SDP, tracks)
 	case *protocol.Candidate:
-		p.AddICECandidate(m.Candidate)
+		p.AddICECandidate(webrtc.ICECandidateInit(m.Candidate))
 	case *protocol.Mute:
 		if err := p.SetMuted(m.Mid, m.Muted); err != nil {
 			s.refuse(fmt.Errorf("%w: mid %q", err, m.Mid))
@@ -60,6 +62,12 @@ func (s *session) dispatch(msg any) (leave bool) {
 		}
 		if err := p.SetTrackSettings(m.TrackID, sfu.TrackSettings{Width: m.Width, Height: m.Height, Paused: m.Paused}); err != nil {
 			s.refuse(fmt.Errorf("%w: track %q", err, m.TrackID))
+		}
+	case *protocol.Data:
+		s.publishData(m)
+	case *protocol.Attributes:
+		if err := p.SetAttributes(m.Attributes); err != nil {
+			s.reject(err)
 		}
 	case *protocol.Leave:
 		return true
@@ -122,6 +130,6 @@ func (s *session) join(j *protocol.Join) {
 	s.participant, s.room = p, j.Room
 	s.log = s.log.With("participant", p.ID(), "room", j.Room)
 	if c := s.h.cfg.cluster; c != nil {
-		c.Joined(j.Room, p.ID(), name)
+		c.Joined(j.Room, p.ID(), name, p.Identity())
 	}
 }

@@ -22,6 +22,7 @@ var (
 	ErrSlowClient   = errors.New("client does not read its messages")
 	ErrJoinTimedOut = errors.New("no join in time")
 	ErrBadSettings  = errors.New("bad track settings")
+	ErrBadData      = errors.New("bad data message")
 	ErrUnavailable  = errors.New("the server cannot take joins now")
 	ErrNodeFull     = fmt.Errorf("%w: this server is full or shutting down, and no other has room", ErrUnavailable)
 )
@@ -43,7 +44,11 @@ func errorCode(err error) string {
 		return protocol.CodeAlreadyJoined
 	case errors.Is(err, ErrTooManyTracks):
 		return protocol.CodeTooManyTracks
-	case errors.Is(err, ErrRateLimited), errors.Is(err, ErrAddrRateLimited):
+	case errors.Is(err, sfu.ErrDataTooLarge):
+		return protocol.CodeDataTooLarge
+	case errors.Is(err, sfu.ErrAttributesTooLarge):
+		return protocol.CodeInvalidAttributes
+	case errors.Is(err, ErrRateLimited), errors.Is(err, ErrAddrRateLimited), errors.Is(err, sfu.ErrDataRateLimited):
 		return protocol.CodeRateLimited
 	case errors.Is(err, ErrTooLarge):
 		return protocol.CodeTooLarge

@@ -21,11 +21,23 @@ func trackInfo(t sfu.TrackInfo) protocol.TrackInfo {
 }
 
 func participantInfo(p sfu.ParticipantInfo) protocol.ParticipantInfo {
-	out := protocol.ParticipantInfo{ID: p.ID, Name: p.Name, Tracks: make([]protocol.TrackInfo, 0, len(p.Tracks))}
+	out := protocol.ParticipantInfo{
+		ID: p.ID, Name: p.Name, Identity: identityOf(p), Attributes: p.Attributes,
+		Tracks: make([]protocol.TrackInfo, 0, len(p.Tracks)),
+	}
 	for _, t := range p.Tracks {
 		out.Tracks = append(out.Tracks, trackInfo(t))
 	}
 	return out
+}
+
+// identityOf is p's identity, or its id where it has none (a participant
+// of another node).
+func identityOf(p sfu.ParticipantInfo) string {
+	if p.Identity != "" {
+		return p.Identity
+	}
+	return p.ID
 }
 
 func (e *events) Joined(self sfu.ParticipantInfo, others []sfu.ParticipantInfo) {
@@ -33,6 +45,7 @@ func (e *events) Joined(self sfu.ParticipantInfo, others []sfu.ParticipantInfo) 
 		Type:          protocol.TypeJoined,
 		Version:       e.s.joinedVersion(),
 		ParticipantID: self.ID,
+		Identity:      identityOf(self),
 		Room:          e.room,
 		Participants:  make([]protocol.ParticipantInfo, 0, len(others)),
 		ICEServers:    e.s.iceServers(self.ID),
@@ -77,7 +90,7 @@ func (e *events) Answer(sdp string, trackIDs map[string]string) {
 }
 
 func (e *events) Candidate(c webrtc.ICECandidateInit) {
-	e.s.sendMsg(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: c})
+	e.s.sendMsg(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: protocol.ICECandidate(c)})
 }
 
 func (e *events) Layers(mid string, active []string) {
@@ -95,7 +108,7 @@ func (e *events) ActiveSpeakers(list []sfu.SpeakerInfo) {
 	e.s.sendMsg(msg)
 }
 
-func (e *events) Error(err error) { e.s.refuse(err) }
+func (e *events) Error(err error) { e.s.reject(err) }
 
 // Closed ends the session: a bye on shutdown or a lost connection, a fatal
 // error naming the cause when the client's own input made the participant

@@ -29,6 +29,9 @@ type session struct {
 	conn    *websocket.Conn
 	log     *slog.Logger
 	limiter *rate.Limiter
+	// refusals bounds the data messages refused for their limits before
+	// the client is disconnected (data.go).
+	refusals *rate.Limiter
 
 	send     chan []byte
 	done     chan struct{} // closed by finish: writer flushes, then closes
@@ -48,12 +51,13 @@ type session struct {
 
 func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
 	s := &session{
-		h:       h,
-		conn:    conn,
-		log:     h.log.With("remote", remote),
-		limiter: rate.NewLimiter(rate.Limit(h.cfg.messageRate), h.cfg.messageBurst),
-		send:    make(chan []byte, h.cfg.sendQueue),
-		done:    make(chan struct{}),
+		h:        h,
+		conn:     conn,
+		log:      h.log.With("remote", remote),
+		limiter:  rate.NewLimiter(rate.Limit(h.cfg.messageRate), h.cfg.messageBurst),
+		refusals: rate.NewLimiter(rate.Limit(h.cfg.messageRate), refusalBurstFactor*h.cfg.messageBurst),
+		send:     make(chan []byte, h.cfg.sendQueue),
+		done:     make(chan struct{}),
 	}
 	s.writerWG.Add(1)
 	go s.writer()
@@ -104,11 +108,12 @@ func (s *session) run() {
 		if s.participant != nil {
 			_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
 		}
-		if !s.limiter.Allow() {
+		msg, err := protocol.DecodeClient(data)
+		if _, isData := msg.(*protocol.Data); !isData && !s.limiter.Allow() {
+			// Data messages have limits of their own (sfu.DataLimits).
 			s.refuse(ErrRateLimited)
 			continue
 		}
-		msg, err := protocol.DecodeClient(data)
 		if err != nil {
 			s.refuse(err)
 			continue

@@ -114,17 +114,20 @@ func WriteHTML(w io.Writer, res *load.Result, s Summary) error {
 	return t.Execute(w, page)
 }
 
-// pageHTML is the report's template; charts come in as inline SVG.
-const pageHTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
+// pageStyle is the reports' stylesheet.
+const pageStyle = `<style>
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:800px;color:#222;padding:0 1rem}
 table{border-collapse:collapse;width:100%;margin:1rem 0;font-size:14px}
 td,th{border-bottom:1px solid #e4e4e4;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f6f6f6}.num{text-align:right;font-variant-numeric:tabular-nums}
 .err{color:#b00}svg{max-width:100%;height:auto;display:block;margin:1rem 0}
-</style></head><body>
+</style>`
+
+// pageHTML is the report's template; charts come in as inline SVG.
+const pageHTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+` + pageStyle + `</head><body>
 <h1>Switchboard load test</h1>
 <p>Run started {{.Generated}}.</p>
 <h2>Summary</h2>

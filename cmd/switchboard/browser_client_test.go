@@ -38,9 +38,9 @@ const clientStatsJS = `(async () => {
 const recordEventsJS = `(() => {
   const room = window.room, seen = window.seen = [];
   const consistent = (track, pub, p) => track.sid === pub.trackSid && track.kind === pub.kind &&
-    p.trackPublications.get(pub.trackSid) === pub && room.remoteParticipants.get(p.sid) === p;
-  room.on('participantConnected', (p) => seen.push('participantConnected ' + p.name + (room.remoteParticipants.get(p.sid) === p ? '' : ' (not in remoteParticipants)')));
-  room.on('participantDisconnected', (p) => seen.push('participantDisconnected ' + p.name + (room.remoteParticipants.has(p.sid) ? ' (still in remoteParticipants)' : '')));
+    p.trackPublications.get(pub.trackSid) === pub && room.remoteParticipants.get(p.identity) === p;
+  room.on('participantConnected', (p) => seen.push('participantConnected ' + p.name + (room.remoteParticipants.get(p.identity) === p ? '' : ' (not in remoteParticipants)')));
+  room.on('participantDisconnected', (p) => seen.push('participantDisconnected ' + p.name + (room.remoteParticipants.has(p.identity) ? ' (still in remoteParticipants)' : '')));
   room.on('trackSubscribed', (track, pub, p) => seen.push('trackSubscribed ' + pub.source + ' ' + p.name + (consistent(track, pub, p) && pub.track === track ? '' : ' (inconsistent)')));
   room.on('trackUnsubscribed', (track, pub, p) => seen.push('trackUnsubscribed ' + pub.source + ' ' + p.name + (track.sid === pub.trackSid && pub.track === null ? '' : ' (inconsistent)')));
   room.on('trackMuted', (pub, p) => seen.push('trackMuted ' + pub.source + ' ' + p.name + (pub.isMuted ? '' : ' (not muted)')));

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -206,4 +209,21 @@ func startProcess(t *testing.T, what string, cmd *exec.Cmd) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
+}
+
+// startLinkServer starts the server on every address, with media
+// candidates on loopback and on link's outer end (extra flags added), and a
+// Chromium inside link's namespace. It returns the server's URL from
+// loopback and from inside the namespace, and that browser.
+func startLinkServer(t *testing.T, link *udpBlockedLink, chromium string, extra ...string) (local, remote string, browser context.Context) {
+	t.Helper()
+	base := startServer(t, append([]string{"--listen", "0.0.0.0:0", "--ice-ips", "127.0.0.1," + link.serverIP}, extra...)...)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, remote = "http://127.0.0.1:"+u.Port(), "http://"+net.JoinHostPort(link.serverIP, u.Port())
+	// Not localhost: the page gets a camera (and so candidates) only as a
+	// secure origin.
+	return local, remote, newBrowser(t, link.wrap(t, chromium, "--unsafely-treat-insecure-origin-as-secure="+remote))
 }

@@ -64,7 +64,7 @@ func TestBrowserClusterRedirect(t *testing.T) {
 
 	// B mutes its microphone; the move must keep that.
 	b.do("muting", chromedp.Click(chromedp.ID("toggle-mic")))
-	a.waitFor("B's microphone muted", fmt.Sprintf(`window.switchboardRoom.remoteParticipants.get(%q)?.getTrackPublication('microphone')?.isMuted === true`, idB), 5*time.Second)
+	a.waitFor("B's microphone muted", fmt.Sprintf(`window.switchboardRoom.getParticipantBySid(%q)?.getTrackPublication('microphone')?.isMuted === true`, idB), 5*time.Second)
 	if _, err := eval[bool](b, `(() => {
   window.moves = [];
   const room = window.switchboardRoom;
@@ -122,7 +122,7 @@ func TestBrowserClusterRedirect(t *testing.T) {
     mic && mic.isMuted && cam && !cam.isMuted && lp.trackPublications.get(mic.trackSid) === mic && lp.trackPublications.get(cam.trackSid) === cam &&
     room.publishedTracks.every((p) => lp.trackPublications.has(p.mid)) && document.body.dataset.state === 'meeting' && !('reconnecting' in document.body.dataset);
 })()`, idB2, idB2), 5*time.Second)
-	a.waitFor("the moved B's microphone muted at A", fmt.Sprintf(`window.switchboardRoom.remoteParticipants.get(%q)?.getTrackPublication('microphone')?.isMuted === true && document.querySelector('#grid .tile[data-participant-id=%q]').dataset.micMuted === 'true'`, idB2, idB2), 5*time.Second)
+	a.waitFor("the moved B's microphone muted at A", fmt.Sprintf(`window.switchboardRoom.getParticipantBySid(%q)?.getTrackPublication('microphone')?.isMuted === true && document.querySelector('#grid .tile[data-participant-id=%q]').dataset.micMuted === 'true'`, idB2, idB2), 5*time.Second)
 	if got := roomURL(t, a); got != wsOf(base1) {
 		t.Errorf("A is at %s now, want node 1 still", got)
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -290,16 +288,8 @@ func TestBrowserSimulcastNarrowLink(t *testing.T) {
 	deadline := time.Now().Add(115 * time.Second)
 	link := newVethLink(t, 60)
 	runCmd(t, "tc", "qdisc", "add", "dev", link.outer, "root", "tbf", "rate", "300kbit", "burst", "16kbit", "latency", "100ms")
-	base := startServer(t, "--listen", "0.0.0.0:0", "--ice-ips", "127.0.0.1,"+link.serverIP)
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	local, remote := "http://127.0.0.1:"+u.Port(), "http://"+net.JoinHostPort(link.serverIP, u.Port())
+	local, remote, narrowBrowser := startLinkServer(t, link, chromium)
 	browser := newBrowser(t, chromium)
-	// Not localhost: the page gets a camera (and so candidates) only as a
-	// secure origin.
-	narrowBrowser := newBrowser(t, link.wrap(t, chromium, "--unsafely-treat-insecure-origin-as-secure="+remote))
 	room := roomName(t)
 
 	pub := openTab(t, browser, "publisher", deadline)

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling"
 )
 
@@ -20,6 +21,8 @@ type limitsConfig struct {
 	trustedProxies  listFlag
 	maxRooms        int
 	maxTracks       int
+	ingressBitrate  int
+	ingressPackets  int
 	trustedPrefixes []netip.Prefix // parsed from trustedProxies by validate
 }
 
@@ -33,6 +36,10 @@ func (c *limitsConfig) addFlags(fs *flag.FlagSet) {
 	fs.Var(&c.trustedProxies, "trusted-proxy", "a reverse proxy's address or `CIDR` network whose X-Forwarded-For is believed for the per-address limits (repeatable)")
 	fs.IntVar(&c.maxRooms, "max-rooms", 0, "rooms open on this node (0: no limit); past it, a join that would open another is refused (unavailable)")
 	fs.IntVar(&c.maxTracks, "max-tracks-per-participant", 8, "tracks one participant may send (0: no limit); an offer with more is refused (too-many-tracks)")
+	fs.IntVar(&c.ingressBitrate, "ingress-bitrate", sfu.DefaultIngressBitrate,
+		"bits a `second` one published stream (a simulcast layer, or a track) may bring in (0: no limit); the rest is dropped before any subscriber gets it")
+	fs.IntVar(&c.ingressPackets, "ingress-packets", sfu.DefaultIngressPackets,
+		"packets a `second` one published stream may bring in (0: no limit)")
 }
 
 func (c *limitsConfig) validate() error {
@@ -47,6 +54,8 @@ func (c *limitsConfig) validate() error {
 		return errors.New("--max-rooms must not be negative")
 	case c.maxTracks < 0:
 		return errors.New("--max-tracks-per-participant must not be negative")
+	case c.ingressBitrate < 0 || c.ingressPackets < 0:
+		return errors.New("--ingress-bitrate and --ingress-packets must not be negative")
 	}
 	c.trustedPrefixes = nil
 	for _, s := range c.trustedProxies {
@@ -67,6 +76,11 @@ func (c *limitsConfig) signalingOptions() []signaling.Option {
 		signaling.WithMaxRooms(c.maxRooms),
 		signaling.WithMaxTracksPerParticipant(c.maxTracks),
 	}
+}
+
+// sfuOptions are the limits the SFU enforces on the media path.
+func (c *limitsConfig) sfuOptions() []sfu.Option {
+	return []sfu.Option{sfu.WithIngressCap(c.ingressBitrate, c.ingressPackets)}
 }
 
 // httpLimits bound what a slow or greedy HTTP client can hold. They end at

@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 		opts = append(opts, sfu.WithICEIPs(cfg.iceIPs))
 	}
 	opts = append(opts, cfg.internet.sfuOptions()...)
+	opts = append(opts, cfg.limits.sfuOptions()...) // limits.go
 	s, err := sfu.New(opts...)
 	if err != nil {
 		return err
@@ -92,7 +93,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 		_ = s.Close()
 		return err
 	}
-	_, stopPprof, err := startPprof(cfg.pprofListen, log)
+	_, stopPprof, err := startPprof(cfg.pprofListen, s.BWETraces, log)
 	if err != nil {
 		_ = ln.Close()
 		cl.close()

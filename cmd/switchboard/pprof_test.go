@@ -10,12 +10,12 @@ import (
 
 func TestPprofServesProfilesApart(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
-	if at, stop, err := startPprof("", log); err != nil || at != nil {
+	if at, stop, err := startPprof("", nil, log); err != nil || at != nil {
 		t.Fatalf("no address: %v, %v; want nothing served", at, err)
 	} else {
 		stop()
 	}
-	at, stop, err := startPprof("127.0.0.1:0", log)
+	at, stop, err := startPprof("127.0.0.1:0", nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,9 @@
 package rewriter
 
-import "github.com/switchboard-rtc/switchboard/sfu/renumber"
+import (
+	"github.com/switchboard-rtc/switchboard/internal/seqnum"
+	"github.com/switchboard-rtc/switchboard/sfu/renumber"
+)
 
 // Rewriter maps one subscriber's view of a track: the sequence numbers and
 // timestamps of whichever source is currently forwarded onto one continuous
@@ -48,19 +51,30 @@ func (r *Rewriter) Switch(tsGap uint32) {
 // sequence number and timestamp. The first packet ever keeps its numbers;
 // the first after a Switch continues where the output left off. ok is false
 // for a packet that cannot be placed: older than the first packet of the
-// current source, older than the renumbering boundaries remembered, or one
-// that was Skipped. The caller drops it.
+// current source, older than the renumbering boundaries remembered, one
+// that was Skipped, or one whose outgoing number was already sent. The
+// caller drops it.
 func (r *Rewriter) Rewrite(seq uint16, ts uint32) (outSeq uint16, outTS uint32, ok bool) {
 	if !r.started || r.switching {
 		return r.startSource(seq, ts)
 	}
-	ext := extend(r.newestIn, seq)
+	ext := seqnum.Extend(r.newestIn, uint64(seq), 16)
 	offset, ok := r.segs.Lookup(ext)
 	if !ok {
 		return 0, 0, false
 	}
 	outSeq, outTS = seq+offset, ts+r.tsOffset
-	outExt := extend(r.lastOut, outSeq)
+	outExt := seqnum.Extend(r.lastOut, uint64(outSeq), 16)
+	if ext <= r.newestIn {
+		// A late packet fills a number not sent yet; one already sent
+		// is a copy the caller could not tell from the original (its
+		// cache forgot the stream when the sender seemed to restart
+		// its numbering, RFC 3550 §A.1), and a subscriber must never
+		// see two packets under one number.
+		if _, sent := r.hist.lookup(outExt, r.source); sent {
+			return 0, 0, false
+		}
+	}
 	if ext > r.newestIn {
 		r.newestIn, r.newestSkipped = ext, false
 		r.lastOut, r.lastOutTS = outExt, outTS
@@ -79,11 +93,11 @@ func (r *Rewriter) startSource(seq uint16, ts uint32) (outSeq uint16, outTS uint
 		// The first packet ever keeps its numbers: they were already
 		// chosen at random by the sender (RFC 3550 §5.1).
 		outSeq, outTS = seq, ts
-		r.lastOut = extBase + uint64(seq)
+		r.lastOut = seqnum.Start(uint64(seq))
 	}
 	r.started, r.switching = true, false
 	r.source++
-	r.newestIn, r.newestSkipped = extBase+uint64(seq), false
+	r.newestIn, r.newestSkipped = seqnum.Start(uint64(seq)), false
 	r.tsOffset = outTS - ts
 	r.segs.Reset(r.newestIn, outSeq-seq)
 	r.lastOutTS = outTS
@@ -102,7 +116,7 @@ func (r *Rewriter) Skip(seq uint16) {
 	if !r.started || r.switching {
 		return
 	}
-	ext := extend(r.newestIn, seq)
+	ext := seqnum.Extend(r.newestIn, uint64(seq), 16)
 	if ext < r.newestIn || (ext == r.newestIn && r.newestSkipped) {
 		return
 	}
@@ -123,7 +137,7 @@ func (r *Rewriter) Source(outSeq uint16) (inSeq uint16, ok bool) {
 	if !r.started {
 		return 0, false
 	}
-	ext := extend(r.lastOut, outSeq)
+	ext := seqnum.Extend(r.lastOut, uint64(outSeq), 16)
 	if ext > r.lastOut || r.lastOut-ext >= historySize {
 		return 0, false
 	}

@@ -393,9 +393,41 @@ func TestForgottenBoundary(t *testing.T) {
 	if _, _, ok := r.Rewrite(100, 0); ok {
 		t.Error("packet before the forgotten boundary was placed")
 	}
-	out, _, ok := r.Rewrite(seq-1, 0)
-	if want := uint16(100 + renumber.MaxSegments + 5); !ok || out != want {
-		t.Errorf("Rewrite(newest) = %d, %v; want %d, true", out, ok, want)
+	// The newest boundary is still known: the packet after the newest
+	// continues from it.
+	out, _, ok := r.Rewrite(seq+1, 0)
+	if want := uint16(100 + renumber.MaxSegments + 5 + 2); !ok || out != want {
+		t.Errorf("Rewrite(after the newest) = %d, %v; want %d, true", out, ok, want)
+	}
+}
+
+// TestNumberSentOnce: a late packet fills the number kept for it, once; a
+// packet whose number was already sent is refused, as the copy a sender
+// replays after its numbering seemed to restart would be.
+func TestNumberSentOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []uint16
+		ok   []bool
+	}{
+		{"in order, then the newest again", []uint16{100, 101, 102, 102}, []bool{true, true, true, false}},
+		{"an older one again", []uint16{100, 101, 102, 101}, []bool{true, true, true, false}},
+		{"a late one fills its gap once", []uint16{100, 102, 101, 101}, []bool{true, true, true, false}},
+		{"the first again", []uint16{100, 100}, []bool{true, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := New()
+			for i, seq := range tt.in {
+				out, _, ok := r.Rewrite(seq, 0)
+				if ok != tt.ok[i] {
+					t.Fatalf("packet %d (seq %d): ok %v, want %v", i, seq, ok, tt.ok[i])
+				}
+				if ok && out != seq {
+					t.Fatalf("packet %d: out %d, want %d", i, out, seq)
+				}
+			}
+		})
 	}
 }
 

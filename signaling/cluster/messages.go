@@ -25,19 +25,24 @@ func (i nodeInfo) hasRoom() bool {
 type member struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
-	Node string `json:"node"`
+	// Identity is the access token's subject (the id without tokens).
+	Identity   string            `json:"identity,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	Node       string            `json:"node"`
 }
 
 // Kinds of message between nodes.
 const (
-	kindJoin      = "join"      // room channel: a participant joined
-	kindLeave     = "leave"     // room channel: a participant left
-	kindOffer     = "offer"     // inbox: egress end → ingress end
-	kindAnswer    = "answer"    // inbox: ingress end → egress end
-	kindCandidate = "candidate" // inbox: either end's ICE candidate
-	kindLayers    = "layers"    // inbox: ingress end → egress end: layers wanted
-	kindMute      = "mute"      // inbox: egress end → ingress end
-	kindClose     = "close"     // inbox: an end went away
+	kindJoin      = "join"       // room channel: a participant joined
+	kindLeave     = "leave"      // room channel: a participant left
+	kindData      = "data"       // room channel: a participant's data message (data.go)
+	kindAttrs     = "attributes" // room channel: a participant's attributes changed (data.go)
+	kindOffer     = "offer"      // inbox: egress end → ingress end
+	kindAnswer    = "answer"     // inbox: ingress end → egress end
+	kindCandidate = "candidate"  // inbox: either end's ICE candidate
+	kindLayers    = "layers"     // inbox: ingress end → egress end: layers wanted
+	kindMute      = "mute"       // inbox: egress end → ingress end
+	kindClose     = "close"      // inbox: an end went away
 )
 
 // Which end of a relay sent an inbox message.
@@ -59,4 +64,6 @@ type message struct {
 	TrackID   string                   `json:"trackId,omitempty"`
 	Active    []string                 `json:"active,omitempty"`
 	Muted     bool                     `json:"muted,omitempty"`
+	Data      *dataMessage             `json:"data,omitempty"`
+	Changed   map[string]string        `json:"changed,omitempty"` // kindAttrs: Member.ID's changed attributes
 }

@@ -100,6 +100,7 @@ func (n *Node) RelayEnds() int { return int(n.relayEnds.Load()) }
 // with ErrUnavailable meanwhile.
 func (n *Node) Start() {
 	n.ps = n.rdb.Subscribe(n.ctx, n.inbox(n.id))
+	n.sfu.SetDataRelay(dataRelay{n})
 	n.wg.Add(3)
 	go n.run()
 	go n.send()
@@ -173,8 +174,10 @@ func (n *Node) SetDraining() {
 }
 
 // Joined records a participant that joined a room on this node.
-func (n *Node) Joined(roomName, participantID, name string) {
-	n.tasks.Post(func() { n.localJoined(roomName, member{ID: participantID, Name: name, Node: n.id}) })
+func (n *Node) Joined(roomName, participantID, name, identity string) {
+	n.tasks.Post(func() {
+		n.localJoined(roomName, member{ID: participantID, Name: name, Identity: identity, Node: n.id})
+	})
 }
 
 // Left records that a participant of this node left its room.
@@ -305,6 +308,10 @@ func (n *Node) handle(from string, msg message) {
 		if r := n.rooms[msg.Room]; r != nil && msg.Member != nil && msg.Member.Node == from {
 			n.addRemote(r, *msg.Member)
 		}
+	case kindData:
+		n.deliverData(from, msg)
+	case kindAttrs:
+		n.deliverAttributes(from, msg)
 	case kindLeave:
 		if r := n.rooms[msg.Room]; r != nil && msg.Member != nil && r.remote[msg.Member.ID].Node == from {
 			n.removeRemote(r, msg.Member.ID)

@@ -14,7 +14,7 @@ var (
 
 // DecodeClient decodes one message a client sends to the server and returns
 // a pointer to its concrete type (*Join, *SessionDescription, *Candidate,
-// *Mute or *Leave).
+// *Mute, *TrackSettings, *Data, *Attributes or *Leave).
 func DecodeClient(data []byte) (any, error) {
 	return decode(data, clientMessage)
 }
@@ -39,6 +39,10 @@ func clientMessage(typ string) any {
 		return &Leave{}
 	case TypeTrackSettings:
 		return &TrackSettings{}
+	case TypeData:
+		return &Data{}
+	case TypeAttributes:
+		return &Attributes{}
 	}
 	return nil
 }
@@ -72,6 +76,10 @@ func serverMessage(typ string) any {
 		return &Layers{}
 	case TypeSpeakers:
 		return &Speakers{}
+	case TypeData:
+		return &Data{}
+	case TypeAttributes:
+		return &Attributes{}
 	}
 	return nil
 }

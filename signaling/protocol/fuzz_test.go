@@ -23,6 +23,8 @@ func FuzzDecodeClient(f *testing.F) {
 		`{"type":"candidate","candidate":{"candidate":"","sdpMid":null,"sdpMLineIndex":65535}}`,
 		`{"type":"track-settings","trackId":"TR_x","width":-1,"height":1e9,"paused":true}`,
 		`{"type":"offer","sdp":"","tracks":[],"trackIds":{}}`,
+		`{"type":"data","payload":"aGk=","topic":"chat","destinationIdentities":["bob"],"identity":"mallory"}`,
+		`{"type":"attributes","attributes":{"hand":"1","":""}}`,
 		`{"type":"joined"}`,
 		`{"TYPE":"mute","type":"leave"}`,
 		`[]`, `null`, `{"type":7}`,

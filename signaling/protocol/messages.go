@@ -4,7 +4,6 @@
 // the protocol without importing the server.
 package protocol
 
-import "github.com/pion/webrtc/v4"
 
 // Version is the protocol version this package speaks; a client names the
 // version it speaks in its join message. Version 2 added redirect: a client
@@ -18,7 +17,7 @@ const MinVersion = 1
 // Message types. Client → server: join, offer, answer, candidate, mute, leave.
 // Server → client: joined, participant-joined, participant-left,
 // track-published, track-unpublished, mute, offer, answer, candidate,
-// layers, speakers, error, bye, redirect.
+// layers, speakers, error, bye, redirect. Both ways: data, attributes.
 const (
 	TypeJoin              = "join"
 	TypeJoined            = "joined"
@@ -37,6 +36,8 @@ const (
 	TypeLayers            = "layers"
 	TypeRedirect          = "redirect"
 	TypeSpeakers          = "speakers"
+	TypeData              = "data"
+	TypeAttributes        = "attributes"
 )
 
 // Track sources.
@@ -79,9 +80,13 @@ type TrackInfo struct {
 
 // ParticipantInfo describes one participant of a room.
 type ParticipantInfo struct {
-	ID     string      `json:"id"`
-	Name   string      `json:"name"`
-	Tracks []TrackInfo `json:"tracks"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Identity is the access token's subject; the participant's id on a
+	// server without tokens, and for a participant of another node.
+	Identity   string            `json:"identity"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	Tracks     []TrackInfo       `json:"tracks"`
 }
 
 // Joined answers a successful join.
@@ -89,6 +94,7 @@ type Joined struct {
 	Type          string            `json:"type"`
 	Version       int               `json:"version"`
 	ParticipantID string            `json:"participantId"`
+	Identity      string            `json:"identity"`
 	Room          string            `json:"room"`
 	Participants  []ParticipantInfo `json:"participants"`
 	ICEServers    []ICEServer       `json:"iceServers"`
@@ -162,8 +168,19 @@ type SessionDescription struct {
 // Candidate carries one trickled ICE candidate. A null candidate is not sent:
 // end of candidates needs no message.
 type Candidate struct {
-	Type      string                  `json:"type"`
-	Candidate webrtc.ICECandidateInit `json:"candidate"`
+	Type      string       `json:"type"`
+	Candidate ICECandidate `json:"candidate"`
+}
+
+// ICECandidate is the browser's RTCIceCandidateInit (W3C WebRTC §4.8.1.1):
+// the candidate line of RFC 8839 §5.1 and what it belongs to. Its fields are
+// those of Pion's ICECandidateInit, so that one converts to the other, but
+// the protocol package stays free of any WebRTC stack.
+type ICECandidate struct {
+	Candidate        string  `json:"candidate"`
+	SDPMid           *string `json:"sdpMid"`
+	SDPMLineIndex    *uint16 `json:"sdpMLineIndex"`
+	UsernameFragment *string `json:"usernameFragment"`
 }
 
 // TrackSettings, from a subscriber, says how it shows a track it receives:
@@ -202,6 +219,32 @@ type Speakers struct {
 type SpeakerInfo struct {
 	ParticipantID string  `json:"participantId"`
 	Level         float64 `json:"level"`
+}
+
+// Data is a data message on the signaling socket, where the data channel
+// is not open yet (docs/protocol.md, "Data"). From a client: Payload, Topic,
+// Lossy (the lossy channel's smaller size limit applies) and
+// DestinationIdentities (none: everyone in the room); whatever
+// ParticipantID and Identity it writes are ignored. From the server: the
+// sender's ParticipantID and Identity, stamped by the server. Payload is
+// base64 in JSON.
+type Data struct {
+	Type                  string   `json:"type"`
+	Payload               []byte   `json:"payload"`
+	Topic                 string   `json:"topic,omitempty"`
+	Lossy                 bool     `json:"lossy,omitempty"`
+	DestinationIdentities []string `json:"destinationIdentities,omitempty"`
+	ParticipantID         string   `json:"participantId,omitempty"`
+	Identity              string   `json:"identity,omitempty"`
+}
+
+// Attributes, from a client, changes its own attributes (an empty value
+// removes a key); from the server, names the attributes of ParticipantID
+// that changed, sent to everyone in the room, the participant included.
+type Attributes struct {
+	Type          string            `json:"type"`
+	ParticipantID string            `json:"participantId,omitempty"`
+	Attributes    map[string]string `json:"attributes"`
 }
 
 // Leave ends the session politely.
@@ -258,4 +301,10 @@ const (
 	// Sent to clients of any version: a client takes a code it does not
 	// know as an error like any other.
 	CodeTooManyTracks = "too-many-tracks"
+	// CodeDataTooLarge: a data message past the size limits; it went to
+	// nobody. Past the rate limits a data message gets CodeRateLimited.
+	CodeDataTooLarge = "data-too-large"
+	// CodeInvalidAttributes: attributes past their limits (keys, bytes)
+	// or with an empty key; nothing changed.
+	CodeInvalidAttributes = "invalid-attributes"
 )

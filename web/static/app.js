@@ -13,12 +13,15 @@
 // tiles carry data-participant-id, data-source="camera|screen" and
 // data-track-id (the remote video track shown; data-self on our own), and
 // window.switchboardRoom is the connected Room (its .pc the RTCPeerConnection).
+// The side panel (chat, participants), the raised hand and the invite link
+// are panels.js's.
 // window.switchboardPublishScreen(track) shares any video track as a screen,
 // as the Share screen button does with getDisplayMedia's.
 // Every remote video is shown with track.attach(), which tells the server the
 // tile's size and visibility, so the server sends the simulcast layer that fits.
 
 import { connect, RemoteTrack } from './switchboard.js';
+import { setupPanels } from './panels.js';
 
 const $ = (id) => document.getElementById(id);
 const STORE = { name: 'switchboard.name', camera: 'switchboard.camera', microphone: 'switchboard.microphone' };
@@ -355,7 +358,7 @@ function renderTile(tile) {
     micOff = app.micMuted || !localTrack('audio');
     camOff = app.cameraOff || !localTrack('video');
   } else {
-    const p = room?.remoteParticipants.get(tile.participantId);
+    const p = room?.getParticipantBySid(tile.participantId);
     const mic = p?.getTrackPublication('microphone');
     const cam = p?.getTrackPublication(tile.screen ? 'screen' : 'camera');
     name = (p?.name || 'Guest') + (tile.screen ? ' (screen)' : '');
@@ -568,6 +571,7 @@ async function join(ev) {
   app.room = room;
   window.switchboardRoom = room;
   wireRoom(room);
+  setupPanels(room, { roomName, showError }); // chat, hand, people, invite (panels.js)
 
   $('device-slot').append(ui.devices); // the selectors move into the meeting's menu
   setState('meeting');
@@ -643,7 +647,7 @@ function wireRoom(room) {
     const first = speakers[0]?.sid;
     for (const tile of app.tiles.values()) {
       if (tile.screen) continue;
-      const p = tile.self ? room.localParticipant : room.remoteParticipants.get(tile.participantId);
+      const p = tile.self ? room.localParticipant : room.getParticipantBySid(tile.participantId);
       tile.node.classList.toggle('speaking', Boolean(p?.isSpeaking));
       tile.node.classList.toggle('dominant', Boolean(p?.isSpeaking) && tile.participantId === first);
       tile.node.style.setProperty('--level', String(p?.audioLevel || 0));

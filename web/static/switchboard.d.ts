@@ -38,17 +38,19 @@ export const RoomEvent: {
   readonly LocalTrackUnpublished: 'localTrackUnpublished';
   readonly AudioPlaybackStatusChanged: 'audioPlaybackChanged';
   readonly ActiveSpeakersChanged: 'activeSpeakersChanged';
+  readonly DataReceived: 'dataReceived';
+  readonly ParticipantAttributesChanged: 'participantAttributesChanged';
   readonly ConnectionStateChanged: 'connectionStateChanged';
   readonly Reconnecting: 'reconnecting';
   readonly Reconnected: 'reconnected';
   readonly Disconnected: 'disconnected';
 };
 
-/** An error the server sent (its `code`: `unauthorized`, `room-full`, ...), or a local failure (`timeout`, `connect-failed`, `not-supported`). */
+/** An error the server sent (its `code`: `unauthorized`, `room-full`, ...), or a local failure (`timeout`, `connect-failed`, `not-supported`, `not-connected`). */
 export class SwitchboardError extends Error {
   constructor(code: string, message?: string, fatal?: boolean);
   readonly name: 'SwitchboardError';
-  /** A protocol error code, or `timeout`, `connect-failed`, `not-supported`. */
+  /** A protocol error code, or `timeout`, `connect-failed`, `not-supported`, `not-connected`. */
   code: string;
   /** Whether the server ended the session with it. */
   fatal: boolean;
@@ -122,6 +124,14 @@ export interface RoomEventMap {
   audioPlaybackChanged: [canPlaybackAudio: boolean];
   /** Who is speaking changed: the dominant speaker first, then from the loudest; empty when nobody speaks. */
   activeSpeakersChanged: [speakers: Participant[]];
+  /**
+   * A data message (publishData) from another participant, named by the
+   * server (a sender cannot pose as another); `participant` is undefined if
+   * it has left meanwhile.
+   */
+  dataReceived: [payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined];
+  /** A participant's attributes changed (ours too: the server echoes them); an empty value is a key removed. */
+  participantAttributesChanged: [changedAttributes: Record<string, string>, participant: Participant];
   connectionStateChanged: [state: RTCPeerConnectionState];
   /**
    * The server sent the room to another server mid-session (`redirect`: it is
@@ -208,8 +218,12 @@ export class Room extends EventTarget {
 
   /** This participant. */
   readonly localParticipant: LocalParticipant;
-  /** The others, by participant id (sid). */
+  /** The others, by identity (the token's `sub`; the participant id on a server without API keys). */
   readonly remoteParticipants: Map<string, RemoteParticipant>;
+  /** The other participant of this identity. */
+  getParticipantByIdentity(identity: string): RemoteParticipant | undefined;
+  /** The other participant of this participant id (sid), as the protocol names it. */
+  getParticipantBySid(sid: string): RemoteParticipant | undefined;
   /** `'connected'`; `'reconnecting'` while the room moves to another server; `'disconnected'` once the session is over. */
   readonly state: 'connected' | 'reconnecting' | 'disconnected';
   /** False while the browser blocks remote sound; startAudio() from a click. */
@@ -272,8 +286,10 @@ export class Room extends EventTarget {
 export class Participant {
   /** The participant id the server gave. */
   readonly sid: string;
-  /** The application's identity: the token's `sub` for the local participant; for a remote one the participant id (the server does not send identities yet). */
+  /** The application's identity: the token's `sub`; the participant id on a server without API keys. */
   identity: string;
+  /** Small key/value metadata everyone in the room sees (setAttributes). */
+  readonly attributes: Record<string, string>;
   /** The display name. */
   name: string;
   /** Its tracks, by track sid. */
@@ -315,10 +331,26 @@ export class LocalParticipant extends Participant {
   publishTrack(track: MediaStreamTrack | LocalTrack, options?: PublishOptions): Promise<LocalTrackPublication>;
   /** Stops publishing; stops the browser's track unless stopOnUnpublish is false. */
   unpublishTrack(track: MediaStreamTrack | LocalTrack, stopOnUnpublish?: boolean): Promise<LocalTrackPublication | undefined>;
-  /** Not supported by this server yet: rejects with SwitchboardError `not-supported`. */
-  publishData(data: Uint8Array, options?: object): Promise<never>;
-  /** Not supported by this server yet: rejects with SwitchboardError `not-supported`. */
-  setAttributes(attributes: Record<string, string>): Promise<never>;
+  /**
+   * Sends data to the others (or the identities named) on the data channel
+   * (reliable and ordered, or lossy), or on the signaling socket while the
+   * channel is not open. At most 15 KiB reliable, 1.3 KiB lossy, 50
+   * messages a second in bursts of 100: past them the server drops it and
+   * the room emits `error` (code `data-too-large` or `rate-limited`).
+   */
+  publishData(data: Uint8Array | ArrayBuffer | string, options?: DataPublishOptions): Promise<void>;
+  /** Changes this participant's attributes ('' removes a key); at most 16 keys and 1 KiB, else an `error` (`invalid-attributes`). */
+  setAttributes(attributes: Record<string, string>): Promise<void>;
+}
+
+/** Options of publishData. */
+export interface DataPublishOptions {
+  /** Reliable and ordered (the default), or lossy: no retransmission, unordered. */
+  reliable?: boolean;
+  /** A label receivers get with the data (`dataReceived`'s third argument). */
+  topic?: string;
+  /** Only these identities get it; all the others when absent or empty. */
+  destinationIdentities?: string[];
 }
 
 /** A published track. */

@@ -121,6 +121,8 @@ export const RoomEvent = Object.freeze({
   LocalTrackUnpublished: 'localTrackUnpublished',
   AudioPlaybackStatusChanged: 'audioPlaybackChanged',
   ActiveSpeakersChanged: 'activeSpeakersChanged',
+  DataReceived: 'dataReceived',
+  ParticipantAttributesChanged: 'participantAttributesChanged',
   ConnectionStateChanged: 'connectionStateChanged',
   Reconnecting: 'reconnecting',
   Reconnected: 'reconnected',
@@ -230,10 +232,16 @@ export class Room extends EventTarget {
     /** This participant, as LiveKit's API has it. */
     this.localParticipant = new LocalParticipant(this, claims.sub || '', claims.name || name); // the server shows the token's name
     /**
-     * The other participants, by participant id (their `sid`).
+     * The other participants, by identity (the token's `sub`; the
+     * participant id on a server without API keys). Their `sid` is the
+     * participant id.
      * @type {Map<string, RemoteParticipant>}
      */
     this.remoteParticipants = new Map();
+    /** @type {Map<string, RemoteParticipant>} the same, by participant id: how the protocol names them */
+    this._bySid = new Map();
+    /** The data channels (see publishData), on the current RTCPeerConnection. */
+    this._dataChannels = null;
     /** False while the browser blocks sound that has not followed a click (see startAudio()). */
     this.canPlaybackAudio = true;
     /**
@@ -575,6 +583,25 @@ export class Room extends EventTarget {
   }
 
   /**
+   * The remote participant of an identity (LiveKit's name), if present.
+   * @param {string} identity
+   * @returns {RemoteParticipant|undefined}
+   */
+  getParticipantByIdentity(identity) {
+    return this.remoteParticipants.get(identity);
+  }
+
+  /**
+   * The remote participant of a participant id (its `sid`: how the protocol
+   * names participants), if present.
+   * @param {string} sid
+   * @returns {RemoteParticipant|undefined}
+   */
+  getParticipantBySid(sid) {
+    return this._bySid.get(sid);
+  }
+
+  /**
    * Starts the remote audio that the browser's autoplay policy blocked
    * (canPlaybackAudio false, `audioPlaybackChanged`). Call it from a click
    * or another user gesture.
@@ -655,6 +682,10 @@ export class Room extends EventTarget {
         return this._handleLayers(msg);
       case 'speakers':
         return this._handleSpeakers(msg.speakers);
+      case 'data':
+        return this._receiveData(msg.participantId, base64ToBytes(msg.payload), msg.topic);
+      case 'attributes':
+        return this._handleAttributes(msg);
       case 'error':
         return this._handleError(msg);
       case 'bye':
@@ -765,7 +796,8 @@ export class Room extends EventTarget {
       };
     }
     const local = this.localParticipant;
-    if (!local.identity || local.identity === local.sid) local.identity = msg.participantId; // no token: the id is all there is
+    if (msg.identity) local.identity = msg.identity;
+    else if (!local.identity || local.identity === local.sid) local.identity = msg.participantId; // no token: the id is all there is
     local.sid = msg.participantId;
     this.iceServers = (msg.iceServers || []).map((s) => {
       const server = { urls: s.urls };
@@ -795,11 +827,11 @@ export class Room extends EventTarget {
   _reconcileParticipants(list) {
     const now = new Map();
     for (const p of list) if (p && p.id && p.id !== this.participantId) now.set(p.id, p);
-    for (const id of new Set([...this.participants.keys(), ...this.remoteParticipants.keys()])) {
+    for (const id of new Set([...this.participants.keys(), ...this._bySid.keys()])) {
       if (!now.has(id)) this._handleParticipantLeft(id);
     }
     for (const p of now.values()) {
-      const remote = this.remoteParticipants.get(p.id);
+      const remote = this._bySid.get(p.id);
       if (!remote || !this.participants.has(p.id)) {
         this._handleParticipantJoined(p);
         continue;
@@ -829,6 +861,7 @@ export class Room extends EventTarget {
       iceServers: [...(this._rtcConfig.iceServers || []), ...this.iceServers],
     });
     this.pc = pc;
+    this._dataChannels = openDataChannels(pc, (data) => this._onDataFrame(data));
 
     // Perfect negotiation, polite side: offer whenever something changed.
     pc.onnegotiationneeded = () => this._negotiate();
@@ -1115,17 +1148,24 @@ export class Room extends EventTarget {
     this.participants.set(p.id, participant);
     const remote = this._remoteParticipant(p.id);
     remote.name = p.name || remote.name;
-    if (p.identity) remote.identity = p.identity;
+    if (p.identity && p.identity !== remote.identity) {
+      // Known by its id until the server named its identity.
+      if (this.remoteParticipants.get(remote.identity) === remote) this.remoteParticipants.delete(remote.identity);
+      remote.identity = p.identity;
+      this.remoteParticipants.set(remote.identity, remote);
+    }
+    if (p.attributes && typeof p.attributes === 'object') remote.attributes = { ...p.attributes };
     for (const info of participant.tracks.values()) remote._publish(info);
     return participant;
   }
 
   // The RemoteParticipant of id, made when first heard of.
   _remoteParticipant(id) {
-    let remote = this.remoteParticipants.get(id);
+    let remote = this._bySid.get(id);
     if (!remote) {
       remote = new RemoteParticipant(this, id);
-      this.remoteParticipants.set(id, remote);
+      this._bySid.set(id, remote);
+      this.remoteParticipants.set(remote.identity, remote);
     }
     return remote;
   }
@@ -1136,7 +1176,7 @@ export class Room extends EventTarget {
     const speakers = [];
     const levels = new Map();
     for (const s of Array.isArray(list) ? list : []) {
-      const p = s.participantId === this.participantId ? this.localParticipant : this.remoteParticipants.get(s.participantId);
+      const p = s.participantId === this.participantId ? this.localParticipant : this._bySid.get(s.participantId);
       if (!p || levels.has(p)) continue; // not announced yet: the next list will have it
       levels.set(p, Number(s.level) || 0);
       speakers.push(p);
@@ -1150,11 +1190,59 @@ export class Room extends EventTarget {
     this._fire('activeSpeakersChanged', { speakers: [...speakers] });
   }
 
+  // ---- data and attributes ---------------------------------------------------
+
+  // Sends a data message: on the data channel when it is open, else on the
+  // signaling socket (docs/protocol.md, "Data").
+  _publishData(payload, { reliable, topic, destinationIdentities }) {
+    const channel = this._dataChannels?.[reliable ? 'reliable' : 'lossy'];
+    const to = destinationIdentities && destinationIdentities.length ? [...destinationIdentities].map(String) : undefined;
+    if (channel && channel.readyState === 'open') {
+      channel.send(encodeDataFrame({ topic: topic || undefined, to }, payload));
+      return;
+    }
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+      throw new SwitchboardError('not-connected', 'the room is not connected');
+    }
+    this._send({ type: 'data', payload: bytesToBase64(payload), topic: topic || undefined, lossy: !reliable || undefined, destinationIdentities: to });
+  }
+
+  _onDataFrame(data) {
+    let frame;
+    try {
+      frame = decodeDataFrame(new Uint8Array(data));
+    } catch (err) {
+      this._log('warn', `switchboard: bad data frame from the server: ${err.message}`);
+      return;
+    }
+    this._receiveData(frame.header.fromId, frame.payload, frame.header.topic);
+  }
+
+  // A data message from participantId (the server stamps who sent it).
+  _receiveData(participantId, payload, topic) {
+    const participant = this._bySid.get(participantId);
+    this._fire('dataReceived', { payload, participant, topic: topic || undefined });
+  }
+
+  // Attributes that changed: a remote participant's or this one's (the
+  // server echoes our own). An empty value is a key removed.
+  _handleAttributes({ participantId, attributes }) {
+    const participant = participantId === this.participantId ? this.localParticipant : this._bySid.get(participantId);
+    if (!participant || !attributes || typeof attributes !== 'object') return;
+    const changed = {};
+    for (const [k, v] of Object.entries(attributes)) {
+      changed[k] = String(v ?? '');
+      if (changed[k] === '') delete participant.attributes[k];
+      else participant.attributes[k] = changed[k];
+    }
+    this._fire('participantAttributesChanged', { changedAttributes: changed, participant });
+  }
+
   _handleParticipantJoined(p) {
     if (!p || p.id === this.participantId) return;
     const participant = this._addParticipant(p);
     this._emit('participant-joined', { participant });
-    this._fire('participantConnected', { participant: this.remoteParticipants.get(p.id) });
+    this._fire('participantConnected', { participant: this._bySid.get(p.id) });
   }
 
   _handleParticipantLeft(participantId) {
@@ -1165,13 +1253,16 @@ export class Room extends EventTarget {
     if (participant) for (const trackId of participant.tracks.keys()) this._gone.add(trackId);
     this.participants.delete(participantId);
     this._emit('participant-left', { participantId, participant });
-    const remote = this.remoteParticipants.get(participantId);
+    const remote = this._bySid.get(participantId);
     if (!remote) return;
     for (const publication of [...remote.trackPublications.values()]) {
       remote.trackPublications.delete(publication.trackSid);
       this._fire('trackUnpublished', { publication, participant: remote });
     }
-    this.remoteParticipants.delete(participantId);
+    this._bySid.delete(participantId);
+    // The same identity may have joined again already (a new session
+    // replaces the old one, which leaves after): keep the newer.
+    if (this.remoteParticipants.get(remote.identity) === remote) this.remoteParticipants.delete(remote.identity);
     this._fire('participantDisconnected', { participant: remote });
   }
 
@@ -1194,7 +1285,7 @@ export class Room extends EventTarget {
     this._gone.add(trackId);
     this._removeRemote(trackId, true);
     this.participants.get(participantId)?.tracks.delete(trackId);
-    const remote = this.remoteParticipants.get(participantId);
+    const remote = this._bySid.get(participantId);
     const publication = remote?.trackPublications.get(trackId);
     if (!publication) return;
     remote.trackPublications.delete(trackId);
@@ -1205,7 +1296,7 @@ export class Room extends EventTarget {
     const info = this.participants.get(participantId)?.tracks.get(trackId);
     if (info) info.muted = Boolean(muted);
     this._emit('mute', { participantId, trackId, info, muted: Boolean(muted) });
-    const remote = this.remoteParticipants.get(participantId);
+    const remote = this._bySid.get(participantId);
     const publication = remote?.trackPublications.get(trackId);
     if (!publication) return;
     publication._muted = Boolean(muted);
@@ -1267,7 +1358,7 @@ export class Room extends EventTarget {
     this._remote.delete(trackId);
     this._emit('track-removed', { participantId: remote.participantId, trackId, info: remote.info, track: remote.track });
     const track = remote.remoteTrack;
-    const participant = this.remoteParticipants.get(remote.participantId);
+    const participant = this._bySid.get(remote.participantId);
     const publication = track?.publication;
     if (!track) return;
     if (publication.track === track) publication.track = null;
@@ -1397,6 +1488,8 @@ export class Room extends EventTarget {
   _closePeerConnection() {
     const pc = this.pc;
     if (!pc) return;
+    for (const dc of Object.values(this._dataChannels || {})) dc.onmessage = null;
+    this._dataChannels = null;
     pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = null;
     pc.onconnectionstatechange = pc.onsignalingstatechange = pc.onicegatheringstatechange = null;
     pc.close();
@@ -1445,10 +1538,6 @@ function play(room, element, kind) {
   });
 }
 
-function notSupported(what) {
-  return new SwitchboardError('not-supported', `${what} is not supported by this server yet`);
-}
-
 /** A participant of a room: the local one or a remote one. */
 export class Participant {
   /** @param {Room} room @param {string} sid @param {string} identity @param {string} name */
@@ -1460,6 +1549,11 @@ export class Participant {
     this.identity = identity;
     /** The display name. */
     this.name = name;
+    /**
+     * Small key/value metadata everyone in the room sees (setAttributes()).
+     * @type {Record<string, string>}
+     */
+    this.attributes = {};
     /**
      * The participant's tracks, by track sid.
      * @type {Map<string, TrackPublication>}
@@ -1564,8 +1658,8 @@ export class RemoteTrackPublication extends TrackPublication {
 /** Another participant of the room. */
 export class RemoteParticipant extends Participant {
   /**
-   * The server does not tell clients the others' identities yet: `identity`
-   * is the participant id until it does.
+   * `identity` is the participant id until the server names it (it does in
+   * `joined` and `participant-joined`).
    * @param {Room} room @param {string} sid
    */
   constructor(room, sid) {
@@ -1984,24 +2078,39 @@ export class LocalParticipant extends Participant {
   }
 
   /**
-   * Not supported by this server yet: rejects with a SwitchboardError of
-   * code `not-supported`.
-   * @param {Uint8Array} data
-   * @param {object} [options]
-   * @returns {Promise<never>}
+   * Sends data to everyone else in the room, or to the identities named: on
+   * the reliable (ordered) or the lossy data channel, or on the signaling
+   * socket while the channel is not open. Receivers get `dataReceived`
+   * with this participant as the sender, stamped by the server. What the
+   * server refuses (over 15 KiB reliable or 1.3 KiB lossy, or too fast) is
+   * dropped and comes back as an `error` event (code `data-too-large` or
+   * `rate-limited`) to this room alone.
+   * @param {Uint8Array|ArrayBuffer|string} data a string is sent as UTF-8
+   * @param {{reliable?: boolean, topic?: string, destinationIdentities?: string[]}} [options]
+   * @returns {Promise<void>} once sent
    */
-  async publishData(data, options) {
-    throw notSupported('publishData');
+  async publishData(data, { reliable = true, topic, destinationIdentities } = {}) {
+    this._room._publishData(toBytes(data), { reliable, topic, destinationIdentities });
   }
 
   /**
-   * Not supported by this server yet: rejects with a SwitchboardError of
-   * code `not-supported`.
+   * Changes this participant's attributes (an empty string removes a key);
+   * everyone in the room sees them (`participantAttributesChanged`, and
+   * `participant.attributes`). Values are strings; at most 16 keys and 1 KiB
+   * in all: past it the server changes nothing and sends an `error` event
+   * (code `invalid-attributes`).
    * @param {Record<string, string>} attributes
-   * @returns {Promise<never>}
+   * @returns {Promise<void>} once sent
    */
   async setAttributes(attributes) {
-    throw notSupported('setAttributes');
+    if (!attributes || typeof attributes !== 'object') throw new TypeError('setAttributes: pass an object of strings');
+    const changed = {};
+    for (const [k, v] of Object.entries(attributes)) {
+      if (typeof v !== 'string') throw new TypeError(`setAttributes: the value of ${k} is not a string`);
+      changed[k] = v;
+    }
+    this._room._checkOpen();
+    this._room._send({ type: 'attributes', attributes: changed });
   }
 
   _setSourceEnabled(source, enabled, constraints) {
@@ -2218,6 +2327,8 @@ function summarize(msg) {
     }
     case 'candidate':
       return `candidate ${msg.candidate?.candidate} mid=${msg.candidate?.sdpMid}`;
+    case 'data':
+      return `data ${msg.payload?.length || 0} base64 chars topic=${msg.topic || ''} from=${msg.identity || ''}`;
     default:
       return JSON.stringify(msg);
   }
@@ -2226,6 +2337,62 @@ function summarize(msg) {
 // The signaling WebSocket's URL from what connect() was given: a ws(s) URL
 // as it is; an http(s) URL (the server's base URL, or its /ws) with /ws
 // added to its path unless it ends in it, and the scheme made ws(s).
+// ---- data frames (docs/protocol.md, "Data") --------------------------------
+
+// The data channels: negotiated with ids agreed in advance (RFC 8831 §6.5),
+// so they open with the SCTP association and need no signaling of their own.
+function openDataChannels(pc, onFrame) {
+  const reliable = pc.createDataChannel('_reliable', { negotiated: true, id: 0, ordered: true });
+  const lossy = pc.createDataChannel('_lossy', { negotiated: true, id: 1, ordered: false, maxRetransmits: 0 });
+  for (const dc of [reliable, lossy]) {
+    dc.binaryType = 'arraybuffer';
+    dc.onmessage = (ev) => onFrame(typeof ev.data === 'string' ? new TextEncoder().encode(ev.data) : ev.data);
+  }
+  return { reliable, lossy };
+}
+
+// A frame: version 1, the JSON header's length (2 bytes, big-endian), the
+// header, then the payload.
+function encodeDataFrame(header, payload) {
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(3 + h.length + payload.length);
+  out[0] = 1;
+  out[1] = h.length >> 8;
+  out[2] = h.length & 0xff;
+  out.set(h, 3);
+  out.set(payload, 3 + h.length);
+  return out;
+}
+
+function decodeDataFrame(bytes) {
+  if (bytes.length < 3 || bytes[0] !== 1) throw new Error('not a version 1 frame');
+  const n = (bytes[1] << 8) | bytes[2];
+  if (bytes.length < 3 + n) throw new Error('header past the end');
+  const header = n ? JSON.parse(new TextDecoder().decode(bytes.subarray(3, 3 + n))) : {};
+  return { header, payload: bytes.slice(3 + n) };
+}
+
+function toBytes(data) {
+  if (typeof data === 'string') return new TextEncoder().encode(data);
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError('publishData: pass a Uint8Array, an ArrayBuffer or a string');
+}
+
+function bytesToBase64(bytes) {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+function base64ToBytes(b64) {
+  const bin = atob(b64 || '');
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
 function wsURL(url) {
   const u = new URL(url, globalThis.location?.href);
   if (u.protocol === 'http:' || u.protocol === 'https:') {

@@ -1,0 +1,352 @@
+package signaling_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
+
+	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// Bounds of the control pair under a bad actor. Measured with the race
+// detector on 2 cores shared with other builds: see docs/reliability.md for
+// the figures of each row.
+const (
+	// badWindow is how long the pair is measured, before and during.
+	badWindow = 4 * time.Second
+	// maxBadLoss is the loss after NACK repair the pair may show beside a
+	// bad actor, in percent: 0 was measured in every run; 0.5 % is two
+	// packets of a window's ~450.
+	maxBadLoss = 0.5
+	// maxBadDelay is how much the latency p99 may grow over the window
+	// before the bad actor started, on the same server: see the table.
+	maxBadDelay = 20 * time.Millisecond
+	// controlRate is the packets a second the control pair sends when
+	// the machine keeps up: 50 of audio, about 61 of video (444 were
+	// counted in every 4 s window at a load average near 4).
+	controlRate = 111
+	// keptUp is the share of controlRate below which a window without
+	// the bad actor shows the machine itself starving the pair.
+	keptUp = 0.9
+)
+
+// badActorCase is one row of TestBadActor: start sets the bad actor going
+// beside the control pair and returns once it is at work; check, if set,
+// asserts what the row limits, after the window.
+type badActorCase struct {
+	name string
+	vnet bool // on a lossyNet, the control pair on its ideal links
+	// knownGap, when set, names why the row's latency bound does not hold
+	// yet (docs/reliability.md): past it the row logs instead of failing.
+	// Its loss bound holds all the same.
+	knownGap string
+	start    func(ctx context.Context, t *testing.T, env *badEnv) *actor
+	check    func(t *testing.T, env *badEnv, a *actor, f figures)
+}
+
+// badEnv is where a bad actor runs: the server, the control pair, and the
+// virtual network of a vnet row (nil otherwise).
+type badEnv struct {
+	srv *testServer
+	cp  *controlPair
+	net *lossyNet
+	// The lossy row's subscriber and the simulcast publisher it watches.
+	lossy, simul *bench.Client
+	// starved: the window before the bad actor showed the machine
+	// starving the pair (keptUp); a row's load-sensitive checks log
+	// instead of failing then.
+	starved bool
+}
+
+var badActorCases = []badActorCase{
+	{name: "garbage RTP", start: startGarbage},
+	{name: "unannounced SSRCs", start: startUnannounced, knownGap: "Pion keeps read streams for each new SSRC and probes 25 (docs/reliability.md)"},
+	{name: "ten times the rate", start: startTenfold},
+	{name: "NACK flood", start: startNACKFlood, check: checkNACKFlood},
+	{name: "PLI flood", start: startPLIFlood, check: checkPLIFlood},
+	{name: "renegotiation", start: startRenegotiation},
+	{name: "subscriber behind loss and jitter", vnet: true, start: startLossy, check: checkLossy},
+}
+
+// TestBadActor: beside each bad actor, a control pair in the same room
+// keeps its loss after NACK within maxBadLoss and its latency p99 within
+// maxBadDelay of what it had without it (the worse of the windows before
+// the bad actor began and after it stopped).
+func TestBadActor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-time media, 15 s a row")
+	}
+	for _, tc := range badActorCases {
+		t.Run(tc.name, func(t *testing.T) {
+			checkLeaks(t)
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			env := &badEnv{}
+			var pubOpts, subOpts []bench.Option
+			if tc.vnet {
+				env.net = newLossyNet(t)
+				env.srv = newServer(t, sfu.WithNet(env.net.server), sfu.WithICEIPs(nil))
+				pubOpts = []bench.Option{bench.WithNet(env.net.pub), bench.WithICEIPs(nil)}
+				subOpts = []bench.Option{bench.WithNet(env.net.sub), bench.WithICEIPs(nil)}
+			} else {
+				env.srv = newServer(t)
+			}
+			srv := env.srv
+			cp := srv.newControlPair(ctx, t, "bad", pubOpts, subOpts)
+			env.cp = cp
+			base, err := cp.measure(ctx, badWindow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env.starved = starved(base)
+			a := tc.start(ctx, t, env)
+			bad, err := cp.measure(ctx, badWindow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("with:    %v; the bad actor: %.0f actions a second; server %+v", bad, a.rate(), srv.sfu.Stats())
+			if tc.check != nil {
+				tc.check(t, env, a, bad)
+			}
+			// The bad actor stops; the pair is measured again, so that a
+			// change in the machine's load between the windows is not
+			// taken for the bad actor's doing.
+			a.halt()
+			after, err := cp.measure(ctx, badWindow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("without: %v before, %v after", base, after)
+			if bad.loss() > maxBadLoss {
+				t.Errorf("control pair lost %.2f %% beside the bad actor, want at most %.1f %%", bad.loss(), maxBadLoss)
+			}
+			// Latency means something only if the machine kept up: when
+			// the pair could not even send at its own rate without the
+			// bad actor, it measures the machine's load, not the bad
+			// actor (seen at a load average of 15: p99 from 300 ms to
+			// 1.3 s in windows without any bad actor).
+			if sent := min(base.expected, after.expected); starved(base) || starved(after) {
+				t.Skipf("the machine is too loaded to compare latencies: the control pair sent %d packets in a window without the bad actor, want at least %.0f %% of %.0f",
+					sent, 100*keptUp, controlRate*badWindow.Seconds())
+			}
+			if ref := max(base.p99, after.p99); bad.p99 > ref+maxBadDelay {
+				report := t.Errorf
+				if tc.knownGap != "" {
+					report = t.Logf
+					t.Logf("known gap: %s", tc.knownGap)
+				}
+				report("control pair latency p99 %v beside the bad actor, %v before and %v after: more than %v worse", bad.p99, base.p99, after.p99, maxBadDelay)
+			}
+			cp.checkIntact(t)
+		})
+	}
+}
+
+// starved reports whether the pair sent less than keptUp of controlRate in
+// a window: the machine, not a bad actor, held it back.
+func starved(f figures) bool {
+	return float64(f.expected) < keptUp*controlRate*badWindow.Seconds()
+}
+
+// garbageRate is the garbage publisher's packets a second: about 5 Mbit/s
+// of packets of 1 to 1200 bytes, as fast as the in-process client keeps up
+// with on a loaded 2-core machine (2,000 a second fell short there).
+const garbageRate = 1000
+
+// startGarbage: a publisher in the room sends noise on its video track at
+// garbageRate.
+func startGarbage(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	return garbagePublisher(ctx, t, env, "garbage")
+}
+
+// startUnannounced: as startGarbage, a quarter of the packets under SSRCs
+// the publisher never announced.
+func startUnannounced(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	return garbagePublisher(ctx, t, env, "unannounced", bench.WithInterceptor(ssrcScrambler{}))
+}
+
+func garbagePublisher(ctx context.Context, t *testing.T, env *badEnv, name string, opts ...bench.Option) *actor {
+	bad := env.srv.dial(ctx, t, "bad", name, opts...)
+	g, err := newGarbageSource(garbageRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.Publish(ctx, g); err != nil {
+		t.Fatalf("garbage publisher: %v", err)
+	}
+	return runActor(ctx, t, func(ctx context.Context, a *actor) {
+		every(ctx, 100*time.Millisecond, func() { a.done.Store(g.sent.Load()) })
+	}, bad)
+}
+
+// startTenfold: a publisher sends 20 Mbit/s of valid VP8 on one track, ten
+// times a generous camera's 2 Mbit/s, and the control subscriber is
+// offered it.
+func startTenfold(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	srv := env.srv
+	bad := srv.dial(ctx, t, "bad", "tenfold")
+	m, err := publish(ctx, bad, bench.WithBitrate(20_000_000))
+	if err != nil {
+		t.Fatalf("tenfold publisher: %v", err)
+	}
+	return runActor(ctx, t, func(ctx context.Context, a *actor) {
+		every(ctx, 100*time.Millisecond, func() { a.done.Store(m.video.Stats().Packets) })
+	}, bad)
+}
+
+// badSubscriber joins a subscriber and waits for the control publisher's
+// video on it; it returns the SSRC on which it receives it.
+func badSubscriber(ctx context.Context, t *testing.T, env *badEnv, name string, opts ...bench.Option) (*bench.Client, uint32) {
+	cp := env.cp
+	bad := env.srv.dial(ctx, t, "bad", name, opts...)
+	var video *bench.RemoteTrack
+	err := bad.WaitUntil(ctx, func() bool {
+		video = trackFrom(bad, cp.pub.ID(), "video")
+		return video != nil && video.Stats().Distinct > 30
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	ssrc, err := remoteSSRC(bad, video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bad, ssrc
+}
+
+// nackWindow is how many sequence numbers each flood NACK names: every
+// packet of the last few seconds.
+const nackWindow = 512
+
+// startNACKFlood: a subscriber NACKs the last 512 packets of the control
+// publisher's video every 10 ms, so each packet is asked for hundreds of
+// times.
+func startNACKFlood(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	watch := &seqWatch{}
+	bad, ssrc := badSubscriber(ctx, t, env, "nacker", bench.WithInterceptor(watch))
+	return runActor(ctx, t, func(ctx context.Context, a *actor) {
+		every(ctx, 10*time.Millisecond, func() {
+			last, ok := watch.lastSeq(ssrc)
+			if !ok {
+				return
+			}
+			if bad.PeerConnection().WriteRTCP([]rtcp.Packet{nackAll(ssrc, last, nackWindow)}) == nil {
+				a.done.Add(1)
+			}
+		})
+	}, bad)
+}
+
+// checkNACKFlood: the server resent no packet more than resend.MaxResends
+// times: its retransmissions are bounded by three times what the control
+// publisher sent since the flood began.
+func checkNACKFlood(t *testing.T, env *badEnv, _ *actor, _ figures) {
+	st := env.srv.sfu.Stats()
+	sent := env.cp.media.video.Stats().Packets
+	t.Logf("NACKs received %d, packets retransmitted %d, control video packets sent %d", st.NACKsReceived, st.PacketsRetransmitted, sent)
+	if st.PacketsRetransmitted > 3*sent {
+		t.Errorf("%d packets retransmitted for %d sent: the resend limit does not hold", st.PacketsRetransmitted, sent)
+	}
+}
+
+// startPLIFlood: a subscriber asks for a keyframe of the control
+// publisher's video 100 times a second.
+func startPLIFlood(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	bad, ssrc := badSubscriber(ctx, t, env, "pli")
+	return runActor(ctx, t, func(ctx context.Context, a *actor) {
+		every(ctx, 10*time.Millisecond, func() {
+			if bad.PeerConnection().WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}) == nil {
+				a.done.Add(1)
+			}
+		})
+	}, bad)
+}
+
+// checkPLIFlood: the publisher got at most one keyframe request per 500 ms
+// throttle interval of the window, plus one for the interval under way at
+// each end.
+func checkPLIFlood(t *testing.T, _ *badEnv, _ *actor, f figures) {
+	const throttle = 500 * time.Millisecond
+	limit := uint64(badWindow/throttle) + 2
+	if f.keyframe > limit {
+		t.Errorf("the control publisher got %d keyframe requests in %v, want at most %d", f.keyframe, badWindow, limit)
+	}
+}
+
+// startRenegotiation: a publishing client offers again as soon as each
+// answer arrives, as fast as the server and its message rate limit let it.
+func startRenegotiation(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	srv := env.srv
+	bad := srv.dial(ctx, t, "bad", "renegotiator")
+	if _, err := publish(ctx, bad); err != nil {
+		t.Fatal(err)
+	}
+	return runActor(ctx, t, func(ctx context.Context, a *actor) {
+		for ctx.Err() == nil {
+			n := bad.Received(protocol.TypeAnswer)
+			if bad.Renegotiate(ctx) != nil {
+				return
+			}
+			if bad.WaitUntil(ctx, func() bool { return bad.Received(protocol.TypeAnswer) > n }) != nil {
+				return
+			}
+			a.done.Add(1)
+		}
+	}, bad)
+}
+
+// startLossy: a subscriber behind lossyPercent loss and lossyJitter of
+// jitter (its NACKs, repeated for what stays lost, and its falling
+// estimate) watches the control publisher and a simulcast publisher.
+func startLossy(ctx context.Context, t *testing.T, env *badEnv) *actor {
+	simul := env.srv.dial(ctx, t, "bad", "simulcast", bench.WithNet(env.net.pub), bench.WithICEIPs(nil))
+	if _, err := publishSimulcast(ctx, simul); err != nil {
+		t.Fatal(err)
+	}
+	bad := env.srv.dial(ctx, t, "bad", "lossy", bench.WithNet(env.net.bad), bench.WithICEIPs(nil))
+	err := bad.WaitUntil(ctx, func() bool {
+		v := trackFrom(bad, simul.ID(), "video")
+		return v != nil && v.Stats().Distinct > 0
+	})
+	if err != nil {
+		t.Fatalf("lossy subscriber: %v; %s", err, describe(bad, []*bench.Client{simul, env.cp.pub}))
+	}
+	video := trackFrom(bad, simul.ID(), "video")
+	if err := bad.SetTrackSettings(video.ID, 1280, 720, false); err != nil {
+		t.Fatal(err)
+	}
+	env.lossy, env.simul = bad, simul
+	return runActor(ctx, t, func(ctx context.Context, a *actor) {
+		every(ctx, 100*time.Millisecond, func() { a.done.Store(video.Stats().Distinct) })
+	}, bad, simul)
+}
+
+// checkLossy: the lossy subscriber itself keeps playing: the simulcast
+// publisher's video still arrives, at a layer below the top one.
+func checkLossy(t *testing.T, env *badEnv, _ *actor, _ figures) {
+	video := trackFrom(env.lossy, env.simul.ID(), "video")
+	before := video.Stats()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	// 30 more packets, about a second of the lowest layer.
+	if err := env.lossy.WaitUntil(ctx, func() bool { return video.Stats().Distinct >= before.Distinct+30 }); err != nil {
+		t.Fatalf("the lossy subscriber stopped playing: %v; %s", err, describe(env.lossy, []*bench.Client{env.simul}))
+	}
+	st := video.Stats()
+	t.Logf("lossy subscriber: %d more video packets in %v at %dx%d; %s", st.Distinct-before.Distinct,
+		time.Since(start).Round(10*time.Millisecond), st.Width, st.Height, describe(env.lossy, []*bench.Client{env.simul, env.cp.pub}))
+	if st.Width >= 1280 {
+		report := t.Errorf
+		if env.starved {
+			// Its estimate comes from timings that a starved machine
+			// makes up.
+			report = t.Logf
+		}
+		report("the lossy subscriber still gets the top layer (%dx%d); machine starved: %v", st.Width, st.Height, env.starved)
+	}
+}
