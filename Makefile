@@ -13,7 +13,7 @@ TIMED_PKGS  := ./cmd/switchboard ./signaling ./signaling/cluster ./cmd/switchboa
 FUZZTIME    ?= 60s
 FUZZPARALLEL ?= 1
 
-.PHONY: all build run test test-deps lint fmt fuzz bench bench-capacity bench-cluster bench-go bench-links clean
+.PHONY: all build run test test-deps lint fmt fuzz bench bench-capacity soak bench-cluster bench-go bench-links clean
 
 all: build
 
@@ -94,6 +94,15 @@ bench: build
 ## loss passes 1 % or latency p99 passes 50 ms.
 bench-capacity: build
 	./scripts/bench.sh capacity
+
+## soak: the standard scenario for SOAK_DURATION (default 30m; e.g.
+## SOAK_DURATION=2h make soak) with SOAK_CHURN (1) subscribers a second
+## vanishing and replaced; the server is scraped every 10 s and the slope per
+## hour of its RSS, heap, goroutines, open files and CPU per forwarded packet
+## after SOAK_WARMUP (5m) is reported, each flagged if it drifts:
+## bench-out/soak.{json,html,svg}.
+soak: build
+	./scripts/bench.sh soak
 
 ## bench-cluster: redis-server and three nodes on loopback, one room with
 ## the publishers on node 1 and the subscribers over all three: per-node CPU

@@ -1,6 +1,10 @@
 package bwe
 
-import "math"
+import (
+	"math"
+
+	"github.com/switchboard-rtc/switchboard/internal/linfit"
+)
 
 // Usage is what the delay detector concludes about the path's queues.
 type Usage int
@@ -23,7 +27,7 @@ type Trendline struct {
 	accumulated  float64 // ms
 	smoothed     float64 // ms
 	firstArrival float64
-	points       [trendWindow]trendPoint
+	points       [trendWindow]linfit.Point
 	count, head  int
 
 	threshold      float64 // ms
@@ -33,8 +37,6 @@ type Trendline struct {
 	prevTrend      float64
 	usage          Usage
 }
-
-type trendPoint struct{ x, y float64 }
 
 // Parameters of the trendline detector (libwebrtc's defaults, and the
 // adaptive threshold of draft-ietf-rmcat-gcc-02 §5.4).
@@ -71,37 +73,17 @@ func (t *Trendline) Update(recvDelta, sendDelta, arrival float64) Usage {
 	}
 	t.accumulated += recvDelta - sendDelta
 	t.smoothed = trendSmoothing*t.smoothed + (1-trendSmoothing)*t.accumulated
-	t.points[t.head] = trendPoint{x: arrival - t.firstArrival, y: t.smoothed}
+	t.points[t.head] = linfit.Point{X: arrival - t.firstArrival, Y: t.smoothed}
 	t.head = (t.head + 1) % trendWindow
 	t.count = min(t.count+1, trendWindow)
 	trend := t.prevTrend
 	if t.count == trendWindow {
-		if s, ok := slope(t.points[:]); ok {
+		if s, ok := linfit.Slope(t.points[:]); ok {
 			trend = s
 		}
 	}
 	t.detect(trend, sendDelta, arrival)
 	return t.usage
-}
-
-// slope is the least-squares slope of the points.
-func slope(points []trendPoint) (float64, bool) {
-	var sx, sy float64
-	for _, p := range points {
-		sx += p.x
-		sy += p.y
-	}
-	n := float64(len(points))
-	mx, my := sx/n, sy/n
-	var num, den float64
-	for _, p := range points {
-		num += (p.x - mx) * (p.y - my)
-		den += (p.x - mx) * (p.x - mx)
-	}
-	if den == 0 {
-		return 0, false
-	}
-	return num / den, true
 }
 
 // detect is the overuse detector (draft-ietf-rmcat-gcc-02 §5.5): overuse

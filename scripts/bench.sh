@@ -12,12 +12,20 @@
 # Override any of it with BENCH_ARGS, e.g.
 #   make bench BENCH_ARGS='--subscribers 40 --duration 60s --simulcast'
 # Capacity search instead: make bench-capacity.
+#
+# make soak (./scripts/bench.sh soak) runs the standard scenario for
+# SOAK_DURATION (30m by default; SOAK_DURATION=2h make soak for hours) with
+# SOAK_CHURN subscribers a second vanishing and replaced (1 by default),
+# scrapes the server every 10 s and reports the slope per hour of its RSS,
+# heap, goroutines, open files and CPU per forwarded packet after a
+# SOAK_WARMUP (5m) warm-up: bench-out/soak.{json,html,svg}.
 set -eu
 
 BIN=${BIN:-bin}
 OUT=${BENCH_OUT:-bench-out}
 MODE=${1:-standard}
 STANDARD="--rooms 1 --publishers 4 --subscribers 20 --bitrate 1M --duration 30s --join-rate 10"
+SOAK="--rooms 1 --publishers 4 --subscribers 20 --bitrate 1M --join-rate 10 --duration ${SOAK_DURATION:-30m} --churn ${SOAK_CHURN:-1} --sample-interval 10s --soak --warmup ${SOAK_WARMUP:-5m}"
 CAPACITY="--capacity --bitrate 2M --step 5 --step-duration 10s --max-subscribers 150"
 
 mkdir -p "$OUT"
@@ -52,6 +60,7 @@ echo "server on $addr (pid $server, log $log)"
 
 case "$MODE" in
 capacity) scenario=$CAPACITY; files="--json $OUT/capacity.json" ;;
+soak) scenario=$SOAK; files="--json $OUT/soak.json --report $OUT/soak.html --svg $OUT/soak.svg" ;;
 *) scenario=$STANDARD; files="--json $OUT/bench.json --report $OUT/bench.html" ;;
 esac
 # shellcheck disable=SC2086 # the flag lists are meant to split

@@ -26,19 +26,47 @@ func (r *runner) churn(ctx context.Context, joins *sync.WaitGroup) {
 			return
 		case <-tick.C:
 		}
+		if ctx.Err() != nil {
+			return // the sessions end with the run: nothing is lost
+		}
+		// A participant whose join failed or whose session ended is
+		// replaced too: over hours, the scenario keeps its size.
+		for _, lost := range r.takeLost() {
+			r.replace(ctx, joins, lost.spec, lost.spec.name()+"-rejoin")
+		}
 		victim := r.pickSubscriber(rng)
 		if victim == nil {
 			continue
 		}
 		victim.drop()
-		next := &participant{spec: victim.spec, name: fmt.Sprintf("%s-churn-%d", victim.name, r.churned.Add(1))}
-		r.add(next)
-		joins.Add(1)
-		go func() {
-			defer joins.Done()
-			next.join(ctx, r.sc, r.clientOptions(next))
-		}()
+		// Named after the place, not the victim, whose name would grow
+		// with every generation past the server's limit on names.
+		r.replace(ctx, joins, victim.spec, fmt.Sprintf("%s-churn-%d", victim.spec.name(), r.churned.Add(1)))
 	}
+}
+
+// replace starts a new participant in sp's place.
+func (r *runner) replace(ctx context.Context, joins *sync.WaitGroup, sp spec, name string) {
+	next := &participant{spec: sp, name: name}
+	r.add(next)
+	joins.Add(1)
+	go func() {
+		defer joins.Done()
+		next.join(ctx, r.sc, r.clientOptions(next))
+	}()
+}
+
+// takeLost returns the participants, not churned out and not yet
+// replaced, whose join failed or whose session ended, and marks them
+// replaced.
+func (r *runner) takeLost() []*participant {
+	var lost []*participant
+	for _, p := range r.participants() {
+		if p.markLost() {
+			lost = append(lost, p)
+		}
+	}
+	return lost
 }
 
 // pickSubscriber returns a connected subscriber not dropped yet, at random;
@@ -73,4 +101,24 @@ func (p *participant) isDropped() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.dropped
+}
+
+// markLost reports whether the participant is lost (its join failed or its
+// session ended, not by churn) and not replaced yet, and marks it replaced.
+func (p *participant) markLost() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.dropped || p.replaced {
+		return false
+	}
+	lost := p.err != nil
+	if p.client != nil {
+		select {
+		case <-p.client.Done():
+			lost = true
+		default:
+		}
+	}
+	p.replaced = lost
+	return lost
 }

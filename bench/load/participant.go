@@ -30,6 +30,7 @@ type participant struct {
 	joined    time.Duration // dial → joined
 	connected time.Duration // dial → PeerConnection connected, media may flow
 	dropped   bool          // churned out (churn.go)
+	replaced  bool          // lost, and replaced by another (churn.go)
 	err       error
 }
 

@@ -118,7 +118,9 @@ func (p *participant) result(settled map[*bench.RemoteTrack]seqMark) Participant
 		return out
 	}
 	out.ID = p.client.ID()
-	if err := p.client.Err(); err != nil && out.Error == "" {
+	// A churned participant's session ends because it dropped it: that is
+	// no error of the run's.
+	if err := p.client.Err(); err != nil && out.Error == "" && !p.dropped {
 		out.Error = fmt.Sprintf("session ended: %v", err)
 	}
 	var firstFrame time.Time

@@ -63,7 +63,7 @@ func Run(ctx context.Context, sc Scenario, opts ...Option) (*Result, error) {
 		return nil, fmt.Errorf("load: reading the server's metrics before the run: %w", err)
 	}
 	for _, sp := range sc.plan() {
-		r.ps = append(r.ps, &participant{spec: sp, name: fmt.Sprintf("%s-%s-%d", sp.room, sp.role, sp.index+1)})
+		r.ps = append(r.ps, &participant{spec: sp, name: sp.name()})
 	}
 	r.start = time.Now()
 	if idle != nil {

@@ -127,6 +127,10 @@ type spec struct {
 	node  int // index in Scenario.Nodes of the server it joins
 }
 
+// name is the display name of the spec's first participant: room, role
+// and index.
+func (sp spec) name() string { return fmt.Sprintf("%s-%s-%d", sp.room, sp.role, sp.index+1) }
+
 // plan orders the joins: publishers before subscribers, so that a
 // subscriber's first offer carries tracks, and the rooms filled side by
 // side rather than one after another.

@@ -17,7 +17,9 @@ type ServerSnapshot struct {
 	RSSBytes       float64       `json:"rssBytes"`
 	HeapInuseBytes float64       `json:"heapInuseBytes"`
 	HeapLiveBytes  float64       `json:"heapLiveBytes"` // after the last GC
+	HeapAllocBytes float64       `json:"heapAllocBytes"`
 	Goroutines     float64       `json:"goroutines"`
+	OpenFDs        float64       `json:"openFds"`
 	Participants   float64       `json:"participants"`
 	Tracks         float64       `json:"tracks"`
 	PacketsIn      float64       `json:"packetsIn"`
@@ -47,7 +49,9 @@ func serverSeries(s *ServerSnapshot) map[string]*float64 {
 		"process_resident_memory_bytes":           &s.RSSBytes,
 		"go_memstats_heap_inuse_bytes":            &s.HeapInuseBytes,
 		"go_gc_heap_live_bytes":                   &s.HeapLiveBytes,
+		"go_memstats_heap_alloc_bytes":            &s.HeapAllocBytes,
 		"go_goroutines":                           &s.Goroutines,
+		"process_open_fds":                        &s.OpenFDs,
 		"switchboard_participants":                &s.Participants,
 		"switchboard_tracks":                      &s.Tracks,
 		"switchboard_packets_in_total":            &s.PacketsIn,

@@ -85,7 +85,7 @@ func rows(sc scenarioView, s Summary) []row {
 	}
 	srv := s.Server
 	if srv == nil {
-		return append(append(out, row{"server", "no metrics (--metrics URL)"}), nodeRows(s)...)
+		return append(append(append(out, row{"server", "no metrics (--metrics URL)"}), nodeRows(s)...), soakRows(s.Soak)...)
 	}
 	perPacket := fmt.Sprintf("%.2f µs", srv.MicrosPerPacket)
 	switch {
@@ -105,5 +105,5 @@ func rows(sc scenarioView, s Summary) []row {
 		row{"server memory", fmt.Sprintf("RSS %s (idle %s)  live heap %s (idle %s)", bytesIEC(srv.RSSBytes), bytesIEC(srv.IdleRSSBytes), bytesIEC(srv.HeapBytes), bytesIEC(srv.IdleHeapBytes))},
 		row{"server memory per subscribed track", fmt.Sprintf("live heap %s  RSS %s", bytesIEC(srv.HeapPerTrackBytes), bytesIEC(srv.RSSPerTrackBytes))},
 		row{"server NACKs / retransmissions / PLIs", fmt.Sprintf("%.0f / %.0f / %.0f", srv.NACKsReceived, srv.Retransmitted, srv.PLIsReceived)},
-	), nodeRows(s)...)
+	), append(nodeRows(s), soakRows(s.Soak)...)...)
 }

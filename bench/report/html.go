@@ -18,16 +18,13 @@ const (
 // charts are the report's charts over time.
 func charts(res *load.Result) []chart {
 	n := len(res.Samples)
-	xs := make([]float64, n)
+	xs := sampleTimes(res)
 	col := func(f func(load.Sample) float64) []float64 {
 		out := make([]float64, n)
 		for i, s := range res.Samples {
 			out[i] = f(s)
 		}
 		return out
-	}
-	for i, s := range res.Samples {
-		xs[i] = s.At.Seconds()
 	}
 	msF := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	out := []chart{
@@ -67,25 +64,19 @@ func charts(res *load.Result) []chart {
 		}
 		out = append(out, c)
 	}
-	server := func(f func(*load.ServerSnapshot) float64) func(load.Sample) float64 {
-		return func(s load.Sample) float64 {
-			if s.Server == nil {
-				return math.NaN()
-			}
-			return f(s.Server)
-		}
-	}
-	mib := func(b float64) float64 { return b / (1 << 20) }
-	return append(out,
+	return append(append(out,
 		chart{Title: "Server CPU", Unit: "% of one core", X: xs, Series: []series{
 			{"cpu", purple, col(func(s load.Sample) float64 { return s.ServerCPUPercent })},
-		}},
-		chart{Title: "Server memory", Unit: "MiB", X: xs, Series: []series{
-			{"RSS", blue, col(server(func(s *load.ServerSnapshot) float64 { return mib(s.RSSBytes) }))},
-			{"heap in use", orange, col(server(func(s *load.ServerSnapshot) float64 { return mib(s.HeapInuseBytes) }))},
-			{"live heap", green, col(server(func(s *load.ServerSnapshot) float64 { return mib(s.HeapLiveBytes) }))},
-		}},
-	)
+		}}), serverCharts(res, xs)...)
+}
+
+// sampleTimes are the samples' times, in seconds since the first join.
+func sampleTimes(res *load.Result) []float64 {
+	xs := make([]float64, len(res.Samples))
+	for i, s := range res.Samples {
+		xs[i] = s.At.Seconds()
+	}
+	return xs
 }
 
 type htmlPage struct {

@@ -1,5 +1,7 @@
 package report
 
+import "time"
+
 // Option adds to a summary what the run itself did not measure.
 type Option func(*options)
 
@@ -8,6 +10,8 @@ type options struct {
 	floorProfile string
 	awakeMicros  float64
 	awakeReaders int
+	soak         bool
+	warmup       time.Duration
 }
 
 // WithFloor gives the floor: the CPU microseconds that SRTP-protecting one
@@ -22,4 +26,10 @@ func WithFloor(micros float64, profile string) Option {
 // loopback, what waking a subscriber costs the sender is in it.
 func WithFloorAwake(micros float64, readers int) Option {
 	return func(o *options) { o.awakeMicros, o.awakeReaders = micros, readers }
+}
+
+// WithSoak adds the soak analysis (Summary.Soak): the slope of each of the
+// server's resources over the samples taken from warmup on.
+func WithSoak(warmup time.Duration) Option {
+	return func(o *options) { o.soak, o.warmup = true, max(warmup, 0) }
 }

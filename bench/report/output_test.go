@@ -130,8 +130,8 @@ func TestHTMLIsSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := buf.String()
-	if n := strings.Count(page, "<svg"); n != 7 {
-		t.Errorf("%d charts, want 7 (participants, throughput, latency, loss, bench CPU, server CPU, server memory)", n)
+	if n := strings.Count(page, "<svg"); n != 9 {
+		t.Errorf("%d charts, want 9 (participants, throughput, latency, loss, bench CPU, server CPU, server memory, goroutines and files, CPU per packet)", n)
 	}
 	for _, bad := range []string{"<script", " src=", "<link", "@import", "url("} {
 		if strings.Contains(page, bad) {

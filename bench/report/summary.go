@@ -61,6 +61,9 @@ type Summary struct {
 	// first node, the latency a relay hop adds.
 	Nodes    []Node    `json:"nodes,omitempty"`
 	RelayHop *RelayHop `json:"relayHop,omitempty"`
+	// Soak is the trend of the server's resources after the warm-up
+	// (WithSoak); nil otherwise, or when too few samples followed it.
+	Soak *Soak `json:"soak,omitempty"`
 }
 
 // Summarize computes the summary of res.
@@ -129,6 +132,9 @@ func Summarize(res *load.Result, opts ...Option) Summary {
 	}
 	s.Server = summarizeServer(res, s.SubscribedTracks, o.floorMicros)
 	s.Nodes, s.RelayHop = summarizeNodes(res), relayHop(res)
+	if o.soak {
+		s.Soak = summarizeSoak(res.Samples, o.warmup)
+	}
 	return s
 }
 

@@ -29,7 +29,8 @@ const (
 	padL, padR, padT, padB    = 64, 16, 30, 34
 	plotW, plotH              = chartW - padL - padR, chartH - padT - padB
 	yTicks                    = 4
-	chartFont                 = `font-family="system-ui,sans-serif" font-size="11"`
+	chartFontFamily           = `font-family="system-ui,sans-serif"`
+	chartFont                 = chartFontFamily + ` font-size="11"`
 	gridColor, axisTextColor  = "#ddd", "#555"
 	maxXTicks, minXTickPixels = 10, 60
 	legendGap, legendCharW    = 12, 7
@@ -54,8 +55,10 @@ func (c chart) svg() template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s">`,
 		chartW, chartH, chartW, chartH, html.EscapeString(c.Title))
+	// One font-size per element: a standalone SVG is XML, where a
+	// repeated attribute is an error (HTML forgives it).
 	fmt.Fprintf(&b, `<text x="%d" y="18" %s font-size="13" font-weight="600">%s <tspan font-weight="400" fill="%s">(%s)</tspan></text>`,
-		padL, chartFont, html.EscapeString(c.Title), axisTextColor, html.EscapeString(c.Unit))
+		padL, chartFontFamily, html.EscapeString(c.Title), axisTextColor, html.EscapeString(c.Unit))
 	xMax, yMax := 1.0, 0.0
 	for _, x := range c.X {
 		xMax = max(xMax, x)

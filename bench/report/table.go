@@ -56,7 +56,8 @@ func ProgressLine(s load.Sample) string {
 	line := fmt.Sprintf("[%4.0fs] participants %d/%d  out %.2f Mbit/s  in %.2f Mbit/s  loss %.2f%%  latency p50 %s p99 %s",
 		s.At.Seconds(), s.Connected, s.Expected, s.MbpsOut, s.MbpsIn, s.LossPercent, ms(s.LatencyP50), ms(s.LatencyP99))
 	if s.Server != nil {
-		line += fmt.Sprintf("  server cpu %.0f%% rss %s", s.ServerCPUPercent, bytesIEC(s.Server.RSSBytes))
+		line += fmt.Sprintf("  server cpu %.0f%% rss %s goroutines %.0f fds %.0f", s.ServerCPUPercent, bytesIEC(s.Server.RSSBytes),
+			s.Server.Goroutines, s.Server.OpenFDs)
 	}
 	if len(s.NodeCPUPercent) > 0 {
 		line += "  nodes cpu"

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,19 +37,14 @@ func TestChurnRun(t *testing.T) {
 			Churned int `json:"churned"`
 		} `json:"summary"`
 		Participants []struct {
+			Name     string `json:"name"`
 			Role     string `json:"role"`
 			Received []struct {
 				Distinct uint64 `json:"distinct"`
 			} `json:"received"`
 		} `json:"participants"`
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
+	readJSONFile(t, jsonPath, &doc)
 	// 2 a second over the 6 s (everyone joins at once); the ticker cannot
 	// run ahead, and a loaded machine may lag it.
 	if doc.Summary.Churned < 4 || doc.Summary.Churned > 12 {
@@ -59,6 +52,14 @@ func TestChurnRun(t *testing.T) {
 	}
 	if want := 5 + doc.Summary.Churned; len(doc.Participants) != want {
 		t.Errorf("%d participants in the report, want %d (5 and the replacements)", len(doc.Participants), want)
+	}
+	// A replacement is named after its place, not after the one it
+	// replaces: names do not grow with every generation past the server's
+	// limit (64 characters), as they once did in a 30-minute soak.
+	for _, p := range doc.Participants {
+		if strings.Count(p.Name, "churn") > 1 {
+			t.Errorf("participant %q: a name that grows with churn", p.Name)
+		}
 	}
 	// The server lets go of every one, the vanished ones too.
 	deadline := time.Now().Add(15 * time.Second)

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -154,13 +153,7 @@ func TestRunAgainstCluster(t *testing.T) {
 			RelayHop *json.RawMessage `json:"relayHop"`
 		} `json:"summary"`
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
+	readJSONFile(t, jsonPath, &doc)
 	s := doc.Summary
 	if s.Connected != 4 || len(s.Nodes) != 3 || s.RelayHop == nil {
 		t.Fatalf("summary: %d connected, %d nodes, relay hop %v", s.Connected, len(s.Nodes), s.RelayHop != nil)

@@ -78,6 +78,15 @@ type config struct {
 	quiet      bool
 	logLevel   slog.Level
 	capacity   capacityConfig
+	interval   time.Duration
+	soak       soakConfig
+}
+
+// soakConfig is the soak analysis's command line.
+type soakConfig struct {
+	enabled bool
+	warmup  time.Duration
+	svgPath string
 }
 
 // capacityConfig is the capacity mode's command line.
@@ -122,6 +131,11 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.BoolVar(&c.floor, "floor", true, "measure the floor (SRTP + UDP write per packet) first, to compare the server's cost with")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelError, "log `level` of the clients: debug, info, warn or error")
+	fs.DurationVar(&c.interval, "sample-interval", time.Second, "how often to sample the clients and scrape --metrics")
+	fs.BoolVar(&c.soak.enabled, "soak", false, "soak analysis: the slope per hour of the server's RSS, heap, goroutines, open files and CPU per\n"+
+		"forwarded packet over the samples after --warmup, each flagged if it drifts (needs --metrics)")
+	fs.DurationVar(&c.soak.warmup, "warmup", 5*time.Minute, "soak analysis: samples before this are left out of the slopes")
+	fs.StringVar(&c.soak.svgPath, "svg", "", "write the server's memory, goroutine, file and CPU-per-packet charts as one SVG image to `FILE.svg`")
 	fs.BoolVar(&c.capacity.enabled, "capacity", false, "capacity mode: one publisher, subscribers added in steps until loss or latency passes its limit")
 	fs.IntVar(&c.capacity.step, "step", 5, "capacity mode: subscribers added per step")
 	fs.DurationVar(&c.capacity.stepDuration, "step-duration", 10*time.Second, "capacity mode: how long each step lasts")
@@ -155,7 +169,22 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	if err := sc.Validate(); err != nil {
 		return c, fmt.Errorf("%w: %v", errUsage, err)
 	}
-	return c, nil
+	return c, c.validateSoak()
+}
+
+// validateSoak checks what the soak analysis and its chart need: the
+// server's metrics, a sampling interval, and samples left after the warm-up.
+func (c config) validateSoak() error {
+	switch {
+	case c.interval <= 0 || c.interval > c.scenario.Duration/2:
+		return fmt.Errorf("%w: --sample-interval must be positive and at most half of --duration", errUsage)
+	case (c.soak.enabled || c.soak.svgPath != "") && len(c.metrics) == 0:
+		return fmt.Errorf("%w: --soak and --svg chart the server's metrics: give --metrics", errUsage)
+	case c.soak.enabled && (c.soak.warmup < 0 || c.soak.warmup+2*c.interval > c.scenario.Duration):
+		return fmt.Errorf("%w: --warmup %s leaves fewer than %d samples of --sample-interval %s in --duration %s",
+			errUsage, c.soak.warmup, 3, c.interval, c.scenario.Duration)
+	}
+	return nil
 }
 
 func (c capacityConfig) validate() error {

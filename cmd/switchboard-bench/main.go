@@ -70,7 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			reportOpts = append(reportOpts, report.WithFloorAwake(a.MicrosPerPacket, readers))
 		}
 	}
-	opts := []load.Option{load.WithLogger(log)}
+	opts := []load.Option{load.WithLogger(log), load.WithSampleInterval(cfg.interval)}
+	if cfg.soak.enabled {
+		reportOpts = append(reportOpts, report.WithSoak(cfg.soak.warmup))
+	}
 	if len(cfg.metrics) > 0 {
 		opts = append(opts, load.WithNodeMetrics(cfg.metrics...))
 	}
@@ -102,6 +105,7 @@ func writeFiles(cfg config, res *load.Result, sum report.Summary, stdout io.Writ
 	}{
 		{cfg.jsonPath, report.WriteJSON},
 		{cfg.reportPath, report.WriteHTML},
+		{cfg.soak.svgPath, func(w io.Writer, res *load.Result, _ report.Summary) error { return report.WriteSoakSVG(w, res) }},
 	} {
 		if out.path == "" {
 			continue

@@ -107,13 +107,7 @@ func TestRunAgainstInProcessServer(t *testing.T) {
 			} `json:"received"`
 		} `json:"participants"`
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
+	readJSONFile(t, jsonPath, &doc)
 	s := doc.Summary
 	if s.Connected != 5 || s.Tracks != 16 || s.PacketsExpected == 0 || s.PayloadErrors != 0 {
 		t.Errorf("summary: %d connected (want 5), %d tracks (want 16), %d packets due, %d damaged",
@@ -207,5 +201,17 @@ func TestBitrateFlag(t *testing.T) {
 		if (err == nil) != tt.ok || (tt.ok && int(b) != tt.want) {
 			t.Errorf("Set(%q) = %d, %v; want %d, ok %v", tt.in, b, err, tt.want, tt.ok)
 		}
+	}
+}
+
+// readJSONFile decodes the JSON document at path into v.
+func readJSONFile(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }

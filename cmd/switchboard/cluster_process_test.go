@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/internal/mediatest"
 	"github.com/switchboard-rtc/switchboard/internal/redistest"
 )
 
@@ -36,8 +38,9 @@ func serveForTest(args string) int {
 // serverProcess is the server in a process of its own (this test binary,
 // through serveEnv), so that a test can kill it as a crash would.
 type serverProcess struct {
-	cmd  *exec.Cmd
-	addr string
+	cmd    *exec.Cmd
+	addr   string
+	stderr *syncBuffer // everything it wrote to stderr, also shown on the test's
 }
 
 func startServerProcess(t *testing.T, args ...string) *serverProcess {
@@ -49,7 +52,8 @@ func startServerProcess(t *testing.T, args ...string) *serverProcess {
 	all := append([]string{"--listen", "127.0.0.1:0", "--ice-ips", "127.0.0.1", "--udp-port", freeUDPPort(t), "--log-level", "warn"}, args...)
 	cmd := exec.Command(self, "-test.run=^$")
 	cmd.Env = append(os.Environ(), serveEnv+"="+strings.Join(all, "\n"))
-	cmd.Stderr = os.Stderr
+	p := &serverProcess{cmd: cmd, stderr: &syncBuffer{}}
+	cmd.Stderr = io.MultiWriter(os.Stderr, p.stderr)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +61,6 @@ func startServerProcess(t *testing.T, args ...string) *serverProcess {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serverProcess{cmd: cmd}
 	t.Cleanup(p.kill)
 	addr := make(chan string, 1)
 	go func() {
@@ -107,15 +110,7 @@ func TestClusterNodeKilled(t *testing.T) {
 			t.Fatalf("dial node %d: %v", i+1, err)
 		}
 		t.Cleanup(func() { _ = c.Close() })
-		a, err := bench.NewSyntheticAudio()
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := bench.NewSyntheticVideo()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Publish(ctx, a, v); err != nil {
+		if err := mediatest.PublishAudioVideo(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 		clients = append(clients, c)

@@ -4,12 +4,27 @@
 package mediatest
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bench"
 )
+
+// PublishAudioVideo makes c publish synthetic Opus and VP8, as a camera
+// and microphone would.
+func PublishAudioVideo(ctx context.Context, c *bench.Client) error {
+	a, err := bench.NewSyntheticAudio()
+	if err != nil {
+		return err
+	}
+	v, err := bench.NewSyntheticVideo()
+	if err != nil {
+		return err
+	}
+	return c.Publish(ctx, a, v)
+}
 
 // TrackFrom returns c's remote track of kind ("audio", "video") published
 // by participant, the latest one if several; nil if none.
