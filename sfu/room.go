@@ -66,16 +66,7 @@ func (r *Room) join(p *Participant) error {
 		go replaced.close(ErrReplaced)
 	}
 	p.room = r
-	others := make([]ParticipantInfo, 0, len(r.participants)+len(r.remotes))
-	for _, o := range r.sorted() {
-		if o.relay == notRelay {
-			others = append(others, r.infoLocked(o.id, o.name))
-		}
-	}
-	for _, id := range r.remoteIDs() {
-		others = append(others, r.infoLocked(id, r.remotes[id].Name))
-	}
-	p.listener.Joined(ParticipantInfo{ID: p.id, Name: p.name}, others)
+	p.listener.Joined(ParticipantInfo{ID: p.id, Name: p.name}, r.othersLocked(p.id))
 	r.announceLocked(ParticipantInfo{ID: p.id, Name: p.name})
 	r.participants[p.id] = p
 	r.speakersForJoinerLocked(p)
@@ -85,6 +76,21 @@ func (r *Room) join(p *Participant) error {
 		}
 	}
 	return nil
+}
+
+// othersLocked describes the room's clients but self, here and on other
+// nodes, in the order they joined; r.mu held.
+func (r *Room) othersLocked(self string) []ParticipantInfo {
+	others := make([]ParticipantInfo, 0, len(r.participants)+len(r.remotes))
+	for _, o := range r.sorted() {
+		if o.relay == notRelay && o.id != self {
+			others = append(others, r.infoLocked(o.id, o.name))
+		}
+	}
+	for _, id := range r.remoteIDs() {
+		others = append(others, r.infoLocked(id, r.remotes[id].Name))
+	}
+	return others
 }
 
 // announceLocked tells every client here that info joined.

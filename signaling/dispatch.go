@@ -81,6 +81,10 @@ func (s *session) join(j *protocol.Join) {
 		s.refuse(ErrInvalidRoom)
 		return
 	}
+	if j.Resume != "" {
+		s.resumeSeat(j)
+		return
+	}
 	if s.addrCounted {
 		if err := s.h.addrs.join(s.addr); err != nil {
 			s.failAt(slog.LevelDebug, err)
@@ -112,7 +116,11 @@ func (s *session) join(j *protocol.Join) {
 		s.fail(err)
 		return
 	}
-	p, err := s.h.sfu.Join(j.Room, name, &events{s: s, room: j.Room},
+	if s.h.resume != nil {
+		s.resumeToken = newResumeToken() // in joined
+	}
+	ev := newEvents(s, j.Room)
+	p, err := s.h.sfu.Join(j.Room, name, ev,
 		sfu.WithPermissions(g.Permissions), sfu.WithIdentity(g.Identity))
 	if err != nil {
 		s.releaseRoom()
@@ -121,6 +129,9 @@ func (s *session) join(j *protocol.Join) {
 	}
 	s.participant, s.room = p, j.Room
 	s.log = s.log.With("participant", p.ID(), "room", j.Room)
+	if s.h.resume != nil {
+		s.seat = s.h.resume.seat(s, ev)
+	}
 	if c := s.h.cfg.cluster; c != nil {
 		c.Joined(j.Room, p.ID(), name)
 	}

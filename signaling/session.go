@@ -44,6 +44,8 @@ type session struct {
 	addr        netip.Addr       // the client's address for the per-address limits (addrlimit.go)
 	addrCounted bool             // addr is set: the per-address limits apply
 	heldRoom    string           // reader goroutine only: the room counted in h.rooms (limits.go)
+	seat        *seat            // reader goroutine only; nil while resume is off (resume.go)
+	resumeToken string           // set before the joined that carries it, by the reader
 }
 
 func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
@@ -62,14 +64,12 @@ func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
 
 // run reads until the connection ends, then takes the participant out.
 func (s *session) run() {
+	dropped := false // the connection broke without a word: resumable
 	defer s.wait()
 	defer s.finish()
 	defer func() {
 		if s.participant != nil {
-			s.participant.Leave()
-			if c := s.h.cfg.cluster; c != nil {
-				c.Left(s.room, s.participant.ID())
-			}
+			s.endSeat(dropped)
 		}
 		s.releaseRoom()
 	}()
@@ -99,6 +99,7 @@ func (s *session) run() {
 			if s.participant == nil && isTimeout(err) {
 				s.fail(ErrJoinTimedOut)
 			}
+			dropped = !isCloseFrame(err) && !s.finished()
 			return
 		}
 		if s.participant != nil {
@@ -136,6 +137,44 @@ func (s *session) read() ([]byte, error) {
 		return []byte("binary"), nil // fails to decode: a bad message like any other
 	}
 	return data, nil
+}
+
+// isCloseFrame tells a clean close (the client sent a close frame: it
+// left) from a broken connection.
+func isCloseFrame(err error) bool {
+	var ce *websocket.CloseError
+	return errors.As(err, &ce)
+}
+
+// finished reports whether the server ended the session (finish).
+func (s *session) finished() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// endSeat takes the participant out when its session ends, unless the
+// connection dropped and resume holds it (resume.go), or another session
+// took it over.
+func (s *session) endSeat(dropped bool) {
+	st := s.seat
+	if st == nil {
+		s.participant.Leave()
+		if c := s.h.cfg.cluster; c != nil {
+			c.Left(s.room, s.participant.ID())
+		}
+		return
+	}
+	if dropped && s.h.resume.hold(s, st) {
+		s.log.Info("connection dropped: held for resume", "window", s.h.cfg.resumeWindow)
+		return
+	}
+	if s.h.resume.release(s, st) {
+		s.h.leaveSeat(st)
+	}
 }
 
 func isTimeout(err error) bool {
