@@ -140,10 +140,11 @@ func (s *session) read() ([]byte, error) {
 }
 
 // isCloseFrame tells a clean close (the client sent a close frame: it
-// left) from a broken connection.
+// left) from a broken connection, which gorilla/websocket reports as 1006
+// (abnormal closure: RFC 6455 §7.1.5, never sent in a frame).
 func isCloseFrame(err error) bool {
 	var ce *websocket.CloseError
-	return errors.As(err, &ce)
+	return errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure
 }
 
 // finished reports whether the server ended the session (finish).

@@ -1,0 +1,255 @@
+package signaling_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling"
+	"github.com/switchboard-rtc/switchboard/signaling/protocol"
+)
+
+// newResumeServer is newServer with resume on: a dropped session is held
+// for window; at most held of them at once.
+func newResumeServer(t *testing.T, window time.Duration, held int, opts ...sfu.Option) (*testServer, *signaling.Handler) {
+	t.Helper()
+	log := testLogger(t).With("side", "server")
+	s, err := sfu.New(append([]sfu.Option{sfu.WithICEIPs([]string{loopback}), sfu.WithLogger(log)}, opts...)...)
+	if err != nil {
+		t.Fatalf("sfu.New: %v", err)
+	}
+	h := signaling.NewHandler(s, signaling.WithLogger(log),
+		signaling.WithResumeWindow(window), signaling.WithMaxPendingResumes(held))
+	return serve(t, h, s), h
+}
+
+// waitFor polls cond every 10 ms until it holds or ctx ends.
+func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, context.Cause(ctx))
+		case <-tick.C:
+		}
+	}
+}
+
+// distinct is what c received from p's track of kind so far.
+func distinct(c, p *bench.Client, kind string) uint64 {
+	if r := trackFrom(c, p.ID(), kind); r != nil {
+		return r.Stats().Distinct
+	}
+	return 0
+}
+
+// TestResumeAfterCut: a participant's WebSocket is cut (no leave, no close
+// frame) and resumed on a new one: the others see nobody leave or join, its
+// media keeps flowing both ways, and it gets joined again with the same id,
+// resumed, and a fresh token.
+func TestResumeAfterCut(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	srv, h := newResumeServer(t, 20*time.Second, 16)
+	clients := srv.meeting(ctx, t, "resume", 20, "mover", "stayer")
+	mover, stayer := clients[0], clients[1]
+	id, token := mover.ID(), mover.ResumeToken()
+	if token == "" {
+		t.Fatal("joined carried no resume token")
+	}
+	left, joined := stayer.Received(protocol.TypeParticipantLeft), stayer.Received(protocol.TypeParticipantJoined)
+
+	mover.Cut()
+	waitFor(ctx, t, "the server to hold the dropped session", func() bool { return h.PendingResumes() == 1 })
+	// Held, the mover's PeerConnection still sends: the stayer keeps
+	// receiving while the mover has no signaling at all.
+	before := distinct(stayer, mover, "video")
+	waitFor(ctx, t, "media from the held participant", func() bool { return distinct(stayer, mover, "video") > before+30 })
+
+	start := time.Now()
+	j, err := mover.Resume(ctx)
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	t.Logf("resumed in %v", time.Since(start).Round(time.Millisecond))
+	if !j.Resumed || j.ParticipantID != id || j.ResumeToken == "" || j.ResumeToken == token {
+		t.Fatalf("joined after resume: resumed %v, id %q (was %q), token renewed %v", j.Resumed, j.ParticipantID, id, j.ResumeToken != token)
+	}
+	if len(j.Participants) != 1 || j.Participants[0].ID != stayer.ID() || len(j.Participants[0].Tracks) != 2 {
+		t.Errorf("joined after resume lists %+v, want the stayer and its two tracks", j.Participants)
+	}
+	if n := h.PendingResumes(); n != 0 {
+		t.Errorf("%d sessions still held after the resume", n)
+	}
+	// Media both ways after the resume and its renegotiation (50 packets
+	// of each: over a second of video at 30 fps, with margin for a loaded
+	// machine in the timeout).
+	fromStayer := [2]uint64{distinct(mover, stayer, "audio"), distinct(mover, stayer, "video")}
+	fromMover := distinct(stayer, mover, "video")
+	waitFor(ctx, t, "media both ways after the resume", func() bool {
+		return distinct(mover, stayer, "audio") > fromStayer[0]+50 && distinct(mover, stayer, "video") > fromStayer[1]+50 &&
+			distinct(stayer, mover, "video") > fromMover+50 && mover.Received(protocol.TypeOffer) > 0
+	})
+	if mover.ConnectionState().String() != "connected" {
+		t.Errorf("mover's PeerConnection is %v", mover.ConnectionState())
+	}
+	if l, jn := stayer.Received(protocol.TypeParticipantLeft), stayer.Received(protocol.TypeParticipantJoined); l != left || jn != joined {
+		t.Errorf("the stayer saw %d leaves and %d joins during the resume", l-left, jn-joined)
+	}
+	if st := srv.sfu.Stats(); st.Participants != 2 || st.Tracks != 4 {
+		t.Errorf("server stats after resume: %+v", st)
+	}
+	checkIntact(t, mover)
+	checkIntact(t, stayer)
+}
+
+// dialRaw opens a bare WebSocket to the server, whose TCP connection the
+// caller may cut.
+func dialRaw(ctx context.Context, t *testing.T, url string) (*websocket.Conn, net.Conn) {
+	t.Helper()
+	g := &connGrabber{}
+	ws, _, err := g.dialer().DialContext(ctx, url, nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { _ = ws.Close() })
+	return ws, g.conn
+}
+
+// rawJoin sends join and returns the server's first answer.
+func rawJoin(t *testing.T, ws *websocket.Conn, j protocol.Join) any {
+	t.Helper()
+	j.Type, j.Version = protocol.TypeJoin, protocol.Version
+	if j.Name == "" {
+		j.Name = "raw"
+	}
+	if err := ws.WriteJSON(j); err != nil {
+		t.Fatalf("send join: %v", err)
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(testTimeout))
+	_, data, err := ws.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	msg, err := protocol.DecodeServer(data)
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return msg
+}
+
+// TestResumeRefused: a token that resumes nothing gets resume-failed, not
+// fatal: the client then joins afresh on the same connection.
+func TestResumeRefused(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	const window = 500 * time.Millisecond
+	srv, h := newResumeServer(t, window, 16)
+
+	// held drops a fresh session without a word and returns its token.
+	held := func(room string) (string, string) {
+		ws, conn := dialRaw(ctx, t, srv.url)
+		j, ok := rawJoin(t, ws, protocol.Join{Room: room}).(*protocol.Joined)
+		if !ok || j.ResumeToken == "" {
+			t.Fatalf("no joined with a resume token")
+		}
+		_ = conn.Close()
+		return j.ParticipantID, j.ResumeToken
+	}
+	tests := []struct {
+		name  string
+		token func(t *testing.T) (room, token string)
+	}{
+		{"wrong", func(*testing.T) (string, string) {
+			return "refused", strings.Repeat("A", 52)
+		}},
+		{"another room's", func(*testing.T) (string, string) {
+			_, token := held("refused-a")
+			return "refused-b", token
+		}},
+		{"replayed", func(t *testing.T) (string, string) {
+			_, token := held("refused-c")
+			ws, _ := dialRaw(ctx, t, srv.url)
+			if j, ok := rawJoin(t, ws, protocol.Join{Room: "refused-c", Resume: token}).(*protocol.Joined); !ok || !j.Resumed {
+				t.Fatalf("first use of the token did not resume")
+			}
+			return "refused-c", token
+		}},
+		{"expired", func(t *testing.T) (string, string) {
+			id, token := held("refused-d")
+			waitFor(ctx, t, "the held session to expire", func() bool {
+				for _, p := range srv.sfu.Participants() {
+					if p.ID == id {
+						return false
+					}
+				}
+				return true
+			})
+			return "refused-d", token
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			room, token := tt.token(t)
+			ws, _ := dialRaw(ctx, t, srv.url)
+			e, ok := rawJoin(t, ws, protocol.Join{Room: room, Resume: token}).(*protocol.Error)
+			if !ok || e.Code != protocol.CodeResumeFailed || e.Fatal {
+				t.Fatalf("resume with a %s token: got %+v, want a non-fatal %s", tt.name, e, protocol.CodeResumeFailed)
+			}
+			// The same connection joins afresh.
+			if _, ok := rawJoin(t, ws, protocol.Join{Room: room}).(*protocol.Joined); !ok {
+				t.Fatalf("no fresh join after the refusal")
+			}
+		})
+	}
+	if n := h.PendingResumes(); n > 2 {
+		t.Errorf("%d sessions held at the end, want at most the two dropped ones", n)
+	}
+}
+
+// TestResumeTableBounded: 1 000 sessions dropped at once are held no more
+// than the table's bound; the others leave at once, the held ones when the
+// window passes.
+func TestResumeTableBounded(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*testTimeout)
+	defer cancel()
+	const (
+		sessions = 1000
+		bound    = 100
+		perRoom  = 10
+		window   = 10 * time.Second // outlasts dropping 1 000 on a loaded machine
+	)
+	srv, h := newResumeServer(t, window, bound)
+	conns := make([]net.Conn, 0, sessions)
+	for i := range sessions {
+		ws, conn := dialRaw(ctx, t, srv.url)
+		if _, ok := rawJoin(t, ws, protocol.Join{Room: fmt.Sprintf("flood-%d", i/perRoom)}).(*protocol.Joined); !ok {
+			t.Fatalf("session %d: no joined", i)
+		}
+		conns = append(conns, conn)
+	}
+	if n := srv.sfu.Stats().Participants; n != sessions {
+		t.Fatalf("%d participants, want %d", n, sessions)
+	}
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	waitFor(ctx, t, "the bound's worth held, the rest gone", func() bool {
+		if n := h.PendingResumes(); n > bound {
+			t.Fatalf("%d sessions held, over the bound %d", n, bound)
+		}
+		return h.PendingResumes() == bound && srv.sfu.Stats().Participants == bound
+	})
+	waitFor(ctx, t, "the held sessions to expire", func() bool {
+		return h.PendingResumes() == 0 && srv.sfu.Stats().Participants == 0 && srv.sfu.Stats().Rooms == 0
+	})
+}
