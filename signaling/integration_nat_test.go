@@ -152,10 +152,14 @@ func (in *internet) corporateClient(t *testing.T) *vnet.Net {
 	return n
 }
 
-func (in *internet) dial(ctx context.Context, t *testing.T, room, name string, n *vnet.Net) *bench.Client {
+// dial joins room as name from n; opts come after, and may set another net.
+func (in *internet) dial(ctx context.Context, t *testing.T, room, name string, n *vnet.Net, opts ...bench.Option) *bench.Client {
 	t.Helper()
-	c, err := bench.Dial(ctx, in.url, room, bench.WithName(name), bench.WithNet(n),
-		bench.WithLogger(testLogger(t).With("side", "client", "name", name)))
+	base := []bench.Option{bench.WithName(name), bench.WithLogger(testLogger(t).With("side", "client", "name", name))}
+	if n != nil {
+		base = append(base, bench.WithNet(n))
+	}
+	c, err := bench.Dial(ctx, in.url, room, append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("dial %s: %v", name, err)
 	}

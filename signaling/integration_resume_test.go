@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/pion/transport/v5/vnet"
 
 	"github.com/switchboard-rtc/switchboard/bench"
 	"github.com/switchboard-rtc/switchboard/sfu"
@@ -252,4 +254,74 @@ func TestResumeTableBounded(t *testing.T) {
 	waitFor(ctx, t, "the held sessions to expire", func() bool {
 		return h.PendingResumes() == 0 && srv.sfu.Stats().Participants == 0 && srv.sfu.Stats().Rooms == 0
 	})
+}
+
+// TestICERestartAfterAddressChange: a client's network changes under it
+// (its old address goes dark, a new one comes up, as from Wi-Fi to a
+// hotspot); its ICE restart over the live signaling (a new offer with a
+// new ufrag and password, answered by the server) brings media back both
+// ways on the new address.
+func TestICERestartAfterAddressChange(t *testing.T) {
+	checkLeaks(t)
+	in := newInternet(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 40*time.Second)
+	defer cancel()
+	const oldIP, newIP = "198.51.100.60", "198.51.100.61"
+	roam := newRoamingNet(in.openClient(t, oldIP))
+	var cut atomic.Bool
+	var dropped atomic.Int64
+	in.wan.AddChunkFilter(func(c vnet.Chunk) bool {
+		if cut.Load() && (strings.HasPrefix(c.SourceAddr().String(), oldIP+":") || strings.HasPrefix(c.DestinationAddr().String(), oldIP+":")) {
+			dropped.Add(1)
+			return false
+		}
+		return true
+	})
+	mover := in.dial(ctx, t, "roam", "mover", nil, bench.WithNet(roam))
+	stayer := in.dial(ctx, t, "roam", "stayer", in.openClient(t, "198.51.100.50"))
+	all := []*bench.Client{mover, stayer}
+	for _, c := range all {
+		if _, err := publish(ctx, c); err != nil {
+			t.Fatalf("%s publishing: %v", c.ID(), err)
+		}
+	}
+	for _, c := range all {
+		if err := c.WaitUntil(ctx, func() bool { return receivedFromAll(c, all, 50) }); err != nil {
+			t.Fatalf("%v: %s", err, describe(c, all))
+		}
+	}
+
+	// The old address goes dark; the new one is there for what opens next.
+	roam.moveTo(in.openClient(t, newIP))
+	cut.Store(true)
+	start := time.Now()
+	if err := mover.RestartICE(ctx); err != nil {
+		t.Fatalf("ICE restart: %v", err)
+	}
+	fromStayer, fromMover := distinct(mover, stayer, "video"), distinct(stayer, mover, "video")
+	// 30 more packets of video each way: a second of it at 30 fps.
+	err := mover.WaitUntil(ctx, func() bool {
+		return distinct(mover, stayer, "video") > fromStayer+30 && distinct(stayer, mover, "video") > fromMover+30
+	})
+	if err != nil {
+		t.Fatalf("no media after the ICE restart: %v; %s", err, describe(mover, all))
+	}
+	back := time.Since(start)
+	pair, err := selectedPair(mover)
+	if err != nil || pair == nil {
+		t.Fatalf("mover's pair: %v %v", pair, err)
+	}
+	if pair.Local.Address == oldIP || dropped.Load() == 0 {
+		t.Fatalf("mover's path %s, %d packets dropped on the old address: the test does not test what it says", pair, dropped.Load())
+	}
+	t.Logf("media back both ways %v after the ICE restart (30 video packets each way), on %s; %d packets to or from the old address dropped",
+		back.Round(time.Millisecond), pair, dropped.Load())
+	// The issue asks for media back within 3 s of the network returning;
+	// the margin over it is for a loaded 2-core machine.
+	if back > 6*time.Second {
+		t.Errorf("media back only %v after the ICE restart, want within 3 s (6 s with margin)", back)
+	}
+	for _, c := range all {
+		checkIntact(t, c)
+	}
 }
