@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
@@ -35,7 +34,6 @@ type seat struct {
 	room     string
 	grant    Grant
 	heldRoom string // counted in h.rooms (limits.go); released when the seat ends
-	version  int32
 
 	mu    sync.Mutex
 	owner *session // nil while held for resume
@@ -207,12 +205,4 @@ func (h *Handler) leaveSeat(st *seat) {
 		c.Left(st.room, st.p.ID())
 	}
 	h.releaseRoom(st.heldRoom)
-}
-
-// resumeWindow is how long a dropped session is held; 0: not at all.
-func (h *Handler) resumeWindow() time.Duration {
-	if h.resume == nil {
-		return 0
-	}
-	return h.cfg.resumeWindow
 }

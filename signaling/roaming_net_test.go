@@ -77,4 +77,3 @@ func (r *roamingNet) CreateListenConfig(c *net.ListenConfig) transport.ListenCon
 }
 
 var _ transport.Net = (*roamingNet)(nil)
-
