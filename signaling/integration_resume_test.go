@@ -280,16 +280,7 @@ func TestICERestartAfterAddressChange(t *testing.T) {
 	mover := in.dial(ctx, t, "roam", "mover", nil, bench.WithNet(roam))
 	stayer := in.dial(ctx, t, "roam", "stayer", in.openClient(t, "198.51.100.50"))
 	all := []*bench.Client{mover, stayer}
-	for _, c := range all {
-		if _, err := publish(ctx, c); err != nil {
-			t.Fatalf("%s publishing: %v", c.ID(), err)
-		}
-	}
-	for _, c := range all {
-		if err := c.WaitUntil(ctx, func() bool { return receivedFromAll(c, all, 50) }); err != nil {
-			t.Fatalf("%v: %s", err, describe(c, all))
-		}
-	}
+	publishAll(ctx, t, all)
 
 	// The old address goes dark; the new one is there for what opens next.
 	roam.moveTo(in.openClient(t, newIP))

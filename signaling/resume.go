@@ -41,6 +41,18 @@ type seat struct {
 	ended bool
 }
 
+// disown takes st from s, held for resume or ended for good, and returns
+// its token; false when s does not own it (any more).
+func (st *seat) disown(s *session, end bool) (string, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.owner != s || st.ended {
+		return "", false
+	}
+	st.owner, st.ended = nil, end
+	return st.token, true
+}
+
 // resumeTable finds seats by token: live ones (their WebSocket may be
 // half-open, unknown to the server yet) in a map, dropped ones in an
 // expirable LRU whose expiry takes the participant out. The LRU's callback
@@ -84,14 +96,10 @@ func (t *resumeTable) hold(s *session, st *seat) bool {
 	if s.h.draining.Load() {
 		return false // shutting down: nothing will come back here
 	}
-	st.mu.Lock()
-	if st.owner != s || st.ended {
-		st.mu.Unlock()
+	token, ok := st.disown(s, false)
+	if !ok {
 		return false
 	}
-	st.owner = nil
-	token := st.token
-	st.mu.Unlock()
 	st.p.Detach()
 	// Into the LRU first, out of the live map after: a resume between the
 	// two finds it in either.
@@ -138,14 +146,10 @@ func (t *resumeTable) claim(s *session, token, room, next string) (*seat, error)
 // release ends s's ownership of st for good: the caller takes the
 // participant out. It reports false when another session owns st now.
 func (t *resumeTable) release(s *session, st *seat) bool {
-	st.mu.Lock()
-	if st.owner != s || st.ended {
-		st.mu.Unlock()
+	token, ok := st.disown(s, true)
+	if !ok {
 		return false
 	}
-	st.ended = true
-	token := st.token
-	st.mu.Unlock()
 	t.mu.Lock()
 	delete(t.live, token)
 	t.mu.Unlock()
