@@ -84,10 +84,8 @@ func (s *session) run() {
 	s.conn.SetPongHandler(func(string) error {
 		// Before join, only joining keeps the connection: a client that
 		// answers pings but never joins is still dropped.
-		if s.participant == nil {
-			return nil
-		}
-		return s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
+		s.keepAlive()
+		return nil
 	})
 	for {
 		data, err := s.read()
@@ -102,9 +100,7 @@ func (s *session) run() {
 			dropped = !isCloseFrame(err) && !s.finished()
 			return
 		}
-		if s.participant != nil {
-			_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
-		}
+		s.keepAlive()
 		if !s.limiter.Allow() {
 			s.refuse(ErrRateLimited)
 			continue
@@ -117,6 +113,17 @@ func (s *session) run() {
 		if leave := s.dispatch(msg); leave {
 			return
 		}
+		// Joined just now: the join timeout no longer applies (else a
+		// client that sends nothing more is dropped at it, before its first
+		// pong).
+		s.keepAlive()
+	}
+}
+
+// keepAlive gives a joined client pongTimeout more to show a sign of life.
+func (s *session) keepAlive() {
+	if s.participant != nil {
+		_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
 	}
 }
 
