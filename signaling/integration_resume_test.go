@@ -245,15 +245,19 @@ func TestResumeTableBounded(t *testing.T) {
 	for _, c := range conns {
 		_ = c.Close()
 	}
+	cut := time.Now()
 	waitFor(ctx, t, "the bound's worth held, the rest gone", func() bool {
 		if n := h.PendingResumes(); n > bound {
 			t.Fatalf("%d sessions held, over the bound %d", n, bound)
 		}
 		return h.PendingResumes() == bound && srv.sfu.Stats().Participants == bound
 	})
+	bounded := time.Since(cut)
 	waitFor(ctx, t, "the held sessions to expire", func() bool {
 		return h.PendingResumes() == 0 && srv.sfu.Stats().Participants == 0 && srv.sfu.Stats().Rooms == 0
 	})
+	t.Logf("%d dropped: %d held and the rest gone %v after the cut, all gone %v after it (window %v)",
+		sessions, bound, bounded.Round(time.Millisecond), time.Since(cut).Round(time.Millisecond), window)
 }
 
 // TestICERestartAfterAddressChange: a client's network changes under it
