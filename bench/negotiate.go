@@ -172,11 +172,11 @@ func (c *Client) setTrackIDs(ids map[string]string) {
 func (c *Client) addCandidate(m *protocol.Candidate) {
 	if c.pc.RemoteDescription() == nil {
 		if len(c.neg.candidates) < maxQueuedCandidates {
-			c.neg.candidates = append(c.neg.candidates, m.Candidate)
+			c.neg.candidates = append(c.neg.candidates, webrtc.ICECandidateInit(m.Candidate))
 		}
 		return
 	}
-	if err := c.pc.AddICECandidate(m.Candidate); err != nil {
+	if err := c.pc.AddICECandidate(webrtc.ICECandidateInit(m.Candidate)); err != nil {
 		c.log.Warn("adding remote candidate", "err", err)
 	}
 }

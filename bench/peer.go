@@ -96,7 +96,7 @@ func (c *Client) onICECandidate(cand *webrtc.ICECandidate) {
 	if cand == nil {
 		return // end of candidates needs no message
 	}
-	if err := c.send(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: cand.ToJSON()}); err != nil {
+	if err := c.send(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: protocol.ICECandidate(cand.ToJSON())}); err != nil {
 		c.log.Debug("sending candidate", "err", err)
 	}
 }

@@ -132,7 +132,7 @@ const (
 // srtpReplayWindow is libwebrtc's SRTP replay window, in packets.
 const srtpReplayWindow = 1024
 
-func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
+func newSettingEngine(cfg *config, shared bool) (webrtc.SettingEngine, error) {
 	se := webrtc.SettingEngine{}
 	se.SetICETimeouts(cfg.iceDisconnected, cfg.iceFailed, cfg.iceDisconnected/2)
 	// The SFU is always the DTLS server: it answers a=setup:passive (RFC
@@ -157,10 +157,13 @@ func newSettingEngine(cfg *config) (webrtc.SettingEngine, error) {
 		// packet that woke the idle server also woke the runtime's sysmon.
 		se.SetNet(n)
 	}
-	return se, cfg.network.apply(&se, cfg) // network.go: addresses, ports, NAT
+	return se, cfg.network.apply(&se, cfg, shared) // network.go: addresses, ports, NAT
 }
 
-func newAPI(cfg *config, onEstimator func(pcID string, e *bwe.SendSide)) (*webrtc.API, error) {
+// newAPI makes the API PeerConnections are made with; shared says whether
+// they gather on the shared sockets (WithUDPMux, WithICETCP) or each on
+// sockets of its own.
+func newAPI(cfg *config, onEstimator func(pcID string, e *bwe.SendSide), shared bool) (*webrtc.API, error) {
 	m, err := newMediaEngine()
 	if err != nil {
 		return nil, err
@@ -169,7 +172,7 @@ func newAPI(cfg *config, onEstimator func(pcID string, e *bwe.SendSide)) (*webrt
 	if err != nil {
 		return nil, err
 	}
-	se, err := newSettingEngine(cfg)
+	se, err := newSettingEngine(cfg, shared)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/netip"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/pion/ice/v4"
@@ -22,7 +21,7 @@ import (
 // UDP). The shared sockets are opened by New and closed by Close.
 type networkConfig struct {
 	interfaces []string
-	natIPs     []string
+	nat        []NATMapping
 	udpMux     bool
 	udpPort    int
 	portMin    uint16
@@ -77,13 +76,11 @@ func (s *sharedSockets) close() {
 	})
 }
 
-// WithNAT1To1IPs announces these addresses in the SFU's host candidates
-// instead of the interface's own: the public address of a cloud host that
-// sits behind a 1:1 NAT (what coturn calls external-ip). An entry may be
-// "PUBLIC" (for every local address of its family) or "PUBLIC/PRIVATE" (for
-// that local address only).
-func WithNAT1To1IPs(ips []string) Option {
-	return func(c *config) { c.network.natIPs = ips }
+// WithNATMappings announces the public addresses of a 1:1 NAT in the SFU's
+// host candidates instead of the interface's own: a cloud host's public
+// address (ParseNATMapping reads the flag's form).
+func WithNATMappings(m ...NATMapping) Option {
+	return func(c *config) { c.network.nat = m }
 }
 
 // WithUDPMux serves every PeerConnection on one UDP port (0: one the system
@@ -164,14 +161,9 @@ func (s *SFU) MediaAddrs() []MediaAddr {
 // announced returns the addresses candidates name for the local address ip.
 func (n *networkConfig) announced(ip netip.Addr) []netip.Addr {
 	var pub []netip.Addr
-	for _, e := range n.natIPs {
-		public, private, _ := strings.Cut(e, "/")
-		p, err := netip.ParseAddr(public)
-		if err != nil || p.Is4() != ip.Is4() {
-			continue
-		}
-		if l, err := netip.ParseAddr(private); private == "" || err == nil && l == ip {
-			pub = append(pub, p)
+	for _, m := range n.nat {
+		if m.Maps(ip) {
+			pub = append(pub, m.Public)
 		}
 	}
 	if len(pub) == 0 {
@@ -180,8 +172,9 @@ func (n *networkConfig) announced(ip netip.Addr) []netip.Addr {
 	return pub
 }
 
-// apply configures se and opens the shared sockets.
-func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config) error {
+// apply configures se and, when shared, opens the shared sockets (once) and
+// gathers on them; otherwise each connection takes sockets of its own.
+func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config, shared bool) error {
 	if err := n.validate(); err != nil {
 		return err
 	}
@@ -210,7 +203,7 @@ func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config) error {
 			return fmt.Errorf("%w: UDP port range %d-%d", ErrBadNetworkConfig, n.portMin, n.portMax)
 		}
 	}
-	if !n.udpMux && !n.tcp {
+	if !shared || !n.udpMux && !n.tcp {
 		return nil
 	}
 	if n.udpMux {
@@ -253,25 +246,19 @@ func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config) error {
 // applyNAT announces the 1:1 NAT's public addresses in place of the local
 // ones in host candidates (so clients need no STUN to find the server).
 func (n *networkConfig) applyNAT(se *webrtc.SettingEngine) error {
-	if len(n.natIPs) == 0 {
+	if len(n.nat) == 0 {
 		return nil
 	}
-	rules := make([]webrtc.ICEAddressRewriteRule, 0, len(n.natIPs))
-	for _, e := range n.natIPs {
-		public, private, pinned := strings.Cut(e, "/")
-		p, err := netip.ParseAddr(public)
-		if err != nil {
-			return fmt.Errorf("%w: NAT IP %q", ErrBadNetworkConfig, e)
+	rules := make([]webrtc.ICEAddressRewriteRule, 0, len(n.nat))
+	for _, m := range n.nat {
+		if !m.Public.IsValid() || m.Local.IsValid() && m.Local.Is4() != m.Public.Is4() {
+			return fmt.Errorf("%w: NAT mapping %v", ErrBadNetworkConfig, m)
 		}
 		rule := webrtc.ICEAddressRewriteRule{
-			External: []string{p.String()}, AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace,
+			External: []string{m.Public.String()}, AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace,
 		}
-		if pinned {
-			l, err := netip.ParseAddr(private)
-			if err != nil || l.Is4() != p.Is4() {
-				return fmt.Errorf("%w: NAT IP %q: want PUBLIC/PRIVATE of one family", ErrBadNetworkConfig, e)
-			}
-			rule.Local = l.String()
+		if m.Local.IsValid() {
+			rule.Local = m.Local.String()
 		}
 		rules = append(rules, rule)
 	}

@@ -29,18 +29,17 @@ func TestNetworkOptions(t *testing.T) {
 				t.Errorf("media addresses %+v", m)
 			}
 		}},
-		{"announced through a 1:1 NAT", []sfu.Option{sfu.WithUDPMux(0), sfu.WithNAT1To1IPs([]string{"203.0.113.7"})}, nil, func(t *testing.T, m []sfu.MediaAddr) {
+		{"announced through a 1:1 NAT", []sfu.Option{sfu.WithUDPMux(0), sfu.WithNATMappings(mustNAT(t, "203.0.113.7"))}, nil, func(t *testing.T, m []sfu.MediaAddr) {
 			if len(m) != 1 || len(m[0].Announced) != 1 || m[0].Announced[0] != netip.MustParseAddr("203.0.113.7") {
 				t.Errorf("media addresses %+v", m)
 			}
 		}},
-		{"pinned to another local address", []sfu.Option{sfu.WithUDPMux(0), sfu.WithNAT1To1IPs([]string{"203.0.113.7/10.1.2.3"})}, nil, func(t *testing.T, m []sfu.MediaAddr) {
+		{"pinned to another local address", []sfu.Option{sfu.WithUDPMux(0), sfu.WithNATMappings(mustNAT(t, "203.0.113.7/10.1.2.3"))}, nil, func(t *testing.T, m []sfu.MediaAddr) {
 			if len(m) != 1 || m[0].Announced[0] != netip.MustParseAddr("127.0.0.1") {
 				t.Errorf("a mapping for 10.1.2.3 changed 127.0.0.1: %+v", m)
 			}
 		}},
-		{"bad NAT IP", []sfu.Option{sfu.WithNAT1To1IPs([]string{"nat.example.com"})}, sfu.ErrBadNetworkConfig, nil},
-		{"NAT IP pinned across families", []sfu.Option{sfu.WithNAT1To1IPs([]string{"203.0.113.7/::1"})}, sfu.ErrBadNetworkConfig, nil},
+		{"NAT mapping across families", []sfu.Option{sfu.WithNATMappings(sfu.NATMapping{Public: netip.MustParseAddr("203.0.113.7"), Local: netip.MustParseAddr("::1")})}, sfu.ErrBadNetworkConfig, nil},
 		{"port out of range", []sfu.Option{sfu.WithUDPMux(70000)}, sfu.ErrBadNetworkConfig, nil},
 		{"port range upside down", []sfu.Option{sfu.WithUDPPortRange(50010, 50000)}, sfu.ErrBadNetworkConfig, nil},
 		{"bad ICE IP", []sfu.Option{sfu.WithICEIPs([]string{"localhost"})}, sfu.ErrBadICEIP, nil},

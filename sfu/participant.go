@@ -78,7 +78,11 @@ type Participant struct {
 }
 
 func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participant, error) {
-	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
+	api := s.api
+	if role == RelayIngress && s.relayAPI != nil {
+		api = s.relayAPI // sfu.go: a relay's two ends must not share one 5-tuple
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}

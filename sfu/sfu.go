@@ -13,10 +13,19 @@ import (
 
 // SFU holds the rooms of one server.
 type SFU struct {
-	cfg   config
-	api   *webrtc.API
-	log   *slog.Logger
-	stats counters
+	cfg config
+	api *webrtc.API
+	// relayAPI makes the ingress ends of relays when the SFU serves all
+	// media on one UDP port. The two ends between a pair of nodes, one
+	// each way, would otherwise both run between the two nodes' shared
+	// ports: one 5-tuple for two ICE sessions, which a UDP mux cannot tell
+	// apart once connected (it maps a remote address to one connection).
+	// The ingress end, which only receives, takes a port of its own; the
+	// egress end, which sends the media, keeps the shared port and its
+	// batched sends. Nil without a UDP mux.
+	relayAPI *webrtc.API
+	log      *slog.Logger
+	stats    counters
 
 	// estimators holds each new PeerConnection's bandwidth estimator, by
 	// PeerConnection id, until its participant takes it.
@@ -38,11 +47,17 @@ func New(opts ...Option) (*SFU, error) {
 	if cfg.estimateBW {
 		onEstimator = func(id string, e *bwe.SendSide) { s.estimators.Store(id, e) }
 	}
-	api, err := newAPI(&cfg, onEstimator)
+	api, err := newAPI(&cfg, onEstimator, true)
 	if err != nil {
 		return nil, err
 	}
 	s.api = api
+	if cfg.network.udpMux {
+		if s.relayAPI, err = newAPI(&cfg, onEstimator, false); err != nil {
+			cfg.network.sockets.close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

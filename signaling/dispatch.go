@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
@@ -48,7 +50,7 @@ func (s *session) dispatch(msg any) (leave bool) {
 		}
 		p.HandleOffer(m.SDP, tracks)
 	case *protocol.Candidate:
-		p.AddICECandidate(m.Candidate)
+		p.AddICECandidate(webrtc.ICECandidateInit(m.Candidate))
 	case *protocol.Mute:
 		if err := p.SetMuted(m.Mid, m.Muted); err != nil {
 			s.refuse(fmt.Errorf("%w: mid %q", err, m.Mid))

@@ -99,7 +99,7 @@ func (e *events) Answer(sdp string, trackIDs map[string]string) {
 }
 
 func (e *events) Candidate(c webrtc.ICECandidateInit) {
-	e.cur().sendMsg(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: c})
+	e.cur().sendMsg(protocol.Candidate{Type: protocol.TypeCandidate, Candidate: protocol.ICECandidate(c)})
 }
 
 func (e *events) Layers(mid string, active []string) {

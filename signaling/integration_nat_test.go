@@ -69,7 +69,7 @@ func newInternet(t *testing.T) *internet {
 
 	log := testLogger(t).With("side", "server")
 	in.sfu, err = sfu.New(sfu.WithLogger(log), sfu.WithNet(host),
-		sfu.WithNAT1To1IPs([]string{cloudPublic}), sfu.WithUDPMux(mediaPort))
+		sfu.WithNATMappings(sfu.NATMapping{Public: netip.MustParseAddr(cloudPublic)}), sfu.WithUDPMux(mediaPort))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func startStoppableServer(t *testing.T, extra ...string) (string, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	args := append([]string{"--listen", "127.0.0.1:0", "--ice-ips", "127.0.0.1", "--log-level", "debug"}, extra...)
+	args := append([]string{"--listen", "127.0.0.1:0", "--ice-ips", "127.0.0.1", "--udp-port", freeUDPPort(t), "--log-level", "debug"}, extra...)
 	go func() {
 		done <- run(ctx, args, logs, func(addr net.Addr) { addrs <- addr })
 	}()

@@ -117,7 +117,8 @@ func TestBrowserRelayOnly(t *testing.T) {
 		}, true},
 		{"coturn", func(t *testing.T) []string {
 			port := startCoturn(t, "browser-secret")
-			return []string{"--turn-secret", "browser-secret", "--ice-server", fmt.Sprintf("turn:127.0.0.1:%d?transport=udp", port)}
+			// A port per connection: the browser tests' one run of that mode.
+			return []string{"--turn-secret", "browser-secret", "--ice-server", fmt.Sprintf("turn:127.0.0.1:%d?transport=udp", port), "--udp-port", "0"}
 		}, false},
 	}
 	for _, tt := range tests {

@@ -46,7 +46,7 @@ func startServerProcess(t *testing.T, args ...string) *serverProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := append([]string{"--listen", "127.0.0.1:0", "--ice-ips", "127.0.0.1", "--log-level", "warn"}, args...)
+	all := append([]string{"--listen", "127.0.0.1:0", "--ice-ips", "127.0.0.1", "--udp-port", freeUDPPort(t), "--log-level", "warn"}, args...)
 	cmd := exec.Command(self, "-test.run=^$")
 	cmd.Env = append(os.Environ(), serveEnv+"="+strings.Join(all, "\n"))
 	cmd.Stderr = os.Stderr

@@ -9,10 +9,38 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/switchboard-rtc/switchboard/sfu"
 )
 
 // errUsage reports bad command-line arguments.
 var errUsage = errors.New("usage")
+
+// natFlag is the repeatable --nat-ip, parsed once, as it is set (flag,
+// environment twin or configuration file alike), into sfu.NATMapping.
+type natFlag []sfu.NATMapping
+
+func (n *natFlag) String() string {
+	s := make([]string, len(*n))
+	for i, m := range *n {
+		s[i] = m.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func (n *natFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		m, err := sfu.ParseNATMapping(s)
+		if err != nil {
+			return fmt.Errorf("%w: --nat-ip %q", errBadFlag, s)
+		}
+		*n = append(*n, m)
+	}
+	return nil
+}
 
 // listFlag is a repeatable flag; its environment twin takes a comma list.
 type listFlag []string

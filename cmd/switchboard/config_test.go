@@ -9,14 +9,42 @@ import (
 	"time"
 )
 
+// flagCase is one command line and environment: check tells whether the
+// part of the parsed configuration under test is right, or wantErr that
+// parsing must fail with a usage error.
+type flagCase[T any] struct {
+	name    string
+	args    []string
+	env     map[string]string
+	check   func(T) bool
+	wantErr bool
+}
+
+// runFlagCases parses each case's flags and environment as the server does
+// and checks the part of the configuration that part picks out.
+func runFlagCases[T any](t *testing.T, part func(config) T, tests []flagCase[T]) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseConfig(tt.args, io.Discard, func(k string) string { return tt.env[k] })
+			if tt.wantErr {
+				if !errors.Is(err, errUsage) {
+					t.Fatalf("err = %v, want a usage error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := part(c); !tt.check(got) {
+				t.Fatalf("unexpected configuration %+v", got)
+			}
+		})
+	}
+}
+
 func TestParseConfig(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		env     map[string]string
-		check   func(config) bool
-		wantErr bool
-	}{
+	tests := []flagCase[config]{
 		{"defaults", nil, nil, func(c config) bool {
 			return c.listen == ":8080" && c.logLevel == slog.LevelInfo && len(c.iceIPs) == 0 && c.maxParticipants == 50 && c.bwe && c.resumeWindow == 30*time.Second
 		}, false},
@@ -40,21 +68,5 @@ func TestParseConfig(t *testing.T) {
 		{"zero participants", []string{"--max-participants", "0"}, nil, nil, true},
 		{"stray argument", []string{"serve"}, nil, nil, true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := parseConfig(tt.args, io.Discard, func(k string) string { return tt.env[k] })
-			if tt.wantErr {
-				if !errors.Is(err, errUsage) {
-					t.Fatalf("err = %v, want a usage error", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tt.check(c) {
-				t.Fatalf("unexpected config %+v", c)
-			}
-		})
-	}
+	runFlagCases(t, func(c config) config { return c }, tests)
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 )
 
@@ -31,7 +30,7 @@ log-level: debug
 		wantErr bool
 	}{
 		{"settings from the file", file, nil, nil, func(c config) bool {
-			return c.listen == ":443" && slices.Equal(c.internet.natIPs, []string{"203.0.113.10", "2001:db8::10"}) &&
+			return c.listen == ":443" && c.internet.natIPs.String() == "203.0.113.10,2001:db8::10" &&
 				c.internet.udpPort == 50000 && c.internet.turnListen == ":3478" && c.internet.turnSecret == "from-file" &&
 				c.internet.turnTTL.Hours() == 2 && len(c.internet.origins) == 2 && c.logLevel.String() == "DEBUG"
 		}, false},

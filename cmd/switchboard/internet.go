@@ -11,12 +11,18 @@ import (
 	"time"
 )
 
+// defaultUDPPort is where all media goes unless --udp-port says otherwise:
+// one port for everyone is what a firewall wants and what the fast path
+// (batched sendmmsg on the shared socket) needs. LiveKit's default, so that
+// a rule written for one fits the other.
+const defaultUDPPort = 7882
+
 // internetConfig is what a server reachable from the internet needs: how
 // clients reach its media (1:1 NAT, one UDP port, ICE-TCP, TURN), TLS, and
 // who may join. Its flags' names are fixed: docs and operators' scripts use
 // them.
 type internetConfig struct {
-	natIPs        listFlag
+	natIPs        natFlag
 	udpPort       int
 	udpBatch      bool
 	udpPortRange  portRange
@@ -37,9 +43,9 @@ type internetConfig struct {
 
 func (c *internetConfig) addFlags(fs *flag.FlagSet) {
 	fs.Var(&c.natIPs, "nat-ip", "public `IP` of a 1:1 NAT in front of the host, announced in the server's ICE candidates (repeatable; PUBLIC/PRIVATE pins it to one local address)")
-	fs.IntVar(&c.udpPort, "udp-port", 0, "serve all media on this one UDP `port` (0: a port per connection)")
+	fs.IntVar(&c.udpPort, "udp-port", defaultUDPPort, "serve all media on this one UDP `port`, with batched sends (0: a port per connection)")
 	fs.BoolVar(&c.udpBatch, "udp-batch", true, "on the one UDP port, send each packet's copies to all subscribers with one sendmmsg system call")
-	fs.Var(&c.udpPortRange, "udp-port-range", "take each connection's UDP port from `MIN-MAX` instead of one port")
+	fs.Var(&c.udpPortRange, "udp-port-range", "take each connection's UDP port from `MIN-MAX` instead of the one --udp-port")
 	fs.IntVar(&c.tcpPort, "tcp-port", 0, "accept ICE over TCP on this `port`, for networks that block UDP (0: off)")
 	fs.Var(&c.iceInterfaces, "ice-interfaces", "comma-separated network `interfaces` to gather ICE candidates on (default: all)")
 	fs.StringVar(&c.turnListen, "turn-listen", "", "run the embedded TURN server on this `address`, UDP and TCP (e.g. :3478)")
@@ -75,15 +81,6 @@ func (c *internetConfig) validate() error {
 	}{{"--udp-port", c.udpPort}, {"--tcp-port", c.tcpPort}} {
 		if p.v < 0 || p.v > 65535 {
 			return fmt.Errorf("%w: %s %d", errBadFlag, p.name, p.v)
-		}
-	}
-	for _, ip := range c.natIPs {
-		public, private, pinned := strings.Cut(ip, "/")
-		if _, err := netip.ParseAddr(public); err != nil {
-			return fmt.Errorf("%w: --nat-ip %q", errBadFlag, ip)
-		}
-		if _, err := netip.ParseAddr(private); pinned && err != nil {
-			return fmt.Errorf("%w: --nat-ip %q", errBadFlag, ip)
 		}
 	}
 	if c.turnRelayIP != "" {

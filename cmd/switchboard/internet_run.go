@@ -19,18 +19,17 @@ import (
 func (c *internetConfig) sfuOptions() []sfu.Option {
 	opts := []sfu.Option{sfu.WithSendBatching(c.udpBatch)}
 	if len(c.natIPs) > 0 {
-		opts = append(opts, sfu.WithNAT1To1IPs(c.natIPs))
+		opts = append(opts, sfu.WithNATMappings([]sfu.NATMapping(c.natIPs)...))
 	}
 	switch {
+	case c.udpPortRange.set():
+		opts = append(opts, sfu.WithUDPPortRange(c.udpPortRange.min, c.udpPortRange.max))
 	case c.udpPort != 0:
 		opts = append(opts, sfu.WithUDPMux(c.udpPort))
 	case c.turnListen != "" && !c.udpPortRange.set():
 		// The embedded TURN server relays only to the SFU's own ports, so
 		// they must be known: one UDP port the system picks.
 		opts = append(opts, sfu.WithUDPMux(0))
-	}
-	if c.udpPortRange.set() {
-		opts = append(opts, sfu.WithUDPPortRange(c.udpPortRange.min, c.udpPortRange.max))
 	}
 	if c.tcpPort != 0 {
 		opts = append(opts, sfu.WithICETCP(c.tcpPort))

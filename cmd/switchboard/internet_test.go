@@ -23,15 +23,9 @@ import (
 // TestInternetFlags: every flag of the internet set-up, and its environment
 // twin (SWITCHBOARD_ + NAME).
 func TestInternetFlags(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		env     map[string]string
-		check   func(internetConfig) bool
-		wantErr bool
-	}{
+	tests := []flagCase[internetConfig]{
 		{"defaults", nil, nil, func(c internetConfig) bool {
-			return c.udpPort == 0 && c.tcpPort == 0 && c.turnListen == "" && c.apiKey == "" && c.turnTTL == 24*time.Hour && c.turnQuota == 10
+			return c.udpPort == defaultUDPPort && c.tcpPort == 0 && c.turnListen == "" && c.apiKey == "" && c.turnTTL == 24*time.Hour && c.turnQuota == 10
 		}, false},
 		{"flags", []string{
 			"--nat-ip", "203.0.113.7", "--udp-port", "50000", "--tcp-port", "50001", "--turn-listen", ":3478",
@@ -40,7 +34,7 @@ func TestInternetFlags(t *testing.T) {
 			"--tls-cert", "c.pem", "--tls-key", "k.pem", "--allowed-origin", "https://a.example", "--allowed-origin", "https://b.example",
 			"--udp-port-range", "40000-40100", "--ice-interfaces", "eth0,eth1", "--turn-ttl", "2h", "--turn-quota", "3",
 		}, nil, func(c internetConfig) bool {
-			return slices.Equal(c.natIPs, []string{"203.0.113.7"}) && c.udpPort == 50000 && c.tcpPort == 50001 &&
+			return c.natIPs.String() == "203.0.113.7" && c.udpPort == 50000 && c.tcpPort == 50001 &&
 				c.turnListen == ":3478" && c.turnRelayIP == "203.0.113.7" && c.turnSecret == "ts" &&
 				len(c.iceServers) == 2 && c.apiKey == "k" && c.apiSecret == "s" && c.tlsCert == "c.pem" && c.tlsKey == "k.pem" &&
 				len(c.origins) == 2 && c.udpPortRange == portRange{40000, 40100} && slices.Equal(c.iceInterfaces, []string{"eth0", "eth1"}) &&
@@ -70,23 +64,7 @@ func TestInternetFlags(t *testing.T) {
 		{"not an ICE URL", []string{"--ice-server", "https://t.example.com"}, nil, nil, true},
 		{"bad relay IP", []string{"--turn-relay-ip", "relay"}, nil, nil, true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := parseConfig(tt.args, io.Discard, func(k string) string { return tt.env[k] })
-			if tt.wantErr {
-				if !errors.Is(err, errUsage) {
-					t.Fatalf("err = %v, want a usage error", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tt.check(c.internet) {
-				t.Fatalf("unexpected config %+v", c.internet)
-			}
-		})
-	}
+	runFlagCases(t, func(c config) internetConfig { return c.internet }, tests)
 }
 
 func TestTokenCommand(t *testing.T) {
@@ -230,11 +208,11 @@ func TestTURNPeers(t *testing.T) {
 		media []sfu.MediaAddr
 		want  []string
 	}{
-		{"UDP mux behind a 1:1 NAT", internetConfig{natIPs: []string{"203.0.113.7"}}, nil,
+		{"UDP mux behind a 1:1 NAT", internetConfig{natIPs: natFlag{{Public: netip.MustParseAddr("203.0.113.7")}}}, nil,
 			[]sfu.MediaAddr{{Network: "udp", Local: ap("10.0.0.5:50000"), Announced: []netip.Addr{netip.MustParseAddr("203.0.113.7")}},
 				{Network: "tcp", Local: ap("10.0.0.5:50001"), Announced: []netip.Addr{netip.MustParseAddr("203.0.113.7")}}},
 			[]string{"203.0.113.7:50000-50000 (local 10.0.0.5)"}},
-		{"port range on the ICE addresses", internetConfig{udpPortRange: portRange{40000, 40100}, natIPs: []string{"203.0.113.7/10.0.0.5"}}, []string{"10.0.0.5"}, nil,
+		{"port range on the ICE addresses", internetConfig{udpPortRange: portRange{40000, 40100}, natIPs: natFlag{{Public: netip.MustParseAddr("203.0.113.7"), Local: netip.MustParseAddr("10.0.0.5")}}}, []string{"10.0.0.5"}, nil,
 			[]string{"10.0.0.5:40000-40100", "203.0.113.7:40000-40100 (local 10.0.0.5)"}},
 	}
 	for _, tt := range tests {

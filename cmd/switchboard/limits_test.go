@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -30,13 +29,7 @@ import (
 var ignoreJoinBuckets = goleak.IgnoreAnyFunction("github.com/hashicorp/golang-lru/v2/expirable.NewLRU[...].func1")
 
 func TestLimitFlags(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		env     map[string]string
-		check   func(limitsConfig) bool
-		wantErr bool
-	}{
+	tests := []flagCase[limitsConfig]{
 		{"defaults", nil, nil, func(c limitsConfig) bool {
 			return c.maxConnsPerIP == 50 && c.joinsPerIP == 5 && c.joinBurstPerIP == 50 && c.maxRooms == 0 && c.maxTracks == 8 && len(c.trustedPrefixes) == 0
 		}, false},
@@ -59,23 +52,7 @@ func TestLimitFlags(t *testing.T) {
 		{"negative tracks", []string{"--max-tracks-per-participant", "-2"}, nil, nil, true},
 		{"a proxy by name", []string{"--trusted-proxy", "proxy.example.com"}, nil, nil, true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := parseConfig(tt.args, io.Discard, func(k string) string { return tt.env[k] })
-			if tt.wantErr {
-				if !errors.Is(err, errUsage) {
-					t.Fatalf("err = %v, want a usage error", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tt.check(c.limits) {
-				t.Fatalf("unexpected limits %+v", c.limits)
-			}
-		})
-	}
+	runFlagCases(t, func(c config) limitsConfig { return c.limits }, tests)
 }
 
 // TestRunAppliesLimits: the flags reach the signaling of the running

@@ -24,7 +24,7 @@ func runServer(t *testing.T, args ...string) (addr string, stop func() error) {
 	addrs := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"--listen", "127.0.0.1:0", "--ice-ips", "127.0.0.1"}, args...), io.Discard, func(a net.Addr) { addrs <- a })
+		done <- run(ctx, append([]string{"--listen", "127.0.0.1:0", "--ice-ips", "127.0.0.1", "--udp-port", freeUDPPort(t)}, args...), io.Discard, func(a net.Addr) { addrs <- a })
 	}()
 	select {
 	case a := <-addrs:

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/turnserver"
@@ -18,8 +16,7 @@ func (c *internetConfig) relayIP(iceIPs []string) (netip.Addr, error) {
 	var candidates []string
 	candidates = append(candidates, c.turnRelayIP)
 	for _, n := range c.natIPs {
-		public, _, _ := strings.Cut(n, "/")
-		candidates = append(candidates, public)
+		candidates = append(candidates, n.Public.String())
 	}
 	if host, _, err := net.SplitHostPort(c.turnListen); err == nil {
 		candidates = append(candidates, host)
@@ -69,16 +66,11 @@ func turnPeers(c *internetConfig, iceIPs []string, media []sfu.MediaAddr) ([]tur
 		peers = append(peers, turnserver.Peer{IP: l, MinPort: r.min, MaxPort: r.max})
 	}
 	for _, n := range c.natIPs {
-		public, private, _ := strings.Cut(n, "/")
-		p, err := netip.ParseAddr(public)
-		if err != nil {
-			return nil, fmt.Errorf("%w: --nat-ip %q", errBadFlag, n)
+		local := n.Local
+		if !local.IsValid() {
+			local = firstOfFamily(locals, n.Public.Is4())
 		}
-		local, err := netip.ParseAddr(private)
-		if err != nil {
-			local = firstOfFamily(locals, p.Is4())
-		}
-		peers = append(peers, turnserver.Peer{IP: p, Local: local, MinPort: r.min, MaxPort: r.max})
+		peers = append(peers, turnserver.Peer{IP: n.Public, Local: local, MinPort: r.min, MaxPort: r.max})
 	}
 	return peers, nil
 }

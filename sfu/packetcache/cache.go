@@ -3,6 +3,8 @@ package packetcache
 import (
 	"math/bits"
 	"sync"
+
+	"github.com/switchboard-rtc/switchboard/internal/seqnum"
 )
 
 const (
@@ -21,11 +23,6 @@ const (
 	// sequence numbers rather than as very late arrivals; RFC 3550 §A.1
 	// calls the forward counterpart MAX_DROPOUT and uses the same value.
 	resyncDistance = 3000
-
-	// extBase is where the extended sequence counter starts, so that
-	// packets from before the first one stored (reordered at the start of
-	// the stream) still get a positive extended number.
-	extBase = 1 << 16
 )
 
 // slot holds one packet. ext is the extended sequence number of the packet
@@ -97,27 +94,26 @@ func (c *PacketCache) Store(seq uint16, pkt []byte) Result {
 
 	if !c.started {
 		c.started = true
-		c.newest = extBase + uint64(seq)
+		c.newest = seqnum.Start(uint64(seq))
 		c.put(c.newest, pkt)
 		return Stored
 	}
 
-	ahead := seq - uint16(c.newest)
+	ext := seqnum.Extend(c.newest, uint64(seq), 16)
 	switch {
-	case ahead == 0:
+	case ext == c.newest:
 		return Duplicate
-	case ahead < 1<<15:
+	case ext > c.newest:
 		// Newer: slots of the packets skipped over keep their old ext,
 		// which no longer matches, so they read as missing.
-		c.newest += uint64(ahead)
+		c.newest = ext
 		c.badArmed = false
 		c.put(c.newest, pkt)
 		return Stored
 	}
 
-	behind := uint64(-ahead)
+	behind := c.newest - ext
 	if behind < uint64(len(c.slots)) {
-		ext := c.newest - behind
 		if c.slots[ext&c.mask].ext == ext {
 			return Duplicate
 		}
@@ -141,7 +137,7 @@ func (c *PacketCache) restart(seq uint16, pkt []byte) {
 		c.slots[i].ext = 0
 	}
 	c.badArmed = false
-	c.newest = extBase + uint64(seq)
+	c.newest = seqnum.Start(uint64(seq))
 	c.put(c.newest, pkt)
 }
 

@@ -1,6 +1,9 @@
 package rewriter
 
-import "github.com/switchboard-rtc/switchboard/sfu/renumber"
+import (
+	"github.com/switchboard-rtc/switchboard/internal/seqnum"
+	"github.com/switchboard-rtc/switchboard/sfu/renumber"
+)
 
 // Rewriter maps one subscriber's view of a track: the sequence numbers and
 // timestamps of whichever source is currently forwarded onto one continuous
@@ -54,13 +57,13 @@ func (r *Rewriter) Rewrite(seq uint16, ts uint32) (outSeq uint16, outTS uint32, 
 	if !r.started || r.switching {
 		return r.startSource(seq, ts)
 	}
-	ext := extend(r.newestIn, seq)
+	ext := seqnum.Extend(r.newestIn, uint64(seq), 16)
 	offset, ok := r.segs.Lookup(ext)
 	if !ok {
 		return 0, 0, false
 	}
 	outSeq, outTS = seq+offset, ts+r.tsOffset
-	outExt := extend(r.lastOut, outSeq)
+	outExt := seqnum.Extend(r.lastOut, uint64(outSeq), 16)
 	if ext > r.newestIn {
 		r.newestIn, r.newestSkipped = ext, false
 		r.lastOut, r.lastOutTS = outExt, outTS
@@ -79,11 +82,11 @@ func (r *Rewriter) startSource(seq uint16, ts uint32) (outSeq uint16, outTS uint
 		// The first packet ever keeps its numbers: they were already
 		// chosen at random by the sender (RFC 3550 §5.1).
 		outSeq, outTS = seq, ts
-		r.lastOut = extBase + uint64(seq)
+		r.lastOut = seqnum.Start(uint64(seq))
 	}
 	r.started, r.switching = true, false
 	r.source++
-	r.newestIn, r.newestSkipped = extBase+uint64(seq), false
+	r.newestIn, r.newestSkipped = seqnum.Start(uint64(seq)), false
 	r.tsOffset = outTS - ts
 	r.segs.Reset(r.newestIn, outSeq-seq)
 	r.lastOutTS = outTS
@@ -102,7 +105,7 @@ func (r *Rewriter) Skip(seq uint16) {
 	if !r.started || r.switching {
 		return
 	}
-	ext := extend(r.newestIn, seq)
+	ext := seqnum.Extend(r.newestIn, uint64(seq), 16)
 	if ext < r.newestIn || (ext == r.newestIn && r.newestSkipped) {
 		return
 	}
@@ -123,7 +126,7 @@ func (r *Rewriter) Source(outSeq uint16) (inSeq uint16, ok bool) {
 	if !r.started {
 		return 0, false
 	}
-	ext := extend(r.lastOut, outSeq)
+	ext := seqnum.Extend(r.lastOut, uint64(outSeq), 16)
 	if ext > r.lastOut || r.lastOut-ext >= historySize {
 		return 0, false
 	}

@@ -1,25 +1,9 @@
 package vp8
 
-import "github.com/switchboard-rtc/switchboard/sfu/renumber"
-
-// extBase is where extended (wrap-counting) PictureIDs start, so that
-// pictures reordered before the first one of a source still get a positive
-// extended number. It is a multiple of 2^15, so its low bits are the
-// PictureID itself.
-const extBase = 1 << 32
-
-// extend returns the extended form of id, a PictureID of the given width
-// (7 or 15 bits), taking it as the picture nearest to ref: ahead if within
-// half the PictureID space, else behind (as RFC 3550 §A.1 does for
-// sequence numbers).
-func extend(ref uint64, id uint16, bits int) uint64 {
-	space := uint64(1) << bits
-	d := (uint64(id) - ref) & (space - 1)
-	if d < space/2 {
-		return ref + d
-	}
-	return ref - (space - d)
-}
+import (
+	"github.com/switchboard-rtc/switchboard/internal/seqnum"
+	"github.com/switchboard-rtc/switchboard/sfu/renumber"
+)
 
 // Original holds the PictureID and TL0PICIDX a packet had before Munge, so
 // that Restore can put them back.
@@ -110,7 +94,7 @@ func (m *Munger) Munge(payload []byte, d *Descriptor) (orig Original, ok bool) {
 // source.
 func (m *Munger) placePicture(id uint16, bits int) (uint16, bool) {
 	if !m.picStarted {
-		ext := extBase + uint64(id)
+		ext := seqnum.Start(uint64(id))
 		out := ext // the first source keeps its numbers
 		if m.picAny {
 			out = m.lastOut + 1
@@ -118,7 +102,7 @@ func (m *Munger) placePicture(id uint16, bits int) (uint16, bool) {
 				// The subscriber saw only the low 7 bits: continue those
 				// even if this source sends 15 (the output counter is
 				// relative, so it may be rebased here).
-				out = extBase + m.lastOut&0x7f + 1
+				out = seqnum.Base + m.lastOut&0x7f + 1
 			}
 		}
 		m.picStarted, m.picAny = true, true
@@ -127,7 +111,7 @@ func (m *Munger) placePicture(id uint16, bits int) (uint16, bool) {
 		m.lastOut = out
 		return uint16(out) & 0x7fff, true
 	}
-	ext := extend(m.newestIn, id, bits)
+	ext := seqnum.Extend(m.newestIn, uint64(id), uint(bits))
 	offset, ok := m.segs.Lookup(ext)
 	if !ok {
 		return 0, false
@@ -182,7 +166,7 @@ func (m *Munger) Skip(d *Descriptor) {
 	if !d.HasPictureID || m.switching || !m.picStarted {
 		return
 	}
-	ext := extend(m.newestIn, d.PictureID, d.PictureIDBits)
+	ext := seqnum.Extend(m.newestIn, uint64(d.PictureID), uint(d.PictureIDBits))
 	if ext < m.newestIn || (ext == m.newestIn && (m.newestSent || m.newestSkipped)) {
 		return
 	}

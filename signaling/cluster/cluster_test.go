@@ -150,12 +150,27 @@ var (
 
 // TestRoomAcrossThreeNodes: one publisher on each of three nodes sharing
 // one Redis; each receives the other two's audio and video, intact, and
-// each node relays each of its tracks once to each other node.
+// each node relays each of its tracks once to each other node. With a port
+// per connection, and with each node's media on one UDP port (the
+// default): there the two relay ends between a pair of nodes must not
+// share one 5-tuple (sfu.SFU.relayAPI).
 func TestRoomAcrossThreeNodes(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opts []sfu.Option
+	}{
+		{"a port per connection", nil},
+		{"one UDP port per node", []sfu.Option{sfu.WithUDPMux(0), sfu.WithSendBatching(true)}},
+	} {
+		t.Run(mode.name, func(t *testing.T) { roomAcrossThreeNodes(t, mode.opts...) })
+	}
+}
+
+func roomAcrossThreeNodes(t *testing.T, opts ...sfu.Option) {
 	existing := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
 	rs := redistest.Start(t)
-	nodes := []*testNode{startNode(t, rs, "n1"), startNode(t, rs, "n2"), startNode(t, rs, "n3")}
+	nodes := []*testNode{startNode(t, rs, "n1", opts...), startNode(t, rs, "n2", opts...), startNode(t, rs, "n3", opts...)}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 

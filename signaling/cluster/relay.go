@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"sync"
+
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-rtc/switchboard/sfu"
@@ -245,23 +247,35 @@ func (n *Node) endClosed(peer, id string) {
 // endListener is the sfu.Listener of one relay end: what the SFU tells it
 // goes to the peer's inbox. Like every Listener, it only queues.
 type endListener struct {
-	n       *Node
-	peer    string
-	end     string // fromEgress or fromIngress
+	n    *Node
+	peer string
+	end  string // fromEgress or fromIngress
+
+	// The SFU calls a Listener from several goroutines: ids, set by Joined,
+	// is read by the calls after it.
+	mu      sync.Mutex
 	session string // the egress end's id (ingress: the peer's it answers)
 	self    string // this end's participant id, from Joined
+}
+
+func (l *endListener) ids() (session, self string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.session, l.self
 }
 
 func (l *endListener) to(msg message) {
 	msg.End = l.end
 	if msg.Session == "" {
-		msg.Session = l.session
+		msg.Session, _ = l.ids()
 	}
 	l.n.publish(l.n.inbox(l.peer), msg)
 }
 
 // Joined is the SFU's first call: it names this end.
 func (l *endListener) Joined(self sfu.ParticipantInfo, _ []sfu.ParticipantInfo) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.self = self.ID
 	if l.end == fromEgress {
 		l.session = self.ID
@@ -298,7 +312,8 @@ func (l *endListener) TrackMuted(_, trackID string, muted bool) {
 
 // Closed: the SFU closed this end (its ICE failed).
 func (l *endListener) Closed(error) {
-	l.n.tasks.Post(func() { l.n.endClosed(l.peer, l.self) })
+	_, self := l.ids()
+	l.n.tasks.Post(func() { l.n.endClosed(l.peer, self) })
 }
 
 // What a relay end need not pass on: the clients' view of the room travels

@@ -4,8 +4,6 @@
 // the protocol without importing the server.
 package protocol
 
-import "github.com/pion/webrtc/v4"
-
 // Version is the protocol version this package speaks; a client names the
 // version it speaks in its join message. Version 2 added redirect: a client
 // that names 1 is never sent one (it gets an unavailable error, or a bye,
@@ -171,8 +169,19 @@ type SessionDescription struct {
 // Candidate carries one trickled ICE candidate. A null candidate is not sent:
 // end of candidates needs no message.
 type Candidate struct {
-	Type      string                  `json:"type"`
-	Candidate webrtc.ICECandidateInit `json:"candidate"`
+	Type      string       `json:"type"`
+	Candidate ICECandidate `json:"candidate"`
+}
+
+// ICECandidate is the browser's RTCIceCandidateInit (W3C WebRTC §4.8.1.1):
+// the candidate line of RFC 8839 §5.1 and what it belongs to. Its fields are
+// those of Pion's ICECandidateInit, so that one converts to the other, but
+// the protocol package stays free of any WebRTC stack.
+type ICECandidate struct {
+	Candidate        string  `json:"candidate"`
+	SDPMid           *string `json:"sdpMid"`
+	SDPMLineIndex    *uint16 `json:"sdpMLineIndex"`
+	UsernameFragment *string `json:"usernameFragment"`
 }
 
 // TrackSettings, from a subscriber, says how it shows a track it receives:
