@@ -20,15 +20,15 @@ import (
 
 // newResumeServer is newServer with resume on: a dropped session is held
 // for window; at most held of them at once.
-func newResumeServer(t *testing.T, window time.Duration, held int, opts ...sfu.Option) (*testServer, *signaling.Handler) {
+func newResumeServer(t *testing.T, window time.Duration, held int, opts ...signaling.Option) (*testServer, *signaling.Handler) {
 	t.Helper()
 	log := testLogger(t).With("side", "server")
-	s, err := sfu.New(append([]sfu.Option{sfu.WithICEIPs([]string{loopback}), sfu.WithLogger(log)}, opts...)...)
+	s, err := sfu.New(sfu.WithICEIPs([]string{loopback}), sfu.WithLogger(log))
 	if err != nil {
 		t.Fatalf("sfu.New: %v", err)
 	}
-	h := signaling.NewHandler(s, signaling.WithLogger(log),
-		signaling.WithResumeWindow(window), signaling.WithMaxPendingResumes(held))
+	h := signaling.NewHandler(s, append([]signaling.Option{signaling.WithLogger(log),
+		signaling.WithResumeWindow(window), signaling.WithMaxPendingResumes(held)}, opts...)...)
 	return serve(t, h, s), h
 }
 
@@ -230,7 +230,10 @@ func TestResumeTableBounded(t *testing.T) {
 		perRoom  = 10
 		window   = 10 * time.Second // outlasts dropping 1 000 on a loaded machine
 	)
-	srv, h := newResumeServer(t, window, bound)
+	// The bare WebSockets never read, so never answer a ping: until its
+	// first pong a joined session is bound by the join timeout, which must
+	// outlast joining 1 000 on a loaded machine.
+	srv, h := newResumeServer(t, window, bound, signaling.WithJoinTimeout(time.Minute))
 	conns := make([]net.Conn, 0, sessions)
 	for i := range sessions {
 		ws, conn := dialRaw(ctx, t, srv.url)

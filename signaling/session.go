@@ -113,10 +113,6 @@ func (s *session) run() {
 		if leave := s.dispatch(msg); leave {
 			return
 		}
-		// Joined just now: the join timeout no longer applies (else a
-		// client that sends nothing more is dropped at it, before its first
-		// pong).
-		s.keepAlive()
 	}
 }
 
