@@ -25,6 +25,11 @@ func (s *session) dispatch(msg any) (leave bool) {
 		s.refuse(ErrNotJoined)
 		return false
 	}
+	if s.unconfirmed {
+		// The client read the joined of its resume: the token it used is done.
+		s.unconfirmed = false
+		s.h.resume.confirm(s.seat)
+	}
 	p := s.participant
 	switch m := msg.(type) {
 	case *protocol.SessionDescription:

@@ -184,6 +184,7 @@ func TestResumeRefused(t *testing.T) {
 			if j, ok := rawJoin(t, ws, protocol.Join{Room: "refused-c", Resume: token}).(*protocol.Joined); !ok || !j.Resumed {
 				t.Fatalf("first use of the token did not resume")
 			}
+			confirmResume(t, ws)
 			return "refused-c", token
 		}},
 		{"expired", func(t *testing.T) (string, string) {
@@ -215,6 +216,60 @@ func TestResumeRefused(t *testing.T) {
 	}
 	if n := h.PendingResumes(); n > 2 {
 		t.Errorf("%d sessions held at the end, want at most the two dropped ones", n)
+	}
+}
+
+// confirmResume sends a message on a resumed connection, which shows the
+// server that the client read its joined (and the next token), and waits
+// for the server's answer to it.
+func confirmResume(t *testing.T, ws *websocket.Conn) {
+	t.Helper()
+	if err := ws.WriteJSON(protocol.Mute{Type: protocol.TypeMute, Mid: "none", Muted: true}); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if msg, err := protocol.DecodeServer(data); err == nil {
+			if _, ok := msg.(*protocol.Error); ok {
+				return // the refusal of the mute: the server has read it
+			}
+		}
+	}
+}
+
+// TestResumeAfterLostJoined: a resume whose joined is lost with its
+// connection (cut again at once) leaves the client holding the token it
+// used; that token resumes again, until the client sends something on a
+// resumed connection, after which it is refused.
+func TestResumeAfterLostJoined(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+	defer cancel()
+	srv, _ := newResumeServer(t, 10*time.Second, 16)
+	ws, conn := dialRaw(ctx, t, srv.url)
+	first, ok := rawJoin(t, ws, protocol.Join{Room: "lost"}).(*protocol.Joined)
+	if !ok {
+		t.Fatal("no joined")
+	}
+	_ = conn.Close()
+	token := first.ResumeToken
+	for try := range 2 { // the first joined is never read
+		ws, conn := dialRaw(ctx, t, srv.url)
+		j, ok := rawJoin(t, ws, protocol.Join{Room: "lost", Resume: token}).(*protocol.Joined)
+		if !ok || !j.Resumed || j.ParticipantID != first.ParticipantID {
+			t.Fatalf("try %d: the token did not resume", try)
+		}
+		if try == 1 {
+			confirmResume(t, ws)
+			break
+		}
+		_ = conn.Close()
+	}
+	ws, _ = dialRaw(ctx, t, srv.url)
+	if e, ok := rawJoin(t, ws, protocol.Join{Room: "lost", Resume: token}).(*protocol.Error); !ok || e.Code != protocol.CodeResumeFailed {
+		t.Fatalf("the used token once confirmed: got %+v, want %s", e, protocol.CodeResumeFailed)
 	}
 }
 

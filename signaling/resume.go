@@ -37,7 +37,11 @@ type seat struct {
 
 	mu    sync.Mutex
 	owner *session // nil while held for resume
-	token string   // the one token that resumes it now
+	token string   // the token that resumes it now
+	// prev is the token the last resume used: it resumes the seat too until
+	// the client shows it got the new one (confirm), so that a client whose
+	// joined was lost with its connection can resume again.
+	prev  string
 	ended bool
 }
 
@@ -51,6 +55,13 @@ func (st *seat) disown(s *session, end bool) (string, bool) {
 	}
 	st.owner, st.ended = nil, end
 	return st.token, true
+}
+
+// tokens are the tokens that resume st now.
+func (st *seat) tokens() []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return []string{st.token, st.prev}
 }
 
 // resumeTable finds seats by token: live ones (their WebSocket may be
@@ -104,9 +115,7 @@ func (t *resumeTable) hold(s *session, st *seat) bool {
 	// Into the LRU first, out of the live map after: a resume between the
 	// two finds it in either.
 	t.held.Add(token, st)
-	t.mu.Lock()
-	delete(t.live, token)
-	t.mu.Unlock()
+	t.forget(token) // a prev stays: the client may never have read token
 	return true
 }
 
@@ -125,34 +134,53 @@ func (t *resumeTable) claim(s *session, token, room, next string) (*seat, error)
 		return nil, ErrResumeFailed
 	}
 	st.mu.Lock()
-	if st.ended || st.token != token {
+	if st.ended || (token != st.token && token != st.prev) {
 		st.mu.Unlock()
 		return nil, ErrResumeFailed
 	}
-	prev := st.owner
-	st.owner, st.token = s, next
+	owner, stale := st.owner, st.token
+	st.owner, st.prev, st.token = s, token, next
 	st.mu.Unlock()
 	t.mu.Lock()
-	delete(t.live, token)
+	if stale != token {
+		delete(t.live, stale) // sent in a joined the client never read
+	}
+	t.live[token] = st
 	t.live[next] = st
 	t.mu.Unlock()
-	t.held.Remove(token) // its expiry sees the token changed: a no-op
-	if prev != nil {
-		prev.finish()
+	t.held.Remove(stale) // its expiry sees the token changed: a no-op
+	if owner != nil {
+		owner.finish()
 	}
 	return st, nil
+}
+
+// confirm retires the token a resume used, once the client sent something
+// on its new connection: it has read the joined with the next token.
+func (t *resumeTable) confirm(st *seat) {
+	st.mu.Lock()
+	prev := st.prev
+	st.prev = ""
+	st.mu.Unlock()
+	t.forget(prev)
+}
+
+// forget takes tokens out of the live map.
+func (t *resumeTable) forget(tokens ...string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, k := range tokens {
+		delete(t.live, k)
+	}
 }
 
 // release ends s's ownership of st for good: the caller takes the
 // participant out. It reports false when another session owns st now.
 func (t *resumeTable) release(s *session, st *seat) bool {
-	token, ok := st.disown(s, true)
-	if !ok {
+	if _, ok := st.disown(s, true); !ok {
 		return false
 	}
-	t.mu.Lock()
-	delete(t.live, token)
-	t.mu.Unlock()
+	t.forget(st.tokens()...)
 	return true
 }
 
@@ -175,6 +203,7 @@ func (t *resumeTable) expire(token string, st *seat) {
 	}
 	st.ended = true
 	st.mu.Unlock()
+	t.forget(st.tokens()...) // a prev still in the live map
 	t.h.leaveSeat(st)
 }
 

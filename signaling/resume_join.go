@@ -17,6 +17,7 @@ func (s *session) resumeSeat(j *protocol.Join) {
 		return
 	}
 	s.participant, s.room, s.grant, s.seat, s.resumeToken = st.p, st.room, st.grant, st, next
+	s.unconfirmed = true
 	s.log = s.log.With("participant", st.p.ID(), "room", st.room)
 	st.ev.next.Store(s)
 	if !st.p.Resync() {

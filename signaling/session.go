@@ -46,6 +46,7 @@ type session struct {
 	heldRoom    string           // reader goroutine only: the room counted in h.rooms (limits.go)
 	seat        *seat            // reader goroutine only; nil while resume is off (resume.go)
 	resumeToken string           // set before the joined that carries it, by the reader
+	unconfirmed bool             // reader only: resumed, the client has sent nothing since (resume.go)
 }
 
 func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
