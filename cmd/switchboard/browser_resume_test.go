@@ -80,10 +80,14 @@ func TestBrowserResume(t *testing.T) {
 	}
 
 	cut := time.Now()
-	// Three WebSockets, each seen from both ends.
-	if n := killConnections(t, u.Port()); n < 2*len(tabs) {
-		t.Fatalf("killed %d sockets, want the %d of three WebSockets", n, 2*len(tabs))
+	// Three WebSockets: at least one end of each killed (the kill resets
+	// the other end, which may then no longer be established for ss to
+	// find).
+	n := killConnections(t, u.Port())
+	if n < len(tabs) {
+		t.Fatalf("killed %d sockets, want at least one end of each of the %d WebSockets", n, len(tabs))
 	}
+	t.Logf("killed %d sockets", n)
 	for _, tb := range tabs {
 		tb.waitFor("reconnected", `window.resumeSeen.reconnected >= 1 && window.switchboardRoom.state === 'connected'`, 10*time.Second)
 		t.Logf("%s reconnected by %v after the cut", tb.name, time.Since(cut).Round(time.Millisecond))
