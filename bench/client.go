@@ -33,11 +33,13 @@ const (
 type Client struct {
 	opts options
 	log  *slog.Logger
-	ws   *websocket.Conn
 	url  string // the signaling URL it joined at, after any redirect
 	pc   *webrtc.PeerConnection
 
-	writeMu sync.Mutex // gorilla/websocket allows one writer at a time
+	// writeMu guards ws, which Cut and Resume replace, and its writes:
+	// gorilla/websocket allows one writer at a time.
+	writeMu sync.Mutex
+	ws      *websocket.Conn // nil between Cut and Resume
 
 	ctx    context.Context // the session's lifetime; cancelled by Close
 	cancel context.CancelCauseFunc
@@ -68,6 +70,7 @@ type Client struct {
 	connState    webrtc.PeerConnectionState
 	redirectedTo string                          // where the server sent the client mid-session
 	readErr      error                           // why readLoop ended; run reads it once the inbox is closed
+	resumeToken  string                          // the last joined's (resume.go)
 	speakers     []protocol.SpeakerInfo          // the last speakers message's list
 	data         dataState                       // data.go
 	quality      map[string]protocol.QualityInfo // the newest level of each participant
@@ -141,7 +144,7 @@ func dial(ctx context.Context, url, room string, o options) (*Client, string, er
 	}
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	c.ctrl.Add(2)
-	go c.readLoop()
+	go c.readLoop(ws)
 	go c.run()
 	return c, "", nil
 }
@@ -167,7 +170,7 @@ func (c *Client) join(room string) (*protocol.Joined, string, error) {
 	case *protocol.Joined:
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		c.id, c.room, c.identity = m.ParticipantID, m.Room, m.Identity
+		c.id, c.room, c.identity, c.resumeToken = m.ParticipantID, m.Room, m.Identity, m.ResumeToken
 		c.counts[m.Type]++
 		for _, p := range m.Participants {
 			c.addParticipant(p)
@@ -189,6 +192,10 @@ func (c *Client) send(msg any) error {
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	if c.ws == nil {
+		c.log.Debug("not connected: message lost", "type", fmt.Sprintf("%T", msg))
+		return nil // as on a broken connection: resume makes it good
+	}
 	if err := c.ws.SetWriteDeadline(time.Now().Add(writeTimeout)); err != nil {
 		return err
 	}
@@ -291,5 +298,9 @@ func (c *Client) call(ctx context.Context, f func() error) error {
 // connection goes, with no leave and no close frame. The PeerConnection is
 // left as it is (Close ends it).
 func (c *Client) Drop() {
-	_ = c.ws.UnderlyingConn().Close()
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if c.ws != nil {
+		_ = c.ws.UnderlyingConn().Close()
+	}
 }

@@ -5,20 +5,31 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
-// readLoop hands every server message to run. It ends when the socket
-// closes: the server hung up, or run closed it on the way out. Why it
-// ended is for run to report once it has handled every message before (a
-// fatal error says more than the close after it).
-func (c *Client) readLoop() {
+// connEnded is readLoop's last word on its socket: why it closed.
+type connEnded struct {
+	ws  *websocket.Conn
+	err error
+}
+
+// readLoop hands every message of ws to run. It ends when the socket
+// closes: the server hung up, run closed it on the way out, or Cut. Why
+// it ended is for run to report once it has handled every message before
+// (a fatal error says more than the close after it), unless the socket was
+// replaced meanwhile (resume.go).
+func (c *Client) readLoop(ws *websocket.Conn) {
 	defer c.ctrl.Done()
-	defer close(c.inbox)
 	for {
-		_, data, err := c.ws.ReadMessage()
+		_, data, err := ws.ReadMessage()
 		if err != nil {
-			c.readErr = fmt.Errorf("%w: %v", ErrSessionEnded, err)
+			select {
+			case c.inbox <- connEnded{ws: ws, err: fmt.Errorf("%w: %v", ErrSessionEnded, err)}:
+			case <-c.ctx.Done():
+			}
 			return
 		}
 		msg, err := protocol.DecodeServer(data)
@@ -39,17 +50,18 @@ func (c *Client) readLoop() {
 func (c *Client) run() {
 	defer c.ctrl.Done()
 	defer close(c.ended)
-	defer func() { _ = c.ws.Close() }()
+	defer c.closeConn()
 	for {
 		select {
 		case <-c.ctx.Done():
 			return
-		case msg, ok := <-c.inbox:
-			if !ok {
-				if c.readErr != nil { // the inbox's close orders this after readLoop's write
-					c.fail(c.readErr)
+		case msg := <-c.inbox:
+			if end, ok := msg.(connEnded); ok {
+				if c.isConn(end.ws) {
+					c.fail(end.err)
+					return
 				}
-				return
+				continue // a socket Cut or replaced: the session goes on
 			}
 			c.handle(msg)
 		case f := <-c.calls:

@@ -27,8 +27,9 @@ func (p *Participant) updateDynacast(now time.Time) {
 		receivers = append(receivers, r)
 	}
 	p.mu.Unlock()
+	resend := p.resendLayers.Swap(false) // resync.go: the client lost what it was told
 	for _, r := range receivers {
-		if active, changed := r.activeLayers(now); changed {
+		if active, changed := r.activeLayers(now); changed || (resend && active != nil) {
 			p.log.Debug("dynacast", "track", r.id, "active", active)
 			p.listener.Layers(r.mid, active)
 		}

@@ -18,6 +18,7 @@ type negotiation struct {
 	needed       bool // transceivers changed since the last offer
 	offerPending bool // our offer awaits its answer
 	connected    bool // ICE has connected once
+	detached     bool // the client's signaling is down: no offer, no timeout (resync.go)
 	candidates   []webrtc.ICECandidateInit
 	timer        *time.Timer
 }
@@ -49,7 +50,7 @@ func (p *Participant) run() {
 }
 
 func (p *Participant) maybeOffer() {
-	if !p.neg.needed || p.neg.offerPending || p.pc.SignalingState() != webrtc.SignalingStateStable {
+	if !p.neg.needed || p.neg.offerPending || p.neg.detached || p.pc.SignalingState() != webrtc.SignalingStateStable {
 		return
 	}
 	// Once a first negotiation has happened, wait for ICE to connect: Pion

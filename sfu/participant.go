@@ -41,6 +41,9 @@ type Participant struct {
 	perms   Permissions // set once, at join (permissions.go)
 	relay   RelayRole   // set once, at join (relay.go)
 	mediaUp atomic.Bool // the PeerConnection has connected: writes reach the subscriber
+	// resendLayers: the next dynacast round tells every active layer list
+	// again, changed or not (resync.go).
+	resendLayers atomic.Bool
 
 	ctx    context.Context
 	cancel context.CancelFunc

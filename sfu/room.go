@@ -69,17 +69,8 @@ func (r *Room) join(p *Participant) error {
 		go replaced.close(ErrReplaced)
 	}
 	p.room = r
-	others := make([]ParticipantInfo, 0, len(r.participants)+len(r.remotes))
-	for _, o := range r.sorted() {
-		if o.relay == notRelay {
-			others = append(others, r.infoLocked(o.baseInfo()))
-		}
-	}
-	for _, id := range r.remoteIDs() {
-		others = append(others, r.infoLocked(r.remotes[id]))
-	}
 	self := p.baseInfo()
-	p.listener.Joined(self, others)
+	p.listener.Joined(self, r.othersLocked(p.id))
 	r.announceLocked(self)
 	r.participants[p.id] = p
 	r.speakersForJoinerLocked(p)
@@ -90,6 +81,21 @@ func (r *Room) join(p *Participant) error {
 		}
 	}
 	return nil
+}
+
+// othersLocked describes the room's clients but self, here and on other
+// nodes, in the order they joined; r.mu held.
+func (r *Room) othersLocked(self string) []ParticipantInfo {
+	others := make([]ParticipantInfo, 0, len(r.participants)+len(r.remotes))
+	for _, o := range r.sorted() {
+		if o.relay == notRelay && o.id != self {
+			others = append(others, r.infoLocked(o.baseInfo()))
+		}
+	}
+	for _, id := range r.remoteIDs() {
+		others = append(others, r.infoLocked(r.remotes[id]))
+	}
+	return others
 }
 
 // announceLocked tells every client here that info joined.

@@ -55,12 +55,12 @@ func (s *session) reject(err error) {
 }
 
 func (e *events) Data(d sfu.ReceivedData) {
-	e.s.sendMsg(protocol.Data{
+	e.cur().sendMsg(protocol.Data{
 		Type: protocol.TypeData, Payload: d.Payload, Topic: d.Topic, Lossy: !d.Reliable,
 		ParticipantID: d.ParticipantID, Identity: d.Identity,
 	})
 }
 
 func (e *events) AttributesChanged(participantID string, changed map[string]string) {
-	e.s.sendMsg(protocol.Attributes{Type: protocol.TypeAttributes, ParticipantID: participantID, Attributes: changed})
+	e.cur().sendMsg(protocol.Attributes{Type: protocol.TypeAttributes, ParticipantID: participantID, Attributes: changed})
 }

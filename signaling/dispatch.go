@@ -25,6 +25,11 @@ func (s *session) dispatch(msg any) (leave bool) {
 		s.refuse(ErrNotJoined)
 		return false
 	}
+	if s.unconfirmed {
+		// The client read the joined of its resume: the token it used is done.
+		s.unconfirmed = false
+		s.h.resume.confirm(s.seat)
+	}
 	p := s.participant
 	switch m := msg.(type) {
 	case *protocol.SessionDescription:
@@ -89,6 +94,10 @@ func (s *session) join(j *protocol.Join) {
 		s.refuse(ErrInvalidRoom)
 		return
 	}
+	if j.Resume != "" {
+		s.resumeSeat(j)
+		return
+	}
 	if s.addrCounted {
 		if err := s.h.addrs.join(s.addr); err != nil {
 			s.failAt(slog.LevelDebug, err)
@@ -120,7 +129,11 @@ func (s *session) join(j *protocol.Join) {
 		s.fail(err)
 		return
 	}
-	p, err := s.h.sfu.Join(j.Room, name, &events{s: s, room: j.Room},
+	if s.h.resume != nil {
+		s.resumeToken = newResumeToken() // in joined
+	}
+	ev := newEvents(s, j.Room)
+	p, err := s.h.sfu.Join(j.Room, name, ev,
 		sfu.WithPermissions(g.Permissions), sfu.WithIdentity(g.Identity))
 	if err != nil {
 		s.releaseRoom()
@@ -129,6 +142,9 @@ func (s *session) join(j *protocol.Join) {
 	}
 	s.participant, s.room = p, j.Room
 	s.log = s.log.With("participant", p.ID(), "room", j.Room)
+	if s.h.resume != nil {
+		s.seat = s.h.resume.seat(s, ev)
+	}
 	if c := s.h.cfg.cluster; c != nil {
 		c.Joined(j.Room, p.ID(), name, p.Identity())
 	}

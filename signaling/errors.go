@@ -56,6 +56,8 @@ func errorCode(err error) string {
 		return protocol.CodeRoomFull
 	case errors.Is(err, sfu.ErrBadSDP):
 		return protocol.CodeBadSDP
+	case errors.Is(err, ErrResumeFailed):
+		return protocol.CodeResumeFailed
 	case errors.Is(err, ErrUnavailable):
 		return protocol.CodeUnavailable
 	case errors.Is(err, sfu.ErrClosed), errors.Is(err, sfu.ErrShuttingDown), errors.Is(err, sfu.ErrInternal):

@@ -31,8 +31,9 @@ type Handler struct {
 	wg       sync.WaitGroup
 	draining atomic.Bool // placement.go: shutting down, joins go elsewhere
 
-	addrs *addrLimits // addrlimit.go
-	rooms roomCount   // limits.go
+	addrs  *addrLimits  // addrlimit.go
+	rooms  roomCount    // limits.go
+	resume *resumeTable // resume.go; nil: resume off
 }
 
 // NewHandler returns a Handler that joins clients to rooms of s.
@@ -42,6 +43,9 @@ func NewHandler(s *sfu.SFU, opts ...Option) *Handler {
 		o(&cfg)
 	}
 	h := &Handler{sfu: s, cfg: cfg, log: cfg.logger, sessions: make(map[*session]struct{}), addrs: newAddrLimits(&cfg)}
+	if cfg.resumeWindow > 0 {
+		h.resume = newResumeTable(h)
+	}
 	h.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
@@ -130,6 +134,9 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		h.wg.Wait()
+		if h.resume != nil {
+			h.resume.close() // the held sessions leave too
+		}
 		close(done)
 	}()
 	select {

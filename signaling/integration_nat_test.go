@@ -152,15 +152,35 @@ func (in *internet) corporateClient(t *testing.T) *vnet.Net {
 	return n
 }
 
-func (in *internet) dial(ctx context.Context, t *testing.T, room, name string, n *vnet.Net) *bench.Client {
+// dial joins room as name from n; opts come after, and may set another net.
+func (in *internet) dial(ctx context.Context, t *testing.T, room, name string, n *vnet.Net, opts ...bench.Option) *bench.Client {
 	t.Helper()
-	c, err := bench.Dial(ctx, in.url, room, bench.WithName(name), bench.WithNet(n),
-		bench.WithLogger(testLogger(t).With("side", "client", "name", name)))
+	base := []bench.Option{bench.WithName(name), bench.WithLogger(testLogger(t).With("side", "client", "name", name))}
+	if n != nil {
+		base = append(base, bench.WithNet(n))
+	}
+	c, err := bench.Dial(ctx, in.url, room, append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("dial %s: %v", name, err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// publishAll has every client publish and waits until each got 50 packets
+// of each track of every other.
+func publishAll(ctx context.Context, t *testing.T, all []*bench.Client) {
+	t.Helper()
+	for _, c := range all {
+		if _, err := publish(ctx, c); err != nil {
+			t.Fatalf("%s publishing: %v", c.ID(), err)
+		}
+	}
+	for _, c := range all {
+		if err := c.WaitUntil(ctx, func() bool { return receivedFromAll(c, all, 50) }); err != nil {
+			t.Fatalf("%v: %s", err, describe(c, all))
+		}
+	}
 }
 
 // selectedPair returns the client's nominated candidate pair.
@@ -181,16 +201,7 @@ func TestSymmetricNATThroughTURN(t *testing.T) {
 	corp := in.dial(ctx, t, "nat", "corporate", in.corporateClient(t))
 	open := in.dial(ctx, t, "nat", "open", in.openClient(t, "198.51.100.50"))
 	all := []*bench.Client{corp, open}
-	for _, c := range all {
-		if _, err := publish(ctx, c); err != nil {
-			t.Fatalf("%s publishing: %v", c.ID(), err)
-		}
-	}
-	for _, c := range all {
-		if err := c.WaitUntil(ctx, func() bool { return receivedFromAll(c, all, 50) }); err != nil {
-			t.Fatalf("%v: %s", err, describe(c, all))
-		}
-	}
+	publishAll(ctx, t, all)
 	t.Logf("both sides received 50 packets of each track after %v", time.Since(start).Round(time.Millisecond))
 	pair, err := selectedPair(corp)
 	if err != nil || pair == nil {

@@ -47,11 +47,16 @@ func (s *session) holdRoom(room string) error {
 
 func (s *session) releaseRoom() {
 	room := s.heldRoom
+	s.heldRoom = ""
+	s.h.releaseRoom(room)
+}
+
+// releaseRoom uncounts one participant of room ("": none).
+func (h *Handler) releaseRoom(room string) {
 	if room == "" {
 		return
 	}
-	s.heldRoom = ""
-	rc := &s.h.rooms
+	rc := &h.rooms
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if n := rc.rooms[room] - 1; n > 0 {

@@ -28,6 +28,9 @@ type config struct {
 	cluster             Cluster // cluster_hook.go; nil on a single node
 	maxNodeParticipants int     // placement.go; 0: no limit
 
+	resumeWindow      time.Duration // resume.go; 0: no resume
+	maxPendingResumes int
+
 	// limits.go and addrlimit.go; 0: no limit
 	maxRooms         int
 	maxTracks        int
@@ -49,6 +52,8 @@ func defaultConfig() config {
 		joinTimeout:    10 * time.Second,
 		writeTimeout:   10 * time.Second,
 		sendQueue:      1024,
+
+		maxPendingResumes: DefaultMaxPendingResumes,
 	}
 }
 
@@ -128,3 +133,15 @@ func WithJoinsPerAddr(rate float64, burst int) Option {
 func WithTrustedProxies(p []netip.Prefix) Option {
 	return func(c *config) { c.trustedProxies = slices.Clone(p) }
 }
+
+// WithResumeWindow holds a participant whose WebSocket drops without a
+// leave or a close frame (a network blip, a proxy's idle timeout) for d:
+// its PeerConnection, tracks and subscriptions stay, the others see no
+// leave, and a new WebSocket whose join names the resumeToken of its last
+// joined takes the session over. 0: off (the default; the command's is 30
+// s): a dropped participant leaves at once.
+func WithResumeWindow(d time.Duration) Option { return func(c *config) { c.resumeWindow = d } }
+
+// WithMaxPendingResumes bounds the dropped sessions held for resume at
+// once; past it, the oldest leaves. Default DefaultMaxPendingResumes.
+func WithMaxPendingResumes(n int) Option { return func(c *config) { c.maxPendingResumes = n } }

@@ -47,6 +47,9 @@ type session struct {
 	addr        netip.Addr       // the client's address for the per-address limits (addrlimit.go)
 	addrCounted bool             // addr is set: the per-address limits apply
 	heldRoom    string           // reader goroutine only: the room counted in h.rooms (limits.go)
+	seat        *seat            // reader goroutine only; nil while resume is off (resume.go)
+	resumeToken string           // set before the joined that carries it, by the reader
+	unconfirmed bool             // reader only: resumed, the client has sent nothing since (resume.go)
 }
 
 func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
@@ -66,14 +69,12 @@ func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
 
 // run reads until the connection ends, then takes the participant out.
 func (s *session) run() {
+	dropped := false // the connection broke without a word: resumable
 	defer s.wait()
 	defer s.finish()
 	defer func() {
 		if s.participant != nil {
-			s.participant.Leave()
-			if c := s.h.cfg.cluster; c != nil {
-				c.Left(s.room, s.participant.ID())
-			}
+			s.endSeat(dropped)
 		}
 		s.releaseRoom()
 	}()
@@ -88,10 +89,8 @@ func (s *session) run() {
 	s.conn.SetPongHandler(func(string) error {
 		// Before join, only joining keeps the connection: a client that
 		// answers pings but never joins is still dropped.
-		if s.participant == nil {
-			return nil
-		}
-		return s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
+		s.keepAlive()
+		return nil
 	})
 	for {
 		data, err := s.read()
@@ -103,11 +102,10 @@ func (s *session) run() {
 			if s.participant == nil && isTimeout(err) {
 				s.fail(ErrJoinTimedOut)
 			}
+			dropped = !isCloseFrame(err) && !s.finished()
 			return
 		}
-		if s.participant != nil {
-			_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
-		}
+		s.keepAlive()
 		msg, err := protocol.DecodeClient(data)
 		if _, isData := msg.(*protocol.Data); !isData && !s.limiter.Allow() {
 			// Data messages have limits of their own (sfu.DataLimits).
@@ -121,6 +119,13 @@ func (s *session) run() {
 		if leave := s.dispatch(msg); leave {
 			return
 		}
+	}
+}
+
+// keepAlive gives a joined client pongTimeout more to show a sign of life.
+func (s *session) keepAlive() {
+	if s.participant != nil {
+		_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.pongTimeout))
 	}
 }
 
@@ -141,6 +146,45 @@ func (s *session) read() ([]byte, error) {
 		return []byte("binary"), nil // fails to decode: a bad message like any other
 	}
 	return data, nil
+}
+
+// isCloseFrame tells a clean close (the client sent a close frame: it
+// left) from a broken connection, which gorilla/websocket reports as 1006
+// (abnormal closure: RFC 6455 §7.1.5, never sent in a frame).
+func isCloseFrame(err error) bool {
+	var ce *websocket.CloseError
+	return errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure
+}
+
+// finished reports whether the server ended the session (finish).
+func (s *session) finished() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// endSeat takes the participant out when its session ends, unless the
+// connection dropped and resume holds it (resume.go), or another session
+// took it over.
+func (s *session) endSeat(dropped bool) {
+	st := s.seat
+	if st == nil {
+		s.participant.Leave()
+		if c := s.h.cfg.cluster; c != nil {
+			c.Left(s.room, s.participant.ID())
+		}
+		return
+	}
+	if dropped && s.h.resume.hold(s, st) {
+		s.log.Info("connection dropped: held for resume", "window", s.h.cfg.resumeWindow)
+		return
+	}
+	if s.h.resume.release(s, st) {
+		s.h.leaveSeat(st)
+	}
 }
 
 func isTimeout(err error) bool {

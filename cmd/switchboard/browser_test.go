@@ -138,12 +138,22 @@ func waitForMedia(t *testing.T, tb *tab, others []string) {
 func waitForMediaWith(t *testing.T, tb *tab, stats string, others []string) {
 	t.Helper()
 	start := time.Now()
+	figures, err := awaitMedia(tb, stats, others)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s after %v: %s", tb.name, time.Since(start).Round(time.Millisecond), figures)
+}
+
+// awaitMedia is waitForMediaWith for any goroutine: it returns the figures
+// of the two samples that showed the media rising, or why it did not.
+func awaitMedia(tb *tab, stats string, others []string) (string, error) {
 	var prev, cur inboundStats
 	var err error
 	for time.Now().Before(tb.deadline) {
 		prev = cur
 		if cur, err = eval[inboundStats](tb, stats); err != nil {
-			t.Fatalf("tab %s: getStats: %v", tb.name, err)
+			return "", fmt.Errorf("tab %s: getStats: %v", tb.name, err)
 		}
 		video, audio := rising(prev.Video, cur.Video, true), rising(prev.Audio, cur.Audio, false)
 		if containsAll(video, others) && containsAll(audio, others) {
@@ -159,12 +169,11 @@ func waitForMediaWith(t *testing.T, tb *tab, stats string, others []string) {
 					figures = append(figures, fmt.Sprintf("audio from %s packets %d→%d", s.Participant, p.PacketsReceived, s.PacketsReceived))
 				}
 			}
-			t.Logf("%s (%s) after %v: %s; path %s", tb.name, cur.Self, time.Since(start).Round(time.Millisecond), strings.Join(figures, ", "), cur.Pair)
-			return
+			return fmt.Sprintf("(%s) %s; path %s", cur.Self, strings.Join(figures, ", "), cur.Pair), nil
 		}
 		time.Sleep(time.Second)
 	}
-	t.Fatalf("tab %s: no video and audio from all of %v within the deadline\nprevious sample %+v\nlast sample %+v", tb.name, others, prev, cur)
+	return "", fmt.Errorf("tab %s: no video and audio from all of %v within the deadline\nprevious sample %+v\nlast sample %+v", tb.name, others, prev, cur)
 }
 
 // rising returns the participants whose stream advanced between two samples:

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/switchboard-rtc/switchboard/sfu"
 )
@@ -64,6 +65,7 @@ type config struct {
 	maxNodeParticipants int
 	bwe                 bool
 	pprofListen         string
+	resumeWindow        time.Duration
 
 	internet internetConfig // internet.go
 	cluster  clusterConfig  // cluster.go
@@ -83,6 +85,7 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 	fs.Var(&c.iceIPs, "ice-ips", "comma-separated `addresses` to gather ICE candidates on (default: all); a loopback address turns loopback candidates on")
 	fs.IntVar(&c.maxParticipants, "max-participants", 50, "participants per room")
 	fs.IntVar(&c.maxNodeParticipants, "max-node-participants", 0, "participants on this node, all rooms together (0: no limit); past it, joins go to another node of the cluster")
+	fs.DurationVar(&c.resumeWindow, "resume-window", 30*time.Second, "how long a participant whose signaling connection dropped without a word keeps its place, media and subscriptions for the client to resume (0: leaves at once)")
 	fs.BoolVar(&c.bwe, "bwe", true, "estimate each subscriber's bandwidth and pick simulcast layers to fit it (false: by tile size alone, for a LAN)")
 	fs.StringVar(&c.pprofListen, "pprof-listen", "", "serve Go's profiles (/debug/pprof/) on this `address`, apart from --listen; off by default, keep it on loopback")
 	c.internet.addFlags(fs)
@@ -113,6 +116,9 @@ func parseConfig(args []string, out io.Writer, getenv func(string) string) (conf
 	}
 	if c.maxNodeParticipants < 0 {
 		return c, fmt.Errorf("%w: --max-node-participants must not be negative", errUsage)
+	}
+	if c.resumeWindow < 0 {
+		return c, fmt.Errorf("%w: --resume-window must not be negative", errUsage)
 	}
 	if c.maxParticipants < 1 {
 		return c, fmt.Errorf("%w: --max-participants must be at least 1", errUsage)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+	"time"
 )
 
 // flagCase is one command line and environment: check tells whether the
@@ -45,8 +46,11 @@ func runFlagCases[T any](t *testing.T, part func(config) T, tests []flagCase[T])
 func TestParseConfig(t *testing.T) {
 	tests := []flagCase[config]{
 		{"defaults", nil, nil, func(c config) bool {
-			return c.listen == ":8080" && c.logLevel == slog.LevelInfo && len(c.iceIPs) == 0 && c.maxParticipants == 50 && c.bwe
+			return c.listen == ":8080" && c.logLevel == slog.LevelInfo && len(c.iceIPs) == 0 && c.maxParticipants == 50 && c.bwe && c.resumeWindow == 30*time.Second
 		}, false},
+		{"resume window", []string{"--resume-window", "5s"}, nil, func(c config) bool { return c.resumeWindow == 5*time.Second }, false},
+		{"resume off from the environment", nil, map[string]string{"SWITCHBOARD_RESUME_WINDOW": "0"}, func(c config) bool { return c.resumeWindow == 0 }, false},
+		{"negative resume window", []string{"--resume-window", "-1s"}, nil, nil, true},
 		{"flags", []string{"--listen", "127.0.0.1:0", "--ice-ips", "127.0.0.1,10.0.0.1", "--log-level", "debug", "--stun", "stun:a:3478", "--stun", "stun:b:3478"}, nil, func(c config) bool {
 			return c.listen == "127.0.0.1:0" && slices.Equal(c.iceIPs, []string{"127.0.0.1", "10.0.0.1"}) &&
 				c.logLevel == slog.LevelDebug && slices.Equal(c.stun, []string{"stun:a:3478", "stun:b:3478"})

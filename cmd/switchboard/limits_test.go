@@ -23,8 +23,9 @@ import (
 )
 
 // ignoreJoinBuckets ignores the goroutine of golang-lru v2's expirable LRU
-// that holds the per-address join buckets: v2 never stops it (one per
-// signaling handler with --joins-per-ip on, the default).
+// that holds the per-address join buckets, and of the one that holds the
+// sessions kept for resume: v2 never stops them (one each per signaling
+// handler with --joins-per-ip and --resume-window on, the defaults).
 var ignoreJoinBuckets = goleak.IgnoreAnyFunction("github.com/hashicorp/golang-lru/v2/expirable.NewLRU[...].func1")
 
 func TestLimitFlags(t *testing.T) {

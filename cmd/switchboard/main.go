@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 	}
 	// The ICE servers (--stun, --ice-server, the embedded TURN) come from inet.
 	sigOpts := append([]signaling.Option{signaling.WithLogger(log)}, inet.signalingOptions()...)
-	sigOpts = append(sigOpts, signaling.WithMaxNodeParticipants(cfg.maxNodeParticipants))
+	sigOpts = append(sigOpts, signaling.WithMaxNodeParticipants(cfg.maxNodeParticipants), signaling.WithResumeWindow(cfg.resumeWindow))
 	sigOpts = append(sigOpts, cfg.limits.signalingOptions()...) // limits.go
 	sig := signaling.NewHandler(s, append(sigOpts, cl.signalingOptions()...)...)
 

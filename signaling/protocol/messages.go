@@ -60,6 +60,9 @@ type Join struct {
 	Room    string `json:"room"`
 	Name    string `json:"name"`
 	Token   string `json:"token,omitempty"`
+	// Resume, when set, is the resumeToken of an earlier joined: the
+	// session whose WebSocket dropped is taken over instead of a new join.
+	Resume string `json:"resume,omitempty"`
 }
 
 // ICEServer is one STUN or TURN server handed to the client.
@@ -99,6 +102,12 @@ type Joined struct {
 	Participants  []ParticipantInfo `json:"participants"`
 	ICEServers    []ICEServer       `json:"iceServers"`
 	Permissions   Permissions       `json:"permissions"`
+	// ResumeToken resumes this session once, on a new WebSocket, within the
+	// server's resume window (join.resume); empty when resume is off.
+	ResumeToken string `json:"resumeToken,omitempty"`
+	// Resumed: this joined took over a dropped session (same participant,
+	// PeerConnection and subscriptions); Participants is the room now.
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // Permissions say what the participant may do; a client should not offer
@@ -325,4 +334,7 @@ const (
 	// CodeInvalidAttributes: attributes past their limits (keys, bytes)
 	// or with an empty key; nothing changed.
 	CodeInvalidAttributes = "invalid-attributes"
+	// CodeResumeFailed: a join's resume token is unknown, used, expired or
+	// for another room; the client joins afresh.
+	CodeResumeFailed = "resume-failed"
 )

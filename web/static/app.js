@@ -3,8 +3,9 @@
 // tiles, and the controls. It uses the client library's LiveKit-style API
 // (room.localParticipant, room.remoteParticipants, track.attach(), room.on()).
 //
-// When the server sends the room to another server mid-meeting (redirect),
-// the library reconnects by itself: the page shows a banner meanwhile, keeps
+// When the signaling connection drops (the library resumes the session) or
+// the server sends the room to another server mid-meeting (redirect), the
+// library reconnects by itself: the page shows a banner meanwhile, keeps
 // its tiles (each one gets the new tracks as they arrive), and renames its
 // own tiles after the new participant id. A `bye` still ends the meeting.
 //

@@ -66,6 +66,12 @@ export interface ConnectOptions {
   token?: string;
   /** Milliseconds to wait for the server's `joined` (15000). */
   timeout?: number;
+  /**
+   * Milliseconds to keep reconnecting after the signaling connection dropped
+   * (backoff 0, 0.25, 0.5, 1, 2, then every 4 s), before `disconnected`
+   * (30000: the server's default `--resume-window`).
+   */
+  reconnectTimeout?: number;
   /** Merged into the RTCPeerConnection's configuration (`{iceTransportPolicy: 'relay'}`). */
   rtcConfig?: RTCConfiguration;
   /** Send Opus with discontinuous transmission (true). */
@@ -137,17 +143,26 @@ export interface RoomEventMap {
   participantAttributesChanged: [changedAttributes: Record<string, string>, participant: Participant];
   connectionStateChanged: [state: RTCPeerConnectionState];
   /**
-   * The server sent the room to another server mid-session (`redirect`: it is
-   * shutting down). The others' tracks end (trackUnsubscribed) and the room
-   * joins again at `url` with the same room, name and token.
+   * The signaling connection dropped without a word (a network blip, a
+   * proxy's idle timeout): the room reconnects with backoff and resumes the
+   * session, media going on meanwhile. Or the server sent the room to
+   * another server mid-session (`redirect`: it is shutting down): the
+   * others' tracks end (trackUnsubscribed) and the room joins again at `url`
+   * with the same room, name and token.
    */
   reconnecting: [reason: string, url: string];
   /**
-   * Joined again at the new server: the local tracks are published again on
-   * a new RTCPeerConnection (`room.pc`) with their mute states, the others'
-   * tracks arrive again (trackSubscribed), and this participant has a new id
+   * After a resume: the same participant and RTCPeerConnection, nothing
+   * republished, and `participantId === previousParticipantId`; who came or
+   * went meanwhile is reported as usual (participantConnected, ...).
+   *
+   * After a move to another server, or a resume the server refused (its
+   * window passed): joined again, the local tracks published again on a new
+   * RTCPeerConnection (`room.pc`) with their mute states, the others' tracks
+   * arrive again (trackSubscribed), and this participant has a new id
    * (`room.participantId`, `localParticipant.sid`, and the mids of its
-   * publications). A failure to get there ends the session (`disconnected`).
+   * publications). A failure to get there, or no server within
+   * `reconnectTimeout`, ends the session (`disconnected`).
    */
   reconnected: [participantId: string, previousParticipantId: string];
   /** `'left'` after leave()/disconnect(), else what ended the session. */
@@ -227,7 +242,7 @@ export class Room extends EventTarget {
   getParticipantByIdentity(identity: string): RemoteParticipant | undefined;
   /** The other participant of this participant id (sid), as the protocol names it. */
   getParticipantBySid(sid: string): RemoteParticipant | undefined;
-  /** `'connected'`; `'reconnecting'` while the room moves to another server; `'disconnected'` once the session is over. */
+  /** `'connected'`; `'reconnecting'` while the signaling reconnects or the room moves to another server; `'disconnected'` once the session is over. */
   readonly state: 'connected' | 'reconnecting' | 'disconnected';
   /** False while the browser blocks remote sound; startAudio() from a click. */
   readonly canPlaybackAudio: boolean;

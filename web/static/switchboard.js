@@ -9,6 +9,16 @@
 // `reconnecting`, then `reconnected` once the local tracks are published
 // again on a new RTCPeerConnection.
 //
+// A signaling connection that drops without a word (a network blip, a proxy's
+// idle timeout) does not end the meeting: the client emits `reconnecting`,
+// reconnects with backoff and resumes the session with the token of the last
+// `joined` (same participant, same RTCPeerConnection: nobody sees it leave),
+// then emits `reconnected`. If the server refuses the resume (its window
+// passed), the room joins again as after a redirect; if no server answers
+// within reconnectTimeout, `disconnected`. An ICE connection that fails, or
+// stays disconnected for 2 s (a new network), is restarted (ICE restart).
+// leave() is sent on pagehide, so a closed tab leaves at once.
+//
 // The API that LiveKit, Twilio and Daily users know:
 //
 //   import { connect } from '/static/switchboard.js';
@@ -77,6 +87,13 @@ function preferRED(transceiver) {
     // A browser that refuses the list sends Opus, as before.
   }
 }
+
+// Reconnecting after a dropped signaling connection: the delays before each
+// try (the last repeats), how long one try may take, and how long an ICE
+// connection may stay disconnected before it is restarted.
+const RESUME_BACKOFF = Object.freeze([0, 250, 500, 1000, 2000, 4000]);
+const RESUME_TRY_TIMEOUT = 5000;
+const ICE_RESTART_AFTER_DISCONNECTED = 2000;
 
 const SOURCES = new Set(['camera', 'microphone', 'screen']);
 
@@ -188,6 +205,9 @@ export const Track = Object.freeze({
  * @property {string} [name] the display name (default: the token's `name`, else its `sub`)
  * @property {string} [token] the access token a server with API keys requires
  * @property {number} [timeout] milliseconds to wait for `joined` (15000)
+ * @property {number} [reconnectTimeout] milliseconds to keep trying to reconnect
+ *   after the signaling connection dropped, before `disconnected` (30000, the
+ *   server's default resume window)
  * @property {RTCConfiguration} [rtcConfig] merged into the RTCPeerConnection's configuration
  * @property {boolean} [dtx] send Opus with discontinuous transmission, a few
  *   packets a second instead of 50 while there is silence (true)
@@ -225,7 +245,7 @@ export function decodeToken(token) {
 /** One session in one room. Create it with connect(). */
 export class Room extends EventTarget {
   /** @param {string|URL} url @param {ConnectOptions} options */
-  constructor(url, { room, name, token, timeout = 15000, rtcConfig = {}, dtx = true, log } = {}) {
+  constructor(url, { room, name, token, timeout = 15000, reconnectTimeout = 30000, rtcConfig = {}, dtx = true, log } = {}) {
     super();
     const claims = token ? decodeToken(token) : {};
     room = room || claims.room;
@@ -305,6 +325,14 @@ export class Room extends EventTarget {
     this._rejoined = null; // while migrating: settles once joined at the new server
     this._joinTimer = 0;
     this._abandonRejoin = null; // while migrating: fails _rejoined
+    this._resumeToken = ''; // from the last `joined`: resumes this session once
+    this._resuming = false; // reconnecting after the signaling connection dropped
+    this._reconnectTimeout = reconnectTimeout;
+    this._resumeDeadline = 0;
+    this._resumeTry = 0;
+    this._resumeTimer = 0;
+    this._iceTimer = 0;
+    this._onPageHide = () => this.leave();
   }
 
   /** Opens the WebSocket, joins, and sets up the RTCPeerConnection. */
@@ -328,6 +356,7 @@ export class Room extends EventTarget {
         resolve();
       };
       this._onJoinFailed = fail;
+      globalThis.addEventListener?.('pagehide', this._onPageHide);
       this._openSocket();
     });
   }
@@ -348,14 +377,23 @@ export class Room extends EventTarget {
     ws.onopen = () => {
       const join = { type: 'join', version: PROTOCOL_VERSION, room: this.roomName, name: this.name };
       if (this._token) join.token = this._token;
+      if (this._resuming) join.resume = this._resumeToken;
       this._send(join);
     };
     ws.onmessage = (ev) => this._onMessage(ev.data);
     ws.onerror = () => {}; // onclose follows and says more
     ws.onclose = (ev) => {
+      if (this._resuming && !this._joinReceived) {
+        this._retryResume();
+        return;
+      }
       if (!this._joinReceived) {
         this._onJoinFailed(new SwitchboardError('connect-failed',
           `the connection to ${this.url} closed before joining (code ${ev.code})`));
+        return;
+      }
+      if (!this._closeReason && this._resumeToken && !this.closed) {
+        this._startResume(`connection lost (code ${ev.code})`);
         return;
       }
       this._disconnect({ reason: this._closeReason || 'connection lost', code: ev.code });
@@ -565,7 +603,7 @@ export class Room extends EventTarget {
    */
   get state() {
     if (this.closed) return 'disconnected';
-    return this._migrating ? 'reconnecting' : 'connected';
+    return this._migrating || this._resuming ? 'reconnecting' : 'connected';
   }
 
   /**
@@ -768,7 +806,7 @@ export class Room extends EventTarget {
   // and the room joins again at this.url with the same room, name and token;
   // _handleJoined then publishes the local tracks again on a new
   // RTCPeerConnection, with their mute states, and emits `reconnected`.
-  async _migrate(reason) {
+  async _migrate(reason, announce = true) {
     if (this.closed) return;
     this._migrating = true;
     this._joining = true;
@@ -777,7 +815,7 @@ export class Room extends EventTarget {
     this._rejoined = new Promise((resolve, reject) => { done = resolve; failed = reject; });
     this._rejoined.catch(() => {}); // publish() calls waiting on it see it; nobody else must
     this._abandonRejoin = () => failed(new Error('the room closed while moving to another server'));
-    this._fire('reconnecting', { reason, url: this.url });
+    if (announce) this._fire('reconnecting', { reason, url: this.url });
     this._closePeerConnection();
     for (const trackId of [...this._remote.keys()]) this._removeRemote(trackId, false);
     for (const st of this._settings.values()) clearTimeout(st.timer);
@@ -811,8 +849,105 @@ export class Room extends EventTarget {
     this._openSocket();
   }
 
+  // ---- reconnect and resume ------------------------------------------------
+
+  // The signaling connection dropped without the server ending the session:
+  // the server holds our place (participant, RTCPeerConnection, tracks) for
+  // its resume window. Reconnect with backoff and resume with the token of
+  // the last `joined`; media goes on meanwhile.
+  _startResume(reason) {
+    this._log('info', `switchboard: ${reason}; reconnecting`);
+    this._resuming = true;
+    this._joining = true;
+    this._resumeTry = 0;
+    this._resumeDeadline = Date.now() + this._reconnectTimeout;
+    this._onJoined = () => {};
+    this._onJoinFailed = (err) => this._disconnect({ reason: `could not reconnect: ${err.message}`, code: err.code, message: err.message });
+    this._fire('reconnecting', { reason, url: this.url });
+    this._retryResume();
+  }
+
+  // Opens the next WebSocket after its backoff delay, or gives up once the
+  // next try would start past the deadline. A try that neither joins nor
+  // closes within RESUME_TRY_TIMEOUT (a connect into a dead network) is
+  // dropped for the next.
+  _retryResume() {
+    clearTimeout(this._resumeTimer);
+    if (this.closed || !this._resuming) return;
+    this._dropSocket(this.ws);
+    const delay = RESUME_BACKOFF[Math.min(this._resumeTry++, RESUME_BACKOFF.length - 1)];
+    if (Date.now() + delay > this._resumeDeadline) {
+      this._onJoinFailed(new SwitchboardError('timeout', 'the server could not be reached again in time'));
+      return;
+    }
+    this._resumeTimer = setTimeout(() => {
+      this._resumeTimer = setTimeout(() => this._retryResume(), RESUME_TRY_TIMEOUT);
+      this._openSocket();
+    }, delay);
+  }
+
+  // Resumed: same participant, same RTCPeerConnection. The room is as the
+  // server lists it now (who came and went meanwhile is reconciled); what we
+  // sent while the connection was down is lost, so mute states and tile
+  // settings go again; the server's own offer follows at once and settles
+  // any negotiation that was in flight.
+  _handleResumed(msg) {
+    clearTimeout(this._resumeTimer);
+    this._joining = false;
+    this._resuming = false;
+    this._resumeToken = msg.resumeToken || '';
+    this._reconcileParticipants(msg.participants || []);
+    for (const entry of this._published.values()) {
+      const mid = entry.transceiver?.mid;
+      if (mid != null && entry.announced) this._send({ type: 'mute', mid, muted: entry.muted });
+    }
+    for (const [trackId, st] of this._settings) {
+      st.sent = null;
+      this._flushSettings(trackId);
+    }
+    this._log('info', 'switchboard: resumed');
+    this._fire('reconnected', { participantId: this.participantId, previousParticipantId: this.participantId });
+    const ice = this.pc?.iceConnectionState;
+    if (ice === 'failed' || ice === 'disconnected') this._restartIce(this.pc);
+  }
+
+  // The server no longer holds our place (its window passed, or it
+  // restarted): join again, as after a redirect, publishing anew.
+  _resumeRefused(err) {
+    clearTimeout(this._resumeTimer);
+    this._log('info', `switchboard: resume refused (${err.message}); joining again`);
+    this._resuming = false;
+    this._resumeToken = '';
+    this._dropSocket(this.ws);
+    return this._migrate('resume refused', false);
+  }
+
+  // ICE restart (RFC 8445 §9) when the network under the connection
+  // changed: at once on failed, after ICE_RESTART_AFTER_DISCONNECTED of
+  // disconnected (a blip recovers sooner by itself). While the signaling
+  // connection is down it waits for the resume.
+  _watchIce(pc) {
+    pc.oniceconnectionstatechange = () => {
+      clearTimeout(this._iceTimer);
+      const state = pc.iceConnectionState;
+      this._log('debug', `switchboard: ICE ${state}`);
+      if (state === 'failed') this._restartIce(pc);
+      else if (state === 'disconnected') this._iceTimer = setTimeout(() => this._restartIce(pc), ICE_RESTART_AFTER_DISCONNECTED);
+    };
+  }
+
+  _restartIce(pc) {
+    if (this.closed || pc !== this.pc || this._resuming) return;
+    const state = pc.iceConnectionState;
+    if (state !== 'failed' && state !== 'disconnected') return;
+    this._log('info', `switchboard: ICE ${state}: restarting ICE`);
+    pc.restartIce();
+  }
+
   _handleJoined(msg) {
     if (!this._joining) return;
+    if (msg.resumed && this._resuming) return this._handleResumed(msg);
+    this._resumeToken = msg.resumeToken || '';
     this._joining = false;
     this._hops = 0;
     const rejoin = this.participantId !== null;
@@ -923,8 +1058,8 @@ export class Room extends EventTarget {
       this._log('debug', `switchboard: connection ${state}`);
       this._emit('connection-state', { state });
       this._fire('connectionStateChanged', { state });
-      if (state === 'failed' && !this.closed) pc.restartIce();
     };
+    this._watchIce(pc);
   }
 
   // Makes an offer for whatever changed (negotiationneeded), unless offers
@@ -1156,6 +1291,7 @@ export class Room extends EventTarget {
 
   _handleError(msg) {
     const err = new SwitchboardError(msg.code || 'internal', msg.message || msg.code, Boolean(msg.fatal));
+    if (this._resuming && err.code === 'resume-failed') return this._resumeRefused(err);
     if (this._joining) {
       this._closeReason = err.message;
       this._onJoinFailed(err);
@@ -1525,6 +1661,10 @@ export class Room extends EventTarget {
   _teardown() {
     this.closed = true;
     this._migrating = false;
+    this._resuming = false;
+    clearTimeout(this._resumeTimer);
+    clearTimeout(this._iceTimer);
+    globalThis.removeEventListener?.('pagehide', this._onPageHide);
     clearTimeout(this._holdTimer);
     clearTimeout(this._joinTimer);
     for (const st of this._settings.values()) clearTimeout(st.timer);
@@ -1542,6 +1682,7 @@ export class Room extends EventTarget {
     this._dataChannels = null;
     pc.onnegotiationneeded = pc.onicecandidate = pc.ontrack = null;
     pc.onconnectionstatechange = pc.onsignalingstatechange = pc.onicegatheringstatechange = null;
+    pc.oniceconnectionstatechange = null;
     pc.close();
   }
 }
