@@ -69,7 +69,6 @@ type Client struct {
 	counts       map[string]int
 	connState    webrtc.PeerConnectionState
 	redirectedTo string                          // where the server sent the client mid-session
-	readErr      error                           // why readLoop ended; run reads it once the inbox is closed
 	resumeToken  string                          // the last joined's (resume.go)
 	speakers     []protocol.SpeakerInfo          // the last speakers message's list
 	data         dataState                       // data.go
