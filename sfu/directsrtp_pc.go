@@ -28,6 +28,17 @@ type directFactory struct{ d *directSRTP }
 // NewInterceptor implements interceptor.Factory.
 func (f directFactory) NewInterceptor(string) (interceptor.Interceptor, error) { return f.d, nil }
 
+// pcConfiguration gathers at once, into Pion's candidate pool (handed out
+// with the first local description), so that the ICE agent exists from the
+// start. Created later, by the first description, it could be created by
+// Pion's transport-starting goroutine after a Close that found no agent to
+// close: Pion's gatherer then never closes it, and its goroutines outlive
+// the PeerConnection (seen as a leak in the suite: a relay end closed while
+// its first offer was being applied).
+func pcConfiguration() webrtc.Configuration {
+	return webrtc.Configuration{ICECandidatePoolSize: 1}
+}
+
 // newPeerConnection makes a participant's PeerConnection. With direct SRTP,
 // a participant gets an API of its own: the DTLS hooks that capture the
 // handshake carry no connection identity, so they must serve one
@@ -35,7 +46,7 @@ func (f directFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
 func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerConnection, error) {
 	batched := s.cfg.network.sockets.batchedConns()
 	if !s.cfg.directSRTP || role != notRelay || len(batched) == 0 {
-		return api.NewPeerConnection(webrtc.Configuration{})
+		return api.NewPeerConnection(pcConfiguration())
 	}
 	d := &directSRTP{sent: &s.stats.directSRTP}
 	capture := &srtpkeys.Capture{}
@@ -63,7 +74,7 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	se.SetDTLSKeyLogWriter(capture)
 	se.SetDTLSServerHelloMessageHook(capture.ServerHello)
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)).
-		NewPeerConnection(webrtc.Configuration{})
+		NewPeerConnection(pcConfiguration())
 	if err != nil {
 		return nil, err
 	}
