@@ -69,7 +69,12 @@ var badActorCases = []badActorCase{
 	{name: "NACK flood", start: startNACKFlood, check: checkNACKFlood},
 	{name: "PLI flood", start: startPLIFlood, check: checkPLIFlood},
 	{name: "renegotiation", start: startRenegotiation},
-	{name: "subscriber behind loss and jitter", vnet: true, start: startLossy, check: checkLossy},
+	{name: "subscriber behind loss and jitter", vnet: true, start: startLossy, check: checkLossy,
+		// vnet carries the control pair too, in Go: on a 2-core machine
+		// under -race its latency measures the simulation (p99 884 ms
+		// beside the bad actor and 147 ms after it, with 0 loss, in a
+		// fresh-clone CI run), not the server.
+		knownGap: "vnet routes the control pair in Go; its latency there is the simulation's"},
 }
 
 // TestBadActor: beside each bad actor, a control pair in the same room
