@@ -65,7 +65,11 @@ type badEnv struct {
 }
 
 var badActorCases = []badActorCase{
-	{name: "garbage RTP", start: startGarbage},
+	// Seen at p99 106 ms beside it (23.6 and 4.9 ms without) in a
+	// fresh-clone CI run, 0 loss: a gap like the unannounced SSRCs', not
+	// yet explained (Pion's SRTP authentication failures and their logs
+	// are the first suspect).
+	{name: "garbage RTP", start: startGarbage, knownGap: "garbage RTP raised the pair's p99 to 106 ms in a CI run; not yet explained (docs/reliability.md)"},
 	{name: "unannounced SSRCs", start: startUnannounced, knownGap: "Pion keeps read streams for each new SSRC and probes 25 (docs/reliability.md)"},
 	// The tenfold publisher is a Pion client in this process: its 2,000
 	// packets a second, encrypted under -race, take the same two cores
