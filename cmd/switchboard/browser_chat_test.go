@@ -57,10 +57,7 @@ func TestBrowserChat(t *testing.T) {
 		if _, err := eval[bool](p.tab, chatRecorderJS); err != nil {
 			t.Fatal(err)
 		}
-		sid, err := eval[string](p.tab, `window.switchboardRoom.participantId`)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sid := participantID(t, p.tab)
 		p.sid = sid
 	}
 	alice, bob, carol := people[0], people[1], people[2]

@@ -40,10 +40,7 @@ func TestBrowserClusterMeeting(t *testing.T) {
 	ids := make([]string, len(tabs))
 	for i, tb := range tabs {
 		tb.waitFor("joining", `document.body.dataset.state === 'meeting' && !!window.switchboardRoom`, 20*time.Second)
-		id, err := eval[string](tb, `window.switchboardRoom.participantId`)
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := participantID(t, tb)
 		ids[i] = id
 	}
 	for i, tb := range tabs {

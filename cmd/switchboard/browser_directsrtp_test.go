@@ -37,10 +37,7 @@ func TestBrowserMeetingDirectSRTP(t *testing.T) {
 	}
 	for i, tb := range tabs {
 		tb.waitFor("joining", `document.body.dataset.state === 'meeting' && !!window.switchboardRoom`, 20*time.Second)
-		id, err := eval[string](tb, `window.switchboardRoom.participantId`)
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := participantID(t, tb)
 		ids[i] = id
 	}
 	waitForMedia(t, tabs[0], ids[1:])

@@ -285,3 +285,13 @@ func (tb *tab) screenshot(name string) string {
 	}
 	return path
 }
+
+// participantID is the participant id a joined tab's room has.
+func participantID(t *testing.T, tb *tab) string {
+	t.Helper()
+	id, err := eval[string](tb, `window.switchboardRoom.participantId`)
+	if err != nil {
+		t.Fatalf("tab %s: %v", tb.name, err)
+	}
+	return id
+}

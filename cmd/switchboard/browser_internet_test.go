@@ -77,10 +77,7 @@ func meetInTwoTabs(t *testing.T, browser context.Context, base, room string, que
 		tb.do("clicking Join", chromedp.Click(chromedp.ID("join")))
 		took := tb.waitFor("joining and connecting", `document.body.dataset.state === 'meeting' && !!window.switchboardRoom && window.switchboardRoom.pc.connectionState === 'connected'`, 20*time.Second)
 		t.Logf("tab %s joined and connected %v after its click", tb.name, took.Round(time.Millisecond))
-		id, err := eval[string](tb, `window.switchboardRoom.participantId`)
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := participantID(t, tb)
 		ids[i] = id
 	}
 	for i, tb := range tabs {

@@ -84,10 +84,7 @@ func TestBrowserClusterRedirect(t *testing.T) {
 	within := *b
 	within.deadline = moved.Add(10 * time.Second)
 	within.waitFor("B joined again at "+last, fmt.Sprintf(`window.switchboardRoom.url === %q && window.switchboardRoom.state === 'connected' && window.switchboardRoom.participantId !== %q`, last, idB), 10*time.Second)
-	idB2, err := eval[string](b, `window.switchboardRoom.participantId`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idB2 := participantID(t, b)
 	withinA := *a
 	withinA.deadline = within.deadline
 	waitForMedia(t, &withinA, []string{idB2})

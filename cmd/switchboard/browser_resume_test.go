@@ -123,10 +123,7 @@ func TestBrowserResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		id, err := eval[string](tb, `window.switchboardRoom.participantId`)
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := participantID(t, tb)
 		if seen.Left != 0 || seen.Joined != 0 || seen.Reconnecting != 1 || seen.Reconnected != 1 || id != ids[i] {
 			t.Errorf("%s: %+v, id %s (was %s); want no leave or join, one reconnect, the same id", tb.name, seen, id, ids[i])
 		}

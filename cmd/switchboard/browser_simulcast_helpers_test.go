@@ -34,11 +34,7 @@ func joinMeetingWith(t *testing.T, tb *tab, base, room, name, setup string, befo
 	tb.waitFor("the camera preview", `(() => { const v = document.getElementById('preview'); return v.readyState >= 2 && v.videoWidth > 0; })()`, 15*time.Second)
 	tb.do("clicking Join", chromedp.Click(chromedp.ID("join")))
 	tb.waitFor("joining", `document.body.dataset.state === 'meeting' && !!window.switchboardRoom && !!window.switchboardRoom.participantId`, 20*time.Second)
-	id, err := eval[string](tb, `window.switchboardRoom.participantId`)
-	if err != nil {
-		t.Fatalf("tab %s: %v", tb.name, err)
-	}
-	return id
+	return participantID(t, tb)
 }
 
 // Publisher uplink floor for the simulcast tests, in kbit/s: about twice

@@ -85,10 +85,7 @@ func TestBrowserMeeting(t *testing.T) {
 	ids := make([]string, len(tabs))
 	for i, tb := range tabs {
 		took := tb.waitFor("joining", `document.body.dataset.state === 'meeting' && !!window.switchboardRoom`, 20*time.Second)
-		id, err := eval[string](tb, `window.switchboardRoom.participantId`)
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := participantID(t, tb)
 		ids[i] = id
 		t.Logf("%s joined as %s in %v", tb.name, id, took.Round(time.Millisecond))
 	}
