@@ -70,13 +70,14 @@ type trackState struct {
 // An upgrade lowered again within upgradeTrial failed: the link could not
 // carry the layer (on a narrow link, its first keyframe alone can fill the
 // queue). The hold before going back up to that layer doubles per failure
-// in a row, up to 2^maxHoldBackoff times, so a subscriber at its link's edge
+// in a row, up to 2^maxHoldBackoff times (twice: more, and a link that has
+// since widened waits half a minute for it), so a subscriber at its link's edge
 // is not switched up and straight back down every few seconds, each time
 // risking a freeze; the steps below it (a higher frame rate of the current
 // resolution) keep the plain hold.
 const (
 	upgradeTrial   = 3 * time.Second
-	maxHoldBackoff = 3
+	maxHoldBackoff = 1
 )
 
 // upTo is the highest layer the track may go up to now: none (-1) within
@@ -306,11 +307,12 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			continue
 		}
 		for r.layer < r.want {
-			nt, ok := fits(i, r.layer+1)
+			next := nextStep(&tracks[i], r.layer)
+			nt, ok := fits(i, next)
 			if !ok {
 				break
 			}
-			total, r.layer = nt, r.layer+1
+			total, r.layer = nt, next
 		}
 	}
 
@@ -336,7 +338,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		a.state[t.ID] = st
 		if r.layer < r.want {
 			dec.Limited = true
-			probe += a.cost(t, r.layer+1) - a.cost(t, r.layer)
+			probe += a.cost(t, nextStep(t, r.layer)) - a.cost(t, r.layer)
 		}
 	}
 	dec.Total = total
@@ -371,4 +373,18 @@ func resolutionBase(t *Track, i int) int {
 		i--
 	}
 	return i
+}
+
+// nextStep is the layer above i that the allocator may go to: the next one,
+// except the lowest frame-rate step of a resolution above the lowest, which
+// is passed over for the step above it. Frame rate comes before
+// resolution: a video at a quarter of its frame rate looks broken however
+// sharp, so a resolution is entered at half its frame rate or more, and
+// the quarter rate is only ever the lowest resolution's.
+func nextStep(t *Track, i int) int {
+	next := i + 1
+	if next > 0 && next+1 < len(t.Layers) && t.Layers[next].Temporal == 0 && t.Layers[next+1].Temporal > 0 {
+		return next + 1
+	}
+	return next
 }

@@ -223,7 +223,7 @@ func TestHysteresis(t *testing.T) {
 			},
 		},
 		{
-			name: "an upgrade lowered again within its trial doubles the hold",
+			name: "an upgrade lowered again within its trial doubles the hold, once",
 			calls: []call{
 				{0, 3_000_000, 2},
 				{1 * s, 1_400_000, 1},  // never went up: a plain hold
@@ -231,12 +231,12 @@ func TestHysteresis(t *testing.T) {
 				{7 * s, 1_400_000, 1},  // down after 1 s: failed, hold 10 s
 				{16 * s, 3_000_000, 1}, //
 				{17 * s, 3_000_000, 2}, // up after 10 s
-				{18 * s, 1_400_000, 1}, // failed again: hold 20 s
-				{37 * s, 3_000_000, 1},
-				{38 * s, 3_000_000, 2},
-				{50 * s, 1_400_000, 1}, // down after 12 s up: not a failure, hold 5 s
-				{54 * s, 3_000_000, 1},
-				{55 * s, 3_000_000, 2},
+				{18 * s, 1_400_000, 1}, // failed again: the hold stays at 10 s, twice the plain one
+				{27 * s, 3_000_000, 1},
+				{28 * s, 3_000_000, 2},
+				{40 * s, 1_400_000, 1}, // down after 12 s up: not a failure, hold 5 s
+				{44 * s, 3_000_000, 1},
+				{45 * s, 3_000_000, 2},
 			},
 		},
 		{
@@ -411,6 +411,11 @@ func TestTemporalLayers(t *testing.T) {
 		{"plenty, small tile: its resolution at full rate", 320, 180, 10_000_000, 2},
 		{"a little short: frame rate goes first", 1280, 720, 500_000*75/100*12/10 + 1, 4},
 		{"shorter: the smaller resolution at full rate", 1280, 720, 200_000, 2},
+		// 640x360 at a quarter rate (250k × 1.2 = 300k) would fit, but
+		// frame rate comes first: 320x180 at its full rate.
+		{"a higher resolution is not entered at its quarter rate", 1280, 720, 400_000, 2},
+		{"it is entered at its half rate", 1280, 720, 375_000 * 12 / 10, 4},
+		{"the lowest resolution keeps its quarter rate", 1280, 720, 80_000 * 12 / 10, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

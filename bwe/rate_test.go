@@ -24,16 +24,22 @@ func TestRateController(t *testing.T) {
 		{"heavy loss takes the controller's target", 1_000_000, []step{
 			{Signals{Loss: 0.3, Target: 400_000, Sending: 900_000}, func(e int) bool { return e == 400_000 }, "400k"},
 		}},
-		{"moderate loss holds", 1_000_000, []step{
-			{Signals{Loss: 0.05, Target: 900_000, Sending: 2_000_000}, func(e int) bool { return e == 1_000_000 }, "unchanged"},
+		// 5 % random loss, repaired by NACK, with no queue building: the
+		// estimate keeps what was delivered and grows as on a clean link.
+		{"random loss below a tenth is not congestion", 1_000_000, []step{
+			{Signals{Loss: 0.05, Target: 900_000, Sending: 950_000}, func(e int) bool { return e > 1_000_000 && e < 1_030_000 }, "grows"},
+			{Signals{Loss: 0.05, Target: 900_000, Sending: 1_900_000}, func(e int) bool { return e > 1_030_000 && e < 1_100_000 }, "grows, the probe's feedback not in yet"},
+			{Signals{Loss: 0.05, Target: 900_000, Sending: 1_900_000}, func(e int) bool { return e >= 1_700_000 && e < 1_760_000 }, "0.95 x what arrived of a 1.9M probe"},
 		}},
-		{"moderate loss that lasts is a decrease", 400_000, []step{
-			{Signals{Loss: 0.07, Target: 380_000, Sending: 320_000}, func(e int) bool { return e == 400_000 }, "held at first"},
-			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
-			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
-			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
-			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
-			{Signals{Loss: 0.07, Target: 380_000, Sending: 320_000}, func(e int) bool { return e == 288_000 }, "0.9 x 320k after 2 s"},
+		{"random loss that lasts is still no decrease", 2_000_000, []step{
+			{Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""},
+			{Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""},
+			{Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""},
+			{Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""},
+			{Signals{Loss: 0.07, Target: 1_200_000, Sending: 1_500_000}, func(e int) bool { return e >= 2_000_000 }, "not lowered after 2 s"},
+		}},
+		{"queues building with some loss is a decrease", 1_000_000, []step{
+			{Signals{Overuse: true, Loss: 0.05, Target: 500_000, Sending: 900_000}, func(e int) bool { return e == 500_000 }, "the controller's target"},
 		}},
 		{"a probe delivered cleanly lifts the estimate once its feedback is in", 300_000, []step{
 			{Signals{Sending: 800_000, Target: 310_000}, func(e int) bool { return e < 320_000 }, "not yet: this interval's feedback is still to come"},

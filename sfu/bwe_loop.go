@@ -11,9 +11,9 @@ const (
 	allocationInterval = 250 * time.Millisecond
 	probeBurstInterval = 20 * time.Millisecond
 	probeDuration      = 1500 * time.Millisecond
-	probeCooldown      = 4 * time.Second
+	probeCooldown      = 2 * time.Second
 	probeWarmup        = 5 * time.Second
-	maxProbeBackoff    = 3                         // cooldown doubles per failed probe, up to 8x
+	maxProbeBackoff    = 1                         // cooldown doubles per failed probe, up to 2x
 	paddingPacketBits  = (maxPadding + 12 + 8) * 8 // payload, RTP header, transport-cc extension
 )
 
