@@ -11,7 +11,7 @@ import (
 // SFU itself sent.
 type Signals struct {
 	Overuse bool    // the delay detector saw queues building
-	Loss    float64 // fraction of packets lost, smoothed
+	Loss    float64 // fraction lost of the last 100 packets fed back
 	// Target is what the congestion controller allows once queues build
 	// or loss is heavy: a share of the rate the receiver acknowledged,
 	// bps; 0 if it has not measured one.

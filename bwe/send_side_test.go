@@ -2,6 +2,7 @@ package bwe
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -92,5 +93,33 @@ func TestSendSide(t *testing.T) {
 				t.Fatalf("target at overuse %.0f, want about %.0f", got, tt.wantTarget)
 			}
 		})
+	}
+}
+
+// TestRandomLossAtLowRate: 5% random loss on a stream of ten packets a
+// quarter second (two videos at 180p) reads as about 5%, never over the
+// 10% that counts as congestion once the window is full: measured per
+// interval, one lost packet of ten read as 10% and a decrease.
+func TestRandomLossAtLowRate(t *testing.T) {
+	s := NewSendSide()
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Unix(1_000_000, 0)
+	var sent time.Duration
+	worst := 0.0
+	for i := range 240 { // a minute
+		var results []PacketResult
+		for range 10 {
+			sent += 25 * time.Millisecond
+			seq := s.OnSent(start.Add(sent).UnixNano(), 1000)
+			results = append(results, PacketResult{Seq: seq, Received: rng.Float64() >= 0.05, Arrival: sent + 20*time.Millisecond})
+		}
+		s.OnFeedback(slices.Values(results))
+		sig := s.Signals(start.Add(sent))
+		if i >= lossWindow/10 {
+			worst = max(worst, sig.Loss)
+		}
+	}
+	if worst > lossHigh {
+		t.Fatalf("5%% random loss read as %.3f at worst, over the %.2f that counts as congestion", worst, lossHigh)
 	}
 }
