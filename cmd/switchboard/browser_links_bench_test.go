@@ -113,6 +113,7 @@ func TestBenchLinks(t *testing.T) {
 	run := buildLinkRun(shape, phases, start, bounds, videoMids(frames), frames, traces)
 	run.Machine = fmt.Sprintf("load average %s before, %s after; %d cores, other helpers' tests may have shared them", before, loadAverage(), runtime.NumCPU())
 	writeLinkRun(t, out, run)
+	writeJSON(t, filepath.Join(out, shape+"-trace.json"), traces)
 	for _, c := range run.Checks {
 		t.Logf("%s: %s (%s)", map[bool]string{true: "met", false: "MISSED"}[c.OK], c.Target, c.Got)
 		if !c.OK {
@@ -207,13 +208,7 @@ func writeLinkRun(t *testing.T, dir string, run *report.LinkRun) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	j, err := json.MarshalIndent(run, "", " ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, run.Shape+".json"), j, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeJSON(t, filepath.Join(dir, run.Shape+".json"), run)
 	f, err := os.Create(filepath.Join(dir, run.Shape+".svg"))
 	if err != nil {
 		t.Fatal(err)
@@ -224,6 +219,18 @@ func writeLinkRun(t *testing.T, dir string, run *report.LinkRun) {
 	}
 	t.Logf("wrote %s.json and %s.svg in %s", run.Shape, run.Shape, dir)
 	writeLinksHTML(t, dir)
+}
+
+// writeJSON writes v as indented JSON to path.
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	j, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, j, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // writeLinksHTML gathers every shape's JSON in dir into links.html, in
