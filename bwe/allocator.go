@@ -290,6 +290,12 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		if next <= r.ref {
 			return newTotal, newTotal <= estimate
 		}
+		if r.ref >= 0 && resolutionBase(t, next) == resolutionBase(t, r.ref) {
+			// A higher frame rate of the resolution it has: no keyframe
+			// to wait for, and undone at once if it does not fit, so it
+			// needs no headroom.
+			return newTotal, next <= r.upTo && newTotal <= estimate
+		}
 		return newTotal, next <= r.upTo && float64(newTotal)*a.headroom <= float64(estimate)
 	}
 	// Pass 1: something of everything visible; unless told to pause video
@@ -300,19 +306,21 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			total, a.info[i].layer = nt, 0
 		}
 	}
-	// Pass 2: each in turn up toward what its tile needs.
-	for _, i := range a.order {
-		r := &a.info[i]
-		if r.layer < 0 {
-			continue
-		}
-		for r.layer < r.want {
-			next := nextStep(&tracks[i], r.layer)
-			nt, ok := fits(i, next)
-			if !ok {
-				break
+	// Pass 2: in rounds, each video one step up toward what its tile
+	// needs, larger tiles first within a round, until a round raises
+	// none: two videos both reach the full frame rate of the lowest
+	// resolution before either goes higher.
+	for raised := true; raised; {
+		raised = false
+		for _, i := range a.order {
+			r := &a.info[i]
+			if r.layer < 0 || r.layer >= r.want {
+				continue
 			}
-			total, r.layer = nt, next
+			next := min(nextStep(&tracks[i], r.layer), r.want)
+			if nt, ok := fits(i, next); ok {
+				total, r.layer, raised = nt, next, true
+			}
 		}
 	}
 

@@ -426,3 +426,43 @@ func TestTemporalLayers(t *testing.T) {
 		})
 	}
 }
+
+// TestRounds: videos go up one step each in turn, so equal tiles share the
+// link evenly, and a higher frame rate of the resolution a video already has
+// needs no headroom (no keyframe to wait for, undone at once).
+func TestRounds(t *testing.T) {
+	// 320x180 at 75, 112 and 150 kbit/s (a quarter, half and full frame
+	// rate), 640x360 at 250, 375 and 500.
+	ladder := func(id string, current int) Track {
+		tr := Track{ID: id, Kind: Video, Width: 1280, Height: 720, Current: current}
+		for _, res := range [][3]int{{320, 180, 150_000}, {640, 360, 500_000}} {
+			for tl, share := range []int{50, 75, 100} {
+				tr.Layers = append(tr.Layers, Layer{Bitrate: res[2] * share / 100, Width: res[0], Height: res[1], Temporal: tl})
+			}
+		}
+		return tr
+	}
+	tests := []struct {
+		name     string
+		current  int
+		estimate int
+		want     []int
+	}{
+		// One at a time, the first would take 640x360 at half rate
+		// (450k × 1.2 = 540k) and leave the second at 180p half rate.
+		{"both at 180p full rate before either at 360p", -1, 600_000, []int{2, 2}},
+		{"both at 360p half rate when it fits", -1, 750_000 * 12 / 10, []int{4, 4}},
+		// From a quarter rate, 300k carries both at full rate with no
+		// headroom: 250k would be left with it.
+		{"frame-rate steps need only fit", 0, 300_000, []int{2, 2}},
+		{"a new resolution needs headroom", 2, 600_000, []int{2, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewAllocator().Allocate(t0, tt.estimate, []Track{ladder("a", tt.current), ladder("b", tt.current)})
+			if !slices.Equal(d.Layers, tt.want) {
+				t.Fatalf("layers %v, want %v", d.Layers, tt.want)
+			}
+		})
+	}
+}
