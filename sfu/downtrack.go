@@ -57,6 +57,9 @@ type DownTrack struct {
 
 	// Up to one read loop per layer calls writeRTP: each has its scratch.
 	extBuf [maxLayers][4]rtp.Extension
+	// leanBuf is the audio layer's read loop's, for a RED payload cut
+	// to its primary block (lean_audio.go).
+	leanBuf []byte
 
 	rtxBuf  []byte           // RTCP goroutine only
 	rtxPkt  rtp.Packet       // RTCP goroutine only
@@ -204,6 +207,9 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 		return 0
 	}
 	payload := p.Payload
+	if l.red && !d.unwrapRED && d.sub.leanAudio.Load() {
+		payload = d.leanPayload(payload)
+	}
 	if d.unwrapRED {
 		// The subscriber negotiated Opus alone: RFC 2198's primary block
 		// is the Opus packet, the redundant ones of no use to it. A

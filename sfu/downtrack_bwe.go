@@ -24,7 +24,7 @@ func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
 	}
 	d.ladder = d.ladder[:0]
 	d.mu.Lock()
-	current, curTID := d.current, d.curTID
+	current, curTID, unwrapRED := d.current, d.curTID, d.unwrapRED
 	d.mu.Unlock()
 	for i := range maxLayers {
 		l := d.rcv.layer(i)
@@ -32,6 +32,12 @@ func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
 			break
 		}
 		total := l.meter.sample(now)
+		if l.red {
+			// Sampled always, so it is current when lean audio begins.
+			if lean := l.primaryMeter.sample(now); d.sub.leanAudio.Load() && !unwrapRED {
+				total = lean
+			}
+		}
 		w, h := int(l.width.Load()), int(l.height.Load())
 		steps := int(l.maxTID.Load()) + 1
 		if steps <= 1 {

@@ -36,7 +36,11 @@ type Layer struct {
 	width    atomic.Int32 // from the last keyframe, where the codec says
 	height   atomic.Int32
 	vp8      bool
-	desc     vp8.Descriptor // the read loop's scratch
+	// red: the stream is RED (RFC 2198); primaryMeter counts what it
+	// would cost with its primary blocks alone (lean_audio.go).
+	red          bool
+	primaryMeter bitrateMeter
+	desc         vp8.Descriptor // the read loop's scratch
 	// Temporal layers (RFC 7741 §4.2 TID): bytes per TID and the highest
 	// TID seen, -1 while the stream carries none.
 	tidMeters [maxTemporal]bitrateMeter
@@ -65,6 +69,7 @@ func newLayer(r *Receiver, index int, rid string, track *webrtc.TrackRemote, rec
 		cache:    packetcache.New(cfg.cacheSize),
 		throttle: keyframe.NewThrottle(cfg.keyframeInterval),
 		vp8:      strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8),
+		red:      strings.EqualFold(r.codec.MimeType, MimeTypeRED),
 	}
 	if r.owner.relay != RelayIngress {
 		l.ingress = newIngressLimit(cfg.ingressBitrate, cfg.ingressPackets)
@@ -142,6 +147,9 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		return
 	}
 	l.meter.add(len(raw))
+	if l.red {
+		l.primaryMeter.add(leanSize(pkt, len(raw)))
+	}
 	l.up.observe(pkt.SequenceNumber, pkt.Timestamp, time.Now().UnixNano(), l.r.codec.ClockRate)
 	if id := l.r.levelExt; id != 0 {
 		// Who is speaking (room.go): one atomic add, no lock.
