@@ -46,7 +46,9 @@ type RateController struct {
 const (
 	lossHigh        = 0.10 // above: decrease
 	growthPerSecond = 1.08
-	holdAfterDown   = time.Second
+	// maxGrowthOverSent caps growth without a probe.
+	maxGrowthOverSent = 1.5
+	holdAfterDown     = time.Second
 	// deliveredShare is how much of what was sent counts as proven when
 	// delivered cleanly: a little margin below the rate itself.
 	deliveredShare = 0.95
@@ -81,11 +83,15 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 		c.prevSending = s.Sending
 		// Clean delivery: a rate sent through this interval and the one
 		// before (whose feedback has now arrived) is proven; grow beyond
-		// it slowly while the estimate is in use (not when the SFU sends
-		// far less than it, which proves nothing).
+		// it slowly, up to maxGrowthOverSent times what is being sent
+		// (GCC's cap, draft-ietf-rmcat-gcc-02 §5.5): further than that
+		// is untested, and an upgrade made on it alone sends two
+		// keyframes into a link that may not carry them. A probe tests
+		// it first.
 		c.estimate = max(c.estimate, int(float64(proven)*deliveredShare))
-		if s.Sending >= c.estimate/2 {
-			c.estimate = int(float64(c.estimate) * math.Pow(growthPerSecond, elapsed.Seconds()))
+		if limit := int(maxGrowthOverSent * float64(s.Sending)); c.estimate < limit {
+			grown := int(float64(c.estimate) * math.Pow(growthPerSecond, elapsed.Seconds()))
+			c.estimate = min(grown, limit)
 		}
 	}
 	c.estimate = min(max(c.estimate, c.min), c.max)

@@ -56,6 +56,14 @@ func TestRateController(t *testing.T) {
 			{Signals{Sending: 900_000}, nil, ""}, {Signals{Sending: 900_000}, nil, ""},
 			{Signals{Sending: 900_000}, func(e int) bool { return e > 1_070_000 && e < 1_090_000 }, "about 1.08M after a second"},
 		}},
+		// 1.4M grows 8% a second, but untested rates stop at 1.5 x the
+		// 1M sent: past that a probe must show the link carries them.
+		{"it grows up to 1.5 times what is sent", 1_400_000, []step{
+			{Signals{Sending: 1_000_000}, nil, ""}, {Signals{Sending: 1_000_000}, nil, ""},
+			{Signals{Sending: 1_000_000}, nil, ""}, {Signals{Sending: 1_000_000}, nil, ""},
+			{Signals{Sending: 1_000_000}, func(e int) bool { return e == 1_500_000 }, "1.5M"},
+			{Signals{Sending: 1_000_000}, func(e int) bool { return e == 1_500_000 }, "still 1.5M"},
+		}},
 		{"unused, it neither grows nor decays", 3_000_000, []step{
 			{Signals{Sending: 200_000, Target: 250_000}, func(e int) bool { return e == 3_000_000 }, "3M"},
 		}},
