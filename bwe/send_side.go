@@ -37,12 +37,22 @@ type SendSide struct {
 	overuse       bool
 	ackedBytes    int
 	intervalStart time.Time
+	// The last ackedIntervals intervals' acknowledged bytes and lengths:
+	// the target is taken over them, not over one quarter second, which
+	// at a few frames a second holds one frame or two and reads low.
+	ackedRing [ackedIntervals]ackedInterval
+	ackedNext int
 
 	// The last lossWindow packets fed back: whether each was lost.
 	lossRing   [lossWindow]bool
 	lossNext   int
 	lossCount  int // packets in the ring, up to lossWindow
 	lossInRing int // of which lost
+}
+
+type ackedInterval struct {
+	bytes int
+	dur   time.Duration
 }
 
 type packetGroup struct {
@@ -55,6 +65,9 @@ const (
 	// overuseShare of the acknowledged rate is the target once queues
 	// build or loss is heavy (β = 0.85, draft-ietf-rmcat-gcc-02 §5.6).
 	overuseShare = 0.85
+	// ackedIntervals is how many calls of Signals the acknowledged rate
+	// is measured over: a second at the allocation's 250 ms.
+	ackedIntervals = 4
 	// lossWindow is how many of the last packets the loss is measured
 	// over. Not an interval: a quarter second at 180p holds about ten
 	// packets, where one random loss reads as 10% (the decrease
@@ -150,7 +163,8 @@ func ms(ns int64) float64 { return float64(ns) / 1e6 }
 
 // Signals sums up the feedback since the last call: Overuse if queues were
 // building at any point, the loss (over the last lossWindow packets), and as Target
-// overuseShare of the rate the receiver acknowledged, when there was
+// overuseShare of the rate the receiver acknowledged over the last
+// ackedIntervals calls, when there was
 // feedback. Sending is left to the caller, which knows what it sent.
 func (s *SendSide) Signals(now time.Time) Signals {
 	s.mu.Lock()
@@ -159,8 +173,16 @@ func (s *SendSide) Signals(now time.Time) Signals {
 	if s.lossCount > 0 {
 		sig.Loss = float64(s.lossInRing) / float64(s.lossCount)
 	}
-	if elapsed := now.Sub(s.intervalStart); !s.intervalStart.IsZero() && elapsed > 0 && s.ackedBytes > 0 {
-		acked := float64(s.ackedBytes) * 8 / elapsed.Seconds()
+	if elapsed := now.Sub(s.intervalStart); !s.intervalStart.IsZero() && elapsed > 0 {
+		s.ackedRing[s.ackedNext] = ackedInterval{bytes: s.ackedBytes, dur: elapsed}
+		s.ackedNext = (s.ackedNext + 1) % ackedIntervals
+	}
+	bytes, dur := 0, time.Duration(0)
+	for _, a := range s.ackedRing {
+		bytes, dur = bytes+a.bytes, dur+a.dur
+	}
+	if bytes > 0 && dur > 0 {
+		acked := float64(bytes) * 8 / dur.Seconds()
 		sig.Target = int(math.Round(overuseShare * acked))
 	}
 	s.overuse, s.ackedBytes = false, 0

@@ -123,3 +123,28 @@ func TestRandomLossAtLowRate(t *testing.T) {
 		t.Fatalf("5%% random loss read as %.3f at worst, over the %.2f that counts as congestion", worst, lossHigh)
 	}
 }
+
+// TestTargetOverASecond: the target is taken from what was acknowledged
+// over the last second, so a quarter second that held one frame instead of
+// ten does not read as the link's rate.
+func TestTargetOverASecond(t *testing.T) {
+	s := NewSendSide()
+	start := time.Unix(1_000_000, 0)
+	s.Signals(start)
+	var sig Signals
+	for k, packets := range []int{10, 10, 10, 1} {
+		at := start.Add(time.Duration(k) * 250 * time.Millisecond)
+		var results []PacketResult
+		for i := range packets {
+			sent := at.Add(time.Duration(i) * 20 * time.Millisecond)
+			seq := s.OnSent(sent.UnixNano(), 1000)
+			results = append(results, PacketResult{Seq: seq, Received: true, Arrival: sent.Sub(start) + 20*time.Millisecond})
+		}
+		s.OnFeedback(slices.Values(results))
+		sig = s.Signals(at.Add(250 * time.Millisecond))
+	}
+	// 31 packets of 1000 bytes over a second, at 85 %.
+	if want := int(0.85 * 31 * 1000 * 8); sig.Target != want {
+		t.Fatalf("target %d, want %d (85 %% of the second's acknowledged rate)", sig.Target, want)
+	}
+}
