@@ -23,6 +23,10 @@ type Layer struct {
 	// resolution's steps lowest first, before the next resolution, makes
 	// the allocator drop frame rate before resolution.
 	Temporal int
+	// Keyframe is the size of the resolution's last keyframe, bits; 0
+	// unknown. Entering the resolution starts with one, on top of its
+	// rate (upgradeNeed).
+	Keyframe int
 }
 
 // Track is one of the subscriber's down tracks, as the allocator sees it.
@@ -46,8 +50,9 @@ type Decision struct {
 	Limited bool
 	// ProbeTarget is the bitrate worth probing up to, 0 if none: the cost
 	// of the allocation with each limited track one layer up, × the larger
-	// of 1.1 and the upgrade headroom (a probe that cannot show the
-	// headroom an upgrade needs unlocks nothing). It is 0 when that is
+	// of 1.1 and the upgrade headroom, or plus the largest keyframe of a
+	// resolution they would enter, whichever is more (a probe that cannot
+	// show what an upgrade needs unlocks nothing). It is 0 when that is
 	// within the estimate already (the tracks are held back by the hold,
 	// not by bandwidth).
 	ProbeTarget int
@@ -296,7 +301,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			// needs no headroom.
 			return newTotal, next <= r.upTo && newTotal <= estimate
 		}
-		return newTotal, next <= r.upTo && float64(newTotal)*a.headroom <= float64(estimate)
+		return newTotal, next <= r.upTo && a.upgradeNeed(t, next, newTotal) <= float64(estimate)
 	}
 	// Pass 1: something of everything visible; unless told to pause video
 	// on congestion, the lowest layer goes even over the estimate, so a
@@ -325,7 +330,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 	}
 
 	// Record the decision; find what is limited and what probing is worth.
-	probe := total
+	probe, keyframes := total, 0
 	for _, i := range a.order {
 		r, t := &a.info[i], &tracks[i]
 		dec.Layers[i] = r.layer
@@ -346,12 +351,16 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		a.state[t.ID] = st
 		if r.layer < r.want {
 			dec.Limited = true
-			probe += a.cost(t, nextStep(t, r.layer)) - a.cost(t, r.layer)
+			next := nextStep(t, r.layer)
+			probe += a.cost(t, next) - a.cost(t, r.layer)
+			if r.layer < 0 || resolutionBase(t, next) != resolutionBase(t, r.layer) {
+				keyframes = max(keyframes, t.Layers[next].Keyframe)
+			}
 		}
 	}
 	dec.Total = total
 	if dec.Limited {
-		if p := int(float64(probe) * max(1.1, a.headroom)); p > estimate {
+		if p := max(int(float64(probe)*max(1.1, a.headroom)), probe+keyframes); p > estimate {
 			dec.ProbeTarget = p
 		}
 	}
@@ -361,6 +370,17 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		}
 	}
 	return dec
+}
+
+// upgradeNeed is the estimate a track needs to go up to a new resolution,
+// at layer next, when the allocation then costs total: the headroom over
+// total, and room for the resolution's first keyframe on top of it, which
+// the link carries in the switch's first second besides everything else.
+// On a narrow link a keyframe is the larger: 640x360's, about 200 kbit,
+// is a third of 600 kbit/s, and an upgrade without room for it fills the
+// queue, reads as congestion and is undone (two keyframes, a freeze).
+func (a *Allocator) upgradeNeed(t *Track, next, total int) float64 {
+	return max(float64(total)*a.headroom, float64(total+t.Layers[next].Keyframe))
 }
 
 // failedStep is the lowest layer a failed upgrade to from puts under the

@@ -466,3 +466,38 @@ func TestRounds(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyframeRoom: a new resolution needs room for its first keyframe on
+// top of the allocation, where that is more than the headroom; a probe aims
+// that high.
+func TestKeyframeRoom(t *testing.T) {
+	track := func(keyframe int) Track {
+		tr := Track{ID: "v", Kind: Video, Width: 1280, Height: 720, Current: 2}
+		for _, res := range [][4]int{{320, 180, 150_000, 40_000}, {640, 360, 500_000, keyframe}} {
+			for tl, share := range []int{50, 75, 100} {
+				tr.Layers = append(tr.Layers, Layer{Bitrate: res[2] * share / 100, Width: res[0], Height: res[1], Temporal: tl, Keyframe: res[3]})
+			}
+		}
+		return tr
+	}
+	tests := []struct {
+		name      string
+		keyframe  int
+		estimate  int
+		want      int
+		wantProbe int
+	}{
+		// 375k at half rate: 450k with the headroom, 575k with a 200k keyframe.
+		{"unknown keyframe: the headroom", 0, 460_000, 4, 600_000},
+		{"a keyframe larger than the headroom holds it back", 200_000, 460_000, 2, 575_000},
+		{"with room for it, it goes", 200_000, 575_000, 4, 600_000}, // then full rate: 500k + 20 %
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewAllocator().Allocate(t0, tt.estimate, []Track{track(tt.keyframe)})
+			if d.Layers[0] != tt.want || d.ProbeTarget != tt.wantProbe {
+				t.Fatalf("layer %d, probe target %d; want %d, %d", d.Layers[0], d.ProbeTarget, tt.want, tt.wantProbe)
+			}
+		})
+	}
+}

@@ -39,13 +39,14 @@ func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
 			}
 		}
 		w, h := int(l.width.Load()), int(l.height.Load())
+		keyframe := int(l.keyframeBits.Load())
 		steps := int(l.maxTID.Load()) + 1
 		if steps <= 1 {
 			if i == current {
 				t.Current = len(t.Layers)
 			}
 			d.ladder = append(d.ladder, layerStep{i, maxTemporal - 1})
-			t.Layers = append(t.Layers, bwe.Layer{Bitrate: total, Width: w, Height: h})
+			t.Layers = append(t.Layers, bwe.Layer{Bitrate: total, Width: w, Height: h, Keyframe: keyframe})
 			continue
 		}
 		cumulative := 0
@@ -55,7 +56,7 @@ func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
 				t.Current = len(t.Layers)
 			}
 			d.ladder = append(d.ladder, layerStep{i, tid})
-			t.Layers = append(t.Layers, bwe.Layer{Bitrate: cumulative, Width: w, Height: h, Temporal: tid})
+			t.Layers = append(t.Layers, bwe.Layer{Bitrate: cumulative, Width: w, Height: h, Temporal: tid, Keyframe: keyframe})
 		}
 	}
 	s := d.settings.Load()

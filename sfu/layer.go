@@ -49,8 +49,13 @@ type Layer struct {
 	// newest keyframe stored, -1 before any (VP8): a subscriber that starts
 	// on this layer is sent the cache from there (instant.go).
 	keyframeSeq atomic.Int32
-	replay      *replayScratch // the read loop's, made at the first catch-up
-	up          uplink         // loss and jitter for connection quality (quality_stats.go)
+	// keyframeBits is the size of the newest complete keyframe (the
+	// allocator leaves room for one when a subscriber enters the layer);
+	// kf is the read loop's count of the one arriving.
+	keyframeBits atomic.Int64
+	kf           keyframeSize
+	replay       *replayScratch // the read loop's, made at the first catch-up
+	up           uplink         // loss and jitter for connection quality (quality_stats.go)
 }
 
 // maxTemporal is how many temporal layers a stream may have (VP8 allows
@@ -169,6 +174,9 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 			}
 			if desc.Keyframe {
 				l.keyframeSeq.Store(int32(pkt.SequenceNumber))
+			}
+			if bits, done := l.kf.add(pkt, desc.Keyframe, len(raw)); done {
+				l.keyframeBits.Store(int64(bits))
 			}
 			if desc.Keyframe && desc.Width > 0 {
 				// Keyframes say the layer's size: the allocator matches it
