@@ -56,7 +56,11 @@ type Decision struct {
 	// within the estimate already (the tracks are held back by the hold,
 	// not by bandwidth).
 	ProbeTarget int
-	Total       int // bps the allocation costs
+	// WantTarget is ProbeTarget's figure for every limited track at the
+	// layer its tile wants, not one step up: where a probe that finds the
+	// link aims once probes have been going through.
+	WantTarget int
+	Total      int // bps the allocation costs
 }
 
 // trackState is what the allocator remembers of a track between calls.
@@ -331,6 +335,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 
 	// Record the decision; find what is limited and what probing is worth.
 	probe, keyframes := total, 0
+	want, wantKeyframes := total, 0
 	for _, i := range a.order {
 		r, t := &a.info[i], &tracks[i]
 		dec.Layers[i] = r.layer
@@ -356,12 +361,17 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			if r.layer < 0 || resolutionBase(t, next) != resolutionBase(t, r.layer) {
 				keyframes = max(keyframes, t.Layers[next].Keyframe)
 			}
+			want += a.cost(t, r.want) - a.cost(t, r.layer)
+			if r.layer < 0 || resolutionBase(t, r.want) != resolutionBase(t, r.layer) {
+				wantKeyframes = max(wantKeyframes, t.Layers[r.want].Keyframe)
+			}
 		}
 	}
 	dec.Total = total
 	if dec.Limited {
-		if p := max(int(float64(probe)*max(1.1, a.headroom)), probe+keyframes); p > estimate {
+		if p := a.probeTarget(probe, keyframes); p > estimate {
 			dec.ProbeTarget = p
+			dec.WantTarget = max(p, a.probeTarget(want, wantKeyframes))
 		}
 	}
 	for id, st := range a.state {
@@ -370,6 +380,13 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		}
 	}
 	return dec
+}
+
+// probeTarget is what a probe must show for an allocation costing total,
+// entering resolutions whose largest keyframe is keyframe bits: the
+// larger of 1.1 and the headroom over it, or room for the keyframe.
+func (a *Allocator) probeTarget(total, keyframe int) int {
+	return max(int(float64(total)*max(1.1, a.headroom)), total+keyframe)
 }
 
 // upgradeNeed is the estimate a track needs to go up to a new resolution,

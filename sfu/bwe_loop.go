@@ -151,9 +151,7 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	}
 	if dec.ProbeTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
 		if carrier := paddingCarrier(dts); carrier != nil {
-			// At most double: a link is found in a few steps, and a probe
-			// that overshoots costs little.
-			target := min(dec.ProbeTarget, 2*est)
+			target := min(pr.aim(dec), 2*est)
 			pr.start(now, carrier, target, est, sending)
 			p.log.Debug("probing", "target", target, "estimate", est, "sending", sending)
 		}
@@ -200,6 +198,18 @@ type prober struct {
 }
 
 func (pr *prober) active() bool { return pr.ticker != nil }
+
+// aim is what a probe is for: what the tiles want, while probes go through
+// (a widened link is found in a few doublings, not a step of the ladder
+// at a time); after one met congestion, only the next step up, until one
+// goes through again (at its edge a link is tested gently). The caller
+// caps it at twice the estimate: a probe that overshoots costs little.
+func (pr *prober) aim(dec bwe.Decision) int {
+	if pr.failures > 0 {
+		return dec.ProbeTarget
+	}
+	return dec.WantTarget
+}
 
 // ticks is nil (never ready) when not probing.
 func (pr *prober) ticks() <-chan time.Time {
