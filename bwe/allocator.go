@@ -315,23 +315,30 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			total, a.info[i].layer = nt, 0
 		}
 	}
-	// Pass 2: in rounds, each video one step up toward what its tile
-	// needs, larger tiles first within a round, until a round raises
-	// none: two videos both reach the full frame rate of the lowest
-	// resolution before either goes higher.
-	for raised := true; raised; {
-		raised = false
-		for _, i := range a.order {
-			r := &a.info[i]
-			if r.layer < 0 || r.layer >= r.want {
-				continue
-			}
-			next := min(nextStep(&tracks[i], r.layer), r.want)
-			if nt, ok := fits(i, next); ok {
-				total, r.layer, raised = nt, next, true
+	// Pass 2: in rounds, each video one step up toward a layer, larger
+	// tiles first within a round, until a round raises none: first back
+	// to the layer each has, then toward what its tile needs. So what a
+	// video has is kept before another goes up, and two videos both
+	// reach the full frame rate of the lowest resolution before either
+	// goes higher.
+	raise := func(top func(r *trackRun) int) {
+		for raised := true; raised; {
+			raised = false
+			for _, i := range a.order {
+				r := &a.info[i]
+				limit := top(r)
+				if r.layer < 0 || r.layer >= limit {
+					continue
+				}
+				next := min(nextStep(&tracks[i], r.layer), limit)
+				if nt, ok := fits(i, next); ok {
+					total, r.layer, raised = nt, next, true
+				}
 			}
 		}
 	}
+	raise(func(r *trackRun) int { return min(r.ref, r.want) })
+	raise(func(r *trackRun) int { return r.want })
 
 	// Record the decision; find what is limited and what probing is worth.
 	probe, keyframes := total, 0

@@ -457,6 +457,17 @@ func TestRounds(t *testing.T) {
 		{"frame-rate steps need only fit", 0, 300_000, []int{2, 2}},
 		{"a new resolution needs headroom", 2, 600_000, []int{2, 2}},
 	}
+	// What a video has is kept before another goes up: a at a half
+	// frame rate, b at the full one, and room for no more. Rounds alone
+	// raised a first (the larger tile) and left b without its layer.
+	t.Run("a video keeps its layer before another goes up", func(t *testing.T) {
+		a, b := ladder("a", 1), ladder("b", 2)
+		b.Width, b.Height = 1280, 700
+		d := NewAllocator().Allocate(t0, 270_000, []Track{a, b})
+		if !slices.Equal(d.Layers, []int{1, 2}) {
+			t.Fatalf("layers %v, want [1 2]", d.Layers)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := NewAllocator().Allocate(t0, tt.estimate, []Track{ladder("a", tt.current), ladder("b", tt.current)})

@@ -38,8 +38,9 @@ type SendSide struct {
 	ackedBytes    int
 	intervalStart time.Time
 	// The last ackedIntervals intervals' acknowledged bytes and lengths:
-	// the target is taken over them, not over one quarter second, which
-	// at a few frames a second holds one frame or two and reads low.
+	// the target is taken from the highest rate among them, not from the
+	// last quarter second alone, which at a few frames a second holds one
+	// frame or two and reads low.
 	ackedRing [ackedIntervals]ackedInterval
 	ackedNext int
 
@@ -66,8 +67,11 @@ const (
 	// build or loss is heavy (β = 0.85, draft-ietf-rmcat-gcc-02 §5.6).
 	overuseShare = 0.85
 	// ackedIntervals is how many calls of Signals the acknowledged rate
-	// is measured over: a second at the allocation's 250 ms.
-	ackedIntervals = 4
+	// is taken over: half a second at the allocation's 250 ms. Each
+	// interval's rate is a rate the link delivered, so the highest is the
+	// best lower bound of its capacity; a link that narrowed leaves the
+	// window within half a second.
+	ackedIntervals = 2
 	// lossWindow is how many of the last packets the loss is measured
 	// over. Not an interval: a quarter second at 180p holds about ten
 	// packets, where one random loss reads as 10% (the decrease
@@ -163,8 +167,8 @@ func ms(ns int64) float64 { return float64(ns) / 1e6 }
 
 // Signals sums up the feedback since the last call: Overuse if queues were
 // building at any point, the loss (over the last lossWindow packets), and as Target
-// overuseShare of the rate the receiver acknowledged over the last
-// ackedIntervals calls, when there was
+// overuseShare of the highest rate the receiver acknowledged in one of the
+// last ackedIntervals calls, when there was
 // feedback. Sending is left to the caller, which knows what it sent.
 func (s *SendSide) Signals(now time.Time) Signals {
 	s.mu.Lock()
@@ -177,12 +181,13 @@ func (s *SendSide) Signals(now time.Time) Signals {
 		s.ackedRing[s.ackedNext] = ackedInterval{bytes: s.ackedBytes, dur: elapsed}
 		s.ackedNext = (s.ackedNext + 1) % ackedIntervals
 	}
-	bytes, dur := 0, time.Duration(0)
+	acked := 0.0
 	for _, a := range s.ackedRing {
-		bytes, dur = bytes+a.bytes, dur+a.dur
+		if a.dur > 0 {
+			acked = max(acked, float64(a.bytes)*8/a.dur.Seconds())
+		}
 	}
-	if bytes > 0 && dur > 0 {
-		acked := float64(bytes) * 8 / dur.Seconds()
+	if acked > 0 {
 		sig.Target = int(math.Round(overuseShare * acked))
 	}
 	s.overuse, s.ackedBytes = false, 0

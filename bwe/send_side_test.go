@@ -124,27 +124,39 @@ func TestRandomLossAtLowRate(t *testing.T) {
 	}
 }
 
-// TestTargetOverASecond: the target is taken from what was acknowledged
-// over the last second, so a quarter second that held one frame instead of
-// ten does not read as the link's rate.
-func TestTargetOverASecond(t *testing.T) {
-	s := NewSendSide()
-	start := time.Unix(1_000_000, 0)
-	s.Signals(start)
-	var sig Signals
-	for k, packets := range []int{10, 10, 10, 1} {
-		at := start.Add(time.Duration(k) * 250 * time.Millisecond)
-		var results []PacketResult
-		for i := range packets {
-			sent := at.Add(time.Duration(i) * 20 * time.Millisecond)
-			seq := s.OnSent(sent.UnixNano(), 1000)
-			results = append(results, PacketResult{Seq: seq, Received: true, Arrival: sent.Sub(start) + 20*time.Millisecond})
-		}
-		s.OnFeedback(slices.Values(results))
-		sig = s.Signals(at.Add(250 * time.Millisecond))
+// TestTargetHighestRecent: the target is 85 % of the highest rate acknowledged
+// in one of the last two quarter seconds, so a quarter second that held one
+// frame instead of ten does not read as the link's rate, and a link that
+// narrowed is followed within half a second.
+func TestTargetHighestRecent(t *testing.T) {
+	tests := []struct {
+		name    string
+		packets []int // of 1000 bytes acknowledged per quarter second
+		want    int
+	}{
+		{"a sparse quarter second after a full one", []int{10, 10, 10, 1}, int(0.85 * 10 * 1000 * 8 * 4)},
+		{"two sparse ones: the link narrowed", []int{10, 10, 1, 1}, int(0.85 * 1 * 1000 * 8 * 4)},
 	}
-	// 31 packets of 1000 bytes over a second, at 85 %.
-	if want := int(0.85 * 31 * 1000 * 8); sig.Target != want {
-		t.Fatalf("target %d, want %d (85 %% of the second's acknowledged rate)", sig.Target, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewSendSide()
+			start := time.Unix(1_000_000, 0)
+			s.Signals(start)
+			var sig Signals
+			for k, packets := range tt.packets {
+				at := start.Add(time.Duration(k) * 250 * time.Millisecond)
+				var results []PacketResult
+				for i := range packets {
+					sent := at.Add(time.Duration(i) * 20 * time.Millisecond)
+					seq := s.OnSent(sent.UnixNano(), 1000)
+					results = append(results, PacketResult{Seq: seq, Received: true, Arrival: sent.Sub(start) + 20*time.Millisecond})
+				}
+				s.OnFeedback(slices.Values(results))
+				sig = s.Signals(at.Add(250 * time.Millisecond))
+			}
+			if sig.Target != tt.want {
+				t.Fatalf("target %d, want %d", sig.Target, tt.want)
+			}
+		})
 	}
 }
