@@ -52,6 +52,7 @@ type DownTrack struct {
 	curTID      int         // highest temporal layer forwarded now
 	targetTID   int         // highest temporal layer wanted
 	lastFrameAt int64       // unix nanoseconds of the last frame end sent
+	midFrame    bool        // the last packet sent did not end its frame
 	munger      *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
 	unwrapRED   bool        // RED published, Opus negotiated: send the primary block
 
@@ -234,6 +235,9 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 	seq, ts, ok := d.rw.Rewrite(p.SequenceNumber, p.Timestamp)
 	if ok && p.Marker && d.rcv.kind == webrtc.RTPCodecTypeVideo {
 		d.lastFrameAt = time.Now().UnixNano()
+	}
+	if ok {
+		d.midFrame = !p.Marker
 	}
 	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
 	d.mu.Unlock()
