@@ -95,6 +95,7 @@ func TestBenchLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
+	encoded := publishersEncoded(t, pubs)
 	var bounds []time.Duration
 	at := time.Duration(0)
 	for i, p := range phases {
@@ -111,7 +112,14 @@ func TestBenchLinks(t *testing.T) {
 	}
 	traces := fetchTraces(t, debug)
 	run := buildLinkRun(shape, phases, start, bounds, videoMids(frames), frames, traces)
-	run.Machine = fmt.Sprintf("load average %s before, %s after; %d cores, other helpers' tests may have shared them", before, loadAverage(), runtime.NumCPU())
+	// The publishers' own frame rate bounds every video's: a target of
+	// 15 fps at half the frame rate needs a 30 fps camera.
+	var rates []string
+	for i, n := range publishersEncoded(t, pubs) {
+		rates = append(rates, fmt.Sprintf("%.1f", float64(n-encoded[i])/time.Since(start).Seconds()))
+	}
+	run.Machine = fmt.Sprintf("load average %s before, %s after; %d cores; the publishers encoded %s fps", before, loadAverage(), runtime.NumCPU(), strings.Join(rates, " and "))
+	t.Log(run.Machine)
 	writeLinkRun(t, out, run)
 	writeJSON(t, filepath.Join(out, shape+"-trace.json"), traces)
 	for _, c := range run.Checks {
@@ -120,6 +128,17 @@ func TestBenchLinks(t *testing.T) {
 			t.Errorf("target missed: %s: %s", c.Target, c.Got)
 		}
 	}
+}
+
+// publishersEncoded is each publisher's frames encoded so far, at its
+// full layer.
+func publishersEncoded(t *testing.T, pubs []*tab) []int64 {
+	t.Helper()
+	var n []int64
+	for _, p := range pubs {
+		n = append(n, outbound(t, p, "camera")["f"].FramesEncoded)
+	}
+	return n
 }
 
 // shapeLink sets the link's downlink: a token bucket at the phase's rate
