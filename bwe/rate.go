@@ -74,7 +74,10 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 	switch {
 	case s.Overuse || s.Loss > lossHigh:
 		if s.Target > 0 {
-			c.estimate = min(c.estimate, s.Target)
+			// The share of what the link delivered, even above the
+			// estimate: a probe that met a queue still showed the link
+			// carries what was acknowledged (GCC, §5.5: A = β·R).
+			c.estimate = s.Target
 		}
 		c.holdUntil = now.Add(holdAfterDown)
 	case now.Before(c.holdUntil):

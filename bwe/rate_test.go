@@ -21,6 +21,11 @@ func TestRateController(t *testing.T) {
 			{Signals{Overuse: true, Target: 250_000, Sending: 1_700_000}, func(e int) bool { return e == 250_000 }, "250k"},
 			{Signals{Sending: 200_000, Target: 250_000}, func(e int) bool { return e == 250_000 }, "held for a second"},
 		}},
+		// A probe to 1.8M through a link that carries 1.65M: it met a
+		// queue, and it showed 1.65M delivered.
+		{"a probe that meets a queue lifts the estimate to what it delivered", 900_000, []step{
+			{Signals{Overuse: true, Target: 1_400_000, Sending: 1_800_000}, func(e int) bool { return e == 1_400_000 }, "1.4M"},
+		}},
 		{"heavy loss takes the controller's target", 1_000_000, []step{
 			{Signals{Loss: 0.3, Target: 400_000, Sending: 900_000}, func(e int) bool { return e == 400_000 }, "400k"},
 		}},
