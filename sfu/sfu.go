@@ -166,7 +166,7 @@ func (s *SFU) Close() error {
 
 // Stats returns a snapshot of the counters and the current sizes.
 func (s *SFU) Stats() Stats {
-	st := s.stats.snapshot()
+	st := snapshot(&s.stats)
 	s.mu.Lock()
 	st.Rooms = len(s.rooms)
 	for _, r := range s.rooms {
