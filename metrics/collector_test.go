@@ -7,31 +7,46 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/switchboard-rtc/switchboard/bench/scrape"
 	"github.com/switchboard-rtc/switchboard/internal/statstable"
 	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling/cluster"
 )
 
 type fixedStats sfu.Stats
 
 func (f fixedStats) Stats() sfu.Stats { return sfu.Stats(f) }
 
-// TestCollectorExposesEveryRow: every row of the SFU's table, each set to
-// a value of its own, reaches /metrics under its series with that value,
-// its help text and its kind; no other switchboard_ series is there; and
-// the process's and the Go runtime's series are.
+// TestCollectorExposesEveryRow: every row of the SFU's table and of the
+// cluster's, wired as cmd/switchboard wires them and each set to a value
+// of its own, reaches /metrics under its series with that value, its help
+// text and its kind; no other switchboard_ series is there; and the
+// process's and the Go runtime's series are.
 func TestCollectorExposesEveryRow(t *testing.T) {
-	rows, err := statstable.Rows[sfu.Stats]()
+	sfuRows, err := statstable.Rows[sfu.Stats]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clusterRows, err := statstable.Rows[cluster.Stats]()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var st sfu.Stats
-	for i, r := range rows {
+	for i, r := range sfuRows {
 		statstable.Set(r, &st, uint64(i+1))
 	}
-	h, err := Handler(fixedStats(st))
+	var cst cluster.Stats
+	for i, r := range clusterRows {
+		statstable.Set(r, &cst, uint64(len(sfuRows)+i+1))
+	}
+	clusterCol, err := NewCollector(func() cluster.Stats { return cst })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := Handler(fixedStats(st), clusterCol)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +58,7 @@ func TestCollectorExposesEveryRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	help, kind := comments(page)
+	rows := append(sfuRows, clusterRows...)
 	for i, r := range rows {
 		t.Run(r.Name, func(t *testing.T) {
 			if v, ok := got.Get(r.Name); !ok || v != float64(i+1) {
@@ -62,7 +78,7 @@ func TestCollectorExposesEveryRow(t *testing.T) {
 	}
 	for name := range kind {
 		if strings.HasPrefix(name, "switchboard_") && !slices.ContainsFunc(rows, func(r statstable.Row) bool { return r.Name == name }) {
-			t.Errorf("%s exposed but in no row of the table", name)
+			t.Errorf("%s exposed but in no row of the tables", name)
 		}
 	}
 	for _, name := range []string{"process_cpu_seconds_total", "process_resident_memory_bytes", "go_goroutines", "go_gc_heap_live_bytes"} {
@@ -92,16 +108,24 @@ func comments(page string) (help, kind map[string]string) {
 	return help, kind
 }
 
+// TestCollectorLints: each table's series pass Prometheus's own lint
+// (names, units, _total on counters and only there, help).
 func TestCollectorLints(t *testing.T) {
-	c, err := NewCollector(fixedStats{}.Stats)
+	sfuCol, err := NewCollector(fixedStats{}.Stats)
 	if err != nil {
 		t.Fatal(err)
 	}
-	problems, err := testutil.CollectAndLint(c)
+	clusterCol, err := NewCollector(func() cluster.Stats { return cluster.Stats{} })
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range problems {
-		t.Errorf("%s: %s", p.Metric, p.Text)
+	for _, c := range []prometheus.Collector{sfuCol, clusterCol} {
+		problems, err := testutil.CollectAndLint(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
+			t.Errorf("%s: %s", p.Metric, p.Text)
+		}
 	}
 }
