@@ -3,6 +3,8 @@ package metrics
 import (
 	"bufio"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -126,6 +128,39 @@ func TestCollectorLints(t *testing.T) {
 		}
 		for _, p := range problems {
 			t.Errorf("%s: %s", p.Metric, p.Text)
+		}
+	}
+}
+
+// TestDocsNameEverySeries: docs/benchmarks.md lists every series of both
+// tables by its full name, and names no switchboard_ series that is in
+// neither, so the list dashboards are built from stays true.
+func TestDocsNameEverySeries(t *testing.T) {
+	doc, err := os.ReadFile("../docs/benchmarks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sfuRows, err := statstable.Rows[sfu.Stats]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clusterRows, err := statstable.Rows[cluster.Stats]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := append(sfuRows, clusterRows...)
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile("`(switchboard_[a-z_]+)`").FindAllStringSubmatch(string(doc), -1) {
+		named[m[1]] = true
+	}
+	for _, r := range rows {
+		if !named[r.Name] {
+			t.Errorf("%s (%s) is not in docs/benchmarks.md", r.Name, r.Field)
+		}
+	}
+	for name := range named {
+		if !slices.ContainsFunc(rows, func(r statstable.Row) bool { return r.Name == name }) {
+			t.Errorf("docs/benchmarks.md names %s, which no table has", name)
 		}
 	}
 }
