@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/switchboard-rtc/switchboard/internal/statstable"
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/speakers"
@@ -262,7 +263,7 @@ func TestForwardingAllocatesNothing(t *testing.T) {
 		r, pkt, raw := forwardSetup(kind, 10)
 		seq := uint16(0)
 		warmForward(r.layer(0), &pkt, raw, &seq)
-		before := snapshot(r.stats)
+		before := statstable.Snapshot[Stats](r.stats)
 		allocs := testing.AllocsPerRun(1000, func() {
 			seq++
 			pkt.SequenceNumber = seq
@@ -274,7 +275,7 @@ func TestForwardingAllocatesNothing(t *testing.T) {
 		}
 		// The packets were counted, in and out, by those allocation-free
 		// runs (AllocsPerRun's 1000 and its warm-up).
-		after := snapshot(r.stats)
+		after := statstable.Snapshot[Stats](r.stats)
 		if in, out := after.PacketsIn-before.PacketsIn, after.PacketsOut-before.PacketsOut; in != 1001 || out != 10*in {
 			t.Fatalf("counted %d packets in and %d out, want 1001 and 10 times that", in, out)
 		}

@@ -1,10 +1,6 @@
 package sfu
 
-import (
-	"sync/atomic"
-
-	"github.com/switchboard-rtc/switchboard/internal/statstable"
-)
+import "sync/atomic"
 
 // StatsOf is the table of the SFU's node-wide figures, each declared once:
 // its field, of type C if it is a counter and G if a gauge, tagged with its
@@ -78,10 +74,3 @@ type counters = StatsOf[atomic.Uint64, computed]
 // computed stands for a gauge in the live counters: gauges are computed
 // when a snapshot is taken (SFU.Stats), not counted.
 type computed struct{}
-
-// snapshot reads c's counters; the gauges are left to SFU.Stats.
-func snapshot(c *counters) Stats {
-	var st Stats
-	statstable.Load(c, &st)
-	return st
-}

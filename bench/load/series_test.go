@@ -4,9 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-rtc/switchboard/internal/statstable"
-	"github.com/switchboard-rtc/switchboard/sfu"
-	"github.com/switchboard-rtc/switchboard/signaling/cluster"
+	"github.com/switchboard-rtc/switchboard/metrics"
 )
 
 // TestServerSeriesAreTheTables: every switchboard_ series the load
@@ -14,16 +12,12 @@ import (
 // cluster.StatsOf), so renaming one there cannot leave a figure of the
 // report silently at zero.
 func TestServerSeriesAreTheTables(t *testing.T) {
-	sfuRows, err := statstable.Rows[sfu.Stats]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	clusterRows, err := statstable.Rows[cluster.Stats]()
+	rows, err := metrics.Rows()
 	if err != nil {
 		t.Fatal(err)
 	}
 	served := map[string]bool{}
-	for _, r := range append(sfuRows, clusterRows...) {
+	for _, r := range rows {
 		served[r.Name] = true
 	}
 	for name := range serverSeries(&ServerSnapshot{}) {

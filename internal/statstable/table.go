@@ -11,7 +11,7 @@
 // Instantiated with atomics (atomic.Uint64, atomic.Int64) it holds the live
 // figures, updated lock-free and without allocation on the packet path;
 // with plain numbers (uint64 for counters, int for gauges) it is the
-// snapshot callers read, which Load fills. Rows lists the table for the
+// snapshot callers read, which Snapshot takes. Rows lists the table for the
 // Prometheus collector (package metrics) and for the tests, so a figure is
 // added with one line and its increment.
 package statstable
@@ -35,6 +35,7 @@ type Row struct {
 	// Counter: the figure only grows (an unsigned field, named _total, as
 	// Prometheus's conventions want); else it is a gauge (a signed field).
 	Counter bool
+	table   reflect.Type // the snapshot type Rows read
 	index   int
 }
 
@@ -50,7 +51,7 @@ func Rows[S any]() ([]Row, error) {
 	rows := make([]Row, 0, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
-		r := Row{Field: f.Name, Name: f.Tag.Get("metric"), Help: f.Tag.Get("help"), index: i}
+		r := Row{Field: f.Name, Name: f.Tag.Get("metric"), Help: f.Tag.Get("help"), table: t, index: i}
 		switch f.Type.Kind() {
 		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 			r.Counter = true
@@ -82,14 +83,19 @@ func Value[S any](r Row, s *S) float64 {
 }
 
 // Set sets r's figure in s to n, for the tests that prove a row reaches
-// its series.
-func Set[S any](r Row, s *S, n uint64) {
+// its series. It reports false, setting nothing, where r is not a row of
+// S: the tests walk the rows of several tables at once.
+func Set[S any](r Row, s *S, n uint64) bool {
+	if r.table != reflect.TypeFor[S]() {
+		return false
+	}
 	v := reflect.ValueOf(s).Elem().Field(r.index)
 	if r.Counter {
 		v.SetUint(n)
-		return
+	} else {
+		v.SetInt(int64(n))
 	}
-	v.SetInt(int64(n))
+	return true
 }
 
 // Add adds n to r's figure in live, an atomic instantiation of the table
@@ -108,12 +114,13 @@ func Add[L any](r Row, live *L, n uint64) bool {
 	return true
 }
 
-// Load copies each atomic figure of live into the same field of snap: two
-// instantiations of one table, live's with atomics and snap's with plain
-// integers. Fields of live that are not atomics (figures computed at
-// snapshot time) are left to the caller.
-func Load[L, S any](live *L, snap *S) {
-	lv, sv := reflect.ValueOf(live).Elem(), reflect.ValueOf(snap).Elem()
+// Snapshot reads live, an instantiation of a table with atomics, into S,
+// the same table's with plain integers: each atomic figure into its field.
+// Fields of live that are not atomics (figures computed at snapshot time)
+// stay zero, for the caller to fill.
+func Snapshot[S, L any](live *L) S {
+	var snap S
+	lv, sv := reflect.ValueOf(live).Elem(), reflect.ValueOf(&snap).Elem()
 	for i := range lv.NumField() {
 		switch a := lv.Field(i).Addr().Interface().(type) {
 		case *atomic.Uint64:
@@ -122,4 +129,5 @@ func Load[L, S any](live *L, snap *S) {
 			sv.Field(i).SetInt(a.Load())
 		}
 	}
+	return snap
 }

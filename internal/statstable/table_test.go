@@ -2,6 +2,7 @@ package statstable
 
 import (
 	"errors"
+	"reflect"
 	"sync/atomic"
 	"testing"
 )
@@ -24,10 +25,11 @@ func TestRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tab := reflect.TypeFor[snap]()
 	want := []Row{
-		{Field: "Things", Name: "x_things", Help: "Things now.", index: 0},
-		{Field: "Hits", Name: "x_hits_total", Help: "Hits so far.", Counter: true, index: 1},
-		{Field: "Misses", Name: "x_misses_total", Help: "Misses so far.", Counter: true, index: 2},
+		{Field: "Things", Name: "x_things", Help: "Things now.", table: tab, index: 0},
+		{Field: "Hits", Name: "x_hits_total", Help: "Hits so far.", Counter: true, table: tab, index: 1},
+		{Field: "Misses", Name: "x_misses_total", Help: "Misses so far.", Counter: true, table: tab, index: 2},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("%d rows, want %d", len(rows), len(want))
@@ -70,21 +72,18 @@ func TestRowsRefusesWhatIsNotATable(t *testing.T) {
 	_ = unexported{n: 0}
 }
 
-// TestLoadCopiesTheAtomics: the snapshot holds every live atomic's value
-// in its own field, and leaves a gauge without one to its caller.
-func TestLoadCopiesTheAtomics(t *testing.T) {
+// TestSnapshotCopiesTheAtomics: the snapshot holds every live atomic's
+// value in its own field, and leaves a gauge without one at zero.
+func TestSnapshotCopiesTheAtomics(t *testing.T) {
 	var l live
 	l.Hits.Add(3)
 	l.Misses.Add(5)
-	s := snap{Things: 7}
-	Load(&l, &s)
-	if s != (snap{Things: 7, Hits: 3, Misses: 5}) {
+	if s := Snapshot[snap](&l); s != (snap{Hits: 3, Misses: 5}) {
 		t.Fatalf("snapshot %+v", s)
 	}
 	var lg liveGauge
 	lg.Things.Store(-2)
-	Load(&lg, &s)
-	if s != (snap{Things: -2}) {
+	if s := Snapshot[snap](&lg); s != (snap{Things: -2}) {
 		t.Fatalf("snapshot %+v", s)
 	}
 }
@@ -105,7 +104,13 @@ func TestAddSetValue(t *testing.T) {
 	}
 	var s snap
 	for i, r := range rows {
-		Set(r, &s, uint64(10+i))
+		if !Set(r, &s, uint64(10+i)) {
+			t.Fatalf("%s not set", r.Field)
+		}
+	}
+	var other tableOf[uint32, int]
+	if Set(rows[1], &other, 1) || other.Hits != 0 {
+		t.Error("set a row in another table")
 	}
 	for i, r := range rows {
 		if got := Value(r, &s); got != float64(10+i) {

@@ -28,7 +28,5 @@ type liveStats = StatsOf[atomic.Uint64, atomic.Int64]
 // how many relay ends (egress and ingress) it has, MessagesRejected the
 // messages from other nodes it refused.
 func (n *Node) Stats() Stats {
-	var st Stats
-	statstable.Load(&n.stats, &st)
-	return st
+	return statstable.Snapshot[Stats](&n.stats)
 }
