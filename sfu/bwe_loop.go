@@ -121,7 +121,7 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	est := p.estimate()
 	if last := p.lastEstimate; last == 0 || est > last*11/10 || est < last*9/10 {
 		p.lastEstimate = est
-		p.sfu.stats.estimateChanges.Add(1)
+		p.sfu.stats.EstimateChanges.Add(1)
 		p.estimateChanges.Add(1)
 		p.log.Debug("estimate", "bps", est, "loss", p.lastSignals.Loss, "overuse", p.lastSignals.Overuse,
 			"target", p.lastSignals.Target, "sending", p.lastSignals.Sending)

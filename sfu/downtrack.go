@@ -270,11 +270,11 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 	d.sub.sent.Add(uint64(n))
 	d.layerSent[l.index].Add(uint64(n))
 	if d.sub.relay == RelayEgress {
-		d.rcv.stats.relayPacketsOut.Add(1)
-		d.rcv.stats.relayBytesOut.Add(uint64(n))
+		d.rcv.stats.RelayPacketsOut.Add(1)
+		d.rcv.stats.RelayBytesOut.Add(uint64(n))
 	}
 	if switching && prev >= 0 {
-		d.rcv.stats.layerSwitches.Add(1)
+		d.rcv.stats.LayerSwitches.Add(1)
 		d.sub.layerSwitches.Add(1)
 		d.sub.log.Debug("layer switch", "track", d.rcv.id, "from", prev, "to", l.index)
 	}

@@ -132,21 +132,21 @@ func (l *Layer) forward() {
 // the next packet.
 func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	st := l.r.stats
-	st.packetsIn.Add(1)
-	st.bytesIn.Add(uint64(len(raw)))
+	st.PacketsIn.Add(1)
+	st.BytesIn.Add(uint64(len(raw)))
 	if l.r.owner.relay == RelayIngress {
-		st.relayPacketsIn.Add(1)
-		st.relayBytesIn.Add(uint64(len(raw)))
+		st.RelayPacketsIn.Add(1)
+		st.RelayBytesIn.Add(uint64(len(raw)))
 	}
 	if !l.ingress.allow(time.Now(), len(raw)) {
-		st.ingressDropped.Add(1)
+		st.IngressDropped.Add(1)
 		return
 	}
 	switch l.cache.Store(pkt.SequenceNumber, raw) {
 	case packetcache.Stored:
 	case packetcache.Duplicate:
 		// Chromium's bandwidth probes re-send packets we already have.
-		st.duplicatesDropped.Add(1)
+		st.DuplicatesDropped.Add(1)
 		return
 	default:
 		return
@@ -196,8 +196,8 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		}
 	}
 	if sent > 0 {
-		st.packetsOut.Add(uint64(sent))
-		st.bytesOut.Add(uint64(bytes))
+		st.PacketsOut.Add(uint64(sent))
+		st.BytesOut.Add(uint64(bytes))
 		// With batched sends, the fan-out leaves now, in one system call.
 		l.r.owner.sfu.cfg.network.sockets.flush()
 	}
@@ -215,5 +215,5 @@ func (l *Layer) requestKeyframe() {
 		l.r.owner.log.Debug("sending PLI", "track", l.r.id, "rid", l.rid, "err", err)
 		return
 	}
-	l.r.stats.keyframeRequestsSent.Add(1)
+	l.r.stats.KeyframeRequestsSent.Add(1)
 }
