@@ -57,8 +57,10 @@ type Decision struct {
 	// not by bandwidth).
 	ProbeTarget int
 	// WantTarget is ProbeTarget's figure for every limited track at the
-	// layer its tile wants, not one step up: where a probe that finds the
-	// link aims once probes have been going through.
+	// layer its tile wants, not one step up, 0 if within the estimate:
+	// where a probe that finds the link aims once probes have been going
+	// through. Unlike ProbeTarget it is set while tracks are held back
+	// by the hold, since the hold ends and the link is what it is.
 	WantTarget int
 	Total      int // bps the allocation costs
 }
@@ -133,6 +135,9 @@ type trackRun struct {
 	layer int // layer allocated so far
 	upTo  int // highest layer it may go up to now (Allocator.upTo)
 	area  int
+	// keyframe is the size of the first keyframe of the resolution this
+	// allocation moves it into, 0 if it stays in the one it has.
+	keyframe int
 }
 
 // NewAllocator returns an Allocator with the given options.
@@ -293,6 +298,9 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 
 	// fits reports whether moving track i from its layer to next keeps
 	// the total within the estimate, with headroom above its reference.
+	// keyframes adds up the tracks' keyframe fields: every resolution
+	// entered in one allocation starts with a keyframe in the same second.
+	keyframes := 0
 	fits := func(i, next int) (int, bool) {
 		r, t := &a.info[i], &tracks[i]
 		newTotal := total - a.cost(t, r.layer) + a.cost(t, next)
@@ -305,7 +313,18 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			// needs no headroom.
 			return newTotal, next <= r.upTo && newTotal <= estimate
 		}
-		return newTotal, next <= r.upTo && a.upgradeNeed(t, next, newTotal) <= float64(estimate)
+		others := keyframes - r.keyframe
+		return newTotal, next <= r.upTo && a.upgradeNeed(t, next, newTotal+others) <= float64(estimate)
+	}
+	// raiseTo moves track i to layer next, which fits.
+	raiseTo := func(i, next, newTotal int) {
+		r, t := &a.info[i], &tracks[i]
+		kf := 0
+		if next > r.ref && (r.ref < 0 || resolutionBase(t, next) != resolutionBase(t, r.ref)) {
+			kf = t.Layers[next].Keyframe
+		}
+		keyframes += kf - r.keyframe
+		total, r.layer, r.keyframe = newTotal, next, kf
 	}
 	// Pass 1: something of everything visible; unless told to pause video
 	// on congestion, the lowest layer goes even over the estimate, so a
@@ -332,7 +351,8 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 				}
 				next := min(nextStep(&tracks[i], r.layer), limit)
 				if nt, ok := fits(i, next); ok {
-					total, r.layer, raised = nt, next, true
+					raiseTo(i, next, nt)
+					raised = true
 				}
 			}
 		}
@@ -341,7 +361,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 	raise(func(r *trackRun) int { return r.want })
 
 	// Record the decision; find what is limited and what probing is worth.
-	probe, keyframes := total, 0
+	probe, probeKeyframe := total, 0
 	want, wantKeyframes := total, 0
 	for _, i := range a.order {
 		r, t := &a.info[i], &tracks[i]
@@ -366,7 +386,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			next := nextStep(t, r.layer)
 			probe += a.cost(t, next) - a.cost(t, r.layer)
 			if r.layer < 0 || resolutionBase(t, next) != resolutionBase(t, r.layer) {
-				keyframes = max(keyframes, t.Layers[next].Keyframe)
+				probeKeyframe = max(probeKeyframe, t.Layers[next].Keyframe)
 			}
 			want += a.cost(t, r.want) - a.cost(t, r.layer)
 			if r.layer < 0 || resolutionBase(t, r.want) != resolutionBase(t, r.layer) {
@@ -376,9 +396,12 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 	}
 	dec.Total = total
 	if dec.Limited {
-		if p := a.probeTarget(probe, keyframes); p > estimate {
+		p := a.probeTarget(probe, probeKeyframe)
+		if p > estimate {
 			dec.ProbeTarget = p
-			dec.WantTarget = max(p, a.probeTarget(want, wantKeyframes))
+		}
+		if w := max(p, a.probeTarget(want, wantKeyframes)); w > estimate {
+			dec.WantTarget = w
 		}
 	}
 	for id, st := range a.state {

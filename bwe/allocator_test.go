@@ -503,6 +503,21 @@ func TestKeyframeRoom(t *testing.T) {
 		{"a keyframe larger than the headroom holds it back", 200_000, 460_000, 2, 575_000},
 		{"with room for it, it goes", 200_000, 575_000, 4, 600_000}, // then full rate: 500k + 20 %
 	}
+	// Two videos entering 360p at once: their two keyframes come in the
+	// same second. At 1.1M, a enters at half rate (525k, 725k with its
+	// keyframe); b beside it would make 750k and 950k with its own
+	// keyframe, but 1.15M with a's too, so it waits, and a takes the
+	// full rate instead (650k, 850k). At 1.2M both enter at half rate.
+	t.Run("two entering at once need room for both keyframes", func(t *testing.T) {
+		a, b := track(200_000), track(200_000)
+		b.ID = "w"
+		if d := NewAllocator().Allocate(t0, 1_100_000, []Track{a, b}); !slices.Equal(d.Layers, []int{5, 2}) {
+			t.Fatalf("layers %v, want [5 2]: the second waits", d.Layers)
+		}
+		if d := NewAllocator().Allocate(t0, 1_200_000, []Track{a, b}); !slices.Equal(d.Layers, []int{4, 4}) {
+			t.Fatalf("layers %v, want [4 4]", d.Layers)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := NewAllocator().Allocate(t0, tt.estimate, []Track{track(tt.keyframe)})

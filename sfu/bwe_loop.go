@@ -149,9 +149,9 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	if upgraded {
 		pr.layerUp(now)
 	}
-	if dec.ProbeTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
+	if dec.WantTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
 		if carrier := paddingCarrier(dts); carrier != nil {
-			target := min(pr.aim(dec), 2*est)
+			target := min(pr.aim(dec, est), 2*est)
 			pr.start(now, carrier, target, est, sending)
 			p.log.Debug("probing", "target", target, "estimate", est, "sending", sending)
 		}
@@ -201,14 +201,18 @@ func (pr *prober) active() bool { return pr.ticker != nil }
 
 // aim is what a probe is for: what the tiles want, while probes go through
 // (a widened link is found in a few doublings, not a step of the ladder
-// at a time); after one met congestion, only the next step up, until one
-// goes through again (at its edge a link is tested gently). The caller
-// caps it at twice the estimate: a probe that overshoots costs little.
-func (pr *prober) aim(dec bwe.Decision) int {
-	if pr.failures > 0 {
+// at a time); after one met congestion, only the next step up (a quarter
+// above the estimate while the steps are held back), until one goes
+// through again: at its edge a link is tested gently. The caller caps it
+// at twice the estimate: a probe that overshoots costs little.
+func (pr *prober) aim(dec bwe.Decision, estimate int) int {
+	switch {
+	case pr.failures == 0:
+		return dec.WantTarget
+	case dec.ProbeTarget > estimate:
 		return dec.ProbeTarget
 	}
-	return dec.WantTarget
+	return estimate * 5 / 4
 }
 
 // ticks is nil (never ready) when not probing.
