@@ -141,7 +141,8 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	dec := alloc.Allocate(now, est, tracks)
 	upgraded := false
 	for i, d := range dts {
-		if cur := tracks[i].Current; cur >= 0 && dec.Layers[i] > cur {
+		if cur, next := tracks[i].Current, dec.Layers[i]; cur >= 0 && next > cur && d.ladder[next].spatial != d.ladder[cur].spatial {
+			// A new resolution: its keyframe is on its way.
 			upgraded = true
 		}
 		d.applyStep(dec.Layers[i])
@@ -275,10 +276,12 @@ func (pr *prober) burst(now time.Time, estimate int) {
 	}
 }
 
-// layerUp ends a probe when a layer goes up: it has shown what it was for,
-// and its padding on top of the new layer and that layer's first keyframe
-// would fill a narrow link's queue and read as the upgrade failing. The
-// next probe waits a cooldown too, for the new layer to settle.
+// layerUp ends a probe when a video enters a new resolution: it has shown
+// what it was for, and its padding on top of the new layer's first
+// keyframe would fill a narrow link's queue and read as the upgrade
+// failing. The next probe waits a cooldown too, for the new layer to
+// settle. A higher frame rate brings no keyframe and holds nothing back:
+// during a climb one came every 2 s and kept probes off for 10 s.
 func (pr *prober) layerUp(now time.Time) {
 	if pr.active() {
 		pr.failures = 0

@@ -73,7 +73,9 @@ func TestBenchLinks(t *testing.T) {
 	shapeLink(t, link, phases[0])
 	debug := freeLoopbackAddr(t)
 	local, remote, narrowBrowser := startLinkServer(t, link, chromium, "--pprof-listen", debug)
-	browser := newBrowser(t, chromium)
+	// The publishers' fake camera at 30 fps, the (Chromium's
+	// default is 20): a resolution entered at half rate is then 15 fps.
+	browser := newBrowser(t, chromium, chromedp.Flag("use-fake-device-for-media-stream", "fps=30"))
 	room := roomName(t)
 	pubs := []*tab{openTab(t, browser, "publisher 1", deadline), openTab(t, browser, "publisher 2", deadline)}
 	sub := openTab(t, narrowBrowser, "subscriber", deadline)
