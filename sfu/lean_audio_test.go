@@ -49,17 +49,16 @@ func TestLeanAudio(t *testing.T) {
 func TestWantLeanAudio(t *testing.T) {
 	tests := []struct {
 		estimate int
-		loss     float64
 		want     bool
 	}{
-		{300_000, 0, true},
-		{999_999, 0.01, true},
-		{1_000_000, 0, false},
-		{300_000, 0.05, false}, // loss: the copies repair it
+		{300_000, true},
+		{999_999, true},
+		{1_000_000, false},
+		{3_000_000, false},
 	}
 	for _, tt := range tests {
-		if got := wantLeanAudio(tt.estimate, tt.loss); got != tt.want {
-			t.Errorf("wantLeanAudio(%d, %v) = %v, want %v", tt.estimate, tt.loss, got, tt.want)
+		if got := wantLeanAudio(tt.estimate); got != tt.want {
+			t.Errorf("wantLeanAudio(%d) = %v, want %v", tt.estimate, got, tt.want)
 		}
 	}
 }
