@@ -69,10 +69,13 @@ type Decision struct {
 type trackState struct {
 	target   int       // layer last decided
 	lastDown time.Time // when the track was last lowered for lack of bandwidth
-	lastUp   time.Time // when it last went up
-	// failedUps counts upgrades in a row that were lowered again within
-	// upgradeTrial: each doubles the hold before the next upgrade to
-	// failedLayer (failedStep: the lowest layer the last one holds back).
+	lastUp   time.Time // when it last entered a higher resolution
+	// failedUps counts resolutions entered in a row that were left again
+	// within upgradeTrial: each doubles the hold before the next upgrade
+	// to failedLayer (the lowest frame-rate step of the last one). A
+	// higher frame rate lowered again is no failure: it costs no keyframe
+	// either way (one held 10 s for a dip let the other video climb to
+	// 720p alone).
 	failedUps   int
 	failedLayer int
 	gen         uint64 // the last call that saw the track
@@ -370,13 +373,16 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		switch {
 		case r.layer < min(r.ref, r.want):
 			st.lastDown = now
-			if !st.lastUp.IsZero() && now.Sub(st.lastUp) < upgradeTrial {
+			switch left := resolutionBase(t, r.ref); {
+			case left == resolutionBase(t, max(r.layer, 0)):
+				// A lower frame rate of the same resolution.
+			case !st.lastUp.IsZero() && now.Sub(st.lastUp) < upgradeTrial:
 				st.failedUps++
-				st.failedLayer = failedStep(t, r.ref, r.layer)
-			} else {
+				st.failedLayer = left
+			default:
 				st.failedUps = 0
 			}
-		case r.layer > r.ref && r.ref >= 0:
+		case r.layer > r.ref && r.ref >= 0 && resolutionBase(t, r.layer) != resolutionBase(t, r.ref):
 			st.lastUp = now
 		}
 		st.target = r.layer
@@ -428,18 +434,6 @@ func (a *Allocator) probeTarget(total, keyframe int) int {
 // queue, reads as congestion and is undone (two keyframes, a freeze).
 func (a *Allocator) upgradeNeed(t *Track, next, total int) float64 {
 	return max(float64(total)*a.headroom, float64(total+t.Layers[next].Keyframe))
-}
-
-// failedStep is the lowest layer a failed upgrade to from puts under the
-// longer hold, now that the track is back at to: all of from's resolution
-// when the track had to leave that resolution (its base step brings the
-// same keyframe and about the same burst), only from itself when it is a
-// frame-rate step of the resolution the track is still at.
-func failedStep(t *Track, from, to int) int {
-	if base := resolutionBase(t, from); base != resolutionBase(t, max(to, 0)) {
-		return base
-	}
-	return from
 }
 
 // resolutionBase is the lowest frame-rate step of layer i's resolution.

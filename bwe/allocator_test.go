@@ -527,3 +527,30 @@ func TestKeyframeRoom(t *testing.T) {
 		})
 	}
 }
+
+// TestFrameRateStepIsNoFailedUpgrade: a higher frame rate lowered again
+// soon after is held back by the plain hold alone: it costs no keyframe
+// either way, so it is not a failed upgrade with the longer hold.
+func TestFrameRateStepIsNoFailedUpgrade(t *testing.T) {
+	tr := Track{ID: "v", Kind: Video, Width: 320, Height: 180, Current: 1}
+	for tl, share := range []int{50, 75, 100} {
+		tr.Layers = append(tr.Layers, Layer{Bitrate: 150_000 * share / 100, Width: 320, Height: 180, Temporal: tl})
+	}
+	a := NewAllocator()
+	calls := []struct {
+		at       time.Duration
+		estimate int
+		want     int
+	}{
+		{0, 200_000, 2},
+		{time.Second, 130_000, 1},     // lowered within the trial
+		{6 * time.Second, 200_000, 2}, // the plain 5 s hold is over
+	}
+	for _, c := range calls {
+		d := a.Allocate(t0.Add(c.at), c.estimate, []Track{tr})
+		if d.Layers[0] != c.want {
+			t.Fatalf("at %v: layer %d, want %d", c.at, d.Layers[0], c.want)
+		}
+		tr.Current = d.Layers[0]
+	}
+}
