@@ -41,6 +41,7 @@ func metricsOf() []metric {
 		counter("bytes_out", "RTP bytes forwarded to subscribers, retransmissions excluded.", func(s sfu.Stats) float64 { return float64(s.BytesOut) }),
 		counter("duplicates_dropped", "Packets received twice from a publisher and dropped.", func(s sfu.Stats) float64 { return float64(s.DuplicatesDropped) }),
 		counter("ingress_dropped", "Packets of publishers past their ingress cap, dropped.", func(s sfu.Stats) float64 { return float64(s.IngressDropped) }),
+		counter("sequence_jumps_dropped", "Incoming RTP packets dropped for a sequence number far ahead of their stream's.", func(s sfu.Stats) float64 { return float64(s.SequenceJumpsDropped) }),
 		counter("nacks_received", "NACK messages received from subscribers.", func(s sfu.Stats) float64 { return float64(s.NACKsReceived) }),
 		counter("packets_retransmitted", "Packets resent from the packet cache in answer to NACKs.", func(s sfu.Stats) float64 { return float64(s.PacketsRetransmitted) }),
 		counter("retransmits_skipped", "NACKed packets not resent: resent less than 100 ms before, or three times already.", func(s sfu.Stats) float64 { return float64(s.RetransmitsSkipped) }),

@@ -14,7 +14,10 @@ type Stats struct {
 	DuplicatesDropped uint64
 	// IngressDropped counts packets of publishers past their ingress cap
 	// (WithIngressCap), dropped before any subscriber got them.
-	IngressDropped       uint64
+	IngressDropped uint64
+	// SequenceJumpsDropped counts incoming RTP packets dropped for a
+	// sequence number far ahead of their stream's (seqguard.go).
+	SequenceJumpsDropped uint64
 	NACKsReceived        uint64
 	PacketsRetransmitted uint64
 	// RetransmitsSkipped counts NACKed packets not resent: resent too
@@ -57,6 +60,7 @@ type counters struct {
 	bytesOut             atomic.Uint64
 	duplicatesDropped    atomic.Uint64
 	ingressDropped       atomic.Uint64
+	seqJumpsDropped      atomic.Uint64 // seqguard.go
 	nacksReceived        atomic.Uint64
 	packetsRetransmitted atomic.Uint64
 	retransmitsSkipped   atomic.Uint64
@@ -83,6 +87,7 @@ func (c *counters) snapshot() Stats {
 		BytesOut:             c.bytesOut.Load(),
 		DuplicatesDropped:    c.duplicatesDropped.Load(),
 		IngressDropped:       c.ingressDropped.Load(),
+		SequenceJumpsDropped: c.seqJumpsDropped.Load(),
 		NACKsReceived:        c.nacksReceived.Load(),
 		PacketsRetransmitted: c.packetsRetransmitted.Load(),
 		RetransmitsSkipped:   c.retransmitsSkipped.Load(),
