@@ -68,7 +68,7 @@ var badActorCases = []badActorCase{
 	// Both garbage rows cost the server mostly Pion's walks over random
 	// sequence jumps (p99 beside them 131 and 94 ms, 2 to 5 ms without),
 	// which seqGuard (sfu/seqguard.go) now stops. In 5 runs since, the
-	// pair's p99 beside them was at most 8.2 ms (garbage) and 0.5 ms
+	// pair's p99 beside them was at most 8.2 ms (garbage) and 2.4 ms
 	// (unannounced) over the windows without, 0 loss: maxBadDelay leaves
 	// 2.4 times the worse. docs/reliability.md has the figures.
 	{name: "garbage RTP", start: startGarbage},
