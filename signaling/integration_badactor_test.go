@@ -81,7 +81,13 @@ var badActorCases = []badActorCase{
 	{name: "ten times the rate", start: startTenfold, delayBound: 60 * time.Millisecond},
 	{name: "NACK flood", start: startNACKFlood, check: checkNACKFlood},
 	{name: "PLI flood", start: startPLIFlood, check: checkPLIFlood},
-	{name: "renegotiation", start: startRenegotiation},
+	// Each offer costs the server about 2 ms of CPU under -race (Pion's
+	// SetRemoteDescription and CreateAnswer) and the bad actor, a Pion
+	// client in this process, about as much again, 46 times a second. The
+	// pair's p99 beside it over 7 runs: +0.3 to +15.1 ms over the windows
+	// without, and +31.5 ms once (load average near 6), 0 loss every
+	// time; the bound leaves 2.5x the worst.
+	{name: "renegotiation", start: startRenegotiation, delayBound: 80 * time.Millisecond},
 	{name: "subscriber behind loss and jitter", vnet: true, start: startLossy, check: checkLossy,
 		// vnet carries the control pair too, in Go: on a 2-core machine
 		// under -race its latency measures the simulation (p99 884 ms
