@@ -23,6 +23,10 @@ type Layer struct {
 	// resolution's steps lowest first, before the next resolution, makes
 	// the allocator drop frame rate before resolution.
 	Temporal int
+	// Keyframe is the size of the resolution's last keyframe, bits; 0
+	// unknown. Entering the resolution starts with one, on top of its
+	// rate (upgradeNeed).
+	Keyframe int
 }
 
 // Track is one of the subscriber's down tracks, as the allocator sees it.
@@ -46,12 +50,19 @@ type Decision struct {
 	Limited bool
 	// ProbeTarget is the bitrate worth probing up to, 0 if none: the cost
 	// of the allocation with each limited track one layer up, × the larger
-	// of 1.1 and the upgrade headroom (a probe that cannot show the
-	// headroom an upgrade needs unlocks nothing). It is 0 when that is
+	// of 1.1 and the upgrade headroom, or plus the largest keyframe of a
+	// resolution they would enter, whichever is more (a probe that cannot
+	// show what an upgrade needs unlocks nothing). It is 0 when that is
 	// within the estimate already (the tracks are held back by the hold,
 	// not by bandwidth).
 	ProbeTarget int
-	Total       int // bps the allocation costs
+	// WantTarget is ProbeTarget's figure for every limited track at the
+	// layer its tile wants, not one step up, 0 if within the estimate:
+	// where a probe that finds the link aims once probes have been going
+	// through. Unlike ProbeTarget it is set while tracks are held back
+	// by the hold, since the hold ends and the link is what it is.
+	WantTarget int
+	Total      int // bps the allocation costs
 }
 
 // trackState is what the allocator remembers of a track between calls.
@@ -70,13 +81,14 @@ type trackState struct {
 // An upgrade lowered again within upgradeTrial failed: the link could not
 // carry the layer (on a narrow link, its first keyframe alone can fill the
 // queue). The hold before going back up to that layer doubles per failure
-// in a row, up to 2^maxHoldBackoff times, so a subscriber at its link's edge
+// in a row, up to 2^maxHoldBackoff times (twice: more, and a link that has
+// since widened waits half a minute for it), so a subscriber at its link's edge
 // is not switched up and straight back down every few seconds, each time
 // risking a freeze; the steps below it (a higher frame rate of the current
 // resolution) keep the plain hold.
 const (
 	upgradeTrial   = 3 * time.Second
-	maxHoldBackoff = 3
+	maxHoldBackoff = 1
 )
 
 // upTo is the highest layer the track may go up to now: none (-1) within
@@ -123,6 +135,9 @@ type trackRun struct {
 	layer int // layer allocated so far
 	upTo  int // highest layer it may go up to now (Allocator.upTo)
 	area  int
+	// keyframe is the size of the first keyframe of the resolution this
+	// allocation moves it into, 0 if it stays in the one it has.
+	keyframe int
 }
 
 // NewAllocator returns an Allocator with the given options.
@@ -283,13 +298,33 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 
 	// fits reports whether moving track i from its layer to next keeps
 	// the total within the estimate, with headroom above its reference.
+	// keyframes adds up the tracks' keyframe fields: every resolution
+	// entered in one allocation starts with a keyframe in the same second.
+	keyframes := 0
 	fits := func(i, next int) (int, bool) {
 		r, t := &a.info[i], &tracks[i]
 		newTotal := total - a.cost(t, r.layer) + a.cost(t, next)
 		if next <= r.ref {
 			return newTotal, newTotal <= estimate
 		}
-		return newTotal, next <= r.upTo && float64(newTotal)*a.headroom <= float64(estimate)
+		if r.ref >= 0 && resolutionBase(t, next) == resolutionBase(t, r.ref) {
+			// A higher frame rate of the resolution it has: no keyframe
+			// to wait for, and undone at once if it does not fit, so it
+			// needs no headroom.
+			return newTotal, next <= r.upTo && newTotal <= estimate
+		}
+		others := keyframes - r.keyframe
+		return newTotal, next <= r.upTo && a.upgradeNeed(t, next, newTotal+others) <= float64(estimate)
+	}
+	// raiseTo moves track i to layer next, which fits.
+	raiseTo := func(i, next, newTotal int) {
+		r, t := &a.info[i], &tracks[i]
+		kf := 0
+		if next > r.ref && (r.ref < 0 || resolutionBase(t, next) != resolutionBase(t, r.ref)) {
+			kf = t.Layers[next].Keyframe
+		}
+		keyframes += kf - r.keyframe
+		total, r.layer, r.keyframe = newTotal, next, kf
 	}
 	// Pass 1: something of everything visible; unless told to pause video
 	// on congestion, the lowest layer goes even over the estimate, so a
@@ -299,23 +334,35 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			total, a.info[i].layer = nt, 0
 		}
 	}
-	// Pass 2: each in turn up toward what its tile needs.
-	for _, i := range a.order {
-		r := &a.info[i]
-		if r.layer < 0 {
-			continue
-		}
-		for r.layer < r.want {
-			nt, ok := fits(i, r.layer+1)
-			if !ok {
-				break
+	// Pass 2: in rounds, each video one step up toward a layer, larger
+	// tiles first within a round, until a round raises none: first back
+	// to the layer each has, then toward what its tile needs. So what a
+	// video has is kept before another goes up, and two videos both
+	// reach the full frame rate of the lowest resolution before either
+	// goes higher.
+	raise := func(top func(r *trackRun) int) {
+		for raised := true; raised; {
+			raised = false
+			for _, i := range a.order {
+				r := &a.info[i]
+				limit := top(r)
+				if r.layer < 0 || r.layer >= limit {
+					continue
+				}
+				next := min(nextStep(&tracks[i], r.layer), limit)
+				if nt, ok := fits(i, next); ok {
+					raiseTo(i, next, nt)
+					raised = true
+				}
 			}
-			total, r.layer = nt, r.layer+1
 		}
 	}
+	raise(func(r *trackRun) int { return min(r.ref, r.want) })
+	raise(func(r *trackRun) int { return r.want })
 
 	// Record the decision; find what is limited and what probing is worth.
-	probe := total
+	probe, probeKeyframe := total, 0
+	want, wantKeyframes := total, 0
 	for _, i := range a.order {
 		r, t := &a.info[i], &tracks[i]
 		dec.Layers[i] = r.layer
@@ -336,13 +383,25 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		a.state[t.ID] = st
 		if r.layer < r.want {
 			dec.Limited = true
-			probe += a.cost(t, r.layer+1) - a.cost(t, r.layer)
+			next := nextStep(t, r.layer)
+			probe += a.cost(t, next) - a.cost(t, r.layer)
+			if r.layer < 0 || resolutionBase(t, next) != resolutionBase(t, r.layer) {
+				probeKeyframe = max(probeKeyframe, t.Layers[next].Keyframe)
+			}
+			want += a.cost(t, r.want) - a.cost(t, r.layer)
+			if r.layer < 0 || resolutionBase(t, r.want) != resolutionBase(t, r.layer) {
+				wantKeyframes = max(wantKeyframes, t.Layers[r.want].Keyframe)
+			}
 		}
 	}
 	dec.Total = total
 	if dec.Limited {
-		if p := int(float64(probe) * max(1.1, a.headroom)); p > estimate {
+		p := a.probeTarget(probe, probeKeyframe)
+		if p > estimate {
 			dec.ProbeTarget = p
+		}
+		if w := max(p, a.probeTarget(want, wantKeyframes)); w > estimate {
+			dec.WantTarget = w
 		}
 	}
 	for id, st := range a.state {
@@ -351,6 +410,24 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 		}
 	}
 	return dec
+}
+
+// probeTarget is what a probe must show for an allocation costing total,
+// entering resolutions whose largest keyframe is keyframe bits: the
+// larger of 1.1 and the headroom over it, or room for the keyframe.
+func (a *Allocator) probeTarget(total, keyframe int) int {
+	return max(int(float64(total)*max(1.1, a.headroom)), total+keyframe)
+}
+
+// upgradeNeed is the estimate a track needs to go up to a new resolution,
+// at layer next, when the allocation then costs total: the headroom over
+// total, and room for the resolution's first keyframe on top of it, which
+// the link carries in the switch's first second besides everything else.
+// On a narrow link a keyframe is the larger: 640x360's, about 200 kbit,
+// is a third of 600 kbit/s, and an upgrade without room for it fills the
+// queue, reads as congestion and is undone (two keyframes, a freeze).
+func (a *Allocator) upgradeNeed(t *Track, next, total int) float64 {
+	return max(float64(total)*a.headroom, float64(total+t.Layers[next].Keyframe))
 }
 
 // failedStep is the lowest layer a failed upgrade to from puts under the
@@ -371,4 +448,18 @@ func resolutionBase(t *Track, i int) int {
 		i--
 	}
 	return i
+}
+
+// nextStep is the layer above i that the allocator may go to: the next one,
+// except the lowest frame-rate step of a resolution above the lowest, which
+// is passed over for the step above it. Frame rate comes before
+// resolution: a video at a quarter of its frame rate looks broken however
+// sharp, so a resolution is entered at half its frame rate or more, and
+// the quarter rate is only ever the lowest resolution's.
+func nextStep(t *Track, i int) int {
+	next := i + 1
+	if next > 0 && next+1 < len(t.Layers) && t.Layers[next].Temporal == 0 && t.Layers[next+1].Temporal > 0 {
+		return next + 1
+	}
+	return next
 }

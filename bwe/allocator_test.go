@@ -223,7 +223,7 @@ func TestHysteresis(t *testing.T) {
 			},
 		},
 		{
-			name: "an upgrade lowered again within its trial doubles the hold",
+			name: "an upgrade lowered again within its trial doubles the hold, once",
 			calls: []call{
 				{0, 3_000_000, 2},
 				{1 * s, 1_400_000, 1},  // never went up: a plain hold
@@ -231,12 +231,12 @@ func TestHysteresis(t *testing.T) {
 				{7 * s, 1_400_000, 1},  // down after 1 s: failed, hold 10 s
 				{16 * s, 3_000_000, 1}, //
 				{17 * s, 3_000_000, 2}, // up after 10 s
-				{18 * s, 1_400_000, 1}, // failed again: hold 20 s
-				{37 * s, 3_000_000, 1},
-				{38 * s, 3_000_000, 2},
-				{50 * s, 1_400_000, 1}, // down after 12 s up: not a failure, hold 5 s
-				{54 * s, 3_000_000, 1},
-				{55 * s, 3_000_000, 2},
+				{18 * s, 1_400_000, 1}, // failed again: the hold stays at 10 s, twice the plain one
+				{27 * s, 3_000_000, 1},
+				{28 * s, 3_000_000, 2},
+				{40 * s, 1_400_000, 1}, // down after 12 s up: not a failure, hold 5 s
+				{44 * s, 3_000_000, 1},
+				{45 * s, 3_000_000, 2},
 			},
 		},
 		{
@@ -411,12 +411,118 @@ func TestTemporalLayers(t *testing.T) {
 		{"plenty, small tile: its resolution at full rate", 320, 180, 10_000_000, 2},
 		{"a little short: frame rate goes first", 1280, 720, 500_000*75/100*12/10 + 1, 4},
 		{"shorter: the smaller resolution at full rate", 1280, 720, 200_000, 2},
+		// 640x360 at a quarter rate (250k × 1.2 = 300k) would fit, but
+		// frame rate comes first: 320x180 at its full rate.
+		{"a higher resolution is not entered at its quarter rate", 1280, 720, 400_000, 2},
+		{"it is entered at its half rate", 1280, 720, 375_000 * 12 / 10, 4},
+		{"the lowest resolution keeps its quarter rate", 1280, 720, 80_000 * 12 / 10, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := NewAllocator().Allocate(t0, tt.estimate, []Track{ladder(tt.w, tt.h)})
 			if d.Layers[0] != tt.want {
 				t.Fatalf("layer %d, want %d", d.Layers[0], tt.want)
+			}
+		})
+	}
+}
+
+// TestRounds: videos go up one step each in turn, so equal tiles share the
+// link evenly, and a higher frame rate of the resolution a video already has
+// needs no headroom (no keyframe to wait for, undone at once).
+func TestRounds(t *testing.T) {
+	// 320x180 at 75, 112 and 150 kbit/s (a quarter, half and full frame
+	// rate), 640x360 at 250, 375 and 500.
+	ladder := func(id string, current int) Track {
+		tr := Track{ID: id, Kind: Video, Width: 1280, Height: 720, Current: current}
+		for _, res := range [][3]int{{320, 180, 150_000}, {640, 360, 500_000}} {
+			for tl, share := range []int{50, 75, 100} {
+				tr.Layers = append(tr.Layers, Layer{Bitrate: res[2] * share / 100, Width: res[0], Height: res[1], Temporal: tl})
+			}
+		}
+		return tr
+	}
+	tests := []struct {
+		name     string
+		current  int
+		estimate int
+		want     []int
+	}{
+		// One at a time, the first would take 640x360 at half rate
+		// (450k × 1.2 = 540k) and leave the second at 180p half rate.
+		{"both at 180p full rate before either at 360p", -1, 600_000, []int{2, 2}},
+		{"both at 360p half rate when it fits", -1, 750_000 * 12 / 10, []int{4, 4}},
+		// From a quarter rate, 300k carries both at full rate with no
+		// headroom: 250k would be left with it.
+		{"frame-rate steps need only fit", 0, 300_000, []int{2, 2}},
+		{"a new resolution needs headroom", 2, 600_000, []int{2, 2}},
+	}
+	// What a video has is kept before another goes up: a at a half
+	// frame rate, b at the full one, and room for no more. Rounds alone
+	// raised a first (the larger tile) and left b without its layer.
+	t.Run("a video keeps its layer before another goes up", func(t *testing.T) {
+		a, b := ladder("a", 1), ladder("b", 2)
+		b.Width, b.Height = 1280, 700
+		d := NewAllocator().Allocate(t0, 270_000, []Track{a, b})
+		if !slices.Equal(d.Layers, []int{1, 2}) {
+			t.Fatalf("layers %v, want [1 2]", d.Layers)
+		}
+	})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewAllocator().Allocate(t0, tt.estimate, []Track{ladder("a", tt.current), ladder("b", tt.current)})
+			if !slices.Equal(d.Layers, tt.want) {
+				t.Fatalf("layers %v, want %v", d.Layers, tt.want)
+			}
+		})
+	}
+}
+
+// TestKeyframeRoom: a new resolution needs room for its first keyframe on
+// top of the allocation, where that is more than the headroom; a probe aims
+// that high.
+func TestKeyframeRoom(t *testing.T) {
+	track := func(keyframe int) Track {
+		tr := Track{ID: "v", Kind: Video, Width: 1280, Height: 720, Current: 2}
+		for _, res := range [][4]int{{320, 180, 150_000, 40_000}, {640, 360, 500_000, keyframe}} {
+			for tl, share := range []int{50, 75, 100} {
+				tr.Layers = append(tr.Layers, Layer{Bitrate: res[2] * share / 100, Width: res[0], Height: res[1], Temporal: tl, Keyframe: res[3]})
+			}
+		}
+		return tr
+	}
+	tests := []struct {
+		name      string
+		keyframe  int
+		estimate  int
+		want      int
+		wantProbe int
+	}{
+		// 375k at half rate: 450k with the headroom, 575k with a 200k keyframe.
+		{"unknown keyframe: the headroom", 0, 460_000, 4, 600_000},
+		{"a keyframe larger than the headroom holds it back", 200_000, 460_000, 2, 575_000},
+		{"with room for it, it goes", 200_000, 575_000, 4, 600_000}, // then full rate: 500k + 20 %
+	}
+	// Two videos entering 360p at once: their two keyframes come in the
+	// same second. At 1.1M, a enters at half rate (525k, 725k with its
+	// keyframe); b beside it would make 750k and 950k with its own
+	// keyframe, but 1.15M with a's too, so it waits, and a takes the
+	// full rate instead (650k, 850k). At 1.2M both enter at half rate.
+	t.Run("two entering at once need room for both keyframes", func(t *testing.T) {
+		a, b := track(200_000), track(200_000)
+		b.ID = "w"
+		if d := NewAllocator().Allocate(t0, 1_100_000, []Track{a, b}); !slices.Equal(d.Layers, []int{5, 2}) {
+			t.Fatalf("layers %v, want [5 2]: the second waits", d.Layers)
+		}
+		if d := NewAllocator().Allocate(t0, 1_200_000, []Track{a, b}); !slices.Equal(d.Layers, []int{4, 4}) {
+			t.Fatalf("layers %v, want [4 4]", d.Layers)
+		}
+	})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewAllocator().Allocate(t0, tt.estimate, []Track{track(tt.keyframe)})
+			if d.Layers[0] != tt.want || d.ProbeTarget != tt.wantProbe {
+				t.Fatalf("layer %d, probe target %d; want %d, %d", d.Layers[0], d.ProbeTarget, tt.want, tt.wantProbe)
 			}
 		})
 	}

@@ -11,7 +11,7 @@ import (
 // SFU itself sent.
 type Signals struct {
 	Overuse bool    // the delay detector saw queues building
-	Loss    float64 // fraction of packets lost, smoothed
+	Loss    float64 // fraction lost of the last 100 packets fed back
 	// Target is what the congestion controller allows once queues build
 	// or loss is heavy: a share of the rate the receiver acknowledged,
 	// bps; 0 if it has not measured one.
@@ -21,12 +21,16 @@ type Signals struct {
 
 // RateController turns Signals into the estimate the allocator shares out.
 // Decreases follow the congestion controller (SendSide), which knows the
-// acknowledged receive rate. Increases are its own: a rate that was
-// delivered cleanly (no queueing, little loss) is one the link carries, so
-// a probe that went through lifts the estimate at once, as libwebrtc's
-// probe estimator does; otherwise it grows by 8% a second. (GCC's own
-// increase is capped at 1.5 times the received rate, so it cannot climb
-// back once a subscriber is on a low layer.)
+// acknowledged receive rate: when queues build, or when more than a tenth
+// of the packets are lost. Loss below that, with no queue building, is
+// random loss that NACK repairs (Wi-Fi, a mobile link), not congestion: a
+// link too narrow for what is sent builds a queue first, and the delay
+// detector sees it. Increases are its own: a rate that was delivered
+// without queueing is one the link carries, so a probe that went through
+// lifts the estimate at once, as libwebrtc's probe estimator does;
+// otherwise it grows by 8% a second. (GCC's own increase is capped at 1.5
+// times the received rate, so it cannot climb back once a subscriber is on
+// a low layer.)
 type RateController struct {
 	estimate  int
 	min, max  int
@@ -36,23 +40,15 @@ type RateController struct {
 	// feedback about an interval's packets arrives during the next one, so
 	// only a rate sent through two clean intervals in a row is proven.
 	prevSending int
-	// lossySince is when moderate loss began, zero while there is none.
-	lossySince time.Time
 }
 
 // Thresholds and rates (after GCC, draft-ietf-rmcat-gcc-02 §5, §6).
 const (
 	lossHigh        = 0.10 // above: decrease
-	lossLow         = 0.02 // above: hold
 	growthPerSecond = 1.08
-	holdAfterDown   = time.Second
-	// lossyFor is how long moderate loss (between lossLow and lossHigh)
-	// may last before it counts as a decrease: a link a little too narrow
-	// for what is sent loses a steady few percent, and holding there
-	// keeps the video broken.
-	lossyFor = 2 * time.Second
-	// lossyShare is what is kept of the send rate then.
-	lossyShare = 0.9
+	// maxGrowthOverSent caps growth without a probe.
+	maxGrowthOverSent = 1.5
+	holdAfterDown     = time.Second
 	// deliveredShare is how much of what was sent counts as proven when
 	// delivered cleanly: a little margin below the rate itself.
 	deliveredShare = 0.95
@@ -73,35 +69,32 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 		elapsed = now.Sub(c.last)
 	}
 	c.last = now
-	proven := min(s.Sending, c.prevSending)
+	proven := int(float64(min(s.Sending, c.prevSending)) * (1 - s.Loss)) // what arrived of it
 	c.prevSending = 0
-	switch {
-	case s.Loss <= lossLow:
-		c.lossySince = time.Time{}
-	case c.lossySince.IsZero():
-		c.lossySince = now
-	}
 	switch {
 	case s.Overuse || s.Loss > lossHigh:
 		if s.Target > 0 {
-			c.estimate = min(c.estimate, s.Target)
+			// The share of what the link delivered, even above the
+			// estimate: a probe that met a queue still showed the link
+			// carries what was acknowledged (GCC, §5.5: A = β·R).
+			c.estimate = s.Target
 		}
 		c.holdUntil = now.Add(holdAfterDown)
-	case s.Loss > lossLow && !c.lossySince.IsZero() && now.Sub(c.lossySince) >= lossyFor:
-		c.estimate = min(c.estimate, int(float64(s.Sending)*lossyShare))
-		c.holdUntil = now.Add(holdAfterDown)
-		c.lossySince = now
-	case s.Loss > lossLow || now.Before(c.holdUntil):
-		// Unsure: keep what we have.
+	case now.Before(c.holdUntil):
+		// Just lowered: let the queue drain before trusting a rate.
 	default:
 		c.prevSending = s.Sending
 		// Clean delivery: a rate sent through this interval and the one
 		// before (whose feedback has now arrived) is proven; grow beyond
-		// it slowly while the estimate is in use (not when the SFU sends
-		// far less than it, which proves nothing).
+		// it slowly, up to maxGrowthOverSent times what is being sent
+		// (GCC's cap, draft-ietf-rmcat-gcc-02 §5.5): further than that
+		// is untested, and an upgrade made on it alone sends two
+		// keyframes into a link that may not carry them. A probe tests
+		// it first.
 		c.estimate = max(c.estimate, int(float64(proven)*deliveredShare))
-		if s.Sending >= c.estimate/2 {
-			c.estimate = int(float64(c.estimate) * math.Pow(growthPerSecond, elapsed.Seconds()))
+		if limit := int(maxGrowthOverSent * float64(s.Sending)); c.estimate < limit {
+			grown := int(float64(c.estimate) * math.Pow(growthPerSecond, elapsed.Seconds()))
+			c.estimate = min(grown, limit)
 		}
 	}
 	c.estimate = min(max(c.estimate, c.min), c.max)

@@ -21,19 +21,30 @@ func TestRateController(t *testing.T) {
 			{Signals{Overuse: true, Target: 250_000, Sending: 1_700_000}, func(e int) bool { return e == 250_000 }, "250k"},
 			{Signals{Sending: 200_000, Target: 250_000}, func(e int) bool { return e == 250_000 }, "held for a second"},
 		}},
+		// A probe to 1.8M through a link that carries 1.65M: it met a
+		// queue, and it showed 1.65M delivered.
+		{"a probe that meets a queue lifts the estimate to what it delivered", 900_000, []step{
+			{Signals{Overuse: true, Target: 1_400_000, Sending: 1_800_000}, func(e int) bool { return e == 1_400_000 }, "1.4M"},
+		}},
 		{"heavy loss takes the controller's target", 1_000_000, []step{
 			{Signals{Loss: 0.3, Target: 400_000, Sending: 900_000}, func(e int) bool { return e == 400_000 }, "400k"},
 		}},
-		{"moderate loss holds", 1_000_000, []step{
-			{Signals{Loss: 0.05, Target: 900_000, Sending: 2_000_000}, func(e int) bool { return e == 1_000_000 }, "unchanged"},
+		// 5 % random loss, repaired by NACK, with no queue building: the
+		// estimate keeps what was delivered and grows as on a clean link.
+		{"random loss below a tenth is not congestion", 1_000_000, []step{
+			{Signals{Loss: 0.05, Target: 900_000, Sending: 950_000}, func(e int) bool { return e > 1_000_000 && e < 1_030_000 }, "grows"},
+			{Signals{Loss: 0.05, Target: 900_000, Sending: 1_900_000}, func(e int) bool { return e > 1_030_000 && e < 1_100_000 }, "grows, the probe's feedback not in yet"},
+			{Signals{Loss: 0.05, Target: 900_000, Sending: 1_900_000}, func(e int) bool { return e >= 1_700_000 && e < 1_760_000 }, "0.95 x what arrived of a 1.9M probe"},
 		}},
-		{"moderate loss that lasts is a decrease", 400_000, []step{
-			{Signals{Loss: 0.07, Target: 380_000, Sending: 320_000}, func(e int) bool { return e == 400_000 }, "held at first"},
-			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
-			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
-			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
-			{Signals{Loss: 0.07, Sending: 320_000}, nil, ""},
-			{Signals{Loss: 0.07, Target: 380_000, Sending: 320_000}, func(e int) bool { return e == 288_000 }, "0.9 x 320k after 2 s"},
+		{"random loss that lasts is still no decrease", 2_000_000, []step{
+			{Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""},
+			{Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""},
+			{Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""},
+			{Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""}, {Signals{Loss: 0.07, Sending: 1_500_000}, nil, ""},
+			{Signals{Loss: 0.07, Target: 1_200_000, Sending: 1_500_000}, func(e int) bool { return e >= 2_000_000 }, "not lowered after 2 s"},
+		}},
+		{"queues building with some loss is a decrease", 1_000_000, []step{
+			{Signals{Overuse: true, Loss: 0.05, Target: 500_000, Sending: 900_000}, func(e int) bool { return e == 500_000 }, "the controller's target"},
 		}},
 		{"a probe delivered cleanly lifts the estimate once its feedback is in", 300_000, []step{
 			{Signals{Sending: 800_000, Target: 310_000}, func(e int) bool { return e < 320_000 }, "not yet: this interval's feedback is still to come"},
@@ -49,6 +60,14 @@ func TestRateController(t *testing.T) {
 			{Signals{Sending: 900_000}, func(e int) bool { return e > 1_000_000 && e < 1_030_000 }, "a quarter second's growth"},
 			{Signals{Sending: 900_000}, nil, ""}, {Signals{Sending: 900_000}, nil, ""},
 			{Signals{Sending: 900_000}, func(e int) bool { return e > 1_070_000 && e < 1_090_000 }, "about 1.08M after a second"},
+		}},
+		// 1.4M grows 8% a second, but untested rates stop at 1.5 x the
+		// 1M sent: past that a probe must show the link carries them.
+		{"it grows up to 1.5 times what is sent", 1_400_000, []step{
+			{Signals{Sending: 1_000_000}, nil, ""}, {Signals{Sending: 1_000_000}, nil, ""},
+			{Signals{Sending: 1_000_000}, nil, ""}, {Signals{Sending: 1_000_000}, nil, ""},
+			{Signals{Sending: 1_000_000}, func(e int) bool { return e == 1_500_000 }, "1.5M"},
+			{Signals{Sending: 1_000_000}, func(e int) bool { return e == 1_500_000 }, "still 1.5M"},
 		}},
 		{"unused, it neither grows nor decays", 3_000_000, []step{
 			{Signals{Sending: 200_000, Target: 250_000}, func(e int) bool { return e == 3_000_000 }, "3M"},

@@ -34,11 +34,26 @@ type SendSide struct {
 	highest     int64 // highest sequence number fed back so far; -1 none
 
 	// Since the last Signals.
-	overuse        bool
-	lost, reported int
-	ackedBytes     int
-	intervalStart  time.Time
-	loss           float64 // smoothed over intervals
+	overuse       bool
+	ackedBytes    int
+	intervalStart time.Time
+	// The last ackedIntervals intervals' acknowledged bytes and lengths:
+	// the target is taken from the highest rate among them, not from the
+	// last quarter second alone, which at a few frames a second holds one
+	// frame or two and reads low.
+	ackedRing [ackedIntervals]ackedInterval
+	ackedNext int
+
+	// The last lossWindow packets fed back: whether each was lost.
+	lossRing   [lossWindow]bool
+	lossNext   int
+	lossCount  int // packets in the ring, up to lossWindow
+	lossInRing int // of which lost
+}
+
+type ackedInterval struct {
+	bytes int
+	dur   time.Duration
 }
 
 type packetGroup struct {
@@ -51,8 +66,18 @@ const (
 	// overuseShare of the acknowledged rate is the target once queues
 	// build or loss is heavy (β = 0.85, draft-ietf-rmcat-gcc-02 §5.6).
 	overuseShare = 0.85
-	// lossSmoothing weighs the newest interval's loss against the history.
-	lossSmoothing = 0.5
+	// ackedIntervals is how many calls of Signals the acknowledged rate
+	// is taken over: half a second at the allocation's 250 ms. Each
+	// interval's rate is a rate the link delivered, so the highest is the
+	// best lower bound of its capacity; a link that narrowed leaves the
+	// window within half a second.
+	ackedIntervals = 2
+	// lossWindow is how many of the last packets the loss is measured
+	// over. Not an interval: a quarter second at 180p holds about ten
+	// packets, where one random loss reads as 10% (the decrease
+	// threshold); over a hundred, 5% random loss reads over 10% about one
+	// time in a hundred.
+	lossWindow = 100
 	// A jump in arrival times beyond this is the feedback's 24-bit
 	// reference time wrapping, or a receiver that restarted its clock.
 	maxArrivalJump = int64(10 * time.Second)
@@ -84,14 +109,29 @@ func (s *SendSide) OnFeedback(results iter.Seq[PacketResult]) {
 			continue
 		}
 		s.highest = n
-		s.reported++
+		s.countLoss(!r.Received)
 		if !r.Received {
-			s.lost++
 			continue
 		}
 		s.ackedBytes += size
 		s.addToGroup(sent, int64(r.Arrival))
 	}
+}
+
+// countLoss puts one packet's fate in the loss window.
+func (s *SendSide) countLoss(lost bool) {
+	if s.lossCount == lossWindow {
+		if s.lossRing[s.lossNext] {
+			s.lossInRing--
+		}
+	} else {
+		s.lossCount++
+	}
+	s.lossRing[s.lossNext] = lost
+	if lost {
+		s.lossInRing++
+	}
+	s.lossNext = (s.lossNext + 1) % lossWindow
 }
 
 // addToGroup adds an acknowledged packet to the current group; a packet
@@ -126,22 +166,31 @@ func (s *SendSide) addToGroup(sent, arrival int64) {
 func ms(ns int64) float64 { return float64(ns) / 1e6 }
 
 // Signals sums up the feedback since the last call: Overuse if queues were
-// building at any point, the loss (smoothed over calls), and as Target
-// overuseShare of the rate the receiver acknowledged, when there was
+// building at any point, the loss (over the last lossWindow packets), and as Target
+// overuseShare of the highest rate the receiver acknowledged in one of the
+// last ackedIntervals calls, when there was
 // feedback. Sending is left to the caller, which knows what it sent.
 func (s *SendSide) Signals(now time.Time) Signals {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sig := Signals{Overuse: s.overuse || s.trend.Usage() == Overuse}
-	if s.reported > 0 {
-		s.loss = lossSmoothing*s.loss + (1-lossSmoothing)*float64(s.lost)/float64(s.reported)
+	if s.lossCount > 0 {
+		sig.Loss = float64(s.lossInRing) / float64(s.lossCount)
 	}
-	sig.Loss = s.loss
-	if elapsed := now.Sub(s.intervalStart); !s.intervalStart.IsZero() && elapsed > 0 && s.ackedBytes > 0 {
-		acked := float64(s.ackedBytes) * 8 / elapsed.Seconds()
+	if elapsed := now.Sub(s.intervalStart); !s.intervalStart.IsZero() && elapsed > 0 {
+		s.ackedRing[s.ackedNext] = ackedInterval{bytes: s.ackedBytes, dur: elapsed}
+		s.ackedNext = (s.ackedNext + 1) % ackedIntervals
+	}
+	acked := 0.0
+	for _, a := range s.ackedRing {
+		if a.dur > 0 {
+			acked = max(acked, float64(a.bytes)*8/a.dur.Seconds())
+		}
+	}
+	if acked > 0 {
 		sig.Target = int(math.Round(overuseShare * acked))
 	}
-	s.overuse, s.lost, s.reported, s.ackedBytes = false, 0, 0, 0
+	s.overuse, s.ackedBytes = false, 0
 	s.intervalStart = now
 	return sig
 }

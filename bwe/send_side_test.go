@@ -2,6 +2,7 @@ package bwe
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -90,6 +91,71 @@ func TestSendSide(t *testing.T) {
 			// The target then is a share of what the bottleneck delivers.
 			if got := float64(sigs[first].Target); math.Abs(got-tt.wantTarget) > tt.wantTarget*0.15 {
 				t.Fatalf("target at overuse %.0f, want about %.0f", got, tt.wantTarget)
+			}
+		})
+	}
+}
+
+// TestRandomLossAtLowRate: 5% random loss on a stream of ten packets a
+// quarter second (two videos at 180p) reads as about 5%, never over the
+// 10% that counts as congestion once the window is full: measured per
+// interval, one lost packet of ten read as 10% and a decrease.
+func TestRandomLossAtLowRate(t *testing.T) {
+	s := NewSendSide()
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Unix(1_000_000, 0)
+	var sent time.Duration
+	worst := 0.0
+	for i := range 240 { // a minute
+		var results []PacketResult
+		for range 10 {
+			sent += 25 * time.Millisecond
+			seq := s.OnSent(start.Add(sent).UnixNano(), 1000)
+			results = append(results, PacketResult{Seq: seq, Received: rng.Float64() >= 0.05, Arrival: sent + 20*time.Millisecond})
+		}
+		s.OnFeedback(slices.Values(results))
+		sig := s.Signals(start.Add(sent))
+		if i >= lossWindow/10 {
+			worst = max(worst, sig.Loss)
+		}
+	}
+	if worst > lossHigh {
+		t.Fatalf("5%% random loss read as %.3f at worst, over the %.2f that counts as congestion", worst, lossHigh)
+	}
+}
+
+// TestTargetHighestRecent: the target is 85 % of the highest rate acknowledged
+// in one of the last two quarter seconds, so a quarter second that held one
+// frame instead of ten does not read as the link's rate, and a link that
+// narrowed is followed within half a second.
+func TestTargetHighestRecent(t *testing.T) {
+	tests := []struct {
+		name    string
+		packets []int // of 1000 bytes acknowledged per quarter second
+		want    int
+	}{
+		{"a sparse quarter second after a full one", []int{10, 10, 10, 1}, int(0.85 * 10 * 1000 * 8 * 4)},
+		{"two sparse ones: the link narrowed", []int{10, 10, 1, 1}, int(0.85 * 1 * 1000 * 8 * 4)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewSendSide()
+			start := time.Unix(1_000_000, 0)
+			s.Signals(start)
+			var sig Signals
+			for k, packets := range tt.packets {
+				at := start.Add(time.Duration(k) * 250 * time.Millisecond)
+				var results []PacketResult
+				for i := range packets {
+					sent := at.Add(time.Duration(i) * 20 * time.Millisecond)
+					seq := s.OnSent(sent.UnixNano(), 1000)
+					results = append(results, PacketResult{Seq: seq, Received: true, Arrival: sent.Sub(start) + 20*time.Millisecond})
+				}
+				s.OnFeedback(slices.Values(results))
+				sig = s.Signals(at.Add(250 * time.Millisecond))
+			}
+			if sig.Target != tt.want {
+				t.Fatalf("target %d, want %d", sig.Target, tt.want)
 			}
 		})
 	}

@@ -1,63 +1,80 @@
 package metrics
 
 import (
+	"bufio"
 	"net/http/httptest"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/switchboard-rtc/switchboard/bench/scrape"
+	"github.com/switchboard-rtc/switchboard/internal/statstable"
 	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/signaling/cluster"
 )
 
 type fixedStats sfu.Stats
 
 func (f fixedStats) Stats() sfu.Stats { return sfu.Stats(f) }
 
-func TestCollectorExposesEveryCounter(t *testing.T) {
-	src := fixedStats{
-		Rooms: 1, Participants: 2, Tracks: 3, PacketsIn: 4, BytesIn: 5, PacketsOut: 6, BytesOut: 7,
-		DuplicatesDropped: 8, NACKsReceived: 9, PacketsRetransmitted: 10, PLIsReceived: 11, KeyframeRequestsSent: 12,
-		LayerSwitches: 13, PaddingPackets: 14, EstimateChanges: 15, SendCalls: 16, SendDatagrams: 17,
-		RetransmitsSkipped: 18,
+// TestCollectorExposesEveryRow: every row of the SFU's table and of the
+// cluster's, wired as cmd/switchboard wires them and each set to a value
+// of its own, reaches /metrics under its series with that value, its help
+// text and its kind; no other switchboard_ series is there; and the
+// process's and the Go runtime's series are.
+func TestCollectorExposesEveryRow(t *testing.T) {
+	rows, err := Rows()
+	if err != nil {
+		t.Fatal(err)
 	}
-	h, err := Handler(src)
+	var st sfu.Stats
+	var cst cluster.Stats
+	for i, r := range rows {
+		if !statstable.Set(r, &st, uint64(i+1)) && !statstable.Set(r, &cst, uint64(i+1)) {
+			t.Fatalf("%s is a row of neither table", r.Field)
+		}
+	}
+	clusterCol, err := NewCollector(func() cluster.Stats { return cst })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := Handler(fixedStats(st), clusterCol)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	got, err := scrape.Parse(strings.NewReader(rec.Body.String()))
+	page := rec.Body.String()
+	got, err := scrape.Parse(strings.NewReader(page))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name string
-		want float64
-	}{
-		{"switchboard_rooms", 1},
-		{"switchboard_participants", 2},
-		{"switchboard_tracks", 3},
-		{"switchboard_packets_in_total", 4},
-		{"switchboard_bytes_in_total", 5},
-		{"switchboard_packets_out_total", 6},
-		{"switchboard_bytes_out_total", 7},
-		{"switchboard_duplicates_dropped_total", 8},
-		{"switchboard_nacks_received_total", 9},
-		{"switchboard_packets_retransmitted_total", 10},
-		{"switchboard_plis_received_total", 11},
-		{"switchboard_keyframe_requests_sent_total", 12},
-		{"switchboard_layer_switches_total", 13},
-		{"switchboard_padding_packets_total", 14},
-		{"switchboard_estimate_changes_total", 15},
-		{"switchboard_send_calls_total", 16},
-		{"switchboard_send_datagrams_total", 17},
-		{"switchboard_retransmits_skipped_total", 18},
+	help, kind := comments(page)
+	for i, r := range rows {
+		t.Run(r.Name, func(t *testing.T) {
+			if v, ok := got.Get(r.Name); !ok || v != float64(i+1) {
+				t.Errorf("value %v (present: %v), want %d", v, ok, i+1)
+			}
+			if help[r.Name] != r.Help {
+				t.Errorf("help %q, want %q", help[r.Name], r.Help)
+			}
+			want := "gauge"
+			if r.Counter {
+				want = "counter"
+			}
+			if kind[r.Name] != want {
+				t.Errorf("type %q, want %q", kind[r.Name], want)
+			}
+		})
 	}
-	for _, tt := range tests {
-		if v, ok := got.Get(tt.name); !ok || v != tt.want {
-			t.Errorf("%s = %v (present: %v), want %v", tt.name, v, ok, tt.want)
+	for name := range kind {
+		if strings.HasPrefix(name, "switchboard_") && !slices.ContainsFunc(rows, func(r statstable.Row) bool { return r.Name == name }) {
+			t.Errorf("%s exposed but in no row of the tables", name)
 		}
 	}
 	for _, name := range []string{"process_cpu_seconds_total", "process_resident_memory_bytes", "go_goroutines", "go_gc_heap_live_bytes"} {
@@ -67,12 +84,72 @@ func TestCollectorExposesEveryCounter(t *testing.T) {
 	}
 }
 
+// comments reads the # HELP and # TYPE lines of a page in the text format.
+func comments(page string) (help, kind map[string]string) {
+	help, kind = map[string]string{}, map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(page))
+	for sc.Scan() {
+		var into map[string]string
+		rest, ok := strings.CutPrefix(sc.Text(), "# HELP ")
+		if ok {
+			into = help
+		} else if rest, ok = strings.CutPrefix(sc.Text(), "# TYPE "); ok {
+			into = kind
+		} else {
+			continue
+		}
+		name, text, _ := strings.Cut(rest, " ")
+		into[name] = text
+	}
+	return help, kind
+}
+
+// TestCollectorLints: each table's series pass Prometheus's own lint
+// (names, units, _total on counters and only there, help).
 func TestCollectorLints(t *testing.T) {
-	problems, err := testutil.CollectAndLint(NewCollector(fixedStats{}))
+	sfuCol, err := NewCollector(fixedStats{}.Stats)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range problems {
-		t.Errorf("%s: %s", p.Metric, p.Text)
+	clusterCol, err := NewCollector(func() cluster.Stats { return cluster.Stats{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []prometheus.Collector{sfuCol, clusterCol} {
+		problems, err := testutil.CollectAndLint(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
+			t.Errorf("%s: %s", p.Metric, p.Text)
+		}
+	}
+}
+
+// TestDocsNameEverySeries: docs/benchmarks.md lists every series of both
+// tables by its full name, and names no switchboard_ series that is in
+// neither, so the list dashboards are built from stays true.
+func TestDocsNameEverySeries(t *testing.T) {
+	doc, err := os.ReadFile("../docs/benchmarks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile("`(switchboard_[a-z_]+)`").FindAllStringSubmatch(string(doc), -1) {
+		named[m[1]] = true
+	}
+	for _, r := range rows {
+		if !named[r.Name] {
+			t.Errorf("%s (%s) is not in docs/benchmarks.md", r.Name, r.Field)
+		}
+	}
+	for name := range named {
+		if !slices.ContainsFunc(rows, func(r statstable.Row) bool { return r.Name == name }) {
+			t.Errorf("docs/benchmarks.md names %s, which no table has", name)
+		}
 	}
 }

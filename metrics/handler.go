@@ -15,9 +15,13 @@ import (
 // do not collide.
 // extra are more collectors of the server's, e.g. its cluster's.
 func NewRegistry(src Source, extra ...prometheus.Collector) (*prometheus.Registry, error) {
+	own, err := NewCollector(src.Stats)
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	for _, c := range append([]prometheus.Collector{
-		NewCollector(src),
+		own,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		// The default Go series, plus the live heap after the last GC:
 		// the figure that says what the server keeps per track, without

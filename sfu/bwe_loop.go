@@ -11,9 +11,9 @@ const (
 	allocationInterval = 250 * time.Millisecond
 	probeBurstInterval = 20 * time.Millisecond
 	probeDuration      = 1500 * time.Millisecond
-	probeCooldown      = 4 * time.Second
+	probeCooldown      = 2 * time.Second
 	probeWarmup        = 5 * time.Second
-	maxProbeBackoff    = 3                         // cooldown doubles per failed probe, up to 8x
+	maxProbeBackoff    = 1                         // cooldown doubles per failed probe, up to 2x
 	paddingPacketBits  = (maxPadding + 12 + 8) * 8 // payload, RTP header, transport-cc extension
 )
 
@@ -94,7 +94,8 @@ func (p *Participant) updateEstimate(now time.Time, rate *bwe.RateController, se
 	p.rateEstimate.Store(int64(est))
 	p.lastSignals = sig
 	p.downLoss.Store(uint32(min(max(sig.Loss, 0), 1) * 1000))
-	// The loss figure is smoothed: only heavy loss, or queues building,
+	p.leanAudio.Store(wantLeanAudio(est))
+	// The loss figure is over the last 100 packets: only heavy loss, or queues building,
 	// mean this probe is what hurts.
 	if pr.active() && (sig.Overuse || sig.Loss > 0.10) {
 		pr.fail(now)
@@ -120,7 +121,7 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	est := p.estimate()
 	if last := p.lastEstimate; last == 0 || est > last*11/10 || est < last*9/10 {
 		p.lastEstimate = est
-		p.sfu.stats.estimateChanges.Add(1)
+		p.sfu.stats.EstimateChanges.Add(1)
 		p.estimateChanges.Add(1)
 		p.log.Debug("estimate", "bps", est, "loss", p.lastSignals.Loss, "overuse", p.lastSignals.Overuse,
 			"target", p.lastSignals.Target, "sending", p.lastSignals.Sending)
@@ -140,7 +141,8 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	dec := alloc.Allocate(now, est, tracks)
 	upgraded := false
 	for i, d := range dts {
-		if cur := tracks[i].Current; cur >= 0 && dec.Layers[i] > cur {
+		if cur, next := tracks[i].Current, dec.Layers[i]; cur >= 0 && next > cur && d.ladder[next].spatial != d.ladder[cur].spatial {
+			// A new resolution: its keyframe is on its way.
 			upgraded = true
 		}
 		d.applyStep(dec.Layers[i])
@@ -148,11 +150,9 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	if upgraded {
 		pr.layerUp(now)
 	}
-	if dec.ProbeTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
+	if dec.WantTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
 		if carrier := paddingCarrier(dts); carrier != nil {
-			// At most double: a link is found in a few steps, and a probe
-			// that overshoots costs little.
-			target := min(dec.ProbeTarget, 2*est)
+			target := min(pr.aim(dec, est), 2*est)
 			pr.start(now, carrier, target, est, sending)
 			p.log.Debug("probing", "target", target, "estimate", est, "sending", sending)
 		}
@@ -199,6 +199,22 @@ type prober struct {
 }
 
 func (pr *prober) active() bool { return pr.ticker != nil }
+
+// aim is what a probe is for: what the tiles want, while probes go through
+// (a widened link is found in a few doublings, not a step of the ladder
+// at a time); after one met congestion, only the next step up (a quarter
+// above the estimate while the steps are held back), until one goes
+// through again: at its edge a link is tested gently. The caller caps it
+// at twice the estimate: a probe that overshoots costs little.
+func (pr *prober) aim(dec bwe.Decision, estimate int) int {
+	switch {
+	case pr.failures == 0:
+		return dec.WantTarget
+	case dec.ProbeTarget > estimate:
+		return dec.ProbeTarget
+	}
+	return estimate * 5 / 4
+}
 
 // ticks is nil (never ready) when not probing.
 func (pr *prober) ticks() <-chan time.Time {
@@ -260,10 +276,12 @@ func (pr *prober) burst(now time.Time, estimate int) {
 	}
 }
 
-// layerUp ends a probe when a layer goes up: it has shown what it was for,
-// and its padding on top of the new layer and that layer's first keyframe
-// would fill a narrow link's queue and read as the upgrade failing. The
-// next probe waits a cooldown too, for the new layer to settle.
+// layerUp ends a probe when a video enters a new resolution: it has shown
+// what it was for, and its padding on top of the new layer's first
+// keyframe would fill a narrow link's queue and read as the upgrade
+// failing. The next probe waits a cooldown too, for the new layer to
+// settle. A higher frame rate brings no keyframe and holds nothing back:
+// during a climb one came every 2 s and kept probes off for 10 s.
 func (pr *prober) layerUp(now time.Time) {
 	if pr.active() {
 		pr.failures = 0

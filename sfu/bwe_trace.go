@@ -39,6 +39,11 @@ type BWETrackRecord struct {
 	// LayerSent is what was forwarded of each spatial layer (media
 	// only), lowest first.
 	LayerSent []int `json:"layerSent"`
+	// Ladder is each step's bitrate as the allocator saw it (spatial
+	// layers, each with its frame-rate steps, lowest first), and Step
+	// the one it was at (-1 none): what its decisions were made from.
+	Ladder []int `json:"ladder,omitempty"`
+	Step   int   `json:"step"`
 }
 
 // BWETrace is a subscriber's recent records, oldest first.
@@ -121,6 +126,15 @@ func (p *Participant) record(now time.Time, m *traceMeter, probing bool) {
 			}
 		}
 		seen[d] = totals
+		tr.Step = -1
+		for _, bt := range p.bweTracks {
+			if bt.ID == tr.ID {
+				tr.Step = bt.Current
+				for _, l := range bt.Layers {
+					tr.Ladder = append(tr.Ladder, l.Bitrate)
+				}
+			}
+		}
 		r.Tracks = append(r.Tracks, tr)
 	}
 	m.at, m.sent, m.padding, m.rtx, m.layers = now, sent, padding, rtx, seen

@@ -48,7 +48,7 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	if !s.cfg.directSRTP || role != notRelay || len(batched) == 0 {
 		return api.NewPeerConnection(pcConfiguration())
 	}
-	d := &directSRTP{sent: &s.stats.directSRTP}
+	d := &directSRTP{sent: &s.stats.DirectSRTPPackets}
 	capture := &srtpkeys.Capture{}
 	var onEstimator func(string, *bwe.SendSide)
 	if s.cfg.estimateBW {

@@ -52,11 +52,15 @@ type DownTrack struct {
 	curTID      int         // highest temporal layer forwarded now
 	targetTID   int         // highest temporal layer wanted
 	lastFrameAt int64       // unix nanoseconds of the last frame end sent
+	midFrame    bool        // the last packet sent did not end its frame
 	munger      *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
 	unwrapRED   bool        // RED published, Opus negotiated: send the primary block
 
 	// Up to one read loop per layer calls writeRTP: each has its scratch.
 	extBuf [maxLayers][4]rtp.Extension
+	// leanBuf is the audio layer's read loop's, for a RED payload cut
+	// to its primary block (lean_audio.go).
+	leanBuf []byte
 
 	rtxBuf  []byte           // RTCP goroutine only
 	rtxPkt  rtp.Packet       // RTCP goroutine only
@@ -204,6 +208,9 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 		return 0
 	}
 	payload := p.Payload
+	if l.red && !d.unwrapRED && d.sub.leanAudio.Load() {
+		payload = d.leanPayload(payload)
+	}
 	if d.unwrapRED {
 		// The subscriber negotiated Opus alone: RFC 2198's primary block
 		// is the Opus packet, the redundant ones of no use to it. A
@@ -228,6 +235,9 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 	seq, ts, ok := d.rw.Rewrite(p.SequenceNumber, p.Timestamp)
 	if ok && p.Marker && d.rcv.kind == webrtc.RTPCodecTypeVideo {
 		d.lastFrameAt = time.Now().UnixNano()
+	}
+	if ok {
+		d.midFrame = !p.Marker
 	}
 	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
 	d.mu.Unlock()
@@ -260,11 +270,11 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 	d.sub.sent.Add(uint64(n))
 	d.layerSent[l.index].Add(uint64(n))
 	if d.sub.relay == RelayEgress {
-		d.rcv.stats.relayPacketsOut.Add(1)
-		d.rcv.stats.relayBytesOut.Add(uint64(n))
+		d.rcv.stats.RelayPacketsOut.Add(1)
+		d.rcv.stats.RelayBytesOut.Add(uint64(n))
 	}
 	if switching && prev >= 0 {
-		d.rcv.stats.layerSwitches.Add(1)
+		d.rcv.stats.LayerSwitches.Add(1)
 		d.sub.layerSwitches.Add(1)
 		d.sub.log.Debug("layer switch", "track", d.rcv.id, "from", prev, "to", l.index)
 	}

@@ -24,7 +24,7 @@ func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
 	}
 	d.ladder = d.ladder[:0]
 	d.mu.Lock()
-	current, curTID := d.current, d.curTID
+	current, curTID, unwrapRED := d.current, d.curTID, d.unwrapRED
 	d.mu.Unlock()
 	for i := range maxLayers {
 		l := d.rcv.layer(i)
@@ -32,14 +32,21 @@ func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
 			break
 		}
 		total := l.meter.sample(now)
+		if l.red {
+			// Sampled always, so it is current when lean audio begins.
+			if lean := l.primaryMeter.sample(now); d.sub.leanAudio.Load() && !unwrapRED {
+				total = lean
+			}
+		}
 		w, h := int(l.width.Load()), int(l.height.Load())
+		keyframe := int(l.keyframeBits.Load())
 		steps := int(l.maxTID.Load()) + 1
 		if steps <= 1 {
 			if i == current {
 				t.Current = len(t.Layers)
 			}
 			d.ladder = append(d.ladder, layerStep{i, maxTemporal - 1})
-			t.Layers = append(t.Layers, bwe.Layer{Bitrate: total, Width: w, Height: h})
+			t.Layers = append(t.Layers, bwe.Layer{Bitrate: total, Width: w, Height: h, Keyframe: keyframe})
 			continue
 		}
 		cumulative := 0
@@ -49,7 +56,7 @@ func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
 				t.Current = len(t.Layers)
 			}
 			d.ladder = append(d.ladder, layerStep{i, tid})
-			t.Layers = append(t.Layers, bwe.Layer{Bitrate: cumulative, Width: w, Height: h, Temporal: tid})
+			t.Layers = append(t.Layers, bwe.Layer{Bitrate: cumulative, Width: w, Height: h, Temporal: tid, Keyframe: keyframe})
 		}
 	}
 	s := d.settings.Load()

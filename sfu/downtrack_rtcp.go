@@ -56,7 +56,7 @@ func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
 			d.mu.Unlock()
 			d.down.observeReport(pkt, ssrc, time.Unix(0, now))
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-			d.rcv.stats.plisReceived.Add(1)
+			d.rcv.stats.PLIsReceived.Add(1)
 			d.requestKeyframe()
 		case *rtcp.TransportLayerNack:
 			d.handleNACK(pkt, now)
@@ -68,9 +68,9 @@ func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
 // packet it names is resent from the shared cache unless package resend's
 // limits hold it back.
 func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
-	d.rcv.stats.nacksReceived.Add(1)
+	d.rcv.stats.NACKsReceived.Add(1)
 	if d.sub.relay == RelayEgress {
-		d.rcv.stats.relayNACKsIn.Add(1)
+		d.rcv.stats.RelayNACKsIn.Add(1)
 	}
 	for _, pair := range pkt.Nacks {
 		pair.Range(func(seq uint16) bool {
@@ -93,7 +93,7 @@ func (d *DownTrack) resendAllowed(seq uint16, now int64) bool {
 	if d.resends.Allow(seq, now) {
 		return true
 	}
-	d.rcv.stats.retransmitsSkipped.Add(1)
+	d.rcv.stats.RetransmitsSkipped.Add(1)
 	return false
 }
 
@@ -146,7 +146,7 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 	// Give Unmarshal its own extension array back, apart from rtxExt.
 	*h = orig
 	if err == nil {
-		d.rcv.stats.packetsRetransmitted.Add(1)
+		d.rcv.stats.PacketsRetransmitted.Add(1)
 		d.sub.sent.Add(uint64(n))
 		d.sub.rtxSent.Add(uint64(n))
 	}
@@ -163,7 +163,11 @@ func (d *DownTrack) sendPadding(count int) int {
 			return sent
 		}
 		d.mu.Lock()
-		if d.current < 0 {
+		if d.current < 0 || d.midFrame {
+			// Padding takes a sequence number: between two packets of a
+			// frame it splits the frame, which the receiver then never
+			// assembles (libwebrtc drops it and waits for a keyframe:
+			// a 3 s freeze at 600 kbit/s). Only between frames.
 			d.mu.Unlock()
 			return sent
 		}
@@ -185,7 +189,7 @@ func (d *DownTrack) sendPadding(count int) int {
 		d.sub.paddingSent.Add(uint64(n))
 		sent++
 	}
-	d.rcv.stats.paddingPackets.Add(uint64(sent))
+	d.rcv.stats.PaddingPackets.Add(uint64(sent))
 	d.sub.sfu.cfg.network.sockets.flush()
 	return sent
 }

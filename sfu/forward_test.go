@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/switchboard-rtc/switchboard/internal/statstable"
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/speakers"
@@ -262,6 +263,7 @@ func TestForwardingAllocatesNothing(t *testing.T) {
 		r, pkt, raw := forwardSetup(kind, 10)
 		seq := uint16(0)
 		warmForward(r.layer(0), &pkt, raw, &seq)
+		before := statstable.Snapshot[Stats](r.stats)
 		allocs := testing.AllocsPerRun(1000, func() {
 			seq++
 			pkt.SequenceNumber = seq
@@ -270,6 +272,12 @@ func TestForwardingAllocatesNothing(t *testing.T) {
 		})
 		if allocs != 0 {
 			t.Fatalf("forwarding one %s packet to 10 down tracks allocates %.1f times", kind, allocs)
+		}
+		// The packets were counted, in and out, by those allocation-free
+		// runs (AllocsPerRun's 1000 and its warm-up).
+		after := statstable.Snapshot[Stats](r.stats)
+		if in, out := after.PacketsIn-before.PacketsIn, after.PacketsOut-before.PacketsOut; in != 1001 || out != 10*in {
+			t.Fatalf("counted %d packets in and %d out, want 1001 and 10 times that", in, out)
 		}
 	}
 }
@@ -400,7 +408,7 @@ func TestSimulcastSwitchesKeepTheStreamContinuous(t *testing.T) {
 			t.Fatalf("packet %d: PictureID %d after %d (new frame: %v)", i, pid, prevPID, newFrame)
 		}
 	}
-	if got := r.stats.layerSwitches.Load(); got < 6 {
+	if got := r.stats.LayerSwitches.Load(); got < 6 {
 		t.Fatalf("%d layer switches counted, want at least 6", got)
 	}
 	// The payload is shared: the steady subscriber sees the publisher's
@@ -418,7 +426,7 @@ func TestSimulcastSwitchesKeepTheStreamContinuous(t *testing.T) {
 	if first := pictureIDOf(steady.payloads[0]); first < uint16(picBase[2]) && first > 100 {
 		t.Fatalf("steady subscriber's PictureIDs were rewritten: first %d", first)
 	}
-	t.Logf("%d packets forwarded, %d switches, %d timestamp gaps not one frame", len(w.headers), r.stats.layerSwitches.Load(), gaps)
+	t.Logf("%d packets forwarded, %d switches, %d timestamp gaps not one frame", len(w.headers), r.stats.LayerSwitches.Load(), gaps)
 }
 
 // vp8TemporalPayload is a VP8 packet with a 15-bit PictureID and a temporal

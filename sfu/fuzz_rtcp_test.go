@@ -101,7 +101,7 @@ func FuzzRTCP(f *testing.F) {
 			}
 			resent[seq] = true
 		}
-		if got := r.stats.plisReceived.Load(); got != uint64(plis) {
+		if got := r.stats.PLIsReceived.Load(); got != uint64(plis) {
 			t.Fatalf("%d PLIs counted, %d received", got, plis)
 		}
 	})

@@ -82,6 +82,6 @@ func (d *DownTrack) catchUp(l *Layer, upTo uint16) int {
 		}
 		sent += w
 	}
-	d.rcv.stats.cacheStarts.Add(1)
+	d.rcv.stats.CacheStarts.Add(1)
 	return sent
 }

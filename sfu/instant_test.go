@@ -46,8 +46,8 @@ func TestCatchUpSendsEveryPacket(t *testing.T) {
 					t.Fatalf("packet %d: sequence %d after %d", i, w.headers[i].SequenceNumber, w.headers[i-1].SequenceNumber)
 				}
 			}
-			if tt.want > 0 && r.stats.cacheStarts.Load() != 1 {
-				t.Errorf("cache starts %d, want 1", r.stats.cacheStarts.Load())
+			if tt.want > 0 && r.stats.CacheStarts.Load() != 1 {
+				t.Errorf("cache starts %d, want 1", r.stats.CacheStarts.Load())
 			}
 		})
 	}

@@ -36,7 +36,11 @@ type Layer struct {
 	width    atomic.Int32 // from the last keyframe, where the codec says
 	height   atomic.Int32
 	vp8      bool
-	desc     vp8.Descriptor // the read loop's scratch
+	// red: the stream is RED (RFC 2198); primaryMeter counts what it
+	// would cost with its primary blocks alone (lean_audio.go).
+	red          bool
+	primaryMeter bitrateMeter
+	desc         vp8.Descriptor // the read loop's scratch
 	// Temporal layers (RFC 7741 §4.2 TID): bytes per TID and the highest
 	// TID seen, -1 while the stream carries none.
 	tidMeters [maxTemporal]bitrateMeter
@@ -45,8 +49,13 @@ type Layer struct {
 	// newest keyframe stored, -1 before any (VP8): a subscriber that starts
 	// on this layer is sent the cache from there (instant.go).
 	keyframeSeq atomic.Int32
-	replay      *replayScratch // the read loop's, made at the first catch-up
-	up          uplink         // loss and jitter for connection quality (quality_stats.go)
+	// keyframeBits is the size of the newest complete keyframe (the
+	// allocator leaves room for one when a subscriber enters the layer);
+	// kf is the read loop's count of the one arriving.
+	keyframeBits atomic.Int64
+	kf           keyframeSize
+	replay       *replayScratch // the read loop's, made at the first catch-up
+	up           uplink         // loss and jitter for connection quality (quality_stats.go)
 }
 
 // maxTemporal is how many temporal layers a stream may have (VP8 allows
@@ -65,6 +74,7 @@ func newLayer(r *Receiver, index int, rid string, track *webrtc.TrackRemote, rec
 		cache:    packetcache.New(cfg.cacheSize),
 		throttle: keyframe.NewThrottle(cfg.keyframeInterval),
 		vp8:      strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8),
+		red:      strings.EqualFold(r.codec.MimeType, MimeTypeRED),
 	}
 	if r.owner.relay != RelayIngress {
 		l.ingress = newIngressLimit(cfg.ingressBitrate, cfg.ingressPackets)
@@ -122,26 +132,29 @@ func (l *Layer) forward() {
 // the next packet.
 func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	st := l.r.stats
-	st.packetsIn.Add(1)
-	st.bytesIn.Add(uint64(len(raw)))
+	st.PacketsIn.Add(1)
+	st.BytesIn.Add(uint64(len(raw)))
 	if l.r.owner.relay == RelayIngress {
-		st.relayPacketsIn.Add(1)
-		st.relayBytesIn.Add(uint64(len(raw)))
+		st.RelayPacketsIn.Add(1)
+		st.RelayBytesIn.Add(uint64(len(raw)))
 	}
 	if !l.ingress.allow(time.Now(), len(raw)) {
-		st.ingressDropped.Add(1)
+		st.IngressDropped.Add(1)
 		return
 	}
 	switch l.cache.Store(pkt.SequenceNumber, raw) {
 	case packetcache.Stored:
 	case packetcache.Duplicate:
 		// Chromium's bandwidth probes re-send packets we already have.
-		st.duplicatesDropped.Add(1)
+		st.DuplicatesDropped.Add(1)
 		return
 	default:
 		return
 	}
 	l.meter.add(len(raw))
+	if l.red {
+		l.primaryMeter.add(leanSize(pkt, len(raw)))
+	}
 	l.up.observe(pkt.SequenceNumber, pkt.Timestamp, time.Now().UnixNano(), l.r.codec.ClockRate)
 	if id := l.r.levelExt; id != 0 {
 		// Who is speaking (room.go): one atomic add, no lock.
@@ -162,6 +175,9 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 			if desc.Keyframe {
 				l.keyframeSeq.Store(int32(pkt.SequenceNumber))
 			}
+			if bits, done := l.kf.add(pkt, desc.Keyframe, len(raw)); done {
+				l.keyframeBits.Store(int64(bits))
+			}
 			if desc.Keyframe && desc.Width > 0 {
 				// Keyframes say the layer's size: the allocator matches it
 				// to tiles.
@@ -180,8 +196,8 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		}
 	}
 	if sent > 0 {
-		st.packetsOut.Add(uint64(sent))
-		st.bytesOut.Add(uint64(bytes))
+		st.PacketsOut.Add(uint64(sent))
+		st.BytesOut.Add(uint64(bytes))
 		// With batched sends, the fan-out leaves now, in one system call.
 		l.r.owner.sfu.cfg.network.sockets.flush()
 	}
@@ -199,5 +215,5 @@ func (l *Layer) requestKeyframe() {
 		l.r.owner.log.Debug("sending PLI", "track", l.r.id, "rid", l.rid, "err", err)
 		return
 	}
-	l.r.stats.keyframeRequestsSent.Add(1)
+	l.r.stats.KeyframeRequestsSent.Add(1)
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/switchboard-rtc/switchboard/internal/statstable"
 )
 
 // TestRepeatedNACKs: a packet asked for again within 100 ms is not resent
@@ -43,7 +45,7 @@ func TestRepeatedNACKs(t *testing.T) {
 			t.Fatalf("NACK %d (seq %d at %d ms): resent %v, want %v", i, tt.seq, tt.at, resent, tt.resent)
 		}
 	}
-	if st := r.stats.snapshot(); st.PacketsRetransmitted != 4 || st.RetransmitsSkipped != 2 {
+	if st := statstable.Snapshot[Stats](r.stats); st.PacketsRetransmitted != 4 || st.RetransmitsSkipped != 2 {
 		t.Fatalf("retransmitted %d, skipped %d; want 4 and 2", st.PacketsRetransmitted, st.RetransmitsSkipped)
 	}
 }

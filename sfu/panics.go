@@ -23,6 +23,6 @@ func (p *Participant) recoverPanic(where string) {
 // (Stats.Panics): for the SFU's own goroutines and for its callers' (the
 // signaling's sessions).
 func (s *SFU) RecordPanic(where string, v any, stack []byte, attrs ...any) {
-	s.stats.panics.Add(1)
+	s.stats.Panics.Add(1)
 	s.log.Error("recovered from a panic", append([]any{"where", where, "panic", fmt.Sprint(v), "stack", string(stack)}, attrs...)...)
 }

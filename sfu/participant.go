@@ -84,6 +84,7 @@ type Participant struct {
 	rtxSent          atomic.Uint64 // of which retransmissions
 	trace            bweTrace      // the last records of runBWE, for /debug/bwe
 	rateEstimate     atomic.Int64  // the rate controller's estimate, bps
+	leanAudio        atomic.Bool   // RED audio sent with its primary blocks alone (lean_audio.go)
 	layerSwitches    atomic.Uint64
 	keyframeRequests atomic.Uint64 // asked for on this subscriber\'s behalf
 	estimateChanges  atomic.Uint64

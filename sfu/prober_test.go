@@ -3,6 +3,8 @@ package sfu
 import (
 	"testing"
 	"time"
+
+	"github.com/switchboard-rtc/switchboard/bwe"
 )
 
 // TestProberLayerUp: a layer going up ends the probe as a success and holds
@@ -76,6 +78,29 @@ func TestProberEnds(t *testing.T) {
 			}
 			if want := tt.at.Add(probeCooldown << min(tt.failures, maxProbeBackoff)); !pr.nextAllowed.Equal(want) {
 				t.Fatalf("next probe allowed after %v, want %v", pr.nextAllowed.Sub(now), want.Sub(now))
+			}
+		})
+	}
+}
+
+// TestProberAim: probes aim at what the tiles want while they go through,
+// and only at the next step up after one met congestion.
+func TestProberAim(t *testing.T) {
+	tests := []struct {
+		name     string
+		failures int
+		dec      bwe.Decision
+		want     int
+	}{
+		{"none failed: what the tiles want", 0, bwe.Decision{ProbeTarget: 400_000, WantTarget: 2_000_000}, 2_000_000},
+		{"after a failure: the next step", 1, bwe.Decision{ProbeTarget: 400_000, WantTarget: 2_000_000}, 400_000},
+		{"after a failure, the steps held: a quarter more", 1, bwe.Decision{WantTarget: 2_000_000}, 375_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr := prober{failures: tt.failures}
+			if got := pr.aim(tt.dec, 300_000); got != tt.want {
+				t.Fatalf("aim %d, want %d", got, tt.want)
 			}
 		})
 	}

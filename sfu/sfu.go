@@ -10,6 +10,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
+	"github.com/switchboard-rtc/switchboard/internal/statstable"
 )
 
 // SFU holds the rooms of one server.
@@ -166,7 +167,7 @@ func (s *SFU) Close() error {
 
 // Stats returns a snapshot of the counters and the current sizes.
 func (s *SFU) Stats() Stats {
-	st := s.stats.snapshot()
+	st := statstable.Snapshot[Stats](&s.stats)
 	s.mu.Lock()
 	st.Rooms = len(s.rooms)
 	for _, r := range s.rooms {

@@ -2,107 +2,77 @@ package sfu
 
 import "sync/atomic"
 
-// Stats is a snapshot of the SFU's counters.
-type Stats struct {
-	Rooms             int
-	Participants      int
-	Tracks            int
-	PacketsIn         uint64
-	BytesIn           uint64
-	PacketsOut        uint64
-	BytesOut          uint64
-	DuplicatesDropped uint64
-	// IngressDropped counts packets of publishers past their ingress cap
-	// (WithIngressCap), dropped before any subscriber got them.
-	IngressDropped uint64
-	// SequenceJumpsDropped counts incoming RTP packets dropped for a
-	// sequence number far ahead of their stream's (seqguard.go).
-	SequenceJumpsDropped uint64
-	NACKsReceived        uint64
-	PacketsRetransmitted uint64
-	// RetransmitsSkipped counts NACKed packets not resent: resent too
-	// recently or too often already (package resend).
-	RetransmitsSkipped   uint64
-	PLIsReceived         uint64
-	KeyframeRequestsSent uint64
-	LayerSwitches        uint64
-	PaddingPackets       uint64
-	EstimateChanges      uint64
+// StatsOf is the table of the SFU's node-wide figures, each declared once:
+// its field, of type C if it is a counter and G if a gauge, tagged with its
+// Prometheus series and help text. Stats (StatsOf[uint64, int]) is the
+// snapshot callers read; counters (StatsOf[atomic.Uint64, computed]) the
+// live counters of the packet path, lock-free and without allocation;
+// /metrics (package metrics) and the tests derive their series and rows
+// from it (internal/statstable). Adding a figure is one line here, and its
+// increment: s.stats.Field.Add(n).
+//
+// The series' names are what dashboards read: keep them.
+type StatsOf[C, G any] struct {
+	// Figures computed at snapshot time from the rooms.
+	Rooms        G `metric:"switchboard_rooms" help:"Rooms with at least one participant."`
+	Participants G `metric:"switchboard_participants" help:"Participants in all rooms."`
+	Tracks       G `metric:"switchboard_tracks" help:"Published tracks in all rooms."`
+
+	PacketsIn         C `metric:"switchboard_packets_in_total" help:"RTP packets received from publishers."`
+	BytesIn           C `metric:"switchboard_bytes_in_total" help:"RTP bytes received from publishers."`
+	PacketsOut        C `metric:"switchboard_packets_out_total" help:"RTP packets forwarded to subscribers, retransmissions excluded."`
+	BytesOut          C `metric:"switchboard_bytes_out_total" help:"RTP bytes forwarded to subscribers, retransmissions excluded."`
+	DuplicatesDropped C `metric:"switchboard_duplicates_dropped_total" help:"Packets received twice from a publisher and dropped."`
+	// Packets of publishers past their ingress cap (WithIngressCap),
+	// dropped before any subscriber got them.
+	IngressDropped C `metric:"switchboard_ingress_dropped_total" help:"Packets of publishers past their ingress cap, dropped."`
+	// Incoming RTP packets far ahead of their stream's newest (seqguard.go).
+	SequenceJumpsDropped C `metric:"switchboard_sequence_jumps_dropped_total" help:"Incoming RTP packets dropped for a sequence number more than 3000 ahead of their stream's newest."`
+	NACKsReceived        C `metric:"switchboard_nacks_received_total" help:"NACK messages received from subscribers."`
+	PacketsRetransmitted C `metric:"switchboard_packets_retransmitted_total" help:"Packets resent from the packet cache in answer to NACKs."`
+	// NACKed packets not resent: resent too recently or too often already
+	// (package resend).
+	RetransmitsSkipped   C `metric:"switchboard_retransmits_skipped_total" help:"NACKed packets not resent: resent less than 100 ms before, or three times already."`
+	PLIsReceived         C `metric:"switchboard_plis_received_total" help:"Keyframe requests (PLI, FIR) received from subscribers."`
+	KeyframeRequestsSent C `metric:"switchboard_keyframe_requests_sent_total" help:"Keyframe requests (PLI) sent to publishers, after throttling."`
+	LayerSwitches        C `metric:"switchboard_layer_switches_total" help:"Simulcast layer switches made for subscribers."`
+	PaddingPackets       C `metric:"switchboard_padding_packets_total" help:"Padding packets sent to probe subscribers' bandwidth."`
 	// On the shared UDP port with batched sends (WithSendBatching): the
-	// sendmmsg calls made and the datagrams they carried.
-	SendCalls     uint64
-	SendDatagrams uint64
-	// DirectSRTPPackets are the packets the SFU encrypted and queued on
-	// the shared socket itself (WithDirectSRTP).
-	DirectSRTPPackets uint64
+	// sendmmsg calls made and the datagrams they carried, which each
+	// socket counts (udpbatch.Conn.Sent) and Stats adds up.
+	SendCalls     C `metric:"switchboard_send_calls_total" help:"sendmmsg system calls on the shared UDP port (batched sends)."`
+	SendDatagrams C `metric:"switchboard_send_datagrams_total" help:"Datagrams sent by those sendmmsg calls."`
+	// Packets the SFU encrypted and queued on the shared socket itself
+	// (WithDirectSRTP).
+	DirectSRTPPackets C `metric:"switchboard_direct_srtp_packets_total" help:"RTP packets the SFU encrypted and queued on the shared UDP port itself (--direct-srtp)."`
+
 	// Relays between nodes (relay.go): streams (one per layer of a track)
 	// received from and sent to other nodes now, and what crossed.
-	RelayStreamsIn  int
-	RelayStreamsOut int
-	RelayPacketsIn  uint64
-	RelayBytesIn    uint64
-	RelayPacketsOut uint64
-	RelayBytesOut   uint64
-	RelayNACKsIn    uint64 // NACKs other nodes sent for what they lost on a relay
+	RelayStreamsIn  G `metric:"switchboard_relay_streams_in" help:"Streams (one per layer of a track) relayed in from other nodes now."`
+	RelayStreamsOut G `metric:"switchboard_relay_streams_out" help:"Streams (one per layer of a track) relayed out to other nodes now."`
+	RelayPacketsIn  C `metric:"switchboard_relay_packets_in_total" help:"RTP packets received from other nodes' relays."`
+	RelayBytesIn    C `metric:"switchboard_relay_bytes_in_total" help:"RTP bytes received from other nodes' relays."`
+	RelayPacketsOut C `metric:"switchboard_relay_packets_out_total" help:"RTP packets sent to other nodes over relays, retransmissions excluded."`
+	RelayBytesOut   C `metric:"switchboard_relay_bytes_out_total" help:"RTP bytes sent to other nodes over relays, retransmissions excluded."`
+	// NACKs other nodes sent for what they lost on a relay.
+	RelayNACKsIn C `metric:"switchboard_relay_nacks_received_total" help:"NACKs other nodes sent for packets their relays lost."`
+
+	// Video subscribers started (or switched layer) on the cached packets
+	// since a keyframe, with no keyframe asked for.
+	CacheStarts C `metric:"switchboard_cache_starts_total" help:"Video subscribers started, or switched layer, on the cached packets since a keyframe, with no keyframe asked for."`
 	// Panics recovered on a participant's or session's path, each of which
 	// ended that participant alone.
-	Panics uint64
-	// CacheStarts counts video subscribers started (or switched layer) on
-	// the cached packets since a keyframe, with no keyframe asked for.
-	CacheStarts uint64
+	Panics          C `metric:"switchboard_panics_total" help:"Panics recovered on a participant's path; each ended that participant alone."`
+	EstimateChanges C `metric:"switchboard_estimate_changes_total" help:"Changes of subscribers' bandwidth estimates that reached the layer allocator."`
 }
 
-// counters are updated on the packet path, so they are plain atomics.
-type counters struct {
-	packetsIn            atomic.Uint64
-	bytesIn              atomic.Uint64
-	packetsOut           atomic.Uint64
-	bytesOut             atomic.Uint64
-	duplicatesDropped    atomic.Uint64
-	ingressDropped       atomic.Uint64
-	seqJumpsDropped      atomic.Uint64 // seqguard.go
-	nacksReceived        atomic.Uint64
-	packetsRetransmitted atomic.Uint64
-	retransmitsSkipped   atomic.Uint64
-	plisReceived         atomic.Uint64
-	keyframeRequestsSent atomic.Uint64
-	layerSwitches        atomic.Uint64
-	paddingPackets       atomic.Uint64
-	estimateChanges      atomic.Uint64
-	relayPacketsIn       atomic.Uint64
-	relayBytesIn         atomic.Uint64
-	relayPacketsOut      atomic.Uint64
-	relayBytesOut        atomic.Uint64
-	relayNACKsIn         atomic.Uint64
-	panics               atomic.Uint64
-	cacheStarts          atomic.Uint64
-	directSRTP           atomic.Uint64 // directsrtp.go
-}
+// Stats is a snapshot of the SFU's figures.
+type Stats = StatsOf[uint64, int]
 
-func (c *counters) snapshot() Stats {
-	return Stats{
-		PacketsIn:            c.packetsIn.Load(),
-		BytesIn:              c.bytesIn.Load(),
-		PacketsOut:           c.packetsOut.Load(),
-		BytesOut:             c.bytesOut.Load(),
-		DuplicatesDropped:    c.duplicatesDropped.Load(),
-		IngressDropped:       c.ingressDropped.Load(),
-		SequenceJumpsDropped: c.seqJumpsDropped.Load(),
-		NACKsReceived:        c.nacksReceived.Load(),
-		PacketsRetransmitted: c.packetsRetransmitted.Load(),
-		RetransmitsSkipped:   c.retransmitsSkipped.Load(),
-		PLIsReceived:         c.plisReceived.Load(),
-		KeyframeRequestsSent: c.keyframeRequestsSent.Load(),
-		LayerSwitches:        c.layerSwitches.Load(),
-		PaddingPackets:       c.paddingPackets.Load(),
-		DirectSRTPPackets:    c.directSRTP.Load(),
-		EstimateChanges:      c.estimateChanges.Load(),
-		RelayPacketsIn:       c.relayPacketsIn.Load(),
-		RelayBytesIn:         c.relayBytesIn.Load(),
-		RelayPacketsOut:      c.relayPacketsOut.Load(),
-		RelayBytesOut:        c.relayBytesOut.Load(),
-		RelayNACKsIn:         c.relayNACKsIn.Load(),
-		Panics:               c.panics.Load(),
-		CacheStarts:          c.cacheStarts.Load(),
-	}
-}
+// counters are the live figures, updated on the packet path: plain atomics,
+// one add each, no lock.
+type counters = StatsOf[atomic.Uint64, computed]
+
+// computed stands for a gauge in the live counters: gauges are computed
+// when a snapshot is taken (SFU.Stats), not counted.
+type computed struct{}

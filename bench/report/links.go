@@ -57,6 +57,7 @@ type PhaseView struct {
 	MinHeight  int     `json:"minHeight"`  // steady state
 	Height     int     `json:"height"`     // most seen in the steady state
 	LongestGap float64 `json:"longestGap"` // whole phase, seconds
+	SteadyGap  float64 `json:"steadyGap"`  // steady state, seconds
 }
 
 // LinkCheck is one target of issue 10 and whether the run met it.
@@ -160,7 +161,7 @@ const linksHTML = `<!doctype html>
 <table><tr><th>target</th><th>measured</th><th></th></tr>
 {{range .Checks}}<tr><td>{{.Target}}</td><td>{{.Got}}</td><td class="{{if .OK}}ok{{else}}err{{end}}">{{if .OK}}met{{else}}missed{{end}}</td></tr>{{end}}</table>
 <table><tr><th>phase</th><th class="num">from – to (s)</th><th>each video, steady state: fps, height; longest gap</th></tr>
-{{range .Phases}}<tr><td>{{.Name}}</td><td class="num">{{f "%.0f" .From}} – {{f "%.0f" .To}}</td><td>{{range .Videos}}{{f "%.1f" .FPS}} fps at {{.Height}}p (min {{.MinHeight}}p), gap {{f "%.2f" .LongestGap}} s; {{end}}</td></tr>{{end}}</table>
+{{range .Phases}}<tr><td>{{.Name}}</td><td class="num">{{f "%.0f" .From}} – {{f "%.0f" .To}}</td><td>{{range .Videos}}{{f "%.1f" .FPS}} fps at {{.Height}}p (min {{.MinHeight}}p), longest gap {{f "%.2f" .SteadyGap}} s ({{f "%.2f" .LongestGap}} s over the whole phase); {{end}}</td></tr>{{end}}</table>
 {{.Rates}}{{.Video}}
 {{end}}</body></html>
 `

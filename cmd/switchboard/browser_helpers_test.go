@@ -136,8 +136,9 @@ func startStoppableServer(t *testing.T, extra ...string) (string, func()) {
 }
 
 // newBrowser starts one headless Chromium for the test with a fake camera
-// and microphone; tabs are opened from the context it returns.
-func newBrowser(t *testing.T, execPath string) context.Context {
+// and microphone; tabs are opened from the context it returns. extra
+// options come last, so a flag there replaces the one here.
+func newBrowser(t *testing.T, execPath string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
@@ -152,6 +153,7 @@ func newBrowser(t *testing.T, execPath string) context.Context {
 		chromedp.Flag("allow-loopback-in-peer-connection", true),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 	)
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/switchboard-rtc/switchboard/metrics"
 	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling"
 	"github.com/switchboard-rtc/switchboard/signaling/cluster"
@@ -110,22 +111,17 @@ func (c *clusterNode) signalingOptions() []signaling.Option {
 	return []signaling.Option{signaling.WithCluster(c.node)}
 }
 
-// collectors are the cluster's series for /metrics.
-func (c *clusterNode) collectors() []prometheus.Collector {
+// collectors are the cluster's series for /metrics, from its table
+// (cluster.StatsOf).
+func (c *clusterNode) collectors() ([]prometheus.Collector, error) {
 	if c.node == nil {
-		return nil
+		return nil, nil
 	}
-	return []prometheus.Collector{
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchboard_cluster_nodes",
-			Help: "Nodes in the cluster's registry at its last read, this one too."},
-			func() float64 { return float64(c.node.NodesSeen()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchboard_cluster_relay_ends",
-			Help: "Relay ends (egress and ingress) this node has with other nodes."},
-			func() float64 { return float64(c.node.RelayEnds()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "switchboard_cluster_messages_rejected_total",
-			Help: "Messages from other nodes refused: a bad signature, a sender not in the registry, or a body that does not parse."},
-			func() float64 { return float64(c.node.RejectedMessages()) }),
+	col, err := metrics.NewCollector(c.node.Stats)
+	if err != nil {
+		return nil, err
 	}
+	return []prometheus.Collector{col}, nil
 }
 
 func (c *clusterNode) close() {

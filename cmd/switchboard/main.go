@@ -87,7 +87,11 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 
 	mux := http.NewServeMux()
 	mux.Handle("/ws", sig)
-	if err := routeMetrics(mux, s, cl.collectors()...); err != nil {
+	extra, err := cl.collectors()
+	if err == nil {
+		err = routeMetrics(mux, s, extra...)
+	}
+	if err != nil {
 		_ = ln.Close()
 		cl.close()
 		_ = s.Close()

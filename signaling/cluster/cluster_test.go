@@ -205,10 +205,10 @@ func roomAcrossThreeNodes(t *testing.T, opts ...sfu.Option) {
 		if st.Tracks != 6 {
 			t.Errorf("%s: %d tracks, want 2 own + 4 relayed", n.id, st.Tracks)
 		}
-		if got := n.node.RelayEnds(); got != 4 {
+		if got := n.node.Stats().RelayEnds; got != 4 {
 			t.Errorf("%s: %d relay ends, want 4", n.id, got)
 		}
-		if got := n.node.NodesSeen(); got != 3 {
+		if got := n.node.Stats().Nodes; got != 3 {
 			t.Errorf("%s: %d nodes seen, want 3", n.id, got)
 		}
 	}
@@ -281,12 +281,12 @@ func TestLateJoinerAndLeaveAcrossNodes(t *testing.T) {
 	}
 	// a1 has nobody in the room any more: no relay ends there, and none
 	// towards it elsewhere.
-	waitFor(ctx, t, "a1's relays closed", func() bool { return n1.node.RelayEnds() == 0 })
+	waitFor(ctx, t, "a1's relays closed", func() bool { return n1.node.Stats().RelayEnds == 0 })
 	// Between a2 and a3: each has its egress end; only a3 has an ingress
 	// end, since the late joiner on a3 publishes nothing (an egress end
 	// offers once it has a track to send).
 	waitFor(ctx, t, "a2 and a3 relaying only between themselves", func() bool {
-		return n2.node.RelayEnds() == 1 && n3.node.RelayEnds() == 2
+		return n2.node.Stats().RelayEnds == 1 && n3.node.Stats().RelayEnds == 2
 	})
 	// p2's media still reaches the late joiner.
 	before := trackFrom(late, p2.ID(), "audio").Stats().Distinct
@@ -397,7 +397,7 @@ func TestOneRelayPerNodePair(t *testing.T) {
 		}
 	}
 	for _, n := range []*testNode{n1, n2} {
-		if got := n.node.RelayEnds(); got != 2 {
+		if got := n.node.Stats().RelayEnds; got != 2 {
 			t.Errorf("%s: %d relay ends for two rooms with one other node, want 2", n.id, got)
 		}
 		if st := n.sfu.Stats(); st.RelayStreamsOut != 4 || st.RelayStreamsIn != 4 {
@@ -415,6 +415,6 @@ func TestOneRelayPerNodePair(t *testing.T) {
 	}
 	waitFor(ctx, t, "m1 relays only room two's tracks", func() bool {
 		st := n1.sfu.Stats()
-		return st.RelayStreamsOut == 2 && n1.node.RelayEnds() == 2
+		return st.RelayStreamsOut == 2 && n1.node.Stats().RelayEnds == 2
 	})
 }

@@ -70,7 +70,7 @@ func (n *Node) deliverAttributes(from string, msg message) {
 	}
 	m, ok := r.remote[msg.Member.ID]
 	if !ok || m.Node != from {
-		n.rejectedMsg.Add(1)
+		n.stats.MessagesRejected.Add(1)
 		n.log.Warn("cluster attributes message refused", "from", from, "room", msg.Room)
 		return
 	}
@@ -88,7 +88,7 @@ func (n *Node) deliverData(from string, msg message) {
 		return // nobody here any more
 	}
 	if msg.Data == nil || r.remote[msg.Data.FromID].Node != from {
-		n.rejectedMsg.Add(1)
+		n.stats.MessagesRejected.Add(1)
 		n.log.Warn("cluster data message refused", "from", from, "room", msg.Room)
 		return
 	}

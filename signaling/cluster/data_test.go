@@ -105,7 +105,7 @@ func TestDataAcrossNodes(t *testing.T) {
 	waitFor(ctx, t, "dave seeing the hand down", func() bool { _, up := dave.Attributes(alice.ID())["hand"]; return !up })
 
 	for _, n := range []*testNode{n1, n2} {
-		if r := n.node.RejectedMessages(); r != 0 {
+		if r := n.node.Stats().MessagesRejected; r != 0 {
 			t.Errorf("%s refused %d cluster messages", n.id, r)
 		}
 	}

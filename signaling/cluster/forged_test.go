@@ -26,7 +26,7 @@ func TestForgedMessagesRefused(t *testing.T) {
 	defer cancel()
 	c := n.dial(ctx, t, "guarded", "p")
 	publish(ctx, t, c)
-	waitFor(ctx, t, "the node registered", func() bool { return n.node.NodesSeen() == 1 })
+	waitFor(ctx, t, "the node registered", func() bool { return n.node.Stats().Nodes == 1 })
 
 	rdb := rs.Client()
 	offer, _ := json.Marshal(map[string]any{"kind": "offer", "end": "egress", "session": "PA_X", "sdp": "v=0"})
@@ -47,9 +47,9 @@ func TestForgedMessagesRefused(t *testing.T) {
 		if err := rdb.Publish(ctx, "switchboard:inbox:victim", env).Err(); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(ctx, t, tt.name+" refused", func() bool { return n.node.RejectedMessages() == uint64(i+1) })
+		waitFor(ctx, t, tt.name+" refused", func() bool { return n.node.Stats().MessagesRejected == uint64(i+1) })
 	}
-	if got := n.node.RelayEnds(); got != 0 {
+	if got := n.node.Stats().RelayEnds; got != 0 {
 		t.Errorf("%d relay ends after forged offers, want 0", got)
 	}
 }

@@ -43,11 +43,9 @@ type Node struct {
 	resync bool                 // read the rooms at the next heartbeat
 	beats  int                  // heartbeats so far
 
-	draining    atomic.Bool
-	others      atomic.Pointer[[]nodeInfo] // the other live nodes, for Elsewhere
-	nodesSeen   atomic.Int64
-	relayEnds   atomic.Int64
-	rejectedMsg atomic.Uint64
+	draining atomic.Bool
+	others   atomic.Pointer[[]nodeInfo] // the other live nodes, for Elsewhere
+	stats    liveStats                  // stats.go
 }
 
 // New makes a node of the cluster whose state is in rdb, for the rooms of
@@ -83,17 +81,6 @@ func New(rdb *redis.Client, s *sfu.SFU, opts ...Option) (*Node, error) {
 
 // ID names the node.
 func (n *Node) ID() string { return n.id }
-
-// NodesSeen is how many nodes (this one too) the registry held at its last
-// read.
-func (n *Node) NodesSeen() int { return int(n.nodesSeen.Load()) }
-
-// RejectedMessages counts the messages from other nodes refused: a bad
-// signature, a sender not in the registry, or a body that does not parse.
-func (n *Node) RejectedMessages() uint64 { return n.rejectedMsg.Load() }
-
-// RelayEnds is how many relay ends (egress and ingress) this node has.
-func (n *Node) RelayEnds() int { return int(n.relayEnds.Load()) }
 
 // Start registers the node and follows the cluster until Close. It does not
 // fail when Redis is down: the node keeps trying, and joins are refused
@@ -229,7 +216,7 @@ func (n *Node) countRelayEnds() {
 			ends++
 		}
 	}
-	n.relayEnds.Store(int64(ends))
+	n.stats.RelayEnds.Store(int64(ends))
 }
 
 // send publishes what the node has to say, in order, off every caller's
@@ -279,7 +266,7 @@ func (n *Node) receive() {
 			}
 			from, body, err := open(n.cfg.secret, []byte(m.Payload))
 			if err != nil {
-				n.rejectedMsg.Add(1)
+				n.stats.MessagesRejected.Add(1)
 				n.log.Warn("cluster message refused", "channel", m.Channel, "err", err)
 				continue
 			}
@@ -288,7 +275,7 @@ func (n *Node) receive() {
 			}
 			var msg message
 			if err := json.Unmarshal(body, &msg); err != nil {
-				n.rejectedMsg.Add(1)
+				n.stats.MessagesRejected.Add(1)
 				continue
 			}
 			n.tasks.Post(func() { n.handle(from, msg) })
@@ -299,7 +286,7 @@ func (n *Node) receive() {
 // handle acts on a message from another node, on run.
 func (n *Node) handle(from string, msg message) {
 	if !n.known(from) {
-		n.rejectedMsg.Add(1)
+		n.stats.MessagesRejected.Add(1)
 		n.log.Warn("cluster message refused", "from", from, "err", ErrUnknownNode)
 		return
 	}

@@ -28,7 +28,7 @@ func TestFullNodeRedirects(t *testing.T) {
 	p1 := full.dial(ctx, t, "placed", "p1")
 	publish(ctx, t, p1)
 	// The registry says who has room once every node has registered.
-	waitFor(ctx, t, "three nodes registered", func() bool { return full.node.NodesSeen() == 3 })
+	waitFor(ctx, t, "three nodes registered", func() bool { return full.node.Stats().Nodes == 3 })
 	p2 := full.dial(ctx, t, "placed", "p2")
 	if p2.URL() == full.url {
 		t.Fatalf("p2 joined the full node")

@@ -104,7 +104,7 @@ func (n *Node) readRegistry(now time.Time) {
 		live[info.ID] = info
 	}
 	n.live = live
-	n.nodesSeen.Store(int64(len(live)))
+	n.stats.Nodes.Store(int64(len(live)))
 	others := make([]nodeInfo, 0, len(live))
 	for id, info := range live {
 		if id != n.id {
