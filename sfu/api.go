@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
@@ -105,9 +106,12 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // must not delay every packet). There is deliberately no NACK responder:
 // retransmissions come from the shared PacketCache, never from
 // per-subscriber copies. onEstimator receives each PeerConnection's
-// estimator, by PeerConnection id; nil turns estimation off.
-func newInterceptors(m *webrtc.MediaEngine, extra []interceptor.Factory, onEstimator func(pcID string, e *bwe.SendSide)) (*interceptor.Registry, error) {
+// estimator, by PeerConnection id; nil turns estimation off. First of all
+// (innermost: it sees each packet first) comes seqGuard, counting in
+// dropped what it drops.
+func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, extra []interceptor.Factory, onEstimator func(pcID string, e *bwe.SendSide)) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
+	reg.Add(seqGuard{dropped: dropped})
 	for _, f := range extra {
 		reg.Add(f)
 	}
@@ -172,12 +176,12 @@ func newSettingEngine(cfg *config, shared bool) (webrtc.SettingEngine, error) {
 // newAPI makes the API PeerConnections are made with; shared says whether
 // they gather on the shared sockets (WithUDPMux, WithICETCP) or each on
 // sockets of its own.
-func newAPI(cfg *config, onEstimator func(pcID string, e *bwe.SendSide), shared bool) (*webrtc.API, error) {
+func newAPI(cfg *config, dropped *atomic.Uint64, onEstimator func(pcID string, e *bwe.SendSide), shared bool) (*webrtc.API, error) {
 	m, err := newMediaEngine()
 	if err != nil {
 		return nil, err
 	}
-	reg, err := newInterceptors(m, cfg.interceptors, onEstimator)
+	reg, err := newInterceptors(m, dropped, cfg.interceptors, onEstimator)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	}
 	// First in the registry is innermost in the chain: the report and
 	// transport-wide CC interceptors see each packet before it.
-	reg, err := newInterceptors(m, append([]interceptor.Factory{directFactory{d}}, s.cfg.interceptors...), onEstimator)
+	reg, err := newInterceptors(m, &s.stats.SequenceJumpsDropped, append([]interceptor.Factory{directFactory{d}}, s.cfg.interceptors...), onEstimator)
 	if err != nil {
 		return nil, err
 	}

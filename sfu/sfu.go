@@ -51,13 +51,13 @@ func New(opts ...Option) (*SFU, error) {
 	if cfg.estimateBW {
 		onEstimator = func(id string, e *bwe.SendSide) { s.estimators.Store(id, e) }
 	}
-	api, err := newAPI(&cfg, onEstimator, true)
+	api, err := newAPI(&cfg, &s.stats.SequenceJumpsDropped, onEstimator, true)
 	if err != nil {
 		return nil, err
 	}
 	s.api = api
 	if cfg.network.udpMux {
-		if s.relayAPI, err = newAPI(&cfg, onEstimator, false); err != nil {
+		if s.relayAPI, err = newAPI(&cfg, &s.stats.SequenceJumpsDropped, onEstimator, false); err != nil {
 			cfg.network.sockets.close()
 			return nil, err
 		}

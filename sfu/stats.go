@@ -25,7 +25,9 @@ type StatsOf[C, G any] struct {
 	DuplicatesDropped C `metric:"switchboard_duplicates_dropped_total" help:"Packets received twice from a publisher and dropped."`
 	// Packets of publishers past their ingress cap (WithIngressCap),
 	// dropped before any subscriber got them.
-	IngressDropped       C `metric:"switchboard_ingress_dropped_total" help:"Packets of publishers past their ingress cap, dropped."`
+	IngressDropped C `metric:"switchboard_ingress_dropped_total" help:"Packets of publishers past their ingress cap, dropped."`
+	// Incoming RTP packets far ahead of their stream's newest (seqguard.go).
+	SequenceJumpsDropped C `metric:"switchboard_sequence_jumps_dropped_total" help:"Incoming RTP packets dropped for a sequence number more than 3000 ahead of their stream's newest."`
 	NACKsReceived        C `metric:"switchboard_nacks_received_total" help:"NACK messages received from subscribers."`
 	PacketsRetransmitted C `metric:"switchboard_packets_retransmitted_total" help:"Packets resent from the packet cache in answer to NACKs."`
 	// NACKed packets not resent: resent too recently or too often already

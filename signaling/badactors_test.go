@@ -70,15 +70,17 @@ func every(ctx context.Context, interval time.Duration, f func()) {
 }
 
 // garbageSource is a video track whose packets are noise: random payloads
-// (no VP8 descriptor, no bench layout), random sequence numbers and
-// timestamps, random marker bits, CSRC lists and header extensions under
-// ids the SDP never named. Pion encrypts them as any other packet, so they
-// reach the SFU's RTP path past SRTP.
+// (no VP8 descriptor, no bench layout), random timestamps, random marker
+// bits, CSRC lists and header extensions under ids the SDP never named,
+// and (with seqScrambler on the client) random sequence numbers. Pion
+// encrypts them as any other packet, so they reach the SFU's RTP path past
+// SRTP.
 type garbageSource struct {
 	track *webrtc.TrackLocalStaticRTP
 	pps   int // packets a second
 	sent  atomic.Uint64
 	rng   *rand.Rand
+	seq   uint16 // in order: seqScrambler makes them noise on the wire
 }
 
 func newGarbageSource(pps int) (*garbageSource, error) {
@@ -114,8 +116,9 @@ func (g *garbageSource) write(buf []byte) {
 	}
 	h := rtp.Header{
 		Version: 2, Marker: r.IntN(2) == 0,
-		SequenceNumber: uint16(r.Uint32()), Timestamp: r.Uint32(),
+		SequenceNumber: g.seq, Timestamp: r.Uint32(),
 	}
+	g.seq++
 	for range r.IntN(4) {
 		h.CSRC = append(h.CSRC, r.Uint32())
 	}
@@ -131,27 +134,45 @@ func (g *garbageSource) write(buf []byte) {
 	}
 }
 
-// ssrcScrambler gives one packet in four of each outgoing stream a random
-// SSRC, one the SDP never announced: the receiving end has to look each up
-// and drop it.
-type ssrcScrambler struct{}
+// scrambler rewrites the header of each outgoing packet on its way to the
+// network: bench.WithInterceptor puts it after Pion's own interceptors, so
+// the bad actor's NACK responder and reports see orderly packets (the
+// responder walks every sequence number of a forward jump, which would
+// spend the test process's CPU on the bad actor's own client) and only
+// the server sees the noise.
+type scrambler struct {
+	seed     uint64
+	scramble func(r *rand.Rand, h *rtp.Header)
+}
 
-func (ssrcScrambler) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &scrambleInterceptor{rng: rand.New(rand.NewPCG(3, 4))}, nil
+// ssrcScrambler gives one packet in four a random SSRC, one the SDP never
+// announced: the receiving end has to look each up and drop it.
+var ssrcScrambler = scrambler{seed: 3, scramble: func(r *rand.Rand, h *rtp.Header) {
+	if r.IntN(4) == 0 {
+		h.SSRC = r.Uint32()
+	}
+}}
+
+// seqScrambler gives every packet a random sequence number.
+var seqScrambler = scrambler{seed: 5, scramble: func(r *rand.Rand, h *rtp.Header) {
+	h.SequenceNumber = uint16(r.Uint32())
+}}
+
+func (s scrambler) NewInterceptor(string) (interceptor.Interceptor, error) {
+	return &scrambleInterceptor{rng: rand.New(rand.NewPCG(s.seed, s.seed+1)), scramble: s.scramble}, nil
 }
 
 type scrambleInterceptor struct {
 	interceptor.NoOp
-	mu  sync.Mutex
-	rng *rand.Rand
+	mu       sync.Mutex
+	rng      *rand.Rand
+	scramble func(r *rand.Rand, h *rtp.Header)
 }
 
 func (s *scrambleInterceptor) BindLocalStream(_ *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		s.mu.Lock()
-		if s.rng.IntN(4) == 0 {
-			h.SSRC = s.rng.Uint32()
-		}
+		s.scramble(s.rng, h)
 		s.mu.Unlock()
 		return w.Write(h, payload, a)
 	})

@@ -65,12 +65,14 @@ type badEnv struct {
 }
 
 var badActorCases = []badActorCase{
-	// Seen at p99 106 ms beside it (23.6 and 4.9 ms without) in a
-	// fresh-clone CI run, 0 loss: a gap like the unannounced SSRCs', not
-	// yet explained (Pion's SRTP authentication failures and their logs
-	// are the first suspect).
-	{name: "garbage RTP", start: startGarbage, knownGap: "garbage RTP raised the pair's p99 to 106 ms in a CI run; not yet explained (docs/reliability.md)"},
-	{name: "unannounced SSRCs", start: startUnannounced, knownGap: "Pion keeps read streams for each new SSRC and probes 25 (docs/reliability.md)"},
+	// Both garbage rows cost the server mostly Pion's walks over random
+	// sequence jumps (p99 beside them 131 and 94 ms, 2 to 5 ms without),
+	// which seqGuard (sfu/seqguard.go) now stops. In 5 runs since, the
+	// pair's p99 beside them was at most 8.2 ms (garbage) and 2.4 ms
+	// (unannounced) over the windows without, 0 loss: maxBadDelay leaves
+	// 2.4 times the worse. docs/reliability.md has the figures.
+	{name: "garbage RTP", start: startGarbage},
+	{name: "unannounced SSRCs", start: startUnannounced},
 	// The tenfold publisher is a Pion client in this process: its 2,000
 	// packets a second, encrypted under -race, take the same two cores
 	// as the server and the pair. The pair's p99 beside it: 10.8 ms (a
@@ -79,7 +81,13 @@ var badActorCases = []badActorCase{
 	{name: "ten times the rate", start: startTenfold, delayBound: 60 * time.Millisecond},
 	{name: "NACK flood", start: startNACKFlood, check: checkNACKFlood},
 	{name: "PLI flood", start: startPLIFlood, check: checkPLIFlood},
-	{name: "renegotiation", start: startRenegotiation},
+	// Each offer costs the server about 2 ms of CPU under -race (Pion's
+	// SetRemoteDescription and CreateAnswer) and the bad actor, a Pion
+	// client in this process, about as much again, 46 times a second. The
+	// pair's p99 beside it over 7 runs: +0.3 to +15.1 ms over the windows
+	// without, and +31.5 ms once (load average near 6), 0 loss every
+	// time; the bound leaves 2.5x the worst.
+	{name: "renegotiation", start: startRenegotiation, delayBound: 80 * time.Millisecond},
 	{name: "subscriber behind loss and jitter", vnet: true, start: startLossy, check: checkLossy,
 		// vnet carries the control pair too, in Go: on a 2-core machine
 		// under -race its latency measures the simulation (p99 884 ms
@@ -186,11 +194,11 @@ func startGarbage(ctx context.Context, t *testing.T, env *badEnv) *actor {
 // startUnannounced: as startGarbage, a quarter of the packets under SSRCs
 // the publisher never announced.
 func startUnannounced(ctx context.Context, t *testing.T, env *badEnv) *actor {
-	return garbagePublisher(ctx, t, env, "unannounced", bench.WithInterceptor(ssrcScrambler{}))
+	return garbagePublisher(ctx, t, env, "unannounced", bench.WithInterceptor(ssrcScrambler))
 }
 
 func garbagePublisher(ctx context.Context, t *testing.T, env *badEnv, name string, opts ...bench.Option) *actor {
-	bad := env.srv.dial(ctx, t, "bad", name, opts...)
+	bad := env.srv.dial(ctx, t, "bad", name, append(opts, bench.WithInterceptor(seqScrambler))...)
 	g, err := newGarbageSource(garbageRate)
 	if err != nil {
 		t.Fatal(err)

@@ -25,3 +25,9 @@ func Extend(ref, v uint64, bits uint) uint64 {
 
 // Start returns the extended number of a stream's first value v.
 func Start(v uint64) uint64 { return Base + v }
+
+// MaxDropout is how far ahead of the newest, or behind it, a sequence
+// number may be and still be taken as the same numbering; past it, RFC 3550
+// §A.1 (MAX_DROPOUT) waits for the packet after it before it believes the
+// sender restarted its numbering.
+const MaxDropout = 3000

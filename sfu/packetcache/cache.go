@@ -22,7 +22,7 @@ const (
 	// two consecutive such packets are taken as the sender restarting its
 	// sequence numbers rather than as very late arrivals; RFC 3550 §A.1
 	// calls the forward counterpart MAX_DROPOUT and uses the same value.
-	resyncDistance = 3000
+	resyncDistance = seqnum.MaxDropout
 )
 
 // slot holds one packet. ext is the extended sequence number of the packet
