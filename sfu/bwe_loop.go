@@ -11,9 +11,9 @@ const (
 	allocationInterval = 250 * time.Millisecond
 	probeBurstInterval = 20 * time.Millisecond
 	probeDuration      = 1500 * time.Millisecond
-	probeCooldown      = 2 * time.Second
+	probeCooldown      = time.Second
 	probeWarmup        = 5 * time.Second
-	maxProbeBackoff    = 1                         // cooldown doubles per failed probe, up to 2x
+	maxProbeBackoff    = 2                         // cooldown doubles per failed probe, up to 4x
 	paddingPacketBits  = (maxPadding + 12 + 8) * 8 // payload, RTP header, transport-cc extension
 )
 
