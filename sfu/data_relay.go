@@ -3,12 +3,14 @@ package sfu
 import "maps"
 
 // DataRelay carries what the participants here publish in a room (data
-// messages, attribute changes) to the room's participants on other nodes
-// (a cluster's room channel). Like a Listener's, its methods must only
-// queue.
+// messages, attribute changes) and what this node measures of them
+// (connection quality) to the room's participants on other nodes (a
+// cluster's room channel). Like a Listener's, its methods must only queue.
 type DataRelay interface {
 	Data(room string, d ReceivedData, destinations []string)
 	Attributes(room, participantID string, changed map[string]string)
+	// Quality is the levels of participants here that changed (room_quality.go).
+	Quality(room string, changed []QualityInfo)
 }
 
 // SetDataRelay makes every data message and attribute change published

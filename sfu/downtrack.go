@@ -137,6 +137,7 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	d.extMap = mapExtensions(d.rcv.extIDs, ctx.HeaderExtensions())
 	target := d.target
 	d.mu.Unlock()
+	d.sub.log.Debug("track bound", "track", d.rcv.id, "codec", codec.MimeType, "pt", codec.PayloadType, "unwrapRED", unwrap)
 	d.bound.Store(true)
 	// The subscriber should see a picture at once, not at the next
 	// periodic keyframe: from the cache if it holds one, else asked for.

@@ -181,6 +181,7 @@ func (r *Room) removeRemote(id string) {
 		return
 	}
 	delete(r.remotes, id)
+	r.forgetQualityLocked(id)
 	for tid, t := range r.tracks {
 		if t.publisher.ID != id || t.owner.relay != RelayIngress {
 			continue

@@ -86,10 +86,61 @@ func (r *Room) qualityTick(now time.Time) {
 	if len(changed) == 0 {
 		return
 	}
+	r.tellQualityLocked(changed)
+	if relay := r.sfu.relay(); relay != nil {
+		relay.Quality(r.name, changed) // each node scores its own clients: the others learn from it
+	}
+}
+
+// tellQualityLocked sends the room's clients here changed levels; r.mu held.
+func (r *Room) tellQualityLocked(changed []QualityInfo) {
 	for _, p := range r.participants {
 		if p.relay == notRelay {
 			p.listener.ConnectionQuality(changed)
 		}
+	}
+}
+
+// LocalQuality is the levels last sent for the room's participants here
+// (not those of other nodes): what a node new to the room is told.
+func (s *SFU) LocalQuality(roomName string) []QualityInfo {
+	r := s.room(roomName)
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	list := make([]QualityInfo, 0, len(r.qual.sent))
+	for id, q := range r.qual.sent {
+		if _, remote := r.remotes[id]; !remote {
+			list = append(list, q)
+		}
+	}
+	return list
+}
+
+// DeliverQuality hands the levels another node scored for its own
+// participants to the room's clients here, and keeps them for those who
+// join later. Levels of participants the room does not know as remote are
+// ignored: a node speaks for no one here.
+func (s *SFU) DeliverQuality(roomName string, list []QualityInfo) {
+	if r := s.room(roomName); r != nil {
+		r.remoteQuality(list)
+	}
+}
+
+func (r *Room) remoteQuality(list []QualityInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	known := make([]QualityInfo, 0, len(list))
+	for _, q := range list {
+		if _, ok := r.remotes[q.ParticipantID]; ok {
+			r.qual.sent[q.ParticipantID] = q
+			known = append(known, q)
+		}
+	}
+	if len(known) > 0 {
+		r.tellQualityLocked(known)
 	}
 }
 

@@ -21,6 +21,11 @@ func (s *session) dispatch(msg any) (leave bool) {
 		s.join(j)
 		return false
 	}
+	if l, ok := msg.(*protocol.Leave); ok && s.participant == nil && l.Resume != "" {
+		// Left while reconnecting: from a new connection (resume_join.go).
+		s.leaveHeld(l)
+		return true
+	}
 	if s.participant == nil {
 		s.refuse(ErrNotJoined)
 		return false

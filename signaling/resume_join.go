@@ -32,3 +32,26 @@ func (s *session) resumeSeat(j *protocol.Join) {
 	}
 	s.log.Info("resumed")
 }
+
+// leaveHeld takes out, from a new connection, the session a leave's resume
+// token names: held for resume, or still live under a connection the server
+// has not yet seen die. Its client left while reconnecting and could not
+// send leave on the connection it lost; without this the others would see
+// it leave only when the window passes. A token that names nothing is
+// refused; the connection closes either way.
+func (s *session) leaveHeld(l *protocol.Leave) {
+	if s.h.resume == nil {
+		s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(ErrResumeFailed), Message: ErrResumeFailed.Error()})
+		return
+	}
+	st, err := s.h.resume.claim(s, l.Resume, l.Room, newResumeToken())
+	if err != nil {
+		s.log.Debug("leave by resume token refused", "err", err)
+		s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(err), Message: err.Error()})
+		return
+	}
+	if s.h.resume.release(s, st) {
+		s.h.leaveSeat(st)
+	}
+	s.log.Info("left while reconnecting", "participant", st.p.ID(), "room", st.room)
+}

@@ -111,6 +111,21 @@ func (n *testNode) shutdown(t *testing.T) {
 	}
 }
 
+// twoNodes starts two nodes, s1 and s2, on a Redis of their own (returned
+// too), checks when the test ends that nothing was left running, and
+// bounds the test at 60 s with the context it returns.
+func twoNodes(t *testing.T) (context.Context, *testNode, *testNode, *redistest.Server) {
+	t.Helper()
+	existing := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
+	rs := redistest.Start(t)
+	n1 := startNode(t, rs, "s1")
+	n2 := startNode(t, rs, "s2")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx, n1, n2, rs
+}
+
 func (n *testNode) dial(ctx context.Context, t *testing.T, room, name string, opts ...bench.Option) *bench.Client {
 	t.Helper()
 	base := []bench.Option{

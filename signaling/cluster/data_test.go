@@ -1,14 +1,9 @@
 package cluster_test
 
 import (
-	"context"
 	"testing"
-	"time"
-
-	"go.uber.org/goleak"
 
 	"github.com/switchboard-rtc/switchboard/bench"
-	"github.com/switchboard-rtc/switchboard/internal/redistest"
 )
 
 // TestDataAcrossNodes: a data message published on one node reaches the
@@ -17,13 +12,7 @@ import (
 // stamped; one for a single identity reaches that one alone. Attribute
 // changes reach the other node, and a late joiner there reads them.
 func TestDataAcrossNodes(t *testing.T) {
-	existing := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
-	rs := redistest.Start(t)
-	n1 := startNode(t, rs, "s1")
-	n2 := startNode(t, rs, "s2")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	ctx, n1, n2, _ := twoNodes(t)
 
 	alice := n1.dial(ctx, t, "chat", "alice", bench.WithDataChannels())
 	bob := n2.dial(ctx, t, "chat", "bob", bench.WithDataChannels())

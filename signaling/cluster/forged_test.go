@@ -30,21 +30,13 @@ func TestForgedMessagesRefused(t *testing.T) {
 
 	rdb := rs.Client()
 	offer, _ := json.Marshal(map[string]any{"kind": "offer", "end": "egress", "session": "PA_X", "sdp": "v=0"})
-	sign := func(secret, from string, body []byte) string {
-		m := hmac.New(sha256.New, []byte(secret))
-		m.Write([]byte(from))
-		m.Write([]byte{0})
-		m.Write(body)
-		return hex.EncodeToString(m.Sum(nil))
-	}
 	tests := []struct{ name, from, mac string }{
 		{"wrong secret", "intruder", sign("not-the-secret", "intruder", offer)},
 		{"no signature", "intruder", ""},
 		{"right secret, unregistered sender", "ghost", sign("test-secret", "ghost", offer)},
 	}
 	for i, tt := range tests {
-		env, _ := json.Marshal(map[string]any{"from": tt.from, "body": json.RawMessage(offer), "mac": tt.mac})
-		if err := rdb.Publish(ctx, "switchboard:inbox:victim", env).Err(); err != nil {
+		if err := rdb.Publish(ctx, "switchboard:inbox:victim", envelope(tt.from, offer, tt.mac)).Err(); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(ctx, t, tt.name+" refused", func() bool { return n.node.Stats().MessagesRejected == uint64(i+1) })
@@ -52,4 +44,20 @@ func TestForgedMessagesRefused(t *testing.T) {
 	if got := n.node.Stats().RelayEnds; got != 0 {
 		t.Errorf("%d relay ends after forged offers, want 0", got)
 	}
+}
+
+// sign is a cluster message's MAC (envelope.go): HMAC-SHA256 of the
+// sender, a zero byte and the body, under secret.
+func sign(secret, from string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(from))
+	m.Write([]byte{0})
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// envelope wraps body as a message between nodes from from, with mac.
+func envelope(from string, body []byte, mac string) []byte {
+	env, _ := json.Marshal(map[string]any{"from": from, "body": json.RawMessage(body), "mac": mac})
+	return env
 }

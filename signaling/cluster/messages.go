@@ -37,6 +37,7 @@ const (
 	kindLeave     = "leave"      // room channel: a participant left
 	kindData      = "data"       // room channel: a participant's data message (data.go)
 	kindAttrs     = "attributes" // room channel: a participant's attributes changed (data.go)
+	kindQuality   = "quality"    // room channel: connection quality of a node's participants (quality.go)
 	kindOffer     = "offer"      // inbox: egress end → ingress end
 	kindAnswer    = "answer"     // inbox: ingress end → egress end
 	kindCandidate = "candidate"  // inbox: either end's ICE candidate
@@ -66,4 +67,5 @@ type message struct {
 	Muted     bool                     `json:"muted,omitempty"`
 	Data      *dataMessage             `json:"data,omitempty"`
 	Changed   map[string]string        `json:"changed,omitempty"` // kindAttrs: Member.ID's changed attributes
+	Quality   []sfu.QualityInfo        `json:"quality,omitempty"` // kindQuality
 }

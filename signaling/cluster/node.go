@@ -293,12 +293,14 @@ func (n *Node) handle(from string, msg message) {
 	switch msg.Kind {
 	case kindJoin:
 		if r := n.rooms[msg.Room]; r != nil && msg.Member != nil && msg.Member.Node == from {
-			n.addRemote(r, *msg.Member)
+			n.remoteJoined(r, *msg.Member)
 		}
 	case kindData:
 		n.deliverData(from, msg)
 	case kindAttrs:
 		n.deliverAttributes(from, msg)
+	case kindQuality:
+		n.deliverQuality(from, msg)
 	case kindLeave:
 		if r := n.rooms[msg.Room]; r != nil && msg.Member != nil && r.remote[msg.Member.ID].Node == from {
 			n.removeRemote(r, msg.Member.ID)

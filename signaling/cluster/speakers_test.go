@@ -1,14 +1,9 @@
 package cluster_test
 
 import (
-	"context"
 	"testing"
-	"time"
-
-	"go.uber.org/goleak"
 
 	"github.com/switchboard-rtc/switchboard/bench"
-	"github.com/switchboard-rtc/switchboard/internal/redistest"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
@@ -16,13 +11,7 @@ import (
 // on each node. Every client, on either node, has the talker first, named
 // by its own participant id: the far node decides from the relayed audio.
 func TestSpeakersAcrossNodes(t *testing.T) {
-	existing := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, existing) })
-	rs := redistest.Start(t)
-	n1 := startNode(t, rs, "s1")
-	n2 := startNode(t, rs, "s2")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	ctx, n1, n2, _ := twoNodes(t)
 
 	talker := n1.dial(ctx, t, "speak", "talker")
 	near := n1.dial(ctx, t, "speak", "near")

@@ -274,9 +274,14 @@ type Attributes struct {
 	Attributes    map[string]string `json:"attributes"`
 }
 
-// Leave ends the session politely.
+// Leave ends the session politely. As the first message of a new
+// connection, with the room and the resumeToken of the last joined, it takes
+// out a session whose connection dropped (held for resume): a client that
+// leaves while it reconnects cannot send it on the connection it lost.
 type Leave struct {
-	Type string `json:"type"`
+	Type   string `json:"type"`
+	Room   string `json:"room,omitempty"`
+	Resume string `json:"resume,omitempty"`
 }
 
 // Bye tells the client that the server ends the session (shutdown, kicked).

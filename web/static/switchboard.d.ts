@@ -281,7 +281,10 @@ export class Room extends EventTarget {
   off<E extends keyof RoomEventMap>(event: E, listener: (...args: RoomEventMap[E]) => void): this;
   once<E extends keyof RoomEventMap>(event: E, listener: (...args: RoomEventMap[E]) => void): this;
 
-  /** Leaves the room; `disconnected` with `'left'` follows. */
+  /**
+   * Leaves the room; `disconnected` with `'left'` follows. While reconnecting it stops trying at
+   * once, and tells the server on a short-lived connection of its own (leave with the resume token).
+   */
   disconnect(): Promise<void>;
   /** Leaves the room (older name). */
   leave(): void;

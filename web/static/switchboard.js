@@ -580,11 +580,37 @@ export class Room extends EventTarget {
     return new Map(this._remote);
   }
 
-  /** Leaves the room and closes the connection. Safe to call more than once. */
+  /**
+   * Leaves the room and closes the connection. Safe to call more than once.
+   * While reconnecting, it stops trying at once; the server, which holds our
+   * place, hears of it on a short-lived connection of its own (_leaveHeld)
+   * and from the closed RTCPeerConnection (DTLS close_notify).
+   */
   leave() {
     if (this.closed) return;
-    this._send({ type: 'leave' });
+    if (this._resuming) this._leaveHeld();
+    else this._send({ type: 'leave' });
     this._disconnect({ reason: 'left' });
+  }
+
+  // Leaves a session the server holds for resume: the connection that would
+  // carry leave is gone, so a new one carries it with the resume token, as
+  // its first and only message, and closes (the close frame follows the
+  // message). If the server cannot be reached either, the closed
+  // RTCPeerConnection tells it, else the resume window ends the session.
+  _leaveHeld() {
+    const msg = JSON.stringify({ type: 'leave', room: this.roomName, resume: this._resumeToken });
+    let ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch {
+      return;
+    }
+    ws.onopen = () => {
+      ws.send(msg);
+      ws.close(1000);
+    };
+    ws.onerror = () => {};
   }
 
   /**
