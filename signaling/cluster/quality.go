@@ -50,7 +50,7 @@ func (n *Node) deliverQuality(from string, msg message) {
 	}
 	for _, q := range msg.Quality {
 		if m, ok := r.remote[q.ParticipantID]; !ok || m.Node != from {
-			n.rejectedMsg.Add(1)
+			n.stats.MessagesRejected.Add(1)
 			n.log.Warn("cluster quality message refused", "from", from, "room", msg.Room)
 			return
 		}
