@@ -79,11 +79,11 @@ func TestQualityAcrossNodes(t *testing.T) {
 	if err := rs.Client().Publish(ctx, "switchboard:room:quality", envelope("s2", forged, sign("test-secret", "s2", forged))).Err(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(ctx, t, "s1 to refuse s2's word on its publisher", func() bool { return n1.node.RejectedMessages() == 1 })
+	waitFor(ctx, t, "s1 to refuse s2's word on its publisher", func() bool { return n1.node.Stats().MessagesRejected == 1 })
 	if l := level(near, pub.ID()); !good(l) {
 		t.Errorf("near sees the publisher %q after the forged message", l)
 	}
-	if r := n2.node.RejectedMessages(); r != 0 {
+	if r := n2.node.Stats().MessagesRejected; r != 0 {
 		t.Errorf("s2 refused %d cluster messages", r)
 	}
 }
