@@ -9,7 +9,6 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/switchboard-rtc/switchboard/internal/red"
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
@@ -56,22 +55,22 @@ type DownTrack struct {
 	munger      *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
 	unwrapRED   bool        // RED published, Opus negotiated: send the primary block
 
-	// Up to one read loop per layer calls writeRTP: each has its scratch.
-	extBuf [maxLayers][4]rtp.Extension
+	// Up to one read loop per layer calls writeRTP: each has its scratch
+	// to build the subscriber's header in (downtrack_emit.go).
+	fwd [maxLayers]emitScratch
 	// leanBuf is the audio layer's read loop's, for a RED payload cut
 	// to its primary block (lean_audio.go).
 	leanBuf []byte
 
-	rtxBuf  []byte           // RTCP goroutine only
-	rtxPkt  rtp.Packet       // RTCP goroutine only
-	resends *resend.Limiter  // RTCP goroutine only; nil until the first NACK
-	rtxExt  [4]rtp.Extension // RTCP goroutine only
-	rtxDesc vp8.Descriptor   // RTCP goroutine only
-	down    downlink         // what the subscriber reports (quality_stats.go)
+	rtxBuf  []byte          // RTCP goroutine only
+	rtxPkt  rtp.Packet      // RTCP goroutine only
+	resends *resend.Limiter // RTCP goroutine only; nil until the first NACK
+	rtx     emitScratch     // RTCP goroutine only
+	rtxDesc vp8.Descriptor  // RTCP goroutine only
+	down    downlink        // what the subscriber reports (quality_stats.go)
 
-	ladder []layerStep      // subscriber's bwe goroutine only
-	padHdr rtp.Header       // subscriber's bwe goroutine only
-	padExt [2]rtp.Extension // subscriber's bwe goroutine only
+	ladder []layerStep // subscriber's bwe goroutine only
+	pad    emitScratch // subscriber's bwe goroutine only
 }
 
 // TrackSettings is how the subscriber shows a track: the tile's size in
@@ -153,117 +152,37 @@ func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
 }
 
 // writeRTP forwards one packet of layer l. It runs on l's read loop, which
-// owns p: the header is rewritten in place for this subscriber and restored
-// afterwards, so fan-out copies nothing and allocates nothing. desc is p's
-// VP8 payload descriptor (nil if not VP8, or not one we understand). It
-// returns the bytes written, 0 if the packet was not sent.
+// owns p and shares it with the layer's other subscribers: admit decides,
+// emit writes under the subscriber's header, built apart from p's, so
+// fan-out copies no packet and allocates nothing. desc is p's VP8 payload
+// descriptor (nil if not VP8, or not one we understand). It returns the
+// bytes written, 0 if the packet was not sent.
 func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int {
 	if !d.bound.Load() {
 		return 0
 	}
-	d.mu.Lock()
-	prev := d.current
-	switching := l.index != prev
-	if switching {
-		if l.index != d.target {
-			d.mu.Unlock()
-			return 0
-		}
-		// A video stream can only start, or change layer, at a keyframe of
-		// the layer it goes to. A start may use the last one, from the
-		// cache, when it holds everything since (instant.go); a switch
-		// waits for the next, since going back in time would show the
-		// subscriber frames it has seen the like of already.
-		if d.rcv.kind == webrtc.RTPCodecTypeVideo && !isKeyframe(d.rcv.codec.MimeType, p.Payload, desc) {
-			d.mu.Unlock()
-			if prev < 0 {
-				if sent := d.catchUp(l, p.SequenceNumber); sent > 0 {
-					return sent + d.writeRTP(l, p, desc)
-				}
-			}
-			l.requestKeyframe()
-			return 0
-		}
-		if d.rw.Started() {
-			d.rw.Switch(d.timestampGap())
-			if d.munger != nil {
-				d.munger.Switch()
+	a := d.admit(l, p, desc)
+	switch a.verdict {
+	case verdictDrop:
+		return 0
+	case verdictNeedKeyframe:
+		if a.prev < 0 {
+			if sent := d.catchUp(l, p.SequenceNumber); sent > 0 {
+				return sent + d.writeRTP(l, p, desc)
 			}
 		}
-		d.current = l.index
-	}
-	if desc != nil && desc.HasTID && d.dropTemporal(desc) {
-		// A frame above the temporal layer chosen: nothing at or below it
-		// refers to it, so it goes, and the numbers close over it.
-		d.rw.Skip(p.SequenceNumber)
-		d.munger.Skip(desc)
-		d.mu.Unlock()
+		l.requestKeyframe()
 		return 0
 	}
-	if len(p.Payload) == 0 || d.munger != nil && desc == nil {
-		// Padding only, or a payload we cannot munge: nothing the decoder
-		// can use, so close the gap instead.
-		d.rw.Skip(p.SequenceNumber)
-		d.mu.Unlock()
-		return 0
+	n, err := a.out.emit(&d.fwd[l.index], &p.Header, a.payload)
+	if a.munged {
+		// The payload is shared with the layer's other subscribers: its
+		// picture numbers go back once written.
+		vp8.Restore(p.Payload, desc, a.orig)
 	}
-	payload := p.Payload
-	if l.red && !d.unwrapRED && d.sub.leanAudio.Load() {
-		payload = d.leanPayload(payload)
-	}
-	if d.unwrapRED {
-		// The subscriber negotiated Opus alone: RFC 2198's primary block
-		// is the Opus packet, the redundant ones of no use to it. A
-		// payload that is not RED is nothing it can decode.
-		primary, _, err := red.Primary(p.Payload)
-		if err != nil {
-			d.rw.Skip(p.SequenceNumber)
-			d.mu.Unlock()
-			return 0
-		}
-		payload = primary
-	}
-	var orig vp8.Original
-	if desc != nil {
-		var placed bool
-		if orig, placed = d.munger.Munge(p.Payload, desc); !placed {
-			d.rw.Skip(p.SequenceNumber)
-			d.mu.Unlock()
-			return 0
-		}
-	}
-	seq, ts, ok := d.rw.Rewrite(p.SequenceNumber, p.Timestamp)
-	if ok && p.Marker && d.rcv.kind == webrtc.RTPCodecTypeVideo {
-		d.lastFrameAt = time.Now().UnixNano()
-	}
-	if ok {
-		d.midFrame = !p.Marker
-	}
-	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
-	d.mu.Unlock()
-	if desc != nil {
-		// The payload is shared with the other subscribers of this layer:
-		// put its picture numbers back once written.
-		defer vp8.Restore(p.Payload, desc, orig)
-	}
-	if !ok {
-		return 0
-	}
-	hdr := p.Header
-	p.SSRC, p.PayloadType, p.SequenceNumber, p.Timestamp = ssrc, pt, seq, ts
-	p.Header.Padding, p.Header.PaddingSize = false, 0
-	rewriteExtensions(&p.Header, &hdr, extMap, d.extBuf[l.index][:0])
-	n, err := w.WriteRTP(&p.Header, payload)
-	p.Header = hdr
 	if n == 0 || err != nil {
-		if switching {
-			// Pion drops writes silently (0, nil) until SRTP is up: a
-			// keyframe lost there must not count as the start.
-			d.mu.Lock()
-			if d.current == l.index {
-				d.current = prev
-			}
-			d.mu.Unlock()
+		if a.switched {
+			d.unswitch(l.index, a.prev)
 		}
 		return 0
 	}
@@ -273,10 +192,10 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 		d.rcv.stats.RelayPacketsOut.Add(1)
 		d.rcv.stats.RelayBytesOut.Add(uint64(n))
 	}
-	if switching && prev >= 0 {
+	if a.switched && a.prev >= 0 {
 		d.rcv.stats.LayerSwitches.Add(1)
 		d.sub.layerSwitches.Add(1)
-		d.sub.log.Debug("layer switch", "track", d.rcv.id, "from", prev, "to", l.index)
+		d.sub.log.Debug("layer switch", "track", d.rcv.id, "from", a.prev, "to", l.index)
 	}
 	return n
 }
@@ -294,17 +213,6 @@ func (d *DownTrack) timestampGap() uint32 {
 		return 1
 	}
 	return uint32(gap)
-}
-
-// rewriteExtensions gives h the extensions of orig that the subscriber
-// negotiated, under the subscriber's IDs, in buf.
-func rewriteExtensions(h, orig *rtp.Header, extMap []extensionMapping, buf []rtp.Extension) {
-	h.Extension, h.ExtensionProfile, h.Extensions = false, 0, buf
-	for _, m := range extMap {
-		if payload := orig.GetExtension(m.from); payload != nil {
-			_ = h.SetExtension(m.to, payload)
-		}
-	}
 }
 
 // dropTemporal reports whether a packet of temporal layer desc.TID is above
