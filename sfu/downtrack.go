@@ -24,6 +24,7 @@ import (
 type DownTrack struct {
 	rcv         *Receiver
 	sub         *Participant
+	flusher     *sharedSockets         // sends batched writes (NACK answers, padding); nil: none
 	transceiver *webrtc.RTPTransceiver // set and read on sub's run goroutine
 	sender      *webrtc.RTPSender
 
@@ -84,6 +85,7 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 	d := &DownTrack{
 		rcv:       r,
 		sub:       sub,
+		flusher:   sub.sfu.cfg.network.sockets,
 		rw:        rewriter.New(),
 		current:   -1,
 		target:    0,

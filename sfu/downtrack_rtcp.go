@@ -77,7 +77,7 @@ func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 			return true
 		})
 	}
-	d.sub.sfu.cfg.network.sockets.flush()
+	d.flusher.flush()
 }
 
 // resendAllowed applies package resend's limits to a NACKed packet. The
@@ -134,6 +134,6 @@ func (d *DownTrack) sendPadding(count int) int {
 		sent++
 	}
 	d.rcv.stats.PaddingPackets.Add(uint64(sent))
-	d.sub.sfu.cfg.network.sockets.flush()
+	d.flusher.flush()
 	return sent
 }
