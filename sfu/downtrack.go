@@ -4,12 +4,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
 	"github.com/switchboard-rtc/switchboard/sfu/rewriter"
@@ -202,35 +200,6 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 	return n
 }
 
-// timestampGap is how far the next source's first timestamp should be from
-// the last one sent: the wall-clock time since the last frame, in the
-// stream's clock (RFC 3550 §5.1), at least one tick.
-func (d *DownTrack) timestampGap() uint32 {
-	if d.lastFrameAt == 0 || d.clockRate == 0 {
-		return 1
-	}
-	elapsed := time.Now().UnixNano() - d.lastFrameAt
-	gap := uint64(elapsed) * uint64(d.clockRate) / uint64(time.Second)
-	if gap < 1 {
-		return 1
-	}
-	return uint32(gap)
-}
-
-// dropTemporal reports whether a packet of temporal layer desc.TID is above
-// what this subscriber gets. Going down takes effect at once; going up at
-// the start of a TL0 frame, which refers only to TL0 frames, so every frame
-// from there on can be decoded. Called with d.mu held.
-func (d *DownTrack) dropTemporal(desc *vp8.Descriptor) bool {
-	switch {
-	case d.targetTID < d.curTID:
-		d.curTID = d.targetTID
-	case d.targetTID > d.curTID && desc.TID == 0 && desc.Start:
-		d.curTID = d.targetTID
-	}
-	return int(desc.TID) > d.curTID
-}
-
 // setTarget chooses the layer to forward (-1 pauses) and the highest
 // temporal layer of it. A pause takes effect at once; a change of spatial
 // layer at the next keyframe of the new layer.
@@ -272,13 +241,4 @@ func (d *DownTrack) requestKeyframe() {
 	if l := d.rcv.layer(current); l != nil {
 		l.requestKeyframe()
 	}
-}
-
-// isKeyframe uses the VP8 descriptor the layer loop already parsed, and
-// parses other codecs' payloads itself.
-func isKeyframe(mime string, payload []byte, desc *vp8.Descriptor) bool {
-	if desc != nil {
-		return desc.Keyframe
-	}
-	return keyframe.IsKeyframe(mime, payload)
 }

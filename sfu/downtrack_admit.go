@@ -7,6 +7,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-rtc/switchboard/internal/red"
+	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
 
@@ -123,6 +124,44 @@ func (d *DownTrack) unswitch(index, prev int) {
 		d.current = prev
 	}
 	d.mu.Unlock()
+}
+
+// timestampGap is how far the next source's first timestamp should be from
+// the last one sent: the wall-clock time since the last frame, in the
+// stream's clock (RFC 3550 §5.1), at least one tick.
+func (d *DownTrack) timestampGap() uint32 {
+	if d.lastFrameAt == 0 || d.clockRate == 0 {
+		return 1
+	}
+	elapsed := time.Now().UnixNano() - d.lastFrameAt
+	gap := uint64(elapsed) * uint64(d.clockRate) / uint64(time.Second)
+	if gap < 1 {
+		return 1
+	}
+	return uint32(gap)
+}
+
+// dropTemporal reports whether a packet of temporal layer desc.TID is above
+// what this subscriber gets. Going down takes effect at once; going up at
+// the start of a TL0 frame, which refers only to TL0 frames, so every frame
+// from there on can be decoded. Called with d.mu held.
+func (d *DownTrack) dropTemporal(desc *vp8.Descriptor) bool {
+	switch {
+	case d.targetTID < d.curTID:
+		d.curTID = d.targetTID
+	case d.targetTID > d.curTID && desc.TID == 0 && desc.Start:
+		d.curTID = d.targetTID
+	}
+	return int(desc.TID) > d.curTID
+}
+
+// isKeyframe uses the VP8 descriptor the layer loop already parsed, and
+// parses other codecs' payloads itself.
+func isKeyframe(mime string, payload []byte, desc *vp8.Descriptor) bool {
+	if desc != nil {
+		return desc.Keyframe
+	}
+	return keyframe.IsKeyframe(mime, payload)
 }
 
 // audioPayload is what the subscriber is sent of payload: with Opus
