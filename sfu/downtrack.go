@@ -38,6 +38,13 @@ type DownTrack struct {
 	// (bwe_trace.go).
 	layerSent [maxLayers]atomic.Uint64
 
+	// layerPair mirrors current and target, written under mu (setLayers),
+	// so that a read loop drops a packet of a layer that is neither
+	// without taking mu: under simulcast most packets a DownTrack sees
+	// (every layer's loop visits every DownTrack of the track). One word,
+	// so the pair read is one that existed, as admit would have seen it.
+	layerPair atomic.Uint32
+
 	mu          sync.Mutex // guards the fields Bind sets, the layers and the rewriter
 	ssrc        uint32
 	pt          uint8
@@ -94,6 +101,7 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 	if strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8) {
 		d.munger = vp8.NewMunger()
 	}
+	d.setLayers(d.current, d.target)
 	d.settings.Store(&TrackSettings{})
 	d.tileWant.Store(-1)
 	return d
@@ -161,6 +169,9 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 	if !d.bound.Load() {
 		return 0
 	}
+	if !d.mayTake(l.index) {
+		return 0
+	}
 	a := d.admit(l, p, desc)
 	switch a.verdict {
 	case verdictDrop:
@@ -210,11 +221,11 @@ func (d *DownTrack) setTarget(layer, tid int) {
 		d.mu.Unlock()
 		return
 	}
-	d.target = layer
-	if layer < 0 {
-		d.current = -1
-	}
 	current := d.current
+	if layer < 0 {
+		current = -1
+	}
+	d.setLayers(current, layer)
 	d.mu.Unlock()
 	if layer != current {
 		if l := d.rcv.layer(layer); l != nil && (current >= 0 || !l.startsFromCache()) {
@@ -241,4 +252,19 @@ func (d *DownTrack) requestKeyframe() {
 	if l := d.rcv.layer(current); l != nil {
 		l.requestKeyframe()
 	}
+}
+
+// setLayers sets the layer forwarded and the one wanted (-1 none), and
+// their mirror for mayTake. Called with d.mu held, or before d is shared.
+func (d *DownTrack) setLayers(current, target int) {
+	d.current, d.target = current, target
+	d.layerPair.Store(uint32(uint8(current+1)) | uint32(uint8(target+1))<<8)
+}
+
+// mayTake tells, without the lock, whether a packet of layer index could
+// be admitted: it is the layer forwarded or the one wanted. admit checks
+// again under d.mu.
+func (d *DownTrack) mayTake(index int) bool {
+	v, i := d.layerPair.Load(), uint32(uint8(index+1))
+	return v&0xff == i || v>>8 == i
 }

@@ -71,7 +71,7 @@ func (d *DownTrack) admit(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) admissi
 				d.munger.Switch()
 			}
 		}
-		d.current = l.index
+		d.setLayers(l.index, d.target)
 		a.switched = true
 	}
 	if desc != nil && desc.HasTID && d.dropTemporal(desc) {
@@ -121,7 +121,7 @@ func (d *DownTrack) admit(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) admissi
 func (d *DownTrack) unswitch(index, prev int) {
 	d.mu.Lock()
 	if d.current == index {
-		d.current = prev
+		d.setLayers(prev, d.target)
 	}
 	d.mu.Unlock()
 }
