@@ -61,9 +61,6 @@ type DownTrack struct {
 	munger      *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
 	unwrapRED   bool        // RED published, Opus negotiated: send the primary block
 
-	// Up to one read loop per layer calls writeRTP: each has its scratch
-	// to build the subscriber's header in (downtrack_emit.go).
-	fwd [maxLayers]emitScratch
 	// leanBuf is the audio layer's read loop's, for a RED payload cut
 	// to its primary block (lean_audio.go).
 	leanBuf []byte
@@ -172,8 +169,8 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 	if !d.mayTake(l.index) {
 		return 0
 	}
-	a := d.admit(l, p, desc)
-	switch a.verdict {
+	var a admission
+	switch d.admit(l, p, desc, &a) {
 	case verdictDrop:
 		return 0
 	case verdictNeedKeyframe:
@@ -185,7 +182,7 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 		l.requestKeyframe()
 		return 0
 	}
-	n, err := a.out.emit(&d.fwd[l.index], &p.Header, a.payload)
+	n, err := a.out.emit(&l.emit, &p.Header, a.payload)
 	if a.munged {
 		// The payload is shared with the layer's other subscribers: its
 		// picture numbers go back once written.

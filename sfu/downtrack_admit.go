@@ -25,10 +25,10 @@ const (
 	verdictNeedKeyframe                // a start or switch to the layer waits for its keyframe
 )
 
-// admission describes what to do with one forwarded packet: the verdict,
-// and for verdictSend the subscriber's header and payload.
+// admission is what admit gives the write of one forwarded packet: for
+// verdictSend the subscriber's header and payload, and how to undo what
+// admit did if the write does not go.
 type admission struct {
-	verdict verdict
 	out     outPacket
 	payload []byte
 	// prev is the layer forwarded before this packet, -1 none; switched
@@ -46,15 +46,16 @@ type admission struct {
 // l goes to the subscriber: the layer wanted, a switch at a keyframe, the
 // temporal layer, padding and undecodable payloads skipped, lean audio and
 // RED unwrapped, VP8 picture numbers munged, and the subscriber's sequence
-// number and timestamp.
-func (d *DownTrack) admit(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) admission {
+// number and timestamp. It fills a, the caller's: filled in place, not
+// returned, since copying it out cost the fan-out a tenth of its time.
+func (d *DownTrack) admit(l *Layer, p *rtp.Packet, desc *vp8.Descriptor, a *admission) verdict {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	a := admission{prev: d.current}
+	a.prev = d.current
 	video := d.rcv.kind == webrtc.RTPCodecTypeVideo
 	if l.index != d.current {
 		if l.index != d.target {
-			return a
+			return verdictDrop
 		}
 		// A video stream can only start, or change layer, at a keyframe of
 		// the layer it goes to. A start may use the last one, from the
@@ -62,8 +63,7 @@ func (d *DownTrack) admit(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) admissi
 		// waits for the next, since going back in time would show the
 		// subscriber frames it has seen the like of already.
 		if video && !isKeyframe(d.rcv.codec.MimeType, p.Payload, desc) {
-			a.verdict = verdictNeedKeyframe
-			return a
+			return verdictNeedKeyframe
 		}
 		if d.rw.Started() {
 			d.rw.Switch(d.timestampGap())
@@ -79,23 +79,23 @@ func (d *DownTrack) admit(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) admissi
 		// refers to it, so it goes, and the numbers close over it.
 		d.rw.Skip(p.SequenceNumber)
 		d.munger.Skip(desc)
-		return a
+		return verdictDrop
 	}
 	if len(p.Payload) == 0 || d.munger != nil && desc == nil {
 		// Padding only, or a payload we cannot munge: nothing the decoder
 		// can use, so close the gap instead.
 		d.rw.Skip(p.SequenceNumber)
-		return a
+		return verdictDrop
 	}
 	payload, ok := d.audioPayload(p.Payload, l.red && d.sub.leanAudio.Load())
 	if !ok {
 		d.rw.Skip(p.SequenceNumber)
-		return a
+		return verdictDrop
 	}
 	if desc != nil {
 		if a.orig, ok = d.munger.Munge(p.Payload, desc); !ok {
 			d.rw.Skip(p.SequenceNumber)
-			return a
+			return verdictDrop
 		}
 		a.munged = true
 	}
@@ -105,14 +105,15 @@ func (d *DownTrack) admit(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) admissi
 			vp8.Restore(p.Payload, desc, a.orig)
 			a.munged = false
 		}
-		return a
+		return verdictDrop
 	}
 	if p.Marker && video {
 		d.lastFrameAt = time.Now().UnixNano()
 	}
 	d.midFrame = !p.Marker
-	a.verdict, a.out, a.payload = verdictSend, d.outPacket(seq, ts), payload
-	return a
+	a.payload = payload
+	a.out = outPacket{ssrc: d.ssrc, pt: d.pt, seq: seq, ts: ts, writer: d.writer, extMap: d.extMap}
+	return verdictSend
 }
 
 // unswitch undoes the switch to layer index whose first packet was not

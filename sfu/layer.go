@@ -57,7 +57,11 @@ type Layer struct {
 	keyframeBits atomic.Int64
 	kf           keyframeSize
 	replay       *replayScratch // the read loop's, made at the first catch-up
-	up           uplink         // loss and jitter for connection quality (quality_stats.go)
+	// emit is the read loop's room to build each subscriber's header in,
+	// one after the other (downtrack_emit.go): one per layer, not per
+	// subscriber, so the fan-out writes the same few cache lines.
+	emit emitScratch
+	up   uplink // loss and jitter for connection quality (quality_stats.go)
 
 	// What the layer uses of its publisher and the SFU, given when it is
 	// built (newLayer), not looked up through the owner per packet.
