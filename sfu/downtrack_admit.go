@@ -46,11 +46,17 @@ type admission struct {
 // l goes to the subscriber: the layer wanted, a switch at a keyframe, the
 // temporal layer, padding and undecodable payloads skipped, lean audio and
 // RED unwrapped, VP8 picture numbers munged, and the subscriber's sequence
-// number and timestamp. It fills a, the caller's: filled in place, not
-// returned, since copying it out cost the fan-out a tenth of its time.
+// number and timestamp. It fills a, the caller's, in place: returned by
+// value, its copies showed in the fan-out's profile.
 func (d *DownTrack) admit(l *Layer, p *rtp.Packet, desc *vp8.Descriptor, a *admission) verdict {
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	v := d.admitLocked(l, p, desc, a)
+	d.mu.Unlock()
+	return v
+}
+
+// admitLocked is admit's decision, with d.mu held.
+func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, desc *vp8.Descriptor, a *admission) verdict {
 	a.prev = d.current
 	video := d.rcv.kind == webrtc.RTPCodecTypeVideo
 	if l.index != d.current {
