@@ -118,7 +118,10 @@ func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, desc *vp8.Descriptor, a
 	}
 	d.midFrame = !p.Marker
 	a.payload = payload
-	a.out = outPacket{ssrc: d.ssrc, pt: d.pt, seq: seq, ts: ts, writer: d.writer, extMap: d.extMap}
+	// Field by field: a composite literal is built on the stack and then
+	// copied, which showed in the fan-out's profile.
+	o := &a.out
+	o.ssrc, o.pt, o.seq, o.ts, o.writer, o.extMap = d.ssrc, d.pt, seq, ts, d.writer, d.extMap
 	return verdictSend
 }
 
