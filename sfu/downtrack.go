@@ -4,13 +4,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/switchboard-rtc/switchboard/internal/red"
-	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
 	"github.com/switchboard-rtc/switchboard/sfu/rewriter"
@@ -25,6 +22,7 @@ import (
 type DownTrack struct {
 	rcv         *Receiver
 	sub         *Participant
+	flusher     *sharedSockets         // sends batched writes (NACK answers, padding); nil: none
 	transceiver *webrtc.RTPTransceiver // set and read on sub's run goroutine
 	sender      *webrtc.RTPSender
 
@@ -39,6 +37,13 @@ type DownTrack struct {
 	// layerSent counts the media bytes forwarded of each spatial layer
 	// (bwe_trace.go).
 	layerSent [maxLayers]atomic.Uint64
+
+	// layerPair mirrors current and target, written under mu (setLayers),
+	// so that a read loop drops a packet of a layer that is neither
+	// without taking mu: under simulcast most packets a DownTrack sees
+	// (every layer's loop visits every DownTrack of the track). One word,
+	// so the pair read is one that existed, as admit would have seen it.
+	layerPair atomic.Uint32
 
 	mu          sync.Mutex // guards the fields Bind sets, the layers and the rewriter
 	ssrc        uint32
@@ -56,22 +61,19 @@ type DownTrack struct {
 	munger      *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
 	unwrapRED   bool        // RED published, Opus negotiated: send the primary block
 
-	// Up to one read loop per layer calls writeRTP: each has its scratch.
-	extBuf [maxLayers][4]rtp.Extension
 	// leanBuf is the audio layer's read loop's, for a RED payload cut
 	// to its primary block (lean_audio.go).
 	leanBuf []byte
 
-	rtxBuf  []byte           // RTCP goroutine only
-	rtxPkt  rtp.Packet       // RTCP goroutine only
-	resends *resend.Limiter  // RTCP goroutine only; nil until the first NACK
-	rtxExt  [4]rtp.Extension // RTCP goroutine only
-	rtxDesc vp8.Descriptor   // RTCP goroutine only
-	down    downlink         // what the subscriber reports (quality_stats.go)
+	rtxBuf  []byte          // RTCP goroutine only
+	rtxPkt  rtp.Packet      // RTCP goroutine only
+	resends *resend.Limiter // RTCP goroutine only; nil until the first NACK
+	rtx     emitScratch     // RTCP goroutine only
+	rtxDesc vp8.Descriptor  // RTCP goroutine only
+	down    downlink        // what the subscriber reports (quality_stats.go)
 
-	ladder []layerStep      // subscriber's bwe goroutine only
-	padHdr rtp.Header       // subscriber's bwe goroutine only
-	padExt [2]rtp.Extension // subscriber's bwe goroutine only
+	ladder []layerStep // subscriber's bwe goroutine only
+	pad    emitScratch // subscriber's bwe goroutine only
 }
 
 // TrackSettings is how the subscriber shows a track: the tile's size in
@@ -85,6 +87,7 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 	d := &DownTrack{
 		rcv:       r,
 		sub:       sub,
+		flusher:   sub.sfu.cfg.network.sockets,
 		rw:        rewriter.New(),
 		current:   -1,
 		target:    0,
@@ -95,6 +98,7 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 	if strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8) {
 		d.munger = vp8.NewMunger()
 	}
+	d.setLayers(d.current, d.target)
 	d.settings.Store(&TrackSettings{})
 	d.tileWant.Store(-1)
 	return d
@@ -154,117 +158,40 @@ func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
 }
 
 // writeRTP forwards one packet of layer l. It runs on l's read loop, which
-// owns p: the header is rewritten in place for this subscriber and restored
-// afterwards, so fan-out copies nothing and allocates nothing. desc is p's
-// VP8 payload descriptor (nil if not VP8, or not one we understand). It
-// returns the bytes written, 0 if the packet was not sent.
+// owns p and shares it with the layer's other subscribers: admit decides,
+// emit writes under the subscriber's header, built apart from p's, so
+// fan-out copies no packet and allocates nothing. desc is p's VP8 payload
+// descriptor (nil if not VP8, or not one we understand). It returns the
+// bytes written, 0 if the packet was not sent.
 func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int {
 	if !d.bound.Load() {
 		return 0
 	}
-	d.mu.Lock()
-	prev := d.current
-	switching := l.index != prev
-	if switching {
-		if l.index != d.target {
-			d.mu.Unlock()
-			return 0
-		}
-		// A video stream can only start, or change layer, at a keyframe of
-		// the layer it goes to. A start may use the last one, from the
-		// cache, when it holds everything since (instant.go); a switch
-		// waits for the next, since going back in time would show the
-		// subscriber frames it has seen the like of already.
-		if d.rcv.kind == webrtc.RTPCodecTypeVideo && !isKeyframe(d.rcv.codec.MimeType, p.Payload, desc) {
-			d.mu.Unlock()
-			if prev < 0 {
-				if sent := d.catchUp(l, p.SequenceNumber); sent > 0 {
-					return sent + d.writeRTP(l, p, desc)
-				}
-			}
-			l.requestKeyframe()
-			return 0
-		}
-		if d.rw.Started() {
-			d.rw.Switch(d.timestampGap())
-			if d.munger != nil {
-				d.munger.Switch()
+	if !d.mayTake(l.index) {
+		return 0
+	}
+	var a admission
+	switch d.admit(l, p, desc, &a) {
+	case verdictDrop:
+		return 0
+	case verdictNeedKeyframe:
+		if a.prev < 0 {
+			if sent := d.catchUp(l, p.SequenceNumber); sent > 0 {
+				return sent + d.writeRTP(l, p, desc)
 			}
 		}
-		d.current = l.index
-	}
-	if desc != nil && desc.HasTID && d.dropTemporal(desc) {
-		// A frame above the temporal layer chosen: nothing at or below it
-		// refers to it, so it goes, and the numbers close over it.
-		d.rw.Skip(p.SequenceNumber)
-		d.munger.Skip(desc)
-		d.mu.Unlock()
+		l.requestKeyframe()
 		return 0
 	}
-	if len(p.Payload) == 0 || d.munger != nil && desc == nil {
-		// Padding only, or a payload we cannot munge: nothing the decoder
-		// can use, so close the gap instead.
-		d.rw.Skip(p.SequenceNumber)
-		d.mu.Unlock()
-		return 0
+	n, err := a.out.emit(&l.emit, &p.Header, a.payload)
+	if a.munged {
+		// The payload is shared with the layer's other subscribers: its
+		// picture numbers go back once written.
+		vp8.Restore(p.Payload, desc, a.orig)
 	}
-	payload := p.Payload
-	if l.red && !d.unwrapRED && d.sub.leanAudio.Load() {
-		payload = d.leanPayload(payload)
-	}
-	if d.unwrapRED {
-		// The subscriber negotiated Opus alone: RFC 2198's primary block
-		// is the Opus packet, the redundant ones of no use to it. A
-		// payload that is not RED is nothing it can decode.
-		primary, _, err := red.Primary(p.Payload)
-		if err != nil {
-			d.rw.Skip(p.SequenceNumber)
-			d.mu.Unlock()
-			return 0
-		}
-		payload = primary
-	}
-	var orig vp8.Original
-	if desc != nil {
-		var placed bool
-		if orig, placed = d.munger.Munge(p.Payload, desc); !placed {
-			d.rw.Skip(p.SequenceNumber)
-			d.mu.Unlock()
-			return 0
-		}
-	}
-	seq, ts, ok := d.rw.Rewrite(p.SequenceNumber, p.Timestamp)
-	if ok && p.Marker && d.rcv.kind == webrtc.RTPCodecTypeVideo {
-		d.lastFrameAt = time.Now().UnixNano()
-	}
-	if ok {
-		d.midFrame = !p.Marker
-	}
-	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
-	d.mu.Unlock()
-	if desc != nil {
-		// The payload is shared with the other subscribers of this layer:
-		// put its picture numbers back once written.
-		defer vp8.Restore(p.Payload, desc, orig)
-	}
-	if !ok {
-		return 0
-	}
-	hdr := p.Header
-	p.SSRC, p.PayloadType, p.SequenceNumber, p.Timestamp = ssrc, pt, seq, ts
-	p.Header.Padding, p.Header.PaddingSize = false, 0
-	rewriteExtensions(&p.Header, &hdr, extMap, d.extBuf[l.index][:0])
-	n, err := w.WriteRTP(&p.Header, payload)
-	p.Header = hdr
 	if n == 0 || err != nil {
-		if switching {
-			// Pion drops writes silently (0, nil) until SRTP is up: a
-			// keyframe lost there must not count as the start.
-			d.mu.Lock()
-			if d.current == l.index {
-				d.current = prev
-			}
-			d.mu.Unlock()
+		if a.switched {
+			d.unswitch(l.index, a.prev)
 		}
 		return 0
 	}
@@ -274,52 +201,12 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 		d.rcv.stats.RelayPacketsOut.Add(1)
 		d.rcv.stats.RelayBytesOut.Add(uint64(n))
 	}
-	if switching && prev >= 0 {
+	if a.switched && a.prev >= 0 {
 		d.rcv.stats.LayerSwitches.Add(1)
 		d.sub.layerSwitches.Add(1)
-		d.sub.log.Debug("layer switch", "track", d.rcv.id, "from", prev, "to", l.index)
+		d.sub.log.Debug("layer switch", "track", d.rcv.id, "from", a.prev, "to", l.index)
 	}
 	return n
-}
-
-// timestampGap is how far the next source's first timestamp should be from
-// the last one sent: the wall-clock time since the last frame, in the
-// stream's clock (RFC 3550 §5.1), at least one tick.
-func (d *DownTrack) timestampGap() uint32 {
-	if d.lastFrameAt == 0 || d.clockRate == 0 {
-		return 1
-	}
-	elapsed := time.Now().UnixNano() - d.lastFrameAt
-	gap := uint64(elapsed) * uint64(d.clockRate) / uint64(time.Second)
-	if gap < 1 {
-		return 1
-	}
-	return uint32(gap)
-}
-
-// rewriteExtensions gives h the extensions of orig that the subscriber
-// negotiated, under the subscriber's IDs, in buf.
-func rewriteExtensions(h, orig *rtp.Header, extMap []extensionMapping, buf []rtp.Extension) {
-	h.Extension, h.ExtensionProfile, h.Extensions = false, 0, buf
-	for _, m := range extMap {
-		if payload := orig.GetExtension(m.from); payload != nil {
-			_ = h.SetExtension(m.to, payload)
-		}
-	}
-}
-
-// dropTemporal reports whether a packet of temporal layer desc.TID is above
-// what this subscriber gets. Going down takes effect at once; going up at
-// the start of a TL0 frame, which refers only to TL0 frames, so every frame
-// from there on can be decoded. Called with d.mu held.
-func (d *DownTrack) dropTemporal(desc *vp8.Descriptor) bool {
-	switch {
-	case d.targetTID < d.curTID:
-		d.curTID = d.targetTID
-	case d.targetTID > d.curTID && desc.TID == 0 && desc.Start:
-		d.curTID = d.targetTID
-	}
-	return int(desc.TID) > d.curTID
 }
 
 // setTarget chooses the layer to forward (-1 pauses) and the highest
@@ -332,11 +219,11 @@ func (d *DownTrack) setTarget(layer, tid int) {
 		d.mu.Unlock()
 		return
 	}
-	d.target = layer
-	if layer < 0 {
-		d.current = -1
-	}
 	current := d.current
+	if layer < 0 {
+		current = -1
+	}
+	d.setLayers(current, layer)
 	d.mu.Unlock()
 	if layer != current {
 		if l := d.rcv.layer(layer); l != nil && (current >= 0 || !l.startsFromCache()) {
@@ -365,11 +252,17 @@ func (d *DownTrack) requestKeyframe() {
 	}
 }
 
-// isKeyframe uses the VP8 descriptor the layer loop already parsed, and
-// parses other codecs' payloads itself.
-func isKeyframe(mime string, payload []byte, desc *vp8.Descriptor) bool {
-	if desc != nil {
-		return desc.Keyframe
-	}
-	return keyframe.IsKeyframe(mime, payload)
+// setLayers sets the layer forwarded and the one wanted (-1 none), and
+// their mirror for mayTake. Called with d.mu held, or before d is shared.
+func (d *DownTrack) setLayers(current, target int) {
+	d.current, d.target = current, target
+	d.layerPair.Store(uint32(uint8(current+1)) | uint32(uint8(target+1))<<8)
+}
+
+// mayTake tells, without the lock, whether a packet of layer index could
+// be admitted: it is the layer forwarded or the one wanted. admit checks
+// again under d.mu.
+func (d *DownTrack) mayTake(index int) bool {
+	v, i := d.layerPair.Load(), uint32(uint8(index+1))
+	return v&0xff == i || v>>8 == i
 }

@@ -7,12 +7,9 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
 
-	"github.com/switchboard-rtc/switchboard/internal/red"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
-	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
 
 // readRTCP handles what the subscriber says about this track until the
@@ -80,7 +77,7 @@ func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 			return true
 		})
 	}
-	d.sub.sfu.cfg.network.sockets.flush()
+	d.flusher.flush()
 }
 
 // resendAllowed applies package resend's limits to a NACKed packet. The
@@ -99,52 +96,13 @@ func (d *DownTrack) resendAllowed(seq uint16, now int64) bool {
 
 // retransmit resends the packet the subscriber knows as outSeq (RFC 4585
 // §6.2.1) from the shared cache of the layer it came from, rewritten as it
-// was first sent. Packets sent before the last layer switch are not
-// answered: the subscriber has moved on to a keyframe of the new layer.
+// was first sent (admitRetransmit).
 func (d *DownTrack) retransmit(outSeq uint16) {
-	d.mu.Lock()
-	inSeq, ok := d.rw.Source(outSeq)
-	l := d.rcv.layer(d.current)
-	d.mu.Unlock()
-	if !ok || l == nil {
+	out, payload, ok := d.admitRetransmit(outSeq)
+	if !ok {
 		return
 	}
-	n, ok := l.cache.Get(inSeq, d.rtxBuf)
-	if !ok || d.rtxPkt.Unmarshal(d.rtxBuf[:n]) != nil {
-		return
-	}
-	d.mu.Lock()
-	ts := d.rw.Timestamp(d.rtxPkt.Timestamp)
-	ssrc, pt, w, extMap := d.ssrc, d.pt, d.writer, d.extMap
-	payload := d.rtxPkt.Payload
-	if d.unwrapRED {
-		primary, _, err := red.Primary(payload)
-		if err != nil {
-			d.mu.Unlock()
-			return
-		}
-		payload = primary
-	}
-	if d.munger != nil {
-		// The copy is ours: munge it as it was first sent, no restore.
-		if vp8.Parse(d.rtxPkt.Payload, &d.rtxDesc) != nil {
-			d.mu.Unlock()
-			return
-		}
-		if _, ok := d.munger.Munge(d.rtxPkt.Payload, &d.rtxDesc); !ok {
-			d.mu.Unlock()
-			return
-		}
-	}
-	d.mu.Unlock()
-	h := &d.rtxPkt.Header
-	orig := *h
-	h.SSRC, h.PayloadType, h.SequenceNumber, h.Timestamp = ssrc, pt, outSeq, ts
-	h.Padding, h.PaddingSize = false, 0
-	rewriteExtensions(h, &orig, extMap, d.rtxExt[:0])
-	n, err := w.WriteRTP(h, payload)
-	// Give Unmarshal its own extension array back, apart from rtxExt.
-	*h = orig
+	n, err := out.emit(&d.rtx, &d.rtxPkt.Header, payload)
 	if err == nil {
 		d.rcv.stats.PacketsRetransmitted.Add(1)
 		d.sub.sent.Add(uint64(n))
@@ -154,34 +112,20 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 
 // sendPadding sends count padding-only packets (RFC 3550 §5.1) on this
 // track, each with maxPadding bytes, so the subscriber's bandwidth estimate
-// can rise above what the media alone sends. It returns how many were
-// sent. Called only by the subscriber's bwe goroutine.
+// can rise above what the media alone sends, as admitPadding allows. It
+// returns how many were sent. Called only by the subscriber's bwe
+// goroutine.
 func (d *DownTrack) sendPadding(count int) int {
 	sent := 0
 	for range count {
 		if !d.bound.Load() {
 			return sent
 		}
-		d.mu.Lock()
-		if d.current < 0 || d.midFrame {
-			// Padding takes a sequence number: between two packets of a
-			// frame it splits the frame, which the receiver then never
-			// assembles (libwebrtc drops it and waits for a keyframe:
-			// a 3 s freeze at 600 kbit/s). Only between frames.
-			d.mu.Unlock()
-			return sent
-		}
-		seq, ts, ok := d.rw.Insert()
-		ssrc, pt, w := d.ssrc, d.pt, d.writer
-		d.mu.Unlock()
+		out, ok := d.admitPadding()
 		if !ok {
 			return sent
 		}
-		h := &d.padHdr
-		*h = rtpHeaderForPadding(ssrc, pt, seq, ts, d.padExt[:0])
-		// No payload: the marshaller appends PaddingSize octets, the last
-		// of which counts them (RFC 3550 §5.1).
-		n, err := w.WriteRTP(h, nil)
+		n, err := out.emit(&d.pad, nil, nil)
 		if err != nil || n == 0 {
 			return sent
 		}
@@ -190,13 +134,6 @@ func (d *DownTrack) sendPadding(count int) int {
 		sent++
 	}
 	d.rcv.stats.PaddingPackets.Add(uint64(sent))
-	d.sub.sfu.cfg.network.sockets.flush()
+	d.flusher.flush()
 	return sent
-}
-
-func rtpHeaderForPadding(ssrc uint32, pt uint8, seq uint16, ts uint32, ext []rtp.Extension) rtp.Header {
-	return rtp.Header{
-		Version: 2, Padding: true, PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc,
-		PaddingSize: maxPadding, Extensions: ext,
-	}
 }

@@ -2,13 +2,14 @@ package sfu
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 
 	"github.com/pion/rtp"
 )
 
 // FuzzRTPHeader parses a publisher's packet as the read loop does and
-// rewrites its header as a DownTrack does for a subscriber: header
+// rewrites its header as a DownTrack does for a subscriber (emit): header
 // extensions (RFC 8285, one- and two-byte) renamed, padding (RFC 3550 §5.1)
 // dropped. Seeds (testdata/fuzz/FuzzRTPHeader) are Chromium's packets, one
 // per set of extensions it sent, and hand-built padding and two-byte forms.
@@ -26,10 +27,19 @@ func FuzzRTPHeader(f *testing.F) {
 			return
 		}
 		orig := p.Header.Clone()
-		h := p.Header
-		h.Padding, h.PaddingSize = false, 0
-		var buf [4]rtp.Extension
-		rewriteExtensions(&h, &orig, fuzzExtMap, buf[:0])
+		w := &recordingWriter{keep: true}
+		o := outPacket{ssrc: 7, pt: 100, seq: 9, ts: 11, writer: w, extMap: fuzzExtMap}
+		var sc emitScratch
+		if _, err := o.emit(&sc, &p.Header, p.Payload); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(p.Header, orig) {
+			t.Fatalf("emit changed the source header: %+v, was %+v", p.Header, orig)
+		}
+		h := w.headers[0]
+		if h.SSRC != 7 || h.PayloadType != 100 || h.SequenceNumber != 9 || h.Timestamp != 11 || h.Marker != orig.Marker {
+			t.Fatalf("emitted header %+v", h)
+		}
 		out, err := (&rtp.Packet{Header: h, Payload: p.Payload}).Marshal()
 		if err != nil {
 			t.Fatalf("the rewritten header does not marshal: %v (%+v)", err, h)

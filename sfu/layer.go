@@ -1,8 +1,10 @@
 package sfu
 
 import (
+	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -55,7 +57,24 @@ type Layer struct {
 	keyframeBits atomic.Int64
 	kf           keyframeSize
 	replay       *replayScratch // the read loop's, made at the first catch-up
-	up           uplink         // loss and jitter for connection quality (quality_stats.go)
+	// emit is the read loop's room to build each subscriber's header in,
+	// one after the other (downtrack_emit.go): one per layer, not per
+	// subscriber, so the fan-out writes the same few cache lines.
+	emit emitScratch
+	up   uplink // loss and jitter for connection quality (quality_stats.go)
+
+	// What the layer uses of its publisher and the SFU, given when it is
+	// built (newLayer), not looked up through the owner per packet.
+	flusher      *sharedSockets // sends the fan-out's batched writes; nil: none
+	publisher    rtcpWriter     // where keyframe requests (PLI) go
+	log          *slog.Logger
+	ctx          context.Context // the publisher's: done, the read loop ends
+	relayIngress bool            // the layer arrives from another node (relay.go)
+}
+
+// rtcpWriter sends RTCP to a publisher: its PeerConnection.
+type rtcpWriter interface {
+	WriteRTCP(pkts []rtcp.Packet) error
 }
 
 // maxTemporal is how many temporal layers a stream may have (VP8 allows
@@ -63,20 +82,26 @@ type Layer struct {
 const maxTemporal = 4
 
 func newLayer(r *Receiver, index int, rid string, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) *Layer {
-	cfg := &r.owner.sfu.cfg
+	owner := r.owner
+	cfg := &owner.sfu.cfg
 	l := &Layer{
-		r:        r,
-		index:    index,
-		rid:      rid,
-		track:    track,
-		rtp:      recv,
-		ssrc:     uint32(track.SSRC()),
-		cache:    packetcache.New(cfg.cacheSize),
-		throttle: keyframe.NewThrottle(cfg.keyframeInterval),
-		vp8:      strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8),
-		red:      strings.EqualFold(r.codec.MimeType, MimeTypeRED),
+		r:            r,
+		index:        index,
+		rid:          rid,
+		track:        track,
+		rtp:          recv,
+		ssrc:         uint32(track.SSRC()),
+		cache:        packetcache.New(cfg.cacheSize),
+		throttle:     keyframe.NewThrottle(cfg.keyframeInterval),
+		vp8:          strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8),
+		red:          strings.EqualFold(r.codec.MimeType, MimeTypeRED),
+		flusher:      cfg.network.sockets,
+		publisher:    owner.pc,
+		log:          owner.log,
+		ctx:          owner.ctx,
+		relayIngress: owner.relay == RelayIngress,
 	}
-	if r.owner.relay != RelayIngress {
+	if !l.relayIngress {
 		l.ingress = newIngressLimit(cfg.ingressBitrate, cfg.ingressPackets)
 	}
 	l.maxTID.Store(-1)
@@ -111,11 +136,11 @@ func (l *Layer) forward() {
 	for {
 		n, _, err := l.track.Read(buf)
 		if err != nil {
-			if errors.Is(err, io.EOF) || l.r.owner.ctx.Err() != nil {
+			if errors.Is(err, io.EOF) || l.ctx.Err() != nil {
 				return
 			}
 			if failures++; failures > maxReadErrors {
-				l.r.owner.log.Warn("giving up on track", "track", l.r.id, "rid", l.rid, "err", err)
+				l.log.Warn("giving up on track", "track", l.r.id, "rid", l.rid, "err", err)
 				return
 			}
 			continue
@@ -134,7 +159,7 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	st := l.r.stats
 	st.PacketsIn.Add(1)
 	st.BytesIn.Add(uint64(len(raw)))
-	if l.r.owner.relay == RelayIngress {
+	if l.relayIngress {
 		st.RelayPacketsIn.Add(1)
 		st.RelayBytesIn.Add(uint64(len(raw)))
 	}
@@ -199,7 +224,7 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		st.PacketsOut.Add(uint64(sent))
 		st.BytesOut.Add(uint64(bytes))
 		// With batched sends, the fan-out leaves now, in one system call.
-		l.r.owner.sfu.cfg.network.sockets.flush()
+		l.flusher.flush()
 	}
 }
 
@@ -211,8 +236,8 @@ func (l *Layer) requestKeyframe() {
 		return
 	}
 	pli := &rtcp.PictureLossIndication{MediaSSRC: l.ssrc}
-	if err := l.r.owner.pc.WriteRTCP([]rtcp.Packet{pli}); err != nil {
-		l.r.owner.log.Debug("sending PLI", "track", l.r.id, "rid", l.rid, "err", err)
+	if err := l.publisher.WriteRTCP([]rtcp.Packet{pli}); err != nil {
+		l.log.Debug("sending PLI", "track", l.r.id, "rid", l.rid, "err", err)
 		return
 	}
 	l.r.stats.KeyframeRequestsSent.Add(1)

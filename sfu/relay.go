@@ -224,7 +224,8 @@ func (p *Participant) addRelayDownTracks(t *Receiver) {
 			continue
 		}
 		dt := newDownTrack(t, p)
-		dt.relayRID, dt.relayLayer, dt.target = rid, idx, idx
+		dt.relayRID, dt.relayLayer = rid, idx
+		dt.setLayers(-1, idx)
 		p.attachDownTrack(key, dt)
 	}
 }
