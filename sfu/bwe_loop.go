@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"errors"
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bwe"
@@ -271,7 +272,7 @@ func (pr *prober) burst(now time.Time, estimate int) {
 	if count < 1 {
 		count = 1
 	}
-	if pr.carrier.sendPadding(count) == 0 {
+	if sent, err := pr.carrier.sendPadding(count); sent == 0 && !errors.Is(err, errPaddingLater) {
 		pr.stop(now)
 	}
 }

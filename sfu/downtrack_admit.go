@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"errors"
 	"time"
 
 	"github.com/pion/rtp"
@@ -229,15 +230,26 @@ func (d *DownTrack) admitRetransmit(outSeq uint16) (outPacket, []byte, bool) {
 // a sequence number: between two packets of a frame it splits the frame,
 // which the receiver then never assembles (libwebrtc drops it and waits
 // for a keyframe: a 3 s freeze at 600 kbit/s).
-func (d *DownTrack) admitPadding() (outPacket, bool) {
+func (d *DownTrack) admitPadding() (outPacket, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.current < 0 || d.midFrame {
-		return outPacket{}, false
+	if d.current < 0 {
+		return outPacket{}, errNotForwarding
+	}
+	if d.midFrame {
+		return outPacket{}, errPaddingLater
 	}
 	seq, ts, ok := d.rw.Insert()
 	if !ok {
-		return outPacket{}, false
+		// A switch is pending: its first packet comes first.
+		return outPacket{}, errPaddingLater
 	}
-	return d.outPacket(seq, ts), true
+	return d.outPacket(seq, ts), nil
 }
+
+// Why padding was not sent: the track forwards nothing to pad, or not now
+// (inside a frame, or before a pending switch's first packet).
+var (
+	errNotForwarding = errors.New("sfu: the down track forwards nothing")
+	errPaddingLater  = errors.New("sfu: padding must wait for a frame's end")
+)

@@ -113,27 +113,35 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 // sendPadding sends count padding-only packets (RFC 3550 §5.1) on this
 // track, each with maxPadding bytes, so the subscriber's bandwidth estimate
 // can rise above what the media alone sends, as admitPadding allows. It
-// returns how many were sent. Called only by the subscriber's bwe
-// goroutine.
-func (d *DownTrack) sendPadding(count int) int {
+// returns how many were sent, and why it stopped short: errPaddingLater
+// when this is not the moment (a later burst may pad), another error when
+// it cannot pad at all. Called only by the subscriber's bwe goroutine.
+func (d *DownTrack) sendPadding(count int) (int, error) {
 	sent := 0
+	var err error
 	for range count {
 		if !d.bound.Load() {
-			return sent
+			err = errNotForwarding
+			break
 		}
-		out, ok := d.admitPadding()
-		if !ok {
-			return sent
+		var out outPacket
+		if out, err = d.admitPadding(); err != nil {
+			break
 		}
-		n, err := out.emit(&d.pad, nil, nil)
-		if err != nil || n == 0 {
-			return sent
+		var n int
+		if n, err = out.emit(&d.pad, nil, nil); err != nil || n == 0 {
+			if err == nil {
+				err = errNotForwarding // Pion drops writes until SRTP is up
+			}
+			break
 		}
 		d.sub.sent.Add(uint64(n))
 		d.sub.paddingSent.Add(uint64(n))
 		sent++
 	}
-	d.rcv.stats.PaddingPackets.Add(uint64(sent))
-	d.flusher.flush()
-	return sent
+	if sent > 0 {
+		d.rcv.stats.PaddingPackets.Add(uint64(sent))
+		d.flusher.flush()
+	}
+	return sent, err
 }

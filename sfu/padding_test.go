@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/pion/webrtc/v4"
@@ -14,12 +15,12 @@ func TestPaddingOnlyBetweenFrames(t *testing.T) {
 	w := &recordingWriter{keep: true}
 	d := bindTestDownTrack(r, 1, w)
 	feed(r, []inPacket{{seq: 100, ts: 0, key: true, start: true}})
-	if n := d.sendPadding(3); n != 0 {
-		t.Fatalf("sent %d padding packets inside a frame, want 0", n)
+	if n, err := d.sendPadding(3); n != 0 || !errors.Is(err, errPaddingLater) {
+		t.Fatalf("sent %d padding packets inside a frame (%v), want 0 and to try later", n, err)
 	}
 	feed(r, []inPacket{{seq: 101, ts: 0, marker: true}})
-	if n := d.sendPadding(3); n != 3 {
-		t.Fatalf("sent %d padding packets after the frame's end, want 3", n)
+	if n, err := d.sendPadding(3); n != 3 || err != nil {
+		t.Fatalf("sent %d padding packets after the frame's end (%v), want 3", n, err)
 	}
 	feed(r, []inPacket{{seq: 102, ts: 3000, start: true, marker: true}})
 	var seqs []uint16
