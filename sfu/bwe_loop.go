@@ -96,6 +96,7 @@ func (p *Participant) updateEstimate(now time.Time, rate *bwe.RateController, se
 	p.lastSignals = sig
 	p.downLoss.Store(uint32(min(max(sig.Loss, 0), 1) * 1000))
 	p.leanAudio.Store(wantLeanAudio(est))
+	p.rtxBudget.refill(est, allocationInterval)
 	// The loss figure is over the last 100 packets: only heavy loss, or queues building,
 	// mean this probe is what hurts.
 	if pr.active() && (sig.Overuse || sig.Loss > 0.10) {

@@ -102,6 +102,10 @@ func (d *DownTrack) retransmit(outSeq uint16) {
 	if !ok {
 		return
 	}
+	if !d.sub.rtxBudget.take(len(payload)) {
+		d.rcv.stats.RetransmitsSkipped.Add(1)
+		return
+	}
 	n, err := out.emit(&d.rtx, &d.rtxPkt.Header, payload)
 	if err == nil {
 		d.rcv.stats.PacketsRetransmitted.Add(1)

@@ -85,6 +85,7 @@ type Participant struct {
 	trace            bweTrace      // the last records of runBWE, for /debug/bwe
 	rateEstimate     atomic.Int64  // the rate controller's estimate, bps
 	leanAudio        atomic.Bool   // RED audio sent with its primary blocks alone (lean_audio.go)
+	rtxBudget        rtxBudget     // what retransmissions may still send this interval (rtx_budget.go)
 	layerSwitches    atomic.Uint64
 	keyframeRequests atomic.Uint64 // asked for on this subscriber\'s behalf
 	estimateChanges  atomic.Uint64
