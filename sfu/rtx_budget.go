@@ -3,6 +3,8 @@ package sfu
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 )
 
 // rtxShare is the share of a subscriber's estimate that retransmissions
@@ -23,9 +25,11 @@ type rtxBudget struct {
 }
 
 // refill sets the budget for an interval of d at estimate bps (0: no
-// estimation, no limit).
+// estimation, no limit): a share of it, and at least one whole packet, so
+// a subscriber at the lowest estimate still gets its repairs, one an
+// interval.
 func (b *rtxBudget) refill(estimate int, d time.Duration) {
-	b.bytes.Store(int64(float64(estimate) * rtxShare * d.Seconds() / 8))
+	b.bytes.Store(max(int64(float64(estimate)*rtxShare*d.Seconds()/8), packetcache.MaxPacketSize))
 	b.limited.Store(estimate > 0)
 }
 

@@ -27,4 +27,9 @@ func TestRTXBudget(t *testing.T) {
 	if !b.take(2000) {
 		t.Fatal("the next interval's budget was not refilled")
 	}
+	// 50 kbit/s would allow 390 bytes: a whole packet still goes.
+	b.refill(50_000, 250*time.Millisecond)
+	if !b.take(1200) || b.take(1200) {
+		t.Fatal("the lowest estimate's budget is not one packet")
+	}
 }
