@@ -34,13 +34,9 @@ type SendSide struct {
 	highest     int64 // highest sequence number fed back so far; -1 none
 
 	// Since the last Signals.
-	overuse    bool
-	ackedBytes int
-	// The first and last arrival (receiver's clock, ns) of the packets
-	// acknowledged since the last Signals; ackedSpanOK false before one.
-	firstAcked, lastAcked int64
-	ackedSpanOK           bool
-	intervalStart         time.Time
+	overuse       bool
+	ackedBytes    int
+	intervalStart time.Time
 	// The last ackedIntervals intervals' acknowledged bytes and lengths:
 	// the target is taken from the highest rate among them, not from the
 	// last quarter second alone, which at a few frames a second holds one
@@ -118,21 +114,7 @@ func (s *SendSide) OnFeedback(results iter.Seq[PacketResult]) {
 			continue
 		}
 		s.ackedBytes += size
-		s.noteArrival(int64(r.Arrival))
 		s.addToGroup(sent, int64(r.Arrival))
-	}
-}
-
-// noteArrival widens the span of this interval's acknowledged arrivals.
-func (s *SendSide) noteArrival(at int64) {
-	switch {
-	case !s.ackedSpanOK:
-		s.firstAcked, s.lastAcked, s.ackedSpanOK = at, at, true
-	case at-s.lastAcked > maxArrivalJump || s.firstAcked-at > maxArrivalJump:
-		// The receiver's clock restarted or wrapped: start the span over.
-		s.firstAcked, s.lastAcked = at, at
-	default:
-		s.firstAcked, s.lastAcked = min(s.firstAcked, at), max(s.lastAcked, at)
 	}
 }
 
@@ -196,14 +178,7 @@ func (s *SendSide) Signals(now time.Time) Signals {
 		sig.Loss = float64(s.lossInRing) / float64(s.lossCount)
 	}
 	if elapsed := now.Sub(s.intervalStart); !s.intervalStart.IsZero() && elapsed > 0 {
-		// Over the longer of the interval and the span the packets
-		// arrived in: feedback comes in batches, and a quarter second that
-		// took in 350 ms of arrivals would read a rate above the link's.
-		dur := elapsed
-		if s.ackedSpanOK {
-			dur = max(dur, time.Duration(s.lastAcked-s.firstAcked))
-		}
-		s.ackedRing[s.ackedNext] = ackedInterval{bytes: s.ackedBytes, dur: dur}
+		s.ackedRing[s.ackedNext] = ackedInterval{bytes: s.ackedBytes, dur: elapsed}
 		s.ackedNext = (s.ackedNext + 1) % ackedIntervals
 	}
 	acked := 0.0
@@ -215,7 +190,7 @@ func (s *SendSide) Signals(now time.Time) Signals {
 	if acked > 0 {
 		sig.Target = int(math.Round(overuseShare * acked))
 	}
-	s.overuse, s.ackedBytes, s.ackedSpanOK = false, 0, false
+	s.overuse, s.ackedBytes = false, 0
 	s.intervalStart = now
 	return sig
 }

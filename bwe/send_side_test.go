@@ -160,25 +160,3 @@ func TestTargetHighestRecent(t *testing.T) {
 		})
 	}
 }
-
-// TestTargetOverTheArrivalSpan: feedback comes in batches, so a quarter
-// second can take in the acknowledgements of half a second of arrivals;
-// the rate is taken over the span they arrived in, never faster than the
-// link delivered them.
-func TestTargetOverTheArrivalSpan(t *testing.T) {
-	s := NewSendSide()
-	start := time.Unix(1_000_000, 0)
-	s.Signals(start)
-	var results []PacketResult
-	for i := range 20 {
-		sent := start.Add(time.Duration(i) * 25 * time.Millisecond)
-		seq := s.OnSent(sent.UnixNano(), 1000)
-		results = append(results, PacketResult{Seq: seq, Received: true, Arrival: time.Duration(i) * 25 * time.Millisecond})
-	}
-	s.OnFeedback(slices.Values(results))
-	sig := s.Signals(start.Add(250 * time.Millisecond))
-	// 20 packets of 1000 bytes over 475 ms of arrivals, at 85 %.
-	if want := int(math.Round(0.85 * 20 * 1000 * 8 / 0.475)); sig.Target != want {
-		t.Fatalf("target %d, want %d: the rate over the arrivals' span, not the quarter second", sig.Target, want)
-	}
-}
