@@ -425,7 +425,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 // entering resolutions whose largest keyframe is keyframe bits: the
 // larger of 1.1 and the headroom over it, or room for the keyframe.
 func (a *Allocator) probeTarget(total, keyframe int) int {
-	return max(int(float64(total)*max(1.1, a.headroom)), total+keyframe, int(float64(keyframe)/keyframePass.Seconds()))
+	return max(int(float64(total)*max(1.1, a.headroom)), total+keyframe)
 }
 
 // upgradeNeed is the estimate a track needs to go up to a new resolution,
@@ -436,17 +436,8 @@ func (a *Allocator) probeTarget(total, keyframe int) int {
 // is a third of 600 kbit/s, and an upgrade without room for it fills the
 // queue, reads as congestion and is undone (two keyframes, a freeze).
 func (a *Allocator) upgradeNeed(t *Track, next, total int) float64 {
-	need := max(float64(total)*a.headroom, float64(total+t.Layers[next].Keyframe))
-	// And the keyframe must pass in a quarter second at the estimate: a
-	// larger one overflows a narrow link's queue (a 100 ms buffer at 300
-	// kbit/s holds 4 KB; a 640x360 keyframe is 15-25), is partly lost,
-	// and the video stalls until it is repaired (2.9 s, seen in CI).
-	return max(need, float64(t.Layers[next].Keyframe)/keyframePass.Seconds())
+	return max(float64(total)*a.headroom, float64(total+t.Layers[next].Keyframe))
 }
-
-// keyframePass is the longest a new resolution's first keyframe may take
-// to pass at the estimate.
-const keyframePass = 250 * time.Millisecond
 
 // resolutionBase is the lowest frame-rate step of layer i's resolution.
 func resolutionBase(t *Track, i int) int {

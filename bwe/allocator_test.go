@@ -500,26 +500,23 @@ func TestKeyframeRoom(t *testing.T) {
 		want      int
 		wantProbe int
 	}{
-		// 375k at half rate: 450k with the headroom, 475k with a 100k keyframe.
+		// 375k at half rate: 450k with the headroom, 575k with a 200k keyframe.
 		{"unknown keyframe: the headroom", 0, 460_000, 4, 600_000},
-		{"a keyframe larger than the headroom holds it back", 100_000, 460_000, 2, 475_000},
-		{"with room for it, it goes", 100_000, 475_000, 4, 600_000}, // then full rate: 500k + 20 %
-		// A 200k keyframe passes in a quarter second only at 800k.
-		{"a keyframe that would not pass in a quarter second holds it back", 200_000, 790_000, 2, 800_000},
-		{"one that passes in a quarter second goes", 200_000, 800_000, 5, 0},
+		{"a keyframe larger than the headroom holds it back", 200_000, 460_000, 2, 575_000},
+		{"with room for it, it goes", 200_000, 575_000, 4, 600_000}, // then full rate: 500k + 20 %
 	}
 	// Two videos entering 360p at once: their two keyframes come in the
-	// same second. At 950k, a enters at half rate (525k, 625k with its
-	// keyframe, 630k with the headroom); b beside it would need 1.02M with
-	// a's keyframe too (900k with its own alone), so it waits, and a takes
-	// the full rate instead (650k: 780k). At 1.05M both enter at half rate.
+	// same second. At 1.1M, a enters at half rate (525k, 725k with its
+	// keyframe); b beside it would make 750k and 950k with its own
+	// keyframe, but 1.15M with a's too, so it waits, and a takes the
+	// full rate instead (650k, 850k). At 1.2M both enter at half rate.
 	t.Run("two entering at once need room for both keyframes", func(t *testing.T) {
-		a, b := track(100_000), track(100_000)
+		a, b := track(200_000), track(200_000)
 		b.ID = "w"
-		if d := NewAllocator().Allocate(t0, 950_000, []Track{a, b}); !slices.Equal(d.Layers, []int{5, 2}) {
+		if d := NewAllocator().Allocate(t0, 1_100_000, []Track{a, b}); !slices.Equal(d.Layers, []int{5, 2}) {
 			t.Fatalf("layers %v, want [5 2]: the second waits", d.Layers)
 		}
-		if d := NewAllocator().Allocate(t0, 1_050_000, []Track{a, b}); !slices.Equal(d.Layers, []int{4, 4}) {
+		if d := NewAllocator().Allocate(t0, 1_200_000, []Track{a, b}); !slices.Equal(d.Layers, []int{4, 4}) {
 			t.Fatalf("layers %v, want [4 4]", d.Layers)
 		}
 	})
