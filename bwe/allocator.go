@@ -78,28 +78,26 @@ type trackState struct {
 	// 720p alone).
 	failedUps   int
 	failedLayer int
-	failedAt    int    // the estimate when the last one failed, bps
 	gen         uint64 // the last call that saw the track
 }
 
 // An upgrade lowered again within upgradeTrial failed: the link could not
 // carry the layer (on a narrow link, its first keyframe alone can fill the
 // queue). The hold before going back up to that layer doubles per failure
-// in a row, up to 2^maxHoldBackoff times, so a subscriber at its link's
-// edge is switched up and back once every 10, 20, then 40 s, not every 5,
-// each time risking a freeze (at 300 kbit/s a 640x360 keyframe stalled the
-// video 2.9 s). A link that has since widened does not wait for it: an
-// estimate widenedBy times the one the upgrade failed at ends the hold.
+// in a row, up to 2^maxHoldBackoff times (twice: more, and a link that has
+// since widened waits half a minute for it), so a subscriber at its link's edge
+// is not switched up and straight back down every few seconds, each time
+// risking a freeze; the steps below it (a higher frame rate of the current
+// resolution) keep the plain hold.
 const (
 	upgradeTrial   = 3 * time.Second
-	maxHoldBackoff = 3
-	widenedBy      = 1.5
+	maxHoldBackoff = 1
 )
 
 // upTo is the highest layer the track may go up to now: none (-1) within
 // the hold after it was lowered, the layers below the one that failed
 // within the longer hold after failed upgrades, and any after.
-func (a *Allocator) upTo(st trackState, t *Track, now time.Time, estimate int) int {
+func (a *Allocator) upTo(st trackState, t *Track, now time.Time) int {
 	top := len(t.Layers) - 1
 	if st.lastDown.IsZero() {
 		return top
@@ -107,8 +105,7 @@ func (a *Allocator) upTo(st trackState, t *Track, now time.Time, estimate int) i
 	switch since := now.Sub(st.lastDown); {
 	case since < a.hold:
 		return -1
-	case st.failedUps > 0 && since < a.hold<<min(st.failedUps, maxHoldBackoff) &&
-		float64(estimate) < widenedBy*float64(st.failedAt):
+	case st.failedUps > 0 && since < a.hold<<min(st.failedUps, maxHoldBackoff):
 		return st.failedLayer - 1
 	}
 	return top
@@ -275,7 +272,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			ref:   min(st.target, len(t.Layers)-1),
 			want:  wanted(t),
 			layer: -1,
-			upTo:  a.upTo(st, t, now, estimate),
+			upTo:  a.upTo(st, t, now),
 			area:  t.Width * t.Height,
 		}
 		if t.Width <= 0 || t.Height <= 0 {
@@ -381,7 +378,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 				// A lower frame rate of the same resolution.
 			case !st.lastUp.IsZero() && now.Sub(st.lastUp) < upgradeTrial:
 				st.failedUps++
-				st.failedLayer, st.failedAt = left, estimate
+				st.failedLayer = left
 			default:
 				st.failedUps = 0
 			}

@@ -188,14 +188,12 @@ func TestFailedUpgradeOfAResolution(t *testing.T) {
 	// Steps: 0-2 are 320x180 at 75k, 112.5k, 150k; 3-5 are 640x360 at 250k, 375k, 500k.
 	calls := []call{
 		{0, 10_000_000, 5},
-		{1 * s, 200_000, 2},  // never went up: a plain hold
-		{6 * s, 500_000, 4},  // up to 640x360 at 375k (× 1.2 = 450k)
-		{7 * s, 310_000, 2},  // failed at 310k: 640x360 waits 10 s, 320x180's steps 5 s
-		{12 * s, 460_000, 2}, // 320x180 at its full rate, not 640x360 at any
-		{16 * s, 460_000, 2},
-		{17 * s, 460_000, 4},
-		{18 * s, 310_000, 2},    // failed again: 20 s
-		{30 * s, 10_000_000, 5}, // but a link widened half again ends the hold
+		{1 * s, 200_000, 2},     // never went up: a plain hold
+		{6 * s, 500_000, 4},     // up to 640x360 at 375k (× 1.2 = 450k)
+		{7 * s, 100_000, 0},     // failed: 640x360 waits 10 s, 320x180's steps 5 s
+		{12 * s, 10_000_000, 2}, // 320x180 at its full rate, not 640x360 at any
+		{16 * s, 10_000_000, 2},
+		{17 * s, 10_000_000, 5},
 	}
 	a := NewAllocator()
 	for i, c := range calls {
@@ -225,22 +223,20 @@ func TestHysteresis(t *testing.T) {
 			},
 		},
 		{
-			// 2M carries layer 2 with headroom and is under 1.5 × the
-			// 1.4M the upgrades fail at: the holds apply.
-			name: "an upgrade lowered again within its trial doubles the hold",
+			name: "an upgrade lowered again within its trial doubles the hold, once",
 			calls: []call{
 				{0, 3_000_000, 2},
 				{1 * s, 1_400_000, 1},  // never went up: a plain hold
-				{6 * s, 2_000_000, 2},  // up after 5 s
+				{6 * s, 3_000_000, 2},  // up after 5 s
 				{7 * s, 1_400_000, 1},  // down after 1 s: failed, hold 10 s
-				{16 * s, 2_000_000, 1}, //
-				{17 * s, 2_000_000, 2}, // up after 10 s
-				{18 * s, 1_400_000, 1}, // failed again: hold 20 s
-				{37 * s, 2_000_000, 1},
-				{38 * s, 2_000_000, 2},
-				{50 * s, 1_400_000, 1}, // down after 12 s up: not a failure, hold 5 s
-				{54 * s, 2_000_000, 1},
-				{55 * s, 2_000_000, 2},
+				{16 * s, 3_000_000, 1}, //
+				{17 * s, 3_000_000, 2}, // up after 10 s
+				{18 * s, 1_400_000, 1}, // failed again: the hold stays at 10 s, twice the plain one
+				{27 * s, 3_000_000, 1},
+				{28 * s, 3_000_000, 2},
+				{40 * s, 1_400_000, 1}, // down after 12 s up: not a failure, hold 5 s
+				{44 * s, 3_000_000, 1},
+				{45 * s, 3_000_000, 2},
 			},
 		},
 		{
@@ -249,9 +245,11 @@ func TestHysteresis(t *testing.T) {
 				{0, 3_000_000, 2},
 				{1 * s, 1_400_000, 1},
 				{6 * s, 3_000_000, 2},
-				{7 * s, 450_000, 0},  // layer 2 failed: 10 s for it, 5 s for layer 1
-				{11 * s, 650_000, 0}, // within both
-				{12 * s, 650_000, 1},
+				{7 * s, 400_000, 0},    // layer 2 failed: 10 s for it, 5 s for layer 1
+				{11 * s, 3_000_000, 0}, // within both
+				{12 * s, 3_000_000, 1},
+				{16 * s, 3_000_000, 1},
+				{17 * s, 3_000_000, 2},
 			},
 		},
 		{
