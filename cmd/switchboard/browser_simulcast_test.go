@@ -338,9 +338,10 @@ func TestBrowserSimulcastNarrowLink(t *testing.T) {
 	}
 	// It keeps playing: the longest time framesDecoded stood still between
 	// samples 250 ms apart, and at least 3 frames a second. Measured on
-	// 2026-12-07 with the controller of that day, in 9 runs: 13.4-19.4
-	// frames/s (5-17 before it), and a longest stop of 0-0.27 s, except
-	// 2.88-2.94 s in 4 runs: a try of 640x360 through the 300 kbit/s link,
+	// 2026-12-07 with the controller of that day (and two variants of
+	// it), in 11 runs: 13.4-19.4 frames/s (5-17 before it), and a longest
+	// stop of 0-0.27 s, except 2.88-2.94 s in 3 runs: a try of 640x360
+	// through the 300 kbit/s link,
 	// whose keyframe overflows its 100 ms queue and stalls the video until
 	// repaired (a known gap: docs/benchmarks.md#narrow-links; make
 	// bench-links holds the strict target of no gap over 1 s). 4 s is the
