@@ -32,6 +32,7 @@ type session struct {
 	// refusals bounds the data messages refused for their limits before
 	// the client is disconnected (data.go).
 	refusals *rate.Limiter
+	offers   *rate.Limiter // nil: no offer limit (offers.go)
 
 	send     chan []byte
 	done     chan struct{} // closed by finish: writer flushes, then closes
@@ -59,6 +60,7 @@ func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
 		log:      h.log.With("remote", remote),
 		limiter:  rate.NewLimiter(rate.Limit(h.cfg.messageRate), h.cfg.messageBurst),
 		refusals: rate.NewLimiter(rate.Limit(h.cfg.messageRate), refusalBurstFactor*h.cfg.messageBurst),
+		offers:   newOfferLimiter(h.cfg),
 		send:     make(chan []byte, h.cfg.sendQueue),
 		done:     make(chan struct{}),
 	}
