@@ -42,10 +42,7 @@ func TestMediaPorts(t *testing.T) {
 				t.Fatalf("%v: %s", err, describe(sub, all))
 			}
 			for _, c := range all {
-				pair, err := selectedPair(c)
-				if err != nil || pair == nil {
-					t.Fatalf("%s: no pair: %v", c.ID(), err)
-				}
+				pair := nominatedPair(ctx, t, c)
 				port := int(pair.Remote.Port)
 				if port < lo || port > hi || pair.Remote.Protocol.String() != "udp" {
 					t.Fatalf("%s talks to %s, want a port in %d-%d", c.ID(), pair.Remote, lo, hi)

@@ -365,10 +365,7 @@ func TestICERestartAfterAddressChange(t *testing.T) {
 		t.Fatalf("no media after the ICE restart: %v; %s", err, describe(mover, all))
 	}
 	back := time.Since(start)
-	pair, err := selectedPair(mover)
-	if err != nil || pair == nil {
-		t.Fatalf("mover's pair: %v %v", pair, err)
-	}
+	pair := nominatedPair(ctx, t, mover)
 	if pair.Local.Address == oldIP || dropped.Load() == 0 {
 		t.Fatalf("mover's path %s, %d packets dropped on the old address: the test does not test what it says", pair, dropped.Load())
 	}
