@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/transport/v5"
 )
 
 // TestSSRCSet: each row admits SSRCs in turn into a set of max, and says
@@ -249,5 +250,72 @@ func BenchmarkGatedConnKnownSSRC(b *testing.B) {
 		if _, _, err := c.ReadFromAddrPort(buf); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// fakeNet opens packetsConns.
+type fakeNet struct {
+	transport.Net
+	conn transport.UDPConn
+}
+
+func (n fakeNet) ListenUDP(string, *net.UDPAddr) (transport.UDPConn, error) { return n.conn, nil }
+
+type packetsUDPConn struct {
+	transport.UDPConn
+	*packetsConn
+}
+
+func (c packetsUDPConn) ReadFrom(b []byte) (int, net.Addr, error) { return c.packetsConn.ReadFrom(b) }
+
+// fakeMux hands out one connection.
+type fakeMux struct {
+	ice.UDPMux
+	conn net.PacketConn
+}
+
+func (m fakeMux) GetConn(string, net.Addr) (net.PacketConn, error) { return m.conn, nil }
+
+// TestGatedSockets: the sockets ICE gathers on, from the shared UDP port's
+// mux and from the Net of a connection's own, come gated, with the reads
+// by netip.AddrPort of the socket they wrap.
+func TestGatedSockets(t *testing.T) {
+	pkts := func() *packetsConn {
+		return &packetsConn{pkts: [][]byte{rtpPacket(1, false, 96), rtpPacket(2, false, 96), rtpPacket(1, false, 96)}}
+	}
+	tests := []struct {
+		name string
+		open func(c ssrcCap) (net.PacketConn, error)
+	}{
+		{"UDP mux", func(c ssrcCap) (net.PacketConn, error) {
+			return gatedUDPMux{UDPMux: fakeMux{conn: pkts()}, cap: c}.GetConn("u", nil)
+		}},
+		{"own socket", func(c ssrcCap) (net.PacketConn, error) {
+			return gatedNet{Net: fakeNet{conn: packetsUDPConn{packetsConn: pkts()}}, cap: c}.ListenUDP("udp4", nil)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var dropped atomic.Uint64
+			conn, err := tt.open(ssrcCap{max: 1, dropped: &dropped, log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ap, ok := conn.(ice.AddrPortReaderWriter)
+			if !ok {
+				t.Fatalf("%T lost the reads by netip.AddrPort", conn)
+			}
+			b := make([]byte, 1500)
+			passed := 0
+			for {
+				if _, _, err := ap.ReadFromAddrPort(b); err != nil {
+					break
+				}
+				passed++
+			}
+			if passed != 2 || dropped.Load() != 1 {
+				t.Fatalf("%d passed and %d dropped, want 2 and 1", passed, dropped.Load())
+			}
+		})
 	}
 }
