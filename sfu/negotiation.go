@@ -63,6 +63,7 @@ func (p *Participant) maybeOffer() {
 	offer, err := p.pc.CreateOffer(nil)
 	if err == nil {
 		err = p.pc.SetLocalDescription(offer)
+		p.ssrcs.register(p.pc) // an ICE restart's new username
 	}
 	if err != nil {
 		if p.ctx.Err() == nil {
@@ -131,6 +132,7 @@ func (p *Participant) applyOffer(sdp string, tracks []PublishedTrack) {
 	answer, err := p.pc.CreateAnswer(nil)
 	if err == nil {
 		err = p.pc.SetLocalDescription(answer)
+		p.ssrcs.register(p.pc) // an ICE restart's new username
 	}
 	if err != nil {
 		// The offer was taken but cannot be answered, and Pion cannot roll

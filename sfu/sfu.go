@@ -35,6 +35,10 @@ type SFU struct {
 
 	dataRelay atomic.Pointer[DataRelay] // data_relay.go
 
+	// ssrcSets: each participant's SSRC set by its local ICE username
+	// (ssrccap.go).
+	ssrcSets sync.Map
+
 	mu     sync.Mutex
 	rooms  map[string]*Room
 	closed bool
@@ -47,7 +51,7 @@ func New(opts ...Option) (*SFU, error) {
 		o(&cfg)
 	}
 	s := &SFU{log: cfg.logger, rooms: make(map[string]*Room)}
-	cfg.network.ssrcs = ssrcCap{max: cfg.maxSSRCs, dropped: &s.stats.SSRCCapDropped, log: cfg.logger}
+	cfg.network.ssrcs = ssrcCap{max: cfg.maxSSRCs, dropped: &s.stats.SSRCCapDropped, log: cfg.logger, sets: &s.ssrcSets}
 	s.cfg = cfg
 	var onEstimator func(string, *bwe.SendSide)
 	if cfg.estimateBW {

@@ -4,10 +4,12 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/transport/v5"
+	"github.com/pion/webrtc/v4"
 )
 
 // ssrcCap bounds the distinct RTP SSRCs each participant's ICE connection
@@ -25,6 +27,13 @@ type ssrcCap struct {
 	max     int            // 0: no cap
 	dropped *atomic.Uint64 // Stats.SSRCCapDropped
 	log     *slog.Logger
+	// sets holds each participant's set by the local ICE username of its
+	// connection (string → *ssrcSet; registerSSRCs), so that the ICE
+	// connections of one PeerConnection, an ICE restart's among them,
+	// share one cap: Pion keeps its streams per PeerConnection, across
+	// restarts. A connection whose username is not there (the sockets of
+	// a connection's own carry none) has a set of its own.
+	sets *sync.Map
 }
 
 // Per published track, the most SSRCs a publisher sends: three simulcast
@@ -47,25 +56,45 @@ func SSRCsForTracks(tracks int) int {
 	return tracks*ssrcsPerTrack*2 + ssrcMargin
 }
 
-// gate is one ICE connection's filter: read by the connection's one reader
-// goroutine (ICE's read loop of its candidate), so its set takes no lock.
+// gate is one ICE connection's filter, read by the connection's one
+// reader goroutine (ICE's read loop of its candidate): its own fields need
+// no lock.
 type gate struct {
 	cap    ssrcCap
-	set    ssrcSet
+	set    *ssrcSet // found or made at the first RTP packet
+	last   uint64   // the last SSRC let in, as in ssrcSet's table
 	ufrag  string
 	logged bool
 }
 
-func (c ssrcCap) gate(ufrag string) *gate {
-	return &gate{cap: c, set: newSSRCSet(c.max), ufrag: ufrag}
+func (c ssrcCap) gate(ufrag string) *gate { return &gate{cap: c, ufrag: ufrag} }
+
+// setFor is the set of the participant whose connection has the local ICE
+// username ufrag, or a new one.
+func (c ssrcCap) setFor(ufrag string) *ssrcSet {
+	if c.sets != nil && ufrag != "" {
+		if s, ok := c.sets.Load(ufrag); ok {
+			return s.(*ssrcSet)
+		}
+	}
+	return newSSRCSet(c.max)
 }
 
 // pass reports whether b may go on to Pion: anything but RTP, and RTP of
 // an SSRC the set holds or has room for. A refusal is counted and, the
-// first on this connection, logged.
+// first on this connection, logged. The set is looked up at the first
+// RTP packet, which comes after DTLS, so after the participant registered
+// its username.
 func (g *gate) pass(b []byte, from func() any) bool {
 	ssrc, ok := rtpSSRC(b)
-	if !ok || g.set.admit(ssrc) {
+	if !ok || present|uint64(ssrc) == g.last {
+		return true
+	}
+	if g.set == nil {
+		g.set = g.cap.setFor(g.ufrag)
+	}
+	if g.set.admit(ssrc) {
+		g.last = present | uint64(ssrc)
 		return true
 	}
 	g.cap.dropped.Add(1)
@@ -207,4 +236,53 @@ func (c *gatedUDPConn) ReadFrom(b []byte) (int, net.Addr, error) { return c.g.re
 type gatedUDPAddrPortConn struct {
 	gatedUDPConn
 	addrPortGate
+}
+
+// ssrcShare is a participant's part in its connection's SSRC cap: its set,
+// registered under each local ICE username its PeerConnection takes. The
+// participant's run goroutine registers (and before it, newParticipant);
+// teardown, after run has ended, unregisters.
+type ssrcShare struct {
+	set    *ssrcSet
+	sets   *sync.Map
+	ufrags [2]string // the current username and the one before
+}
+
+// newSSRCShare makes a participant's set, nil when there is no cap.
+func (c ssrcCap) newSSRCShare() *ssrcShare {
+	if c.max <= 0 || c.sets == nil {
+		return nil
+	}
+	return &ssrcShare{set: newSSRCSet(c.max), sets: c.sets}
+}
+
+// register files the set under pc's local ICE username of the moment: a
+// new PeerConnection's, and an ICE restart's after each local description.
+// The username before stays, for the connections of before the restart;
+// older ones go (their connections found the set at their first packet).
+func (s *ssrcShare) register(pc *webrtc.PeerConnection) {
+	if s == nil {
+		return
+	}
+	params, err := pc.SCTP().Transport().ICETransport().GetLocalParameters()
+	if err != nil || params.UsernameFragment == "" || params.UsernameFragment == s.ufrags[0] {
+		return
+	}
+	if old := s.ufrags[1]; old != "" {
+		s.sets.Delete(old)
+	}
+	s.ufrags[1], s.ufrags[0] = s.ufrags[0], params.UsernameFragment
+	s.sets.Store(params.UsernameFragment, s.set)
+}
+
+// unregister takes the set out of the registry.
+func (s *ssrcShare) unregister() {
+	if s == nil {
+		return
+	}
+	for _, u := range s.ufrags {
+		if u != "" {
+			s.sets.Delete(u)
+		}
+	}
 }

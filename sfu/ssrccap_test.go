@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -68,6 +69,69 @@ func TestSSRCSetHoldsMax(t *testing.T) {
 		if !s.admit(i * 2654435761) {
 			t.Fatalf("SSRC %d of the first %d refused once the set is full", i, max)
 		}
+	}
+}
+
+// TestSSRCSetShared: goroutines admitting SSRCs at once (the ICE
+// connections of one participant) together get exactly max in, each SSRC
+// once, and agree on which.
+func TestSSRCSetShared(t *testing.T) {
+	const max, workers, each = 100, 4, 1000
+	s := newSSRCSet(max)
+	var in atomic.Int32
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			// Every worker tries the same SSRCs, in its own order.
+			for i := range uint32(each) {
+				if s.admit((i*7 + uint32(w)*13) % each) {
+					in.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	admitted := 0
+	for i := range uint32(each) {
+		if s.admit(i) {
+			admitted++
+		}
+	}
+	if admitted != max || s.n.Load() != max {
+		t.Fatalf("%d SSRCs in the set (n %d), want %d", admitted, s.n.Load(), max)
+	}
+	if in.Load() < max {
+		t.Fatalf("the workers were let in %d times, want at least %d", in.Load(), max)
+	}
+}
+
+// TestGatesShareAParticipantsSet: the connections of one participant (two
+// local ICE usernames, as across an ICE restart) share its cap; one whose
+// username is unknown has a set of its own.
+func TestGatesShareAParticipantsSet(t *testing.T) {
+	var dropped atomic.Uint64
+	var sets sync.Map
+	c := ssrcCap{max: 2, dropped: &dropped, log: slog.New(slog.NewTextHandler(io.Discard, nil)), sets: &sets}
+	share := c.newSSRCShare()
+	share.sets.Store("before", share.set)
+	share.sets.Store("after", share.set)
+	before, after, other := c.gate("before"), c.gate("after"), c.gate("unknown")
+	for _, st := range []struct {
+		g    *gate
+		ssrc uint32
+		pass bool
+	}{
+		{before, 1, true}, {after, 2, true}, {after, 3, false}, {before, 3, false}, {after, 1, true},
+		{other, 3, true}, {other, 4, true}, {other, 5, false},
+	} {
+		if got := st.g.pass(rtpPacket(st.ssrc, false, 96), func() any { return nil }); got != st.pass {
+			t.Fatalf("%s: SSRC %d passed %v, want %v", st.g.ufrag, st.ssrc, got, st.pass)
+		}
+	}
+	share.ufrags = [2]string{"after", "before"}
+	share.unregister()
+	if _, ok := sets.Load("before"); ok {
+		t.Fatal("a username outlived its participant")
 	}
 }
 

@@ -3,23 +3,24 @@ package sfu
 import (
 	"encoding/binary"
 	"math/bits"
+	"sync/atomic"
 )
 
-// ssrcSet is the bounded set of RTP SSRCs one ICE connection has let in
-// (ssrccap.go): the first max distinct ones to arrive, kept for the
-// connection's life. It belongs to the connection's one reader goroutine
-// (ICE's read loop of the candidate), so it takes no lock, and it never
-// allocates after its table is made (on the first RTP packet, so that a
-// subscriber's connection, which receives none, holds no table).
+// ssrcSet is the bounded set of RTP SSRCs one participant's connection has
+// let in (ssrccap.go): the first max distinct ones to arrive, kept for the
+// connection's life. Its ICE connections share it (one per local address,
+// and a new one at each ICE restart), each read by a goroutine of its own,
+// so its slots are atomics: no lock, and no allocation after the table is
+// made. Each gate remembers the last SSRC it let in, so most packets do not
+// touch the set at all.
 //
 // Open addressing with linear probing in a table at most half full: a
 // lookup of a known SSRC is a hash and a probe or two, and one of an
 // unknown SSRC ends at the first empty slot.
 type ssrcSet struct {
-	max   int
-	n     int
-	table []uint64 // 0: empty; else present<<32 | ssrc
-	last  uint64   // the last SSRC admitted, as in table: most packets repeat it
+	max   int32
+	n     atomic.Int32
+	table []atomic.Uint64 // 0: empty; else present | ssrc
 	shift uint
 }
 
@@ -27,42 +28,41 @@ type ssrcSet struct {
 // bandwidth probes of old used it).
 const present = 1 << 32
 
-func newSSRCSet(max int) ssrcSet { return ssrcSet{max: max} }
+// newSSRCSet makes a set of at most max (≥ 1) SSRCs: a table of a power of
+// two at least twice max, so that it is never more than half full.
+func newSSRCSet(max int) *ssrcSet {
+	log2 := bits.Len(uint(2*max - 1))
+	return &ssrcSet{max: int32(max), table: make([]atomic.Uint64, 1<<log2), shift: uint(64 - log2)}
+}
 
 // admit reports whether ssrc is in the set, adding it while the set has
 // room.
 func (s *ssrcSet) admit(ssrc uint32) bool {
 	v := present | uint64(ssrc)
-	if v == s.last {
-		return true
-	}
-	if s.table == nil {
-		s.grow()
-	}
 	mask := uint64(len(s.table) - 1)
 	// Fibonacci hashing: the SSRCs of one sender are random (RFC 3550
 	// §8.1), but an attacker's need not be; the multiply spreads sequences.
 	for i := (uint64(ssrc) * 0x9E3779B97F4A7C15) >> s.shift; ; i = (i + 1) & mask {
-		switch s.table[i] {
+		switch s.table[i].Load() {
 		case v:
-			s.last = v
 			return true
 		case 0:
-			if s.n >= s.max {
+			// Room is taken before the slot, so that racing inserts
+			// never pass max; a slot lost to another SSRC gives it back
+			// and probes on.
+			if s.n.Add(1) > s.max {
+				s.n.Add(-1)
 				return false
 			}
-			s.table[i], s.last = v, v
-			s.n++
-			return true
+			if s.table[i].CompareAndSwap(0, v) {
+				return true
+			}
+			s.n.Add(-1)
+			if s.table[i].Load() == v {
+				return true
+			}
 		}
 	}
-}
-
-// grow makes the table: a power of two at least twice max, so that it is
-// never more than half full.
-func (s *ssrcSet) grow() {
-	log2 := bits.Len(uint(2*s.max - 1))
-	s.table, s.shift = make([]uint64, 1<<log2), uint(64-log2)
 }
 
 // rtpSSRC returns the SSRC of an RTP packet (RFC 3550 §5.1: bytes 8 to
