@@ -28,7 +28,7 @@ type ssrcCap struct {
 	dropped *atomic.Uint64 // Stats.SSRCCapDropped
 	log     *slog.Logger
 	// sets holds each participant's set by the local ICE username of its
-	// connection (string → *ssrcSet; registerSSRCs), so that the ICE
+	// connection (string → *ssrcSet; ssrcShare.register), so that the ICE
 	// connections of one PeerConnection, an ICE restart's among them,
 	// share one cap: Pion keeps its streams per PeerConnection, across
 	// restarts. A connection whose username is not there (the sockets of
