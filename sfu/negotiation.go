@@ -63,7 +63,6 @@ func (p *Participant) maybeOffer() {
 	offer, err := p.pc.CreateOffer(nil)
 	if err == nil {
 		err = p.pc.SetLocalDescription(offer)
-		p.ssrcs.register(p.pc) // an ICE restart's new username
 	}
 	if err != nil {
 		if p.ctx.Err() == nil {
@@ -71,6 +70,7 @@ func (p *Participant) maybeOffer() {
 		}
 		return
 	}
+	p.ssrcs.register(offer.SDP) // ssrccap.go: an ICE restart's new username
 	p.neg.offerPending = true
 	p.neg.timer.Reset(p.sfu.cfg.offerTimeout)
 	if ro, ok := p.listener.(RelayOfferer); ok && p.relay == RelayEgress {
@@ -132,7 +132,6 @@ func (p *Participant) applyOffer(sdp string, tracks []PublishedTrack) {
 	answer, err := p.pc.CreateAnswer(nil)
 	if err == nil {
 		err = p.pc.SetLocalDescription(answer)
-		p.ssrcs.register(p.pc) // an ICE restart's new username
 	}
 	if err != nil {
 		// The offer was taken but cannot be answered, and Pion cannot roll
@@ -140,6 +139,7 @@ func (p *Participant) applyOffer(sdp string, tracks []PublishedTrack) {
 		p.fail(fmt.Errorf("%w: %v", ErrBadSDP, err))
 		return
 	}
+	p.ssrcs.register(answer.SDP) // ssrccap.go: an ICE restart's new username
 	p.listener.Answer(preferOpusDTX(answer.SDP), p.trackIDs())
 }
 

@@ -4,12 +4,12 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/transport/v5"
-	"github.com/pion/webrtc/v4"
 )
 
 // ssrcCap bounds the distinct RTP SSRCs each participant's ICE connection
@@ -240,7 +240,7 @@ type gatedUDPAddrPortConn struct {
 
 // ssrcShare is a participant's part in its connection's SSRC cap: its set,
 // registered under each local ICE username its PeerConnection takes. The
-// participant's run goroutine registers (and before it, newParticipant);
+// participant's run goroutine registers, after each local description;
 // teardown, after run has ended, unregisters.
 type ssrcShare struct {
 	set    *ssrcSet
@@ -256,23 +256,31 @@ func (c ssrcCap) newSSRCShare() *ssrcShare {
 	return &ssrcShare{set: newSSRCSet(c.max), sets: c.sets}
 }
 
-// register files the set under pc's local ICE username of the moment: a
-// new PeerConnection's, and an ICE restart's after each local description.
-// The username before stays, for the connections of before the restart;
-// older ones go (their connections found the set at their first packet).
-func (s *ssrcShare) register(pc *webrtc.PeerConnection) {
+// register files the set under the local ICE username of sdp, a local
+// description just set (RFC 8839 §5.4: a=ice-ufrag; an ICE restart's is
+// new). It reads the description, not Pion's ICE transport, whose
+// GetLocalParameters reads a field Pion's transport-starting goroutine
+// writes. The username before stays, for the connections of before the
+// restart; older ones go (their connections found the set at their first
+// packet).
+func (s *ssrcShare) register(sdp string) {
 	if s == nil {
 		return
 	}
-	params, err := pc.SCTP().Transport().ICETransport().GetLocalParameters()
-	if err != nil || params.UsernameFragment == "" || params.UsernameFragment == s.ufrags[0] {
+	_, rest, ok := strings.Cut(sdp, "a=ice-ufrag:")
+	if !ok {
+		return
+	}
+	ufrag, _, _ := strings.Cut(rest, "\n")
+	ufrag = strings.TrimSuffix(ufrag, "\r")
+	if ufrag == "" || ufrag == s.ufrags[0] {
 		return
 	}
 	if old := s.ufrags[1]; old != "" {
 		s.sets.Delete(old)
 	}
-	s.ufrags[1], s.ufrags[0] = s.ufrags[0], params.UsernameFragment
-	s.sets.Store(params.UsernameFragment, s.set)
+	s.ufrags[1], s.ufrags[0] = s.ufrags[0], ufrag
+	s.sets.Store(ufrag, s.set)
 }
 
 // unregister takes the set out of the registry.

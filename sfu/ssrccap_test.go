@@ -113,8 +113,11 @@ func TestGatesShareAParticipantsSet(t *testing.T) {
 	var sets sync.Map
 	c := ssrcCap{max: 2, dropped: &dropped, log: slog.New(slog.NewTextHandler(io.Discard, nil)), sets: &sets}
 	share := c.newSSRCShare()
-	share.sets.Store("before", share.set)
-	share.sets.Store("after", share.set)
+	// Two local descriptions, the second of an ICE restart; the first
+	// repeated changes nothing.
+	for _, sdp := range []string{"v=0\r\na=ice-ufrag:before\r\n", "v=0\r\na=ice-ufrag:before\r\n", "a=ice-pwd:x\r\na=ice-ufrag:after\r\n"} {
+		share.register(sdp)
+	}
 	before, after, other := c.gate("before"), c.gate("after"), c.gate("unknown")
 	for _, st := range []struct {
 		g    *gate
@@ -128,10 +131,19 @@ func TestGatesShareAParticipantsSet(t *testing.T) {
 			t.Fatalf("%s: SSRC %d passed %v, want %v", st.g.ufrag, st.ssrc, got, st.pass)
 		}
 	}
-	share.ufrags = [2]string{"after", "before"}
-	share.unregister()
+	if share.ufrags != [2]string{"after", "before"} {
+		t.Fatalf("registered %q, want the current username and the one before", share.ufrags)
+	}
+	// A third username lets the first go.
+	share.register("a=ice-ufrag:third\n")
 	if _, ok := sets.Load("before"); ok {
-		t.Fatal("a username outlived its participant")
+		t.Fatal("a username two restarts old is still registered")
+	}
+	share.unregister()
+	n := 0
+	sets.Range(func(any, any) bool { n++; return true })
+	if n != 0 {
+		t.Fatalf("%d usernames outlived their participant", n)
 	}
 }
 
