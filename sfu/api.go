@@ -6,6 +6,7 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
 	"github.com/switchboard-rtc/switchboard/internal/rawudp"
@@ -167,13 +168,23 @@ func newSettingEngine(cfg *config, shared bool) (webrtc.SettingEngine, error) {
 	// arrives more than 64 packets behind the newest and would be dropped
 	// as a replay.
 	se.SetSRTPReplayProtectionWindow(srtpReplayWindow)
-	if cfg.net != nil {
-		se.SetNet(cfg.net)
-	} else if n, err := rawudp.NewNet(); err == nil {
-		// A connection's own UDP sockets (without WithUDPMux) read and
-		// write through raw system calls: through Go's net package, each
-		// packet that woke the idle server also woke the runtime's sysmon.
-		se.SetNet(n)
+	var nw transport.Net = cfg.net
+	if nw == nil {
+		if n, err := rawudp.NewNet(); err == nil {
+			// A connection's own UDP sockets (without WithUDPMux) read
+			// and write through raw system calls: through Go's net
+			// package, each packet that woke the idle server also woke
+			// the runtime's sysmon.
+			nw = n
+		}
+	}
+	if nw != nil && shared && cfg.network.ssrcs.max > 0 {
+		// Participants' connections on sockets of their own (without
+		// WithUDPMux) are capped in their SSRCs there (ssrccap.go).
+		nw = gatedNet{Net: nw, cap: cfg.network.ssrcs}
+	}
+	if nw != nil {
+		se.SetNet(nw)
 	}
 	return se, cfg.network.apply(&se, cfg, shared) // network.go: addresses, ports, NAT
 }

@@ -70,7 +70,7 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.network.sockets.use(&se)
+	s.cfg.network.sockets.use(&se, s.cfg.network.ssrcs)
 	se.SetDTLSKeyLogWriter(capture)
 	se.SetDTLSServerHelloMessageHook(capture.ServerHello)
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)).

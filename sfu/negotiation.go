@@ -70,6 +70,7 @@ func (p *Participant) maybeOffer() {
 		}
 		return
 	}
+	p.ssrcs.register(offer.SDP) // ssrccap.go: an ICE restart's new username
 	p.neg.offerPending = true
 	p.neg.timer.Reset(p.sfu.cfg.offerTimeout)
 	if ro, ok := p.listener.(RelayOfferer); ok && p.relay == RelayEgress {
@@ -138,6 +139,7 @@ func (p *Participant) applyOffer(sdp string, tracks []PublishedTrack) {
 		p.fail(fmt.Errorf("%w: %v", ErrBadSDP, err))
 		return
 	}
+	p.ssrcs.register(answer.SDP) // ssrccap.go: an ICE restart's new username
 	p.listener.Answer(preferOpusDTX(answer.SDP), p.trackIDs())
 }
 

@@ -30,6 +30,9 @@ type networkConfig struct {
 	tcpPort    int
 	batchSends bool
 	sockets    *sharedSockets
+	// ssrcs caps the SSRCs of participants' connections (ssrccap.go), on
+	// the shared sockets and on the sockets of their own.
+	ssrcs ssrcCap
 }
 
 // sharedSockets are the listeners every PeerConnection shares.
@@ -239,17 +242,18 @@ func (n *networkConfig) apply(se *webrtc.SettingEngine, cfg *config, shared bool
 			return err
 		}
 	}
-	n.sockets.use(se)
+	n.sockets.use(se, n.ssrcs)
 	return nil
 }
 
-// use has se gather on the shared sockets opened already.
-func (s *sharedSockets) use(se *webrtc.SettingEngine) {
+// use has se gather on the shared sockets opened already, each
+// participant's connection on them capped in its SSRCs.
+func (s *sharedSockets) use(se *webrtc.SettingEngine, ssrcs ssrcCap) {
 	if s.udp != nil {
-		se.SetICEUDPMux(s.udp)
+		se.SetICEUDPMux(gatedUDPMux{UDPMux: s.udp, cap: ssrcs})
 	}
 	if s.tcp != nil {
-		se.SetICETCPMux(s.tcp)
+		se.SetICETCPMux(gatedTCPMux{mux: s.tcp, cap: ssrcs})
 		se.DisableActiveTCP(true)
 		se.SetNetworkTypes([]webrtc.NetworkType{
 			webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6,

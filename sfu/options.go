@@ -25,6 +25,7 @@ type config struct {
 	ingressBitrate   int
 	ingressPackets   int
 	directSRTP       bool // directsrtp_pc.go
+	maxSSRCs         int  // ssrccap.go; 0: no cap
 }
 
 func defaultConfig() config {
@@ -41,6 +42,7 @@ func defaultConfig() config {
 		dataLimits:       DefaultDataLimits(),
 		ingressBitrate:   DefaultIngressBitrate,
 		ingressPackets:   DefaultIngressPackets,
+		maxSSRCs:         SSRCsForTracks(DefaultTracksPerParticipant),
 	}
 }
 
@@ -51,6 +53,19 @@ type Option func(*config)
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
+
+// WithMaxIncomingSSRCs caps the distinct RTP SSRCs a participant's
+// connection lets in (0: no cap); the packets of any SSRC past the first n
+// are dropped before Pion sees them and counted in SSRCCapDropped
+// (ssrccap.go). SSRCsForTracks derives it from a cap on tracks.
+func WithMaxIncomingSSRCs(n int) Option {
+	return func(c *config) { c.maxSSRCs = n }
+}
+
+// DefaultTracksPerParticipant is the cap on tracks a participant may send
+// that the default of WithMaxIncomingSSRCs is derived from: the signaling's
+// default (--max-tracks-per-participant).
+const DefaultTracksPerParticipant = 8
 
 // WithICEIPs restricts ICE gathering to these addresses. A loopback address in
 // the list turns loopback candidates on, which is how tests keep media on

@@ -93,6 +93,9 @@ type Participant struct {
 	// estimator's smoothed loss (per mille) and what the tiles ask for.
 	downLoss atomic.Uint32
 	wantBps  atomic.Int64
+	// ssrcs is its connection's SSRC cap (ssrccap.go), nil for relays and
+	// without a cap; the negotiation goroutine's.
+	ssrcs *ssrcShare
 	// The level its room last sent; the room's quality tick only, under
 	// the room's lock.
 	quality     quality.Level
@@ -131,6 +134,10 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 
 		dataLimiter: newDataLimiter(s.cfg.dataLimits),
 		attributes:  make(map[string]string),
+	}
+	if role == notRelay {
+		// Relays carry a room's every track: uncapped (ssrccap.go).
+		p.ssrcs = s.cfg.network.ssrcs.newSSRCShare()
 	}
 	if e, ok := s.estimators.LoadAndDelete(pc.ID()); ok {
 		p.estimator = e.(*bwe.SendSide)
@@ -203,6 +210,7 @@ func (p *Participant) teardown() {
 		p.log.Debug("closing peer connection", "err", err)
 	}
 	p.wg.Wait()
+	p.ssrcs.unregister()
 	// run has ended: its down tracks can be taken out of their receivers.
 	for id, dt := range p.downTracks {
 		dt.rcv.removeDownTrack(dt)

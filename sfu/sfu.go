@@ -35,6 +35,10 @@ type SFU struct {
 
 	dataRelay atomic.Pointer[DataRelay] // data_relay.go
 
+	// ssrcSets: each participant's SSRC set by its local ICE username
+	// (ssrccap.go).
+	ssrcSets sync.Map
+
 	mu     sync.Mutex
 	rooms  map[string]*Room
 	closed bool
@@ -46,7 +50,9 @@ func New(opts ...Option) (*SFU, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &SFU{cfg: cfg, log: cfg.logger, rooms: make(map[string]*Room)}
+	s := &SFU{log: cfg.logger, rooms: make(map[string]*Room)}
+	cfg.network.ssrcs = ssrcCap{max: cfg.maxSSRCs, dropped: &s.stats.SSRCCapDropped, log: cfg.logger, sets: &s.ssrcSets}
+	s.cfg = cfg
 	var onEstimator func(string, *bwe.SendSide)
 	if cfg.estimateBW {
 		onEstimator = func(id string, e *bwe.SendSide) { s.estimators.Store(id, e) }
@@ -56,7 +62,9 @@ func New(opts ...Option) (*SFU, error) {
 		return nil, err
 	}
 	s.api = api
-	if cfg.network.udpMux {
+	// Relays carry a room's every track: their ingress ends must not be
+	// capped as a participant's connection is (ssrccap.go).
+	if cfg.network.udpMux || cfg.maxSSRCs > 0 {
 		if s.relayAPI, err = newAPI(&cfg, &s.stats.SequenceJumpsDropped, onEstimator, false); err != nil {
 			cfg.network.sockets.close()
 			return nil, err

@@ -28,6 +28,9 @@ type StatsOf[C, G any] struct {
 	IngressDropped C `metric:"switchboard_ingress_dropped_total" help:"Packets of publishers past their ingress cap, dropped."`
 	// Incoming RTP packets far ahead of their stream's newest (seqguard.go).
 	SequenceJumpsDropped C `metric:"switchboard_sequence_jumps_dropped_total" help:"Incoming RTP packets dropped for a sequence number more than 3000 ahead of their stream's newest."`
+	// Incoming RTP packets under an SSRC past its connection's cap of
+	// distinct SSRCs (ssrccap.go), dropped before Pion opens streams for it.
+	SSRCCapDropped       C `metric:"switchboard_ssrc_cap_dropped_total" help:"Incoming RTP packets dropped for an SSRC past their connection's cap of distinct SSRCs (a publisher's tracks x 3 layers x media and RTX, twice, + 16)."`
 	NACKsReceived        C `metric:"switchboard_nacks_received_total" help:"NACK messages received from subscribers."`
 	PacketsRetransmitted C `metric:"switchboard_packets_retransmitted_total" help:"Packets resent from the packet cache in answer to NACKs."`
 	// NACKed packets not resent: resent too recently or too often already

@@ -37,7 +37,7 @@ func (c *limitsConfig) addFlags(fs *flag.FlagSet) {
 		"joins one client address may make at once before --joins-per-ip paces it")
 	fs.Var(&c.trustedProxies, "trusted-proxy", "a reverse proxy's address or `CIDR` network whose X-Forwarded-For is believed for the per-address limits (repeatable)")
 	fs.IntVar(&c.maxRooms, "max-rooms", 0, "rooms open on this node (0: no limit); past it, a join that would open another is refused (unavailable)")
-	fs.IntVar(&c.maxTracks, "max-tracks-per-participant", 8, "tracks one participant may send (0: no limit); an offer with more is refused (too-many-tracks)")
+	fs.IntVar(&c.maxTracks, "max-tracks-per-participant", sfu.DefaultTracksPerParticipant, "tracks one participant may send (0: no limit); an offer with more is refused (too-many-tracks)")
 	fs.IntVar(&c.ingressBitrate, "ingress-bitrate", sfu.DefaultIngressBitrate,
 		"bits a `second` one published stream (a simulcast layer, or a track) may bring in (0: no limit); the rest is dropped before any subscriber gets it")
 	fs.IntVar(&c.ingressPackets, "ingress-packets", sfu.DefaultIngressPackets,
@@ -91,7 +91,12 @@ func (c *limitsConfig) signalingOptions() []signaling.Option {
 
 // sfuOptions are the limits the SFU enforces on the media path.
 func (c *limitsConfig) sfuOptions() []sfu.Option {
-	return []sfu.Option{sfu.WithIngressCap(c.ingressBitrate, c.ingressPackets)}
+	return []sfu.Option{
+		sfu.WithIngressCap(c.ingressBitrate, c.ingressPackets),
+		// A publisher cannot use more SSRCs than its tracks' layers and
+		// their repair streams: the rest are dropped (sfu/ssrccap.go).
+		sfu.WithMaxIncomingSSRCs(sfu.SSRCsForTracks(c.maxTracks)),
+	}
 }
 
 // httpLimits bound what a slow or greedy HTTP client can hold. They end at
