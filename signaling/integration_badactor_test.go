@@ -82,7 +82,18 @@ var badActorCases = []badActorCase{
 	// without, and +31.5 ms once (load average near 6), 0 loss every
 	// time; the bound leaves 2.5x the worst.
 	{name: "renegotiation", start: startRenegotiation, delayBound: 80 * time.Millisecond},
-	{name: "subscriber behind loss and jitter", start: startLossy, check: checkLossy},
+	// The lossy subscriber is on a link of its own (jitterNet), the
+	// server and the pair on loopback. Over 10 runs (an 11th skipped,
+	// starved) the pair's p99 beside it was -7.9 to +45 ms over the
+	// windows without where the publisher kept its clock (440 to 448
+	// of 444 packets beside), and +119 and +174 ms at a load average of
+	// 12 to 13 (others' builds and a fuzzer beside it) where it sent
+	// 400 and 410; 0 loss every time. The same clients on a perfect
+	// link cost as much (+0 and +33 ms with a fuzzer beside): the cost
+	// is the in-process simulcast publisher and subscriber, not the
+	// loss. The bound is above every run measured, with little margin
+	// at that load: docs/reliability.md.
+	{name: "subscriber behind loss and jitter", start: startLossy, check: checkLossy, delayBound: 200 * time.Millisecond},
 }
 
 // TestBadActor: beside each bad actor, a control pair in the same room
