@@ -42,8 +42,9 @@ type jitterNet struct {
 	maxDelay time.Duration // of each packet, either way
 	seeds    atomic.Uint64 // each socket's random source, in the order opened
 	// arrived counts the packets read from the sockets, dropped those of
-	// them dropped (counted first: arrived is final once it is counted).
-	arrived, dropped atomic.Uint64
+	// them dropped (counted first: arrived is final once it is counted),
+	// overflowed those lost behind a slow reader (jitterReady).
+	arrived, dropped, overflowed atomic.Uint64
 }
 
 // newJitterNet wraps the host network; seed makes the drops and delays of
@@ -80,12 +81,13 @@ func (n *jitterNet) ListenUDP(network string, addr *net.UDPAddr) (transport.UDPC
 // String is what the link did so far, for the test's log.
 func (n *jitterNet) String() string {
 	arrived, dropped := n.arrived.Load(), n.dropped.Load()
-	return fmt.Sprintf("%d packets arrived, %d dropped (%.1f %%)", arrived, dropped, 100*float64(dropped)/float64(max(arrived, 1)))
+	return fmt.Sprintf("%d packets arrived, %d dropped (%.1f %%), %d lost behind the reader",
+		arrived, dropped, 100*float64(dropped)/float64(max(arrived, 1)), n.overflowed.Load())
 }
 
 // jitterReady is how many released packets wait for the reader: past it
-// they are dropped, as a socket's full receive buffer drops them (ICE
-// reads without pause: not reached in the row).
+// they are lost, as a socket's full receive buffer loses them (counted:
+// ICE reads without pause, so none should be).
 const jitterReady = 1024
 
 // jitterConn is one socket of a jitterNet. Two goroutines serve it until
@@ -198,6 +200,7 @@ func (c *jitterConn) release() {
 			select {
 			case c.ready <- d:
 			default: // the reader is behind: lost, as in a full receive buffer
+				c.net.overflowed.Add(1)
 			}
 		}
 		clear(due)
