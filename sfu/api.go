@@ -9,6 +9,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
 	"github.com/switchboard-rtc/switchboard/internal/rawudp"
+	"github.com/switchboard-rtc/switchboard/sfu/twcc"
 )
 
 // videoFeedback is what every video codec offers: NACK and PLI for loss
@@ -101,7 +102,7 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // newInterceptors keeps only what the SFU needs per PeerConnection: NACKs for
 // gaps in what publishers send, receiver and sender reports, transport-wide
 // CC feedback so that publishers' browsers can estimate their uplink, and a
-// send-side estimate of each subscriber's downlink (transportCC: sequence
+// send-side estimate of each subscriber's downlink (sfu/twcc's sender: sequence
 // numbers out, feedback in, a delay and loss detector; no pacer: the SFU
 // must not delay every packet). There is deliberately no NACK responder:
 // retransmissions come from the shared PacketCache, never from
@@ -127,7 +128,11 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, extra []inte
 		return nil, err
 	}
 	if onEstimator != nil {
-		reg.Add(newTransportCC(onEstimator))
+		send, err := twcc.NewSenderInterceptor(twcc.WithEstimatorHook(onEstimator))
+		if err != nil {
+			return nil, err
+		}
+		reg.Add(send)
 	}
 	return reg, nil
 }

@@ -160,10 +160,10 @@ func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
 // writeRTP forwards one packet of layer l. It runs on l's read loop, which
 // owns p and shares it with the layer's other subscribers: admit decides,
 // emit writes under the subscriber's header, built apart from p's, so
-// fan-out copies no packet and allocates nothing. desc is p's VP8 payload
-// descriptor (nil if not VP8, or not one we understand). It returns the
-// bytes written, 0 if the packet was not sent.
-func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int {
+// fan-out copies no packet and allocates nothing. pp is p's payload as the
+// layer's read loop parsed it, once for every subscriber (payload_parse.go).
+// It returns the bytes written, 0 if the packet was not sent.
+func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, pp *parsed) int {
 	if !d.bound.Load() {
 		return 0
 	}
@@ -171,13 +171,13 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 		return 0
 	}
 	var a admission
-	switch d.admit(l, p, desc, &a) {
+	switch d.admit(l, p, pp, &a) {
 	case verdictDrop:
 		return 0
 	case verdictNeedKeyframe:
 		if a.prev < 0 {
 			if sent := d.catchUp(l, p.SequenceNumber); sent > 0 {
-				return sent + d.writeRTP(l, p, desc)
+				return sent + d.writeRTP(l, p, pp)
 			}
 		}
 		l.requestKeyframe()
@@ -187,7 +187,7 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, desc *vp8.Descriptor) int 
 	if a.munged {
 		// The payload is shared with the layer's other subscribers: its
 		// picture numbers go back once written.
-		vp8.Restore(p.Payload, desc, a.orig)
+		vp8.Restore(p.Payload, pp.vp8, a.orig)
 	}
 	if n == 0 || err != nil {
 		if a.switched {

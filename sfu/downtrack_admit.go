@@ -7,7 +7,6 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/switchboard-rtc/switchboard/internal/red"
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
@@ -49,15 +48,16 @@ type admission struct {
 // RED unwrapped, VP8 picture numbers munged, and the subscriber's sequence
 // number and timestamp. It fills a, the caller's, in place: returned by
 // value, its copies showed in the fan-out's profile.
-func (d *DownTrack) admit(l *Layer, p *rtp.Packet, desc *vp8.Descriptor, a *admission) verdict {
+func (d *DownTrack) admit(l *Layer, p *rtp.Packet, pp *parsed, a *admission) verdict {
 	d.mu.Lock()
-	v := d.admitLocked(l, p, desc, a)
+	v := d.admitLocked(l, p, pp, a)
 	d.mu.Unlock()
 	return v
 }
 
 // admitLocked is admit's decision, with d.mu held.
-func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, desc *vp8.Descriptor, a *admission) verdict {
+func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, pp *parsed, a *admission) verdict {
+	desc := pp.vp8
 	a.prev = d.current
 	video := d.rcv.kind == webrtc.RTPCodecTypeVideo
 	if l.index != d.current {
@@ -94,7 +94,7 @@ func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, desc *vp8.Descriptor, a
 		d.rw.Skip(p.SequenceNumber)
 		return verdictDrop
 	}
-	payload, ok := d.audioPayload(p.Payload, l.red && d.sub.leanAudio.Load())
+	payload, ok := d.audioPayload(p.Payload, pp, l.red && d.sub.leanAudio.Load())
 	if !ok {
 		d.rw.Skip(p.SequenceNumber)
 		return verdictDrop
@@ -175,18 +175,18 @@ func isKeyframe(mime string, payload []byte, desc *vp8.Descriptor) bool {
 	return keyframe.IsKeyframe(mime, payload)
 }
 
-// audioPayload is what the subscriber is sent of payload: with Opus
-// negotiated alone, a RED payload's primary block (RFC 2198), which is the
-// Opus packet (false when the payload is not RED: nothing it can decode);
-// with lean audio, the RED payload cut to its primary block
-// (lean_audio.go); else payload itself. Called with d.mu held.
-func (d *DownTrack) audioPayload(payload []byte, lean bool) ([]byte, bool) {
+// audioPayload is what the subscriber is sent of payload, whose parse is
+// pp: with Opus negotiated alone, a RED payload's primary block (RFC
+// 2198), which is the Opus packet (false when the payload is not RED:
+// nothing it can decode); with lean audio, the RED payload cut to its
+// primary block (lean_audio.go); else payload itself. Called with d.mu
+// held.
+func (d *DownTrack) audioPayload(payload []byte, pp *parsed, lean bool) ([]byte, bool) {
 	switch {
 	case d.unwrapRED:
-		primary, _, err := red.Primary(payload)
-		return primary, err == nil
+		return pp.primary, pp.isRED
 	case lean:
-		return d.leanPayload(payload), true
+		return d.leanPayload(payload, pp), true
 	}
 	return payload, true
 }
@@ -210,15 +210,17 @@ func (d *DownTrack) admitRetransmit(outSeq uint16) (outPacket, []byte, bool) {
 	if !ok || d.rtxPkt.Unmarshal(d.rtxBuf[:n]) != nil {
 		return outPacket{}, nil, false
 	}
-	payload, ok := d.audioPayload(d.rtxPkt.Payload, false)
+	var pp parsed
+	l.parse(d.rtxPkt.Payload, &d.rtxDesc, &pp)
+	payload, ok := d.audioPayload(d.rtxPkt.Payload, &pp, false)
 	if !ok {
 		return outPacket{}, nil, false
 	}
 	if d.munger != nil {
-		if vp8.Parse(d.rtxPkt.Payload, &d.rtxDesc) != nil {
+		if pp.vp8 == nil {
 			return outPacket{}, nil, false
 		}
-		if _, ok := d.munger.Munge(d.rtxPkt.Payload, &d.rtxDesc); !ok {
+		if _, ok := d.munger.Munge(d.rtxPkt.Payload, pp.vp8); !ok {
 			return outPacket{}, nil, false
 		}
 	}

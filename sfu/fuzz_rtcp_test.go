@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-rtc/switchboard/bwe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
+	"github.com/switchboard-rtc/switchboard/sfu/twcc"
 )
 
 // FuzzRTCP feeds one compound RTCP packet (RFC 3550 §6.1) from a
@@ -54,7 +55,11 @@ func FuzzRTCP(f *testing.F) {
 		// The interceptor chain parses once and hands the parse on in the
 		// attributes, as readRTCP receives it.
 		var est *bwe.SendSide
-		ic, err := newTransportCC(func(_ string, e *bwe.SendSide) { est = e }).NewInterceptor("fuzz")
+		fac, err := twcc.NewSenderInterceptor(twcc.WithEstimatorHook(func(_ string, e *bwe.SendSide) { est = e }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ic, err := fac.NewInterceptor("fuzz")
 		if err != nil {
 			t.Fatal(err)
 		}

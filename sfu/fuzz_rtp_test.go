@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/pion/rtp"
+
+	"github.com/switchboard-rtc/switchboard/sfu/twcc"
 )
 
 // FuzzRTPHeader parses a publisher's packet as the read loop does and
@@ -14,8 +16,8 @@ import (
 // dropped. Seeds (testdata/fuzz/FuzzRTPHeader) are Chromium's packets, one
 // per set of extensions it sent, and hand-built padding and two-byte forms.
 //
-// Properties: the rewritten header marshals, to wireSize octets, and parses
-// back to the same extensions: each negotiated one with the publisher's
+// Properties: the rewritten header marshals, to twcc.WireSize octets, and
+// parses back to the same extensions: each negotiated one with the publisher's
 // value, absent only where that value cannot be written (RFC 8285 §4.2:
 // one to 16 octets in the one-byte form the first extension chose).
 func FuzzRTPHeader(f *testing.F) {
@@ -44,8 +46,8 @@ func FuzzRTPHeader(f *testing.F) {
 		if err != nil {
 			t.Fatalf("the rewritten header does not marshal: %v (%+v)", err, h)
 		}
-		if n := wireSize(&h, p.Payload); n != len(out) {
-			t.Fatalf("wireSize %d, marshalled %d", n, len(out))
+		if n := twcc.WireSize(&h, p.Payload); n != len(out) {
+			t.Fatalf("WireSize %d, marshalled %d", n, len(out))
 		}
 		var back rtp.Packet
 		if err := back.Unmarshal(out); err != nil {

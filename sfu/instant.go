@@ -18,9 +18,10 @@ const maxCatchUp = 64
 
 // replayScratch is a layer's read loop's room to parse a cached packet.
 type replayScratch struct {
-	buf  []byte
-	pkt  rtp.Packet
-	desc vp8.Descriptor
+	buf    []byte
+	pkt    rtp.Packet
+	desc   vp8.Descriptor
+	parsed parsed
 }
 
 // cachedKeyframe returns the sequence number of the layer's last keyframe
@@ -72,11 +73,8 @@ func (d *DownTrack) catchUp(l *Layer, upTo uint16) int {
 		if !ok || sc.pkt.Unmarshal(sc.buf[:n]) != nil {
 			break
 		}
-		var desc *vp8.Descriptor
-		if l.vp8 && vp8.Parse(sc.pkt.Payload, &sc.desc) == nil {
-			desc = &sc.desc
-		}
-		w := d.writeRTP(l, &sc.pkt, desc)
+		l.parse(sc.pkt.Payload, &sc.desc, &sc.parsed)
+		w := d.writeRTP(l, &sc.pkt, &sc.parsed)
 		if w == 0 && seq == first {
 			return 0 // the keyframe did not go: the subscriber has not started
 		}

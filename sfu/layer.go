@@ -43,6 +43,7 @@ type Layer struct {
 	red          bool
 	primaryMeter bitrateMeter
 	desc         vp8.Descriptor // the read loop's scratch
+	parsed       parsed         // the read loop's: its packet's payload, parsed once
 	// Temporal layers (RFC 7741 §4.2 TID): bytes per TID and the highest
 	// TID seen, -1 while the stream carries none.
 	tidMeters [maxTemporal]bitrateMeter
@@ -177,45 +178,24 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		return
 	}
 	l.meter.add(len(raw))
+	pp := &l.parsed
+	l.parse(pkt.Payload, &l.desc, pp)
 	if l.red {
-		l.primaryMeter.add(leanSize(pkt, len(raw)))
+		l.primaryMeter.add(leanSize(pkt.Payload, pp, len(raw)))
 	}
 	l.up.observe(pkt.SequenceNumber, pkt.Timestamp, time.Now().UnixNano(), l.r.codec.ClockRate)
 	if id := l.r.levelExt; id != 0 {
 		// Who is speaking (room.go): one atomic add, no lock.
 		l.r.level.Observe(pkt.Header.GetExtension(id))
 	}
-	var desc *vp8.Descriptor
-	if l.vp8 && len(pkt.Payload) > 0 {
-		// Parsed once for every subscriber, which munge from it.
-		if vp8.Parse(pkt.Payload, &l.desc) == nil {
-			desc = &l.desc
-			if desc.HasTID {
-				tid := min(int(desc.TID), maxTemporal-1)
-				l.tidMeters[tid].add(len(raw))
-				if int32(tid) > l.maxTID.Load() {
-					l.maxTID.Store(int32(tid))
-				}
-			}
-			if desc.Keyframe {
-				l.keyframeSeq.Store(int32(pkt.SequenceNumber))
-			}
-			if bits, done := l.kf.add(pkt, desc.Keyframe, len(raw)); done {
-				l.keyframeBits.Store(int64(bits))
-			}
-			if desc.Keyframe && desc.Width > 0 {
-				// Keyframes say the layer's size: the allocator matches it
-				// to tiles.
-				l.width.Store(int32(desc.Width))
-				l.height.Store(int32(desc.Height))
-			}
-		}
+	if pp.vp8 != nil {
+		l.observeVP8(pkt, pp.vp8, len(raw))
 	}
 	// Counted here once, not per subscriber: the SFU-wide counters are
 	// shared by every read loop.
 	sent, bytes := 0, 0
 	for _, d := range *l.r.downTracks.Load() {
-		if n := d.writeRTP(l, pkt, desc); n > 0 {
+		if n := d.writeRTP(l, pkt, pp); n > 0 {
 			sent++
 			bytes += n
 		}
@@ -225,6 +205,31 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		st.BytesOut.Add(uint64(bytes))
 		// With batched sends, the fan-out leaves now, in one system call.
 		l.flusher.flush()
+	}
+}
+
+// observeVP8 keeps what the allocator reads of the layer from each VP8
+// packet: the bitrate of each temporal layer, the last keyframe, its size
+// in bits, and the picture size a keyframe states.
+func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) {
+	if desc.HasTID {
+		tid := min(int(desc.TID), maxTemporal-1)
+		l.tidMeters[tid].add(size)
+		if int32(tid) > l.maxTID.Load() {
+			l.maxTID.Store(int32(tid))
+		}
+	}
+	if desc.Keyframe {
+		l.keyframeSeq.Store(int32(pkt.SequenceNumber))
+	}
+	if bits, done := l.kf.add(pkt, desc.Keyframe, size); done {
+		l.keyframeBits.Store(int64(bits))
+	}
+	if desc.Keyframe && desc.Width > 0 {
+		// Keyframes say the layer's size: the allocator matches it to
+		// tiles.
+		l.width.Store(int32(desc.Width))
+		l.height.Store(int32(desc.Height))
 	}
 }
 

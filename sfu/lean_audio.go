@@ -1,9 +1,6 @@
 package sfu
 
 import (
-	"github.com/pion/rtp"
-
-	"github.com/switchboard-rtc/switchboard/internal/red"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 )
 
@@ -26,28 +23,26 @@ func wantLeanAudio(estimate int) bool {
 	return estimate < leanAudioBelow
 }
 
-// leanPayload is payload, a RED payload, cut to its primary block: the
-// primary's one-octet header and the block, in d.leanBuf (the audio
+// leanPayload is payload, whose parse is pp, cut to its primary block:
+// the primary's one-octet header and the block, in d.leanBuf (the audio
 // layer's read loop is its only user). A payload that is not RED is
 // returned as it is.
-func (d *DownTrack) leanPayload(payload []byte) []byte {
-	primary, pt, err := red.Primary(payload)
-	if err != nil || len(primary)+1 >= len(payload) {
+func (d *DownTrack) leanPayload(payload []byte, pp *parsed) []byte {
+	if !pp.isRED || len(pp.primary)+1 >= len(payload) {
 		return payload
 	}
 	if d.leanBuf == nil {
 		d.leanBuf = make([]byte, 0, packetcache.MaxPacketSize)
 	}
-	d.leanBuf = append(append(d.leanBuf[:0], pt), primary...)
+	d.leanBuf = append(append(d.leanBuf[:0], pp.primaryPT), pp.primary...)
 	return d.leanBuf
 }
 
-// leanSize is what a RED packet of size bytes takes with its primary block
-// alone.
-func leanSize(pkt *rtp.Packet, size int) int {
-	primary, _, err := red.Primary(pkt.Payload)
-	if err != nil {
+// leanSize is what a packet of size bytes, whose payload's parse is pp,
+// takes with a RED payload's primary block alone.
+func leanSize(payload []byte, pp *parsed, size int) int {
+	if !pp.isRED {
 		return size
 	}
-	return size - len(pkt.Payload) + 1 + len(primary)
+	return size - len(payload) + 1 + len(pp.primary)
 }

@@ -17,6 +17,7 @@ import (
 func redSetup(n int, primary []byte, keep bool) (*Receiver, []*recordingWriter, rtp.Packet, []byte) {
 	r := newTestReceiver(webrtc.RTPCodecTypeAudio, 1)
 	r.codec.MimeType, r.codec.ClockRate = MimeTypeRED, 48000
+	r.layer(0).red = true // as newLayer sets it for a RED codec
 	var ws []*recordingWriter
 	for i := range n {
 		w := &recordingWriter{keep: keep}

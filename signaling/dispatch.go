@@ -58,6 +58,10 @@ func (s *session) dispatch(msg any) (leave bool) {
 			s.refuse(err)
 			return false
 		}
+		if err := s.allowOffer(); err != nil {
+			s.refuse(err)
+			return false
+		}
 		p.HandleOffer(m.SDP, tracks)
 	case *protocol.Candidate:
 		p.AddICECandidate(webrtc.ICECandidateInit(m.Candidate))

@@ -150,13 +150,12 @@ func (e *events) Closed(reason error) {
 	}
 	switch {
 	case errors.Is(reason, sfu.ErrShuttingDown):
-		s.sendBye("server shutting down")
+		s.sayBye("server shutting down")
 	case errors.Is(reason, sfu.ErrICEFailed), errors.Is(reason, sfu.ErrMediaClosed):
-		s.sendBye("media connection lost")
+		s.sayBye("media connection lost")
 	case errors.Is(reason, sfu.ErrReplaced):
-		s.sendBye("joined again from another session")
+		s.sayBye("joined again from another session")
 	default:
-		s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(reason), Message: reason.Error(), Fatal: true})
+		s.end(protocol.Error{Type: protocol.TypeError, Code: errorCode(reason), Message: reason.Error(), Fatal: true})
 	}
-	s.finish()
 }

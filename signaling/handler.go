@@ -94,8 +94,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		s.sendBye("server shutting down")
-		s.finish()
+		s.sayBye("server shutting down")
 		s.wait()
 		return
 	}

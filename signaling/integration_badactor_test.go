@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"golang.org/x/time/rate"
 
 	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/signaling"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
@@ -299,13 +301,22 @@ func startRenegotiation(ctx context.Context, t *testing.T, env *badEnv) *actor {
 	if _, err := publish(ctx, bad); err != nil {
 		t.Fatal(err)
 	}
+	// As fast as the server's offer limit lets it for good: an offer
+	// every 1/signaling.DefaultOfferRate seconds (the burst is the
+	// server's slack for a client's changes at once, which this one keeps
+	// unspent: it does not know how much of it publish took).
+	pace := rate.NewLimiter(signaling.DefaultOfferRate, 1)
 	return runActor(ctx, t, func(ctx context.Context, a *actor) {
 		for ctx.Err() == nil {
-			n := bad.Received(protocol.TypeAnswer)
-			if bad.Renegotiate(ctx) != nil {
+			answers, refusals := bad.Received(protocol.TypeAnswer), len(bad.Errors())
+			if pace.Wait(ctx) != nil || bad.Renegotiate(ctx) != nil {
 				return
 			}
-			if bad.WaitUntil(ctx, func() bool { return bad.Received(protocol.TypeAnswer) > n }) != nil {
+			if bad.WaitUntil(ctx, func() bool { return bad.Received(protocol.TypeAnswer) > answers || len(bad.Errors()) > refusals }) != nil {
+				return
+			}
+			if errs := bad.Errors(); len(errs) > refusals {
+				t.Errorf("the renegotiator's offer was refused within the offer limit: %+v", errs[refusals:])
 				return
 			}
 			a.done.Add(1)

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/switchboard-rtc/switchboard/bench"
 	"github.com/switchboard-rtc/switchboard/sfu"
 )
@@ -87,4 +89,63 @@ func TestDirectSRTPLayerSwitch(t *testing.T) {
 	if st := srv.sfu.Stats(); st.LayerSwitches < 2 || st.DirectSRTPPackets < st.PacketsOut/2 {
 		t.Fatalf("layer switches %d, direct %d of %d forwarded", st.LayerSwitches, st.DirectSRTPPackets, st.PacketsOut)
 	}
+}
+
+// TestDirectSRTPICERestart: with the SFU encrypting forwarded RTP itself, a
+// subscriber restarts ICE (RFC 8445 §9: a new ufrag and password, and
+// candidates gathered anew on new ports); the server's writes follow the
+// new selected pair, so media keeps arriving, sent directly and intact, at
+// the subscriber's new address.
+func TestDirectSRTPICERestart(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t, sfu.WithUDPMux(0), sfu.WithDirectSRTP(true))
+	ctx, cancel := context.WithTimeout(t.Context(), 40*time.Second) // generous: loaded 2-core CI
+	defer cancel()
+	pub := srv.dial(ctx, t, "direct-restart", "pub")
+	sub := srv.dial(ctx, t, "direct-restart", "sub")
+	if _, err := publish(ctx, pub); err != nil {
+		t.Fatal(err)
+	}
+	const want = 100 // packets of each kind
+	if err := sub.WaitUntil(ctx, func() bool { return receivedFromAll(sub, []*bench.Client{pub}, want) }); err != nil {
+		t.Fatalf("%v: %s", err, describe(sub, []*bench.Client{pub}))
+	}
+	before, err := selectedPair(sub)
+	if err != nil || before == nil {
+		t.Fatalf("subscriber's pair: %v %v", before, err)
+	}
+	directBefore := srv.sfu.Stats().DirectSRTPPackets
+	if directBefore == 0 {
+		t.Fatal("nothing sent directly before the restart: the test would not test what it says")
+	}
+	if err := sub.RestartICE(ctx); err != nil {
+		t.Fatalf("ICE restart: %v", err)
+	}
+	// The restart is done when the subscriber's pair is a new one: its
+	// gathering opened new sockets.
+	var after *webrtc.ICECandidatePair
+	err = sub.WaitUntil(ctx, func() bool {
+		p, err := selectedPair(sub)
+		if err == nil && p != nil && p.Local.Port != before.Local.Port {
+			after = p
+		}
+		return after != nil
+	})
+	if err != nil {
+		t.Fatalf("no new pair after the ICE restart (still %s): %v", before, err)
+	}
+	audio, video := distinct(sub, pub, "audio"), distinct(sub, pub, "video")
+	if err := sub.WaitUntil(ctx, func() bool {
+		return distinct(sub, pub, "audio") >= audio+want && distinct(sub, pub, "video") >= video+want
+	}); err != nil {
+		t.Fatalf("no media on the new pair %s: %v; %s", after, err, describe(sub, []*bench.Client{pub}))
+	}
+	directAfter := srv.sfu.Stats().DirectSRTPPackets
+	t.Logf("pair %s became %s; %d packets sent directly before, %d after", before, after, directBefore, directAfter-directBefore)
+	// Every packet of the new pair's window went direct: a stream never
+	// goes back to Pion's path once direct.
+	if directAfter-directBefore < 2*want {
+		t.Errorf("%d packets sent directly after the restart, want at least %d", directAfter-directBefore, 2*want)
+	}
+	checkIntact(t, sub)
 }

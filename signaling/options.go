@@ -15,6 +15,8 @@ type config struct {
 	maxMessageSize int
 	messageRate    float64
 	messageBurst   int
+	offerRate      float64 // offers.go
+	offerBurst     int
 	maxBadMessages int
 	pingInterval   time.Duration
 	pongTimeout    time.Duration
@@ -46,6 +48,8 @@ func defaultConfig() config {
 		maxMessageSize: 64 << 10,
 		messageRate:    50,
 		messageBurst:   100,
+		offerRate:      DefaultOfferRate,
+		offerBurst:     DefaultOfferBurst,
 		maxBadMessages: 10,
 		pingInterval:   10 * time.Second,
 		pongTimeout:    30 * time.Second,

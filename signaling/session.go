@@ -32,8 +32,11 @@ type session struct {
 	// refusals bounds the data messages refused for their limits before
 	// the client is disconnected (data.go).
 	refusals *rate.Limiter
+	offers   *rate.Limiter // nil: no offer limit (offers.go)
 
 	send     chan []byte
+	sendMu   sync.Mutex    // held to queue on send; never across I/O
+	saidLast bool          // under sendMu: the last word is queued (end)
 	done     chan struct{} // closed by finish: writer flushes, then closes
 	finishMu sync.Once
 	writerWG sync.WaitGroup
@@ -59,6 +62,7 @@ func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
 		log:      h.log.With("remote", remote),
 		limiter:  rate.NewLimiter(rate.Limit(h.cfg.messageRate), h.cfg.messageBurst),
 		refusals: rate.NewLimiter(rate.Limit(h.cfg.messageRate), refusalBurstFactor*h.cfg.messageBurst),
+		offers:   newOfferLimiter(h.cfg),
 		send:     make(chan []byte, h.cfg.sendQueue),
 		done:     make(chan struct{}),
 	}
@@ -82,7 +86,7 @@ func (s *session) run() {
 	defer func() {
 		if v := recover(); v != nil {
 			s.h.sfu.RecordPanic("signaling", v, debug.Stack())
-			s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeInternal, Message: "internal error", Fatal: true})
+			s.end(protocol.Error{Type: protocol.TypeError, Code: protocol.CodeInternal, Message: "internal error", Fatal: true})
 		}
 	}()
 	_ = s.conn.SetReadDeadline(time.Now().Add(s.h.cfg.joinTimeout))
@@ -210,8 +214,7 @@ func (s *session) fail(err error) { s.failAt(slog.LevelInfo, err) }
 // the refusals of the per-address limits.
 func (s *session) failAt(level slog.Level, err error) {
 	s.log.Log(context.Background(), level, "closing session", "err", err)
-	s.sendMsg(protocol.Error{Type: protocol.TypeError, Code: errorCode(err), Message: err.Error(), Fatal: true})
-	s.finish()
+	s.end(protocol.Error{Type: protocol.TypeError, Code: errorCode(err), Message: err.Error(), Fatal: true})
 }
 
 // leaving tells the client the server is shutting down: go to target (a
@@ -219,30 +222,46 @@ func (s *session) failAt(level slog.Level, err error) {
 // goroutine: version is set before the session joins its handler's set.
 func (s *session) leaving(target string) {
 	if target != "" && s.joinedVersion() >= 2 {
-		s.sendMsg(protocol.Redirect{Type: protocol.TypeRedirect, URL: target, Reason: "server shutting down"})
+		s.end(protocol.Redirect{Type: protocol.TypeRedirect, URL: target, Reason: "server shutting down"})
 	} else {
-		s.sendBye("server shutting down")
+		s.sayBye("server shutting down")
 	}
-	s.finish()
 }
 
 func (s *session) joinedVersion() int { return int(s.version.Load()) }
 
-func (s *session) sendBye(reason string) {
-	s.sendMsg(protocol.Bye{Type: protocol.TypeBye, Reason: reason})
+// sayBye ends the session with a bye naming reason.
+func (s *session) sayBye(reason string) {
+	s.end(protocol.Bye{Type: protocol.TypeBye, Reason: reason})
 }
 
 // sendMsg queues a message without ever blocking; a client whose queue is
-// full is too slow to keep and is disconnected.
-func (s *session) sendMsg(v any) {
+// full is too slow to keep and is disconnected. Nothing is queued after the
+// session's last word (end): a client that read bye, a redirect or a fatal
+// error reads nothing more, such as its room-mates leaving on shutdown.
+func (s *session) sendMsg(v any) { s.queue(v, false) }
+
+// end queues v as the session's last word and ends the session: the
+// writer flushes what is queued, v last, and closes the connection.
+func (s *session) end(v any) {
+	s.queue(v, true)
+	s.finish()
+}
+
+func (s *session) queue(v any, last bool) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		s.log.Error("encoding message", "err", err)
 		return
 	}
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	if s.saidLast || s.finished() {
+		return
+	}
 	select {
-	case <-s.done:
 	case s.send <- data:
+		s.saidLast = last
 	default:
 		s.log.Warn("send queue full", "err", ErrSlowClient)
 		s.finish()

@@ -23,6 +23,8 @@ type limitsConfig struct {
 	maxTracks       int
 	ingressBitrate  int
 	ingressPackets  int
+	offerRate       float64
+	offerBurst      int
 	trustedPrefixes []netip.Prefix // parsed from trustedProxies by validate
 }
 
@@ -40,6 +42,10 @@ func (c *limitsConfig) addFlags(fs *flag.FlagSet) {
 		"bits a `second` one published stream (a simulcast layer, or a track) may bring in (0: no limit); the rest is dropped before any subscriber gets it")
 	fs.IntVar(&c.ingressPackets, "ingress-packets", sfu.DefaultIngressPackets,
 		"packets a `second` one published stream may bring in (0: no limit)")
+	fs.Float64Var(&c.offerRate, "offer-rate", signaling.DefaultOfferRate,
+		"offers a `rate` a second one connection may make after its burst (0: only the message limit); past it an offer is refused (rate-limited)")
+	fs.IntVar(&c.offerBurst, "offer-burst", signaling.DefaultOfferBurst,
+		"offers one connection may make at once before --offer-rate paces it")
 }
 
 func (c *limitsConfig) validate() error {
@@ -56,6 +62,10 @@ func (c *limitsConfig) validate() error {
 		return errors.New("--max-tracks-per-participant must not be negative")
 	case c.ingressBitrate < 0 || c.ingressPackets < 0:
 		return errors.New("--ingress-bitrate and --ingress-packets must not be negative")
+	case c.offerRate < 0:
+		return errors.New("--offer-rate must not be negative")
+	case c.offerRate > 0 && c.offerBurst < 1:
+		return errors.New("--offer-burst must be at least 1")
 	}
 	c.trustedPrefixes = nil
 	for _, s := range c.trustedProxies {
@@ -75,6 +85,7 @@ func (c *limitsConfig) signalingOptions() []signaling.Option {
 		signaling.WithTrustedProxies(c.trustedPrefixes),
 		signaling.WithMaxRooms(c.maxRooms),
 		signaling.WithMaxTracksPerParticipant(c.maxTracks),
+		signaling.WithOfferRate(c.offerRate, c.offerBurst),
 	}
 }
 

@@ -32,8 +32,14 @@ func TestLimitFlags(t *testing.T) {
 	tests := []flagCase[limitsConfig]{
 		{"defaults", nil, nil, func(c limitsConfig) bool {
 			return c.maxConnsPerIP == 50 && c.joinsPerIP == 5 && c.joinBurstPerIP == 50 && c.maxRooms == 0 && c.maxTracks == 8 && len(c.trustedPrefixes) == 0 &&
-				c.ingressBitrate == 8_000_000 && c.ingressPackets == 1000
+				c.ingressBitrate == 8_000_000 && c.ingressPackets == 1000 && c.offerRate == 5 && c.offerBurst == 10
 		}, false},
+		{"offer limit", []string{"--offer-rate", "0.5", "--offer-burst", "3"}, nil, func(c limitsConfig) bool {
+			return c.offerRate == 0.5 && c.offerBurst == 3
+		}, false},
+		{"no offer limit", []string{"--offer-rate", "0", "--offer-burst", "0"}, nil, func(c limitsConfig) bool { return c.offerRate == 0 }, false},
+		{"negative offer rate", []string{"--offer-rate", "-1"}, nil, nil, true},
+		{"no offer burst", []string{"--offer-burst", "0"}, nil, nil, true},
 		{"ingress caps", []string{"--ingress-bitrate", "20000000", "--ingress-packets", "0"}, nil, func(c limitsConfig) bool {
 			return c.ingressBitrate == 20_000_000 && c.ingressPackets == 0
 		}, false},

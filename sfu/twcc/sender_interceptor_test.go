@@ -1,4 +1,4 @@
-package sfu
+package twcc
 
 import (
 	"testing"
@@ -11,12 +11,16 @@ import (
 	"github.com/switchboard-rtc/switchboard/bwe"
 )
 
-// TestTransportCC numbers packets on their way out and reads the
+// TestSenderInterceptor numbers packets on their way out and reads the
 // receiver's feedback about them into the estimator; RTCP that does not
 // parse is passed on untouched.
-func TestTransportCC(t *testing.T) {
+func TestSenderInterceptor(t *testing.T) {
 	var est *bwe.SendSide
-	i, err := newTransportCC(func(_ string, e *bwe.SendSide) { est = e }).NewInterceptor("pc")
+	f, err := NewSenderInterceptor(WithEstimatorHook(func(_ string, e *bwe.SendSide) { est = e }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, err := f.NewInterceptor("pc")
 	if err != nil || est == nil {
 		t.Fatalf("no estimator: %v", err)
 	}
@@ -87,8 +91,8 @@ func TestWireSize(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := rtp.Packet{Header: tt.h, Payload: make([]byte, tt.payload)}
-			if got := wireSize(&p.Header, p.Payload); got != tt.want {
-				t.Fatalf("wireSize = %d, want %d", got, tt.want)
+			if got := WireSize(&p.Header, p.Payload); got != tt.want {
+				t.Fatalf("WireSize = %d, want %d", got, tt.want)
 			}
 			if tt.h.Padding {
 				raw, err := p.Marshal()
