@@ -85,7 +85,7 @@ var badActorCases = []badActorCase{
 	// time; the bound leaves 2.5x the worst.
 	{name: "renegotiation", start: startRenegotiation, delayBound: 80 * time.Millisecond},
 	// The lossy subscriber is on a link of its own (jitterNet), the
-	// server and the pair on loopback. Over 10 runs (an 11th skipped,
+	// server and the pair on loopback. Over 11 runs (a 12th skipped,
 	// starved) the pair's p99 beside it was -7.9 to +45 ms over the
 	// windows without where the publisher kept its clock (440 to 448
 	// of 444 packets beside), and +119 and +174 ms at a load average of
