@@ -9,7 +9,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/switchboard-rtc/switchboard/bench"
-	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
@@ -41,25 +40,20 @@ const (
 // asserts what the row limits, after the window.
 type badActorCase struct {
 	name string
-	vnet bool // on a lossyNet, the control pair on its ideal links
-	// knownGap, when set, names why the row's latency bound does not hold
-	// yet (docs/reliability.md): past it the row logs instead of failing.
-	// Its loss bound holds all the same.
-	knownGap string
 	// delayBound, when set, replaces maxBadDelay for the row.
 	delayBound time.Duration
 	start      func(ctx context.Context, t *testing.T, env *badEnv) *actor
 	check      func(t *testing.T, env *badEnv, a *actor, f figures)
 }
 
-// badEnv is where a bad actor runs: the server, the control pair, and the
-// virtual network of a vnet row (nil otherwise).
+// badEnv is where a bad actor runs: the server and the control pair.
 type badEnv struct {
 	srv *testServer
 	cp  *controlPair
-	net *lossyNet
-	// The lossy row's subscriber and the simulcast publisher it watches.
+	// The lossy row's subscriber, the simulcast publisher it watches, and
+	// its bad link.
 	lossy, simul *bench.Client
+	link         *jitterNet
 	// starved: the window before the bad actor showed the machine
 	// starving the pair (keptUp); a row's load-sensitive checks log
 	// instead of failing then.
@@ -90,12 +84,18 @@ var badActorCases = []badActorCase{
 	// without, and +31.5 ms once (load average near 6), 0 loss every
 	// time; the bound leaves 2.5x the worst.
 	{name: "renegotiation", start: startRenegotiation, delayBound: 80 * time.Millisecond},
-	{name: "subscriber behind loss and jitter", vnet: true, start: startLossy, check: checkLossy,
-		// vnet carries the control pair too, in Go: on a 2-core machine
-		// under -race its latency measures the simulation (p99 884 ms
-		// beside the bad actor and 147 ms after it, with 0 loss, in a
-		// fresh-clone CI run), not the server.
-		knownGap: "vnet routes the control pair in Go; its latency there is the simulation's"},
+	// The lossy subscriber is on a link of its own (jitterNet), the
+	// server and the pair on loopback. Over 11 runs (a 12th skipped,
+	// starved) the pair's p99 beside it was -7.9 to +45 ms over the
+	// windows without where the publisher kept its clock (440 to 448
+	// of 444 packets beside), and +119 and +174 ms at a load average of
+	// 12 to 13 (others' builds and a fuzzer beside it) where it sent
+	// 400 and 410; 0 loss every time. The same clients on a perfect
+	// link cost as much (+0 and +33 ms with a fuzzer beside): the cost
+	// is the in-process simulcast publisher and subscriber, not the
+	// loss. The bound is above every run measured, with little margin
+	// at that load: docs/reliability.md.
+	{name: "subscriber behind loss and jitter", start: startLossy, check: checkLossy, delayBound: 200 * time.Millisecond},
 }
 
 // TestBadActor: beside each bad actor, a control pair in the same room
@@ -111,18 +111,9 @@ func TestBadActor(t *testing.T) {
 			checkLeaks(t)
 			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 			defer cancel()
-			env := &badEnv{}
-			var pubOpts, subOpts []bench.Option
-			if tc.vnet {
-				env.net = newLossyNet(t)
-				env.srv = newServer(t, sfu.WithNet(env.net.server), sfu.WithICEIPs(nil))
-				pubOpts = []bench.Option{bench.WithNet(env.net.pub), bench.WithICEIPs(nil)}
-				subOpts = []bench.Option{bench.WithNet(env.net.sub), bench.WithICEIPs(nil)}
-			} else {
-				env.srv = newServer(t)
-			}
+			env := &badEnv{srv: newServer(t)}
 			srv := env.srv
-			cp := srv.newControlPair(ctx, t, "bad", pubOpts, subOpts)
+			cp := srv.newControlPair(ctx, t, "bad")
 			env.cp = cp
 			base, err := cp.measure(ctx, badWindow)
 			if err != nil {
@@ -164,12 +155,7 @@ func TestBadActor(t *testing.T) {
 				bound = tc.delayBound
 			}
 			if ref := max(base.p99, after.p99); bad.p99 > ref+bound {
-				report := t.Errorf
-				if tc.knownGap != "" {
-					report = t.Logf
-					t.Logf("known gap: %s", tc.knownGap)
-				}
-				report("control pair latency p99 %v beside the bad actor, %v before and %v after: more than %v worse", bad.p99, base.p99, after.p99, bound)
+				t.Errorf("control pair latency p99 %v beside the bad actor, %v before and %v after: more than %v worse", bad.p99, base.p99, after.p99, bound)
 			}
 			cp.checkIntact(t)
 		})
@@ -338,16 +324,25 @@ func startRenegotiation(ctx context.Context, t *testing.T, env *badEnv) *actor {
 	}, bad)
 }
 
-// startLossy: a subscriber behind lossyPercent loss and lossyJitter of
-// jitter (its NACKs, repeated for what stays lost, and its falling
+// lossySeed fixes the lossy link's drops and delays, socket by socket (the
+// packets' arrival order still varies from run to run).
+const lossySeed = 14
+
+// startLossy: a subscriber behind a link (jitterNet) that drops lossyShare
+// of what reaches it and delays every packet either way by up to
+// lossyJitter (its NACKs, repeated for what stays lost, and its falling
 // estimate) watches the control publisher and a simulcast publisher.
 func startLossy(ctx context.Context, t *testing.T, env *badEnv) *actor {
-	simul := env.srv.dial(ctx, t, "bad", "simulcast", bench.WithNet(env.net.pub), bench.WithICEIPs(nil))
+	simul := env.srv.dial(ctx, t, "bad", "simulcast")
 	if _, err := publishSimulcast(ctx, simul); err != nil {
 		t.Fatal(err)
 	}
-	bad := env.srv.dial(ctx, t, "bad", "lossy", bench.WithNet(env.net.bad), bench.WithICEIPs(nil))
-	err := bad.WaitUntil(ctx, func() bool {
+	link, err := newJitterNet(lossyShare, lossyJitter, lossySeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := env.srv.dial(ctx, t, "bad", "lossy", bench.WithNet(link))
+	err = bad.WaitUntil(ctx, func() bool {
 		v := trackFrom(bad, simul.ID(), "video")
 		return v != nil && v.Stats().Distinct > 0
 	})
@@ -358,7 +353,7 @@ func startLossy(ctx context.Context, t *testing.T, env *badEnv) *actor {
 	if err := bad.SetTrackSettings(video.ID, 1280, 720, false); err != nil {
 		t.Fatal(err)
 	}
-	env.lossy, env.simul = bad, simul
+	env.lossy, env.simul, env.link = bad, simul, link
 	return runActor(ctx, t, func(ctx context.Context, a *actor) {
 		every(ctx, 100*time.Millisecond, func() { a.done.Store(video.Stats().Distinct) })
 	}, bad, simul)
@@ -377,8 +372,8 @@ func checkLossy(t *testing.T, env *badEnv, _ *actor, _ figures) {
 		t.Fatalf("the lossy subscriber stopped playing: %v; %s", err, describe(env.lossy, []*bench.Client{env.simul}))
 	}
 	st := video.Stats()
-	t.Logf("lossy subscriber: %d more video packets in %v at %dx%d; %s", st.Distinct-before.Distinct,
-		time.Since(start).Round(10*time.Millisecond), st.Width, st.Height, describe(env.lossy, []*bench.Client{env.simul, env.cp.pub}))
+	t.Logf("lossy subscriber: %d more video packets in %v at %dx%d; its link: %v; %s", st.Distinct-before.Distinct,
+		time.Since(start).Round(10*time.Millisecond), st.Width, st.Height, env.link, describe(env.lossy, []*bench.Client{env.simul, env.cp.pub}))
 	if st.Width >= 1280 {
 		report := t.Errorf
 		if env.starved {

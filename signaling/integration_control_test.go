@@ -22,18 +22,17 @@ type controlPair struct {
 	audio    *bench.RemoteTrack
 }
 
-// newControlPair joins the pair into room (each dialled with its options)
-// and waits for 100 packets of each
+// newControlPair joins the pair into room and waits for 100 packets of each
 // kind to flow from one to the other.
-func (s *testServer) newControlPair(ctx context.Context, t *testing.T, room string, pubOpts, subOpts []bench.Option) *controlPair {
+func (s *testServer) newControlPair(ctx context.Context, t *testing.T, room string) *controlPair {
 	t.Helper()
-	cp := &controlPair{pub: s.dial(ctx, t, room, "control-pub", pubOpts...)}
+	cp := &controlPair{pub: s.dial(ctx, t, room, "control-pub")}
 	m, err := publish(ctx, cp.pub)
 	if err != nil {
 		t.Fatalf("control publisher: %v", err)
 	}
 	cp.media = m
-	cp.sub = s.dial(ctx, t, room, "control-sub", subOpts...)
+	cp.sub = s.dial(ctx, t, room, "control-sub")
 	err = cp.sub.WaitUntil(ctx, func() bool { return receivedFromAll(cp.sub, []*bench.Client{cp.pub}, 100) })
 	if err != nil {
 		t.Fatalf("control pair: %v; %s", err, describe(cp.sub, []*bench.Client{cp.pub}))
