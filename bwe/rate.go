@@ -59,6 +59,11 @@ func NewRateController(initial, min, max int) *RateController {
 	return &RateController{estimate: initial, min: min, max: max}
 }
 
+// HeldUntil is when the hold after the last congested interval ends (zero
+// before any): until then the estimate is a share of what a congested link
+// delivered, and its queue is still draining.
+func (c *RateController) HeldUntil() time.Time { return c.holdUntil }
+
 // Estimate is the current estimate, bps.
 func (c *RateController) Estimate() int { return c.estimate }
 

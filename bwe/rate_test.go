@@ -110,3 +110,20 @@ func TestRateControllerRecovers(t *testing.T) {
 		t.Fatalf("estimate %d after 10 s of clean probes, want at least 1.8M", got)
 	}
 }
+
+// TestHeldUntil: a congested interval starts the hold that HeldUntil
+// reports (and the allocator holds upgrades by); a clean one ends none.
+func TestHeldUntil(t *testing.T) {
+	c := NewRateController(300_000, 50_000, 10_000_000)
+	if !c.HeldUntil().IsZero() {
+		t.Fatalf("held until %v before any congestion", c.HeldUntil())
+	}
+	c.Update(t0, Signals{Sending: 200_000, Target: 250_000})
+	if !c.HeldUntil().IsZero() {
+		t.Fatal("a clean interval started a hold")
+	}
+	c.Update(t0.Add(250*time.Millisecond), Signals{Overuse: true, Sending: 400_000, Target: 220_000})
+	if want := t0.Add(250*time.Millisecond + holdAfterDown); !c.HeldUntil().Equal(want) {
+		t.Fatalf("held until %v, want %v", c.HeldUntil(), want)
+	}
+}

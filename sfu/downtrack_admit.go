@@ -78,6 +78,7 @@ func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, desc *vp8.Descriptor, a
 				d.munger.Switch()
 			}
 		}
+		d.noteSwitch(l.index)
 		d.setLayers(l.index, d.target)
 		a.switched = true
 	}
