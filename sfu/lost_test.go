@@ -53,6 +53,17 @@ func askingPublishers(r *Receiver) []*pliRecorder {
 	return out
 }
 
+// lossSetup is a down track of a receiver with layers, each layer's
+// keyframe requests recorded, forwarding layer 0 at temporal step tid.
+func lossSetup(layers, tid int) (*Receiver, *DownTrack, *recordingWriter, []*pliRecorder) {
+	r := newTestReceiver(webrtc.RTPCodecTypeVideo, layers)
+	plis := askingPublishers(r)
+	w := &recordingWriter{keep: true}
+	d := bindTestDownTrack(r, 0x1234, w)
+	d.setTarget(0, tid)
+	return r, d, w, plis
+}
+
 func nackOf(ssrc uint32, seqs ...uint16) *rtcp.TransportLayerNack {
 	return &rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers(seqs)}
 }
@@ -86,11 +97,7 @@ func TestUnrepairableLossAsksKeyframe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newTestReceiver(webrtc.RTPCodecTypeVideo, 1)
-			plis := askingPublishers(r)
-			w := &recordingWriter{keep: true}
-			d := bindTestDownTrack(r, 0x1234, w)
-			d.setTarget(0, maxTemporal-1)
+			r, d, w, plis := lossSetup(1, maxTemporal-1)
 			in := []inPacket{{seq: 100, ts: 3000, key: true}}
 			for i := range 5 {
 				in = append(in, inPacket{seq: uint16(101 + i), ts: 3000, marker: i == 4})
@@ -140,11 +147,7 @@ func TestFailedUpgradeFallsBack(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newTestReceiver(webrtc.RTPCodecTypeVideo, 2)
-			plis := askingPublishers(r)
-			w := &recordingWriter{keep: true}
-			d := bindTestDownTrack(r, 0x1234, w)
-			d.setTarget(0, 1)
+			r, d, w, plis := lossSetup(2, 1)
 			feed(r, []inPacket{{layer: 0, seq: 100, ts: 3000, key: true, marker: true}})
 			d.setTarget(1, 1)
 			feed(r, []inPacket{{layer: 0, seq: 101, ts: 6000, marker: true}, {layer: 1, seq: 500, ts: 6000, key: true}, {layer: 1, seq: 501, ts: 6000, marker: true}})
