@@ -67,8 +67,15 @@ type DownTrack struct {
 	// falls back to if the new layer's first frames are lost.
 	upFrom, upTID int
 	upAt          int64
-	munger        *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
-	unwrapRED     bool        // RED published, Opus negotiated: send the primary block
+	// keyOut is the subscriber's sequence number of the last keyframe's
+	// first packet (keySent: one was sent), and keyAskedAt (unix ns) when
+	// lostPacket last asked for one: a loss before a keyframe sent, or
+	// while one asked for is on its way, needs no other.
+	keyOut     uint16
+	keySent    bool
+	keyAskedAt int64
+	munger     *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
+	unwrapRED  bool        // RED published, Opus negotiated: send the primary block
 
 	// leanBuf is the audio layer's read loop's, for a RED payload cut
 	// to its primary block (lean_audio.go).

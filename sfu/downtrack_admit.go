@@ -118,6 +118,9 @@ func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, desc *vp8.Descriptor, a
 	if p.Marker && video {
 		d.lastFrameAt = time.Now().UnixNano()
 	}
+	if video && (a.switched || desc != nil && desc.Keyframe) {
+		d.keyOut, d.keySent = seq, true
+	}
 	d.midFrame = !p.Marker
 	a.payload = payload
 	// Field by field: a composite literal is built on the stack and then

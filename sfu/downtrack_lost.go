@@ -24,17 +24,35 @@ func (d *DownTrack) noteSwitch(index int) {
 	d.upFrom = -1
 }
 
-// lostPacket acts on a packet of the layer forwarded lost for good, at now
-// (ns). If the track entered that layer by a switch up less than
-// bwe.UpgradeTrial ago, the upgrade failed: the link lost the new
-// resolution's first frames (its keyframe alone, 15-25 KB at 640x360,
-// overflows a 300 kbit/s link's 100 ms queue), and a keyframe of the same
-// layer would overflow it again. The track falls back at once to the layer
-// it left, which still arrives, and whose keyframe is small; the allocator
-// is told (bweTrack), and counts it as a failed upgrade. Otherwise a
-// keyframe of the layer is asked for now, not 3 s later.
-func (d *DownTrack) lostPacket(now int64) {
+// lostKeyframeWait is how long a keyframe lostPacket asked for has to
+// arrive before a loss asks again: about a round trip through a narrow
+// link's queue and a frame's encoding. Each request costs a keyframe of
+// every simulcast layer (libvpx encodes them together), and during a step
+// down from a layer the link cannot carry, every quarter second loses
+// packets.
+const lostKeyframeWait = 500 * time.Millisecond
+
+// lostPacket acts on packet outSeq, lost for good, at now (ns). Only a
+// packet of the layer forwarded matters (not padding, nor one of a layer
+// before the last switch), and only if no keyframe has been sent since it,
+// nor asked for within lostKeyframeWait. If the track entered that layer
+// by a switch up less than bwe.UpgradeTrial ago, the upgrade failed: the
+// link lost the new resolution's first frames (its keyframe alone, 15-25
+// KB at 640x360, overflows a 300 kbit/s link's 100 ms queue), and a
+// keyframe of the same layer would overflow it again. The track falls back
+// at once to the layer it left, which still arrives, and whose keyframe is
+// small; the allocator is told (bweTrack), and counts it as a failed
+// upgrade. Otherwise a keyframe of the layer is asked for now, not 3 s
+// later.
+func (d *DownTrack) lostPacket(outSeq uint16, now int64) {
 	d.mu.Lock()
+	_, ours := d.rw.Source(outSeq)
+	recovered := d.keySent && int16(d.keyOut-outSeq) > 0
+	if !ours || recovered || d.keyAskedAt != 0 && now-d.keyAskedAt < int64(lostKeyframeWait) {
+		d.mu.Unlock()
+		return
+	}
+	d.keyAskedAt = now
 	back := d.upFrom >= 0 && d.current > d.upFrom && d.target == d.current && now-d.upAt < int64(bwe.UpgradeTrial)
 	from, to, tid := d.current, d.upFrom, d.upTID
 	if back {
@@ -49,16 +67,6 @@ func (d *DownTrack) lostPacket(now int64) {
 		d.sub.wakeBWE()
 	}
 	d.requestKeyframe()
-}
-
-// sentOfCurrent reports whether the subscriber's outSeq is a packet
-// forwarded of the layer it gets now (not padding, nor of a layer before
-// the last switch).
-func (d *DownTrack) sentOfCurrent(outSeq uint16) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	_, ok := d.rw.Source(outSeq)
-	return ok
 }
 
 // takeFallBack returns the ladder step (in d.ladder) the track fell back

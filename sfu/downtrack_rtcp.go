@@ -75,7 +75,7 @@ func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 		// Made at the first NACK: most tracks on a clean link never see one.
 		d.resends = new(resend.Limiter)
 	}
-	lost := false
+	lost, anyLost := uint16(0), false
 	for _, pair := range pkt.Nacks {
 		pair.Range(func(seq uint16) bool {
 			switch d.resends.Check(seq, now) {
@@ -85,15 +85,17 @@ func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 					return true
 				}
 			case resend.Lost:
-				lost = lost || d.sentOfCurrent(seq)
+				if !anyLost || int16(seq-lost) > 0 {
+					lost, anyLost = seq, true // the newest: a keyframe after it is after all
+				}
 			}
 			d.rcv.stats.RetransmitsSkipped.Add(1)
 			return true
 		})
 	}
 	d.flusher.flush()
-	if lost {
-		d.lostPacket(now)
+	if anyLost {
+		d.lostPacket(lost, now)
 	}
 }
 

@@ -181,3 +181,38 @@ func TestFailedUpgradeFallsBack(t *testing.T) {
 		})
 	}
 }
+
+// TestLostPacketAsksOnce: a lost packet asks for a keyframe only if none
+// has been sent since it, nor asked for within lostKeyframeWait: each
+// request costs the publisher a keyframe of every simulcast layer, and a
+// step down from a layer the link cannot carry loses packets every
+// quarter second.
+func TestLostPacketAsksOnce(t *testing.T) {
+	ms := int64(time.Millisecond)
+	r, d, w, plis := lossSetup(1, maxTemporal-1)
+	feed(r, []inPacket{{seq: 100, ts: 3000, key: true}, {seq: 101, ts: 3000, marker: true}, {seq: 102, ts: 6000, marker: true}})
+	out := func(i int) uint16 { return w.headers[i].SequenceNumber }
+	steps := []struct {
+		what  string
+		at    int64 // ms
+		seq   uint16
+		asked bool
+	}{
+		{"a loss", 0, out(1), true},
+		{"another within the wait", 400, out(2), false},
+		{"another after it", 600, out(2), true},
+	}
+	for i, st := range steps {
+		before := plis[0].count()
+		d.lostPacket(st.seq, 1+st.at*ms)
+		if asked := plis[0].count() > before; asked != st.asked {
+			t.Fatalf("step %d (%s): keyframe asked for %v, want %v", i, st.what, asked, st.asked)
+		}
+	}
+	feed(r, []inPacket{{seq: 103, ts: 9000, key: true, marker: true}})
+	before := plis[0].count()
+	d.lostPacket(out(2), 1+2000*ms)
+	if plis[0].count() > before {
+		t.Fatal("a loss before the last keyframe sent asked for another")
+	}
+}
