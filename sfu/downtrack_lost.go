@@ -32,10 +32,19 @@ func (d *DownTrack) noteSwitch(index int) {
 // packets.
 const lostKeyframeWait = 500 * time.Millisecond
 
-// lostPacket acts on packet outSeq, lost for good, at now (ns). Only a
-// packet of the layer forwarded matters (not padding, nor one of a layer
-// before the last switch), and only if no keyframe has been sent since it,
-// nor asked for within lostKeyframeWait. If the track entered that layer
+// forwarded reports whether the subscriber's outSeq is a packet forwarded
+// of the layer it gets now: not padding, nor one of a layer before the
+// last switch.
+func (d *DownTrack) forwarded(outSeq uint16) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.rw.Source(outSeq)
+	return ok
+}
+
+// lostPacket acts on packet outSeq of the layer forwarded, lost for good,
+// at now (ns), if no keyframe has been sent since it, nor asked for within
+// lostKeyframeWait. If the track entered that layer
 // by a switch up less than bwe.UpgradeTrial ago, the upgrade failed: the
 // link lost the new resolution's first frames (its keyframe alone, 15-25
 // KB at 640x360, overflows a 300 kbit/s link's 100 ms queue), and a
@@ -46,9 +55,8 @@ const lostKeyframeWait = 500 * time.Millisecond
 // later.
 func (d *DownTrack) lostPacket(outSeq uint16, now int64) {
 	d.mu.Lock()
-	_, ours := d.rw.Source(outSeq)
 	recovered := d.keySent && int16(d.keyOut-outSeq) > 0
-	if !ours || recovered || d.keyAskedAt != 0 && now-d.keyAskedAt < int64(lostKeyframeWait) {
+	if recovered || d.keyAskedAt != 0 && now-d.keyAskedAt < int64(lostKeyframeWait) {
 		d.mu.Unlock()
 		return
 	}

@@ -85,8 +85,11 @@ func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 					return true
 				}
 			case resend.Lost:
-				if !anyLost || int16(seq-lost) > 0 {
-					lost, anyLost = seq, true // the newest: a keyframe after it is after all
+				// The newest of the layer forwarded (padding and packets
+				// of a layer before the last switch stop no decoder): a
+				// keyframe sent after it is after all of them.
+				if (!anyLost || int16(seq-lost) > 0) && d.forwarded(seq) {
+					lost, anyLost = seq, true
 				}
 			}
 			d.rcv.stats.RetransmitsSkipped.Add(1)
