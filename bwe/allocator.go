@@ -179,9 +179,9 @@ func NewAllocator(opts ...Option) *Allocator {
 // HoldUpgrades keeps every track out of higher resolutions until until
 // (frame-rate steps of the resolution a track has stay allowed: they
 // bring no keyframe, and are undone at once). The caller holds upgrades
-// while its estimate comes from a congested link (RateController's hold):
-// its queue is still draining, and a new resolution's keyframe sent into
-// it is lost.
+// for a second after congestion cut its estimate (RateController's
+// DrainingUntil): the link's queue is still draining, and a new
+// resolution's keyframe sent into it is lost.
 func (a *Allocator) HoldUpgrades(until time.Time) { a.upgradesFrom = until }
 
 // topHeight is the height assumed for a track's top layer when unknown.

@@ -600,12 +600,12 @@ func TestFellBackIsAFailedUpgrade(t *testing.T) {
 	}
 }
 
-// TestHoldUpgrades: while upgrades are held (the estimate comes from a
-// congested link, its queue draining), no track enters a higher
+// TestHoldUpgrades: while upgrades are held (congestion just cut the
+// estimate, the link's queue is draining), no track enters a higher
 // resolution, though a higher frame rate of the one it has may still go;
 // after, it may. In TestBrowserSimulcastNarrowLink an upgrade to 640x360
-// was made at 221 kbit/s in an interval whose queue was building, and its
-// keyframe was lost in the 300 kbit/s link's queue.
+// was made at 221 kbit/s a quarter second after a cut, and its keyframe
+// was lost in the 300 kbit/s link's queue.
 func TestHoldUpgrades(t *testing.T) {
 	a := NewAllocator()
 	tr := []Track{twoResolutions()}

@@ -111,19 +111,22 @@ func TestRateControllerRecovers(t *testing.T) {
 	}
 }
 
-// TestHeldUntil: a congested interval starts the hold that HeldUntil
-// reports (and the allocator holds upgrades by); a clean one ends none.
-func TestHeldUntil(t *testing.T) {
+// TestDrainingUntil: a congested interval that cuts the estimate starts
+// the second in which the allocator holds upgrades; a clean one, or a
+// congested one that raises it (a probe that overshot: what it got through
+// was delivered), starts none.
+func TestDrainingUntil(t *testing.T) {
 	c := NewRateController(300_000, 50_000, 10_000_000)
-	if !c.HeldUntil().IsZero() {
-		t.Fatalf("held until %v before any congestion", c.HeldUntil())
-	}
 	c.Update(t0, Signals{Sending: 200_000, Target: 250_000})
-	if !c.HeldUntil().IsZero() {
+	if !c.DrainingUntil().IsZero() {
 		t.Fatal("a clean interval started a hold")
 	}
-	c.Update(t0.Add(250*time.Millisecond), Signals{Overuse: true, Sending: 400_000, Target: 220_000})
-	if want := t0.Add(250*time.Millisecond + holdAfterDown); !c.HeldUntil().Equal(want) {
-		t.Fatalf("held until %v, want %v", c.HeldUntil(), want)
+	c.Update(t0.Add(250*time.Millisecond), Signals{Overuse: true, Sending: 900_000, Target: 600_000})
+	if !c.DrainingUntil().IsZero() {
+		t.Fatalf("a probe's overshoot that raised the estimate to %d started a hold", c.Estimate())
+	}
+	c.Update(t0.Add(500*time.Millisecond), Signals{Overuse: true, Sending: 700_000, Target: 400_000})
+	if want := t0.Add(500*time.Millisecond + holdAfterDown); !c.DrainingUntil().Equal(want) {
+		t.Fatalf("after a cut to %d: draining until %v, want %v", c.Estimate(), c.DrainingUntil(), want)
 	}
 }
