@@ -40,6 +40,12 @@ type Track struct {
 	Width, Height int
 	Paused        bool // hidden or off-screen video tile: gets nothing
 	Current       int  // layer forwarded now, -1 none
+	// FellBack says the track left, on its own, a resolution it had
+	// entered less than UpgradeTrial ago, because the link lost its first
+	// frames (sfu: the layer it left is already arriving, and its
+	// keyframe is small); Current is then the layer it fell back to. The
+	// allocator counts it as a failed upgrade.
+	FellBack bool
 }
 
 // Decision is an allocation.
@@ -71,7 +77,7 @@ type trackState struct {
 	lastDown time.Time // when the track was last lowered for lack of bandwidth
 	lastUp   time.Time // when it last entered a higher resolution
 	// failedUps counts resolutions entered in a row that were left again
-	// within upgradeTrial: each doubles the hold before the next upgrade
+	// within UpgradeTrial: each doubles the hold before the next upgrade
 	// to failedLayer (the lowest frame-rate step of the last one). A
 	// higher frame rate lowered again is no failure: it costs no keyframe
 	// either way (one held 10 s for a dip let the other video climb to
@@ -81,7 +87,7 @@ type trackState struct {
 	gen         uint64 // the last call that saw the track
 }
 
-// An upgrade lowered again within upgradeTrial failed: the link could not
+// An upgrade lowered again within UpgradeTrial failed: the link could not
 // carry the layer (on a narrow link, its first keyframe alone can fill the
 // queue). The hold before going back up to that layer doubles per failure
 // in a row, up to 2^maxHoldBackoff times (twice: more, and a link that has
@@ -90,9 +96,18 @@ type trackState struct {
 // risking a freeze; the steps below it (a higher frame rate of the current
 // resolution) keep the plain hold.
 const (
-	upgradeTrial   = 3 * time.Second
+	UpgradeTrial   = 3 * time.Second
 	maxHoldBackoff = 1
 )
+
+// fellBack records a failed upgrade the track undid on its own: it is at
+// t.Current now, lowered at now, as the allocator would have lowered it.
+func (st *trackState) fellBack(t *Track, now time.Time) {
+	st.lastDown = now
+	st.failedUps++
+	st.failedLayer = resolutionBase(t, st.target)
+	st.target = t.Current
+}
 
 // upTo is the highest layer the track may go up to now: none (-1) within
 // the hold after it was lowered, the layers below the one that failed
@@ -122,6 +137,9 @@ type Allocator struct {
 	// pauseOnCongestion lets pass 1 leave video off when even its lowest
 	// layer does not fit.
 	pauseOnCongestion bool
+	// upgradesFrom is when tracks may enter a higher resolution again
+	// (HoldUpgrades).
+	upgradesFrom time.Time
 
 	state map[string]trackState
 	gen   uint64
@@ -157,6 +175,14 @@ func NewAllocator(opts ...Option) *Allocator {
 	}
 	return a
 }
+
+// HoldUpgrades keeps every track out of higher resolutions until until
+// (frame-rate steps of the resolution a track has stay allowed: they
+// bring no keyframe, and are undone at once). The caller holds upgrades
+// for a second after congestion cut its estimate (RateController's
+// DrainingUntil): the link's queue is still draining, and a new
+// resolution's keyframe sent into it is lost.
+func (a *Allocator) HoldUpgrades(until time.Time) { a.upgradesFrom = until }
 
 // topHeight is the height assumed for a track's top layer when unknown.
 const topHeight = 720
@@ -258,8 +284,11 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			continue
 		}
 		st, seen := a.state[t.ID]
-		if !seen {
+		switch {
+		case !seen:
 			st.target = t.Current
+		case t.FellBack && t.Current >= 0 && st.target > t.Current:
+			st.fellBack(t, now)
 		}
 		st.gen = a.gen
 		if len(t.Layers) == 0 || t.Paused {
@@ -317,7 +346,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			return newTotal, next <= r.upTo && newTotal <= estimate
 		}
 		others := keyframes - r.keyframe
-		return newTotal, next <= r.upTo && a.upgradeNeed(t, next, newTotal+others) <= float64(estimate)
+		return newTotal, next <= r.upTo && !now.Before(a.upgradesFrom) && a.upgradeNeed(t, next, newTotal+others) <= float64(estimate)
 	}
 	// raiseTo moves track i to layer next, which fits.
 	raiseTo := func(i, next, newTotal int) {
@@ -376,7 +405,7 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			switch left := resolutionBase(t, r.ref); {
 			case left == resolutionBase(t, max(r.layer, 0)):
 				// A lower frame rate of the same resolution.
-			case !st.lastUp.IsZero() && now.Sub(st.lastUp) < upgradeTrial:
+			case !st.lastUp.IsZero() && now.Sub(st.lastUp) < UpgradeTrial:
 				st.failedUps++
 				st.failedLayer = left
 			default:

@@ -554,3 +554,68 @@ func TestFrameRateStepIsNoFailedUpgrade(t *testing.T) {
 		tr.Current = d.Layers[0]
 	}
 }
+
+// twoResolutions is a track of 320x180 and 640x360, each at three frame
+// rates: steps 0-2 cost 75k, 112.5k, 150k; 3-5 cost 250k, 375k, 500k.
+func twoResolutions() Track {
+	tr := Track{ID: "v", Kind: Video, Width: 1280, Height: 720, Current: -1}
+	for _, res := range [][3]int{{320, 180, 150_000}, {640, 360, 500_000}} {
+		for tl, share := range []int{50, 75, 100} {
+			tr.Layers = append(tr.Layers, Layer{Bitrate: res[2] * share / 100, Width: res[0], Height: res[1], Temporal: tl})
+		}
+	}
+	return tr
+}
+
+// TestFellBackIsAFailedUpgrade: a track that fell back on its own from a
+// resolution it had just entered (sfu: its first frames were lost) is held
+// as after a failed upgrade: the lower resolution's frame rates after the
+// plain hold, the one it left after the longer one, though the estimate
+// alone would let it straight back.
+func TestFellBackIsAFailedUpgrade(t *testing.T) {
+	s := time.Second
+	a := NewAllocator()
+	tr := []Track{twoResolutions()}
+	tr[0].Current = 1
+	if d := a.Allocate(t0, 1_000_000, tr); d.Layers[0] != 5 {
+		t.Fatalf("plenty: step %d, want 5", d.Layers[0])
+	}
+	tr[0].Current, tr[0].FellBack = 1, true
+	steps := []struct {
+		at   time.Duration
+		want int
+	}{
+		{1 * s, 1},  // fell back: kept where it fell, no step up within the hold
+		{5 * s, 1},  // still within the plain hold
+		{6 * s, 2},  // 320x180's frame rates after the plain hold
+		{10 * s, 2}, // 640x360 waits the longer hold
+		{12 * s, 5},
+	}
+	for i, st := range steps {
+		d := a.Allocate(t0.Add(st.at), 1_000_000, tr)
+		if d.Layers[0] != st.want {
+			t.Fatalf("call %d (t=%v): step %d, want %d", i, st.at, d.Layers[0], st.want)
+		}
+		tr[0].Current, tr[0].FellBack = d.Layers[0], false
+	}
+}
+
+// TestHoldUpgrades: while upgrades are held (congestion just cut the
+// estimate, the link's queue is draining), no track enters a higher
+// resolution, though a higher frame rate of the one it has may still go;
+// after, it may. In TestBrowserSimulcastNarrowLink an upgrade to 640x360
+// was made at 221 kbit/s a quarter second after a cut, and its keyframe
+// was lost in the 300 kbit/s link's queue.
+func TestHoldUpgrades(t *testing.T) {
+	a := NewAllocator()
+	tr := []Track{twoResolutions()}
+	tr[0].Current = 0
+	a.HoldUpgrades(t0.Add(time.Second))
+	if d := a.Allocate(t0, 1_000_000, tr); d.Layers[0] != 2 {
+		t.Fatalf("held: step %d, want 2 (320x180 at its full rate)", d.Layers[0])
+	}
+	tr[0].Current = 2
+	if d := a.Allocate(t0.Add(time.Second), 1_000_000, tr); d.Layers[0] != 5 {
+		t.Fatalf("after the hold: step %d, want 5", d.Layers[0])
+	}
+}

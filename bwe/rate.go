@@ -35,6 +35,7 @@ type RateController struct {
 	estimate  int
 	min, max  int
 	holdUntil time.Time
+	cutUntil  time.Time // DrainingUntil
 	last      time.Time
 	// prevSending is what was sent in the interval before, if it was clean:
 	// feedback about an interval's packets arrives during the next one, so
@@ -59,6 +60,13 @@ func NewRateController(initial, min, max int) *RateController {
 	return &RateController{estimate: initial, min: min, max: max}
 }
 
+// DrainingUntil is when the queue behind the last cut has drained: a
+// holdAfterDown after the last interval whose congestion lowered the
+// estimate (zero before any). A congested interval that raises it (a probe
+// that overshot, acknowledged above the estimate) starts none: its rate was
+// delivered.
+func (c *RateController) DrainingUntil() time.Time { return c.cutUntil }
+
 // Estimate is the current estimate, bps.
 func (c *RateController) Estimate() int { return c.estimate }
 
@@ -77,6 +85,9 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 			// The share of what the link delivered, even above the
 			// estimate: a probe that met a queue still showed the link
 			// carries what was acknowledged (GCC, §5.5: A = β·R).
+			if s.Target < c.estimate {
+				c.cutUntil = now.Add(holdAfterDown)
+			}
 			c.estimate = s.Target
 		}
 		c.holdUntil = now.Add(holdAfterDown)

@@ -110,3 +110,23 @@ func TestRateControllerRecovers(t *testing.T) {
 		t.Fatalf("estimate %d after 10 s of clean probes, want at least 1.8M", got)
 	}
 }
+
+// TestDrainingUntil: a congested interval that cuts the estimate starts
+// the second in which the allocator holds upgrades; a clean one, or a
+// congested one that raises it (a probe that overshot: what it got through
+// was delivered), starts none.
+func TestDrainingUntil(t *testing.T) {
+	c := NewRateController(300_000, 50_000, 10_000_000)
+	c.Update(t0, Signals{Sending: 200_000, Target: 250_000})
+	if !c.DrainingUntil().IsZero() {
+		t.Fatal("a clean interval started a hold")
+	}
+	c.Update(t0.Add(250*time.Millisecond), Signals{Overuse: true, Sending: 900_000, Target: 600_000})
+	if !c.DrainingUntil().IsZero() {
+		t.Fatalf("a probe's overshoot that raised the estimate to %d started a hold", c.Estimate())
+	}
+	c.Update(t0.Add(500*time.Millisecond), Signals{Overuse: true, Sending: 700_000, Target: 400_000})
+	if want := t0.Add(500*time.Millisecond + holdAfterDown); !c.DrainingUntil().Equal(want) {
+		t.Fatalf("after a cut to %d: draining until %v, want %v", c.Estimate(), c.DrainingUntil(), want)
+	}
+}

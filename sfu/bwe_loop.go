@@ -55,6 +55,7 @@ func (p *Participant) runBWE() {
 		// a 20 ms one with a keyframe in it read as 1 Mbit/s sent.
 		if p.estimator != nil && update {
 			p.updateEstimate(now, rate, meter.rate(now, p.sent.Load()), &pr)
+			alloc.HoldUpgrades(rate.DrainingUntil())
 		}
 		if p.relay != RelayEgress {
 			// A relay's streams are each pinned to their layer; the

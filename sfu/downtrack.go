@@ -44,6 +44,10 @@ type DownTrack struct {
 	// (every layer's loop visits every DownTrack of the track). One word,
 	// so the pair read is one that existed, as admit would have seen it.
 	layerPair atomic.Uint32
+	// fellBackTo is set by lostPacket when the track fell back from a
+	// resolution it had just entered (the spatial layer and temporal step
+	// it fell back to, +1; 0 none), until the allocator reads it.
+	fellBackTo atomic.Uint32
 
 	mu          sync.Mutex // guards the fields Bind sets, the layers and the rewriter
 	ssrc        uint32
@@ -52,14 +56,26 @@ type DownTrack struct {
 	writer      webrtc.TrackLocalWriter
 	extMap      []extensionMapping // replaced, never changed in place
 	rw          *rewriter.Rewriter
-	current     int         // layer forwarded now, -1 none
-	target      int         // layer wanted, -1 paused
-	curTID      int         // highest temporal layer forwarded now
-	targetTID   int         // highest temporal layer wanted
-	lastFrameAt int64       // unix nanoseconds of the last frame end sent
-	midFrame    bool        // the last packet sent did not end its frame
-	munger      *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
-	unwrapRED   bool        // RED published, Opus negotiated: send the primary block
+	current     int   // layer forwarded now, -1 none
+	target      int   // layer wanted, -1 paused
+	curTID      int   // highest temporal layer forwarded now
+	targetTID   int   // highest temporal layer wanted
+	lastFrameAt int64 // unix nanoseconds of the last frame end sent
+	midFrame    bool  // the last packet sent did not end its frame
+	// The layer and temporal step the last switch up left (-1 none, or
+	// the last switch was not up), and when (unix ns): where lostPacket
+	// falls back to if the new layer's first frames are lost.
+	upFrom, upTID int
+	upAt          int64
+	// keyOut is the subscriber's sequence number of the last keyframe's
+	// first packet (keySent: one was sent), and keyAskedAt (unix ns) when
+	// lostPacket last asked for one: a loss before a keyframe sent, or
+	// while one asked for is on its way, needs no other.
+	keyOut     uint16
+	keySent    bool
+	keyAskedAt int64
+	munger     *vp8.Munger // VP8 only: PictureID/TL0PICIDX continuity
+	unwrapRED  bool        // RED published, Opus negotiated: send the primary block
 
 	// leanBuf is the audio layer's read loop's, for a RED payload cut
 	// to its primary block (lean_audio.go).
@@ -91,6 +107,7 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 		rw:        rewriter.New(),
 		current:   -1,
 		target:    0,
+		upFrom:    -1,
 		curTID:    maxTemporal - 1,
 		targetTID: maxTemporal - 1,
 		rtxBuf:    make([]byte, packetcache.MaxPacketSize),
@@ -239,15 +256,17 @@ func (d *DownTrack) layers() (current, target int) {
 	return d.current, d.target
 }
 
-// requestKeyframe asks for a keyframe of the layer the subscriber gets, or
-// is about to get (the layer throttles what reaches the publisher).
+// requestKeyframe asks for a keyframe of the layer the subscriber is about
+// to get, or else of the one it gets (the layer throttles what reaches the
+// publisher): during a switch, the new layer's keyframe is the one that
+// ends a freeze.
 func (d *DownTrack) requestKeyframe() {
 	d.sub.keyframeRequests.Add(1)
 	current, target := d.layers()
-	if current < 0 {
-		current = target
+	if target < 0 {
+		target = current
 	}
-	if l := d.rcv.layer(current); l != nil {
+	if l := d.rcv.layer(target); l != nil {
 		l.requestKeyframe()
 	}
 }

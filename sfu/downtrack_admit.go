@@ -78,6 +78,7 @@ func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, pp *parsed, a *admissio
 				d.munger.Switch()
 			}
 		}
+		d.noteSwitch(l.index)
 		d.setLayers(l.index, d.target)
 		a.switched = true
 	}
@@ -116,6 +117,9 @@ func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, pp *parsed, a *admissio
 	}
 	if p.Marker && video {
 		d.lastFrameAt = time.Now().UnixNano()
+	}
+	if video && (a.switched || desc != nil && desc.Keyframe) {
+		d.keyOut, d.keySent = seq, true
 	}
 	d.midFrame = !p.Marker
 	a.payload = payload

@@ -68,6 +68,9 @@ func (d *DownTrack) bweTrack(now time.Time) bwe.Track {
 		want = d.ladder[i].spatial
 	}
 	d.tileWant.Store(int32(want))
+	if step := d.takeFallBack(); step >= 0 {
+		t.Current, t.FellBack = step, true
+	}
 	d.dropStale(&t, now)
 	return t
 }

@@ -63,55 +63,62 @@ func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
 
 // handleNACK answers a generic NACK (RFC 4585 §6.2.1) at now (ns): each
 // packet it names is resent from the shared cache unless package resend's
-// limits hold it back.
+// limits or the retransmission budget hold it back. A packet of the layer
+// forwarded that the subscriber will not get in time is lost: its decoder
+// waits for a keyframe, and lostPacket gets it one at once.
 func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 	d.rcv.stats.NACKsReceived.Add(1)
 	if d.sub.relay == RelayEgress {
 		d.rcv.stats.RelayNACKsIn.Add(1)
 	}
+	if d.resends == nil {
+		// Made at the first NACK: most tracks on a clean link never see one.
+		d.resends = new(resend.Limiter)
+	}
+	lost, anyLost := uint16(0), false
 	for _, pair := range pkt.Nacks {
 		pair.Range(func(seq uint16) bool {
-			if d.resendAllowed(seq, now) {
-				d.retransmit(seq)
+			switch d.resends.Check(seq, now) {
+			case resend.Resend:
+				if d.retransmit(seq) {
+					d.resends.Sent(seq, now)
+					return true
+				}
+			case resend.Lost:
+				// The newest of the layer forwarded (padding and packets
+				// of a layer before the last switch stop no decoder): a
+				// keyframe sent after it is after all of them.
+				if (!anyLost || int16(seq-lost) > 0) && d.forwarded(seq) {
+					lost, anyLost = seq, true
+				}
 			}
+			d.rcv.stats.RetransmitsSkipped.Add(1)
 			return true
 		})
 	}
 	d.flusher.flush()
-}
-
-// resendAllowed applies package resend's limits to a NACKed packet. The
-// limiter is made at the first NACK: most tracks on a clean link never
-// see one.
-func (d *DownTrack) resendAllowed(seq uint16, now int64) bool {
-	if d.resends == nil {
-		d.resends = new(resend.Limiter)
+	if anyLost {
+		d.lostPacket(lost, now)
 	}
-	if d.resends.Allow(seq, now) {
-		return true
-	}
-	d.rcv.stats.RetransmitsSkipped.Add(1)
-	return false
 }
 
 // retransmit resends the packet the subscriber knows as outSeq (RFC 4585
 // §6.2.1) from the shared cache of the layer it came from, rewritten as it
-// was first sent (admitRetransmit).
-func (d *DownTrack) retransmit(outSeq uint16) {
+// was first sent (admitRetransmit), if the retransmission budget allows.
+// It reports whether the packet went.
+func (d *DownTrack) retransmit(outSeq uint16) bool {
 	out, payload, ok := d.admitRetransmit(outSeq)
-	if !ok {
-		return
-	}
-	if !d.sub.rtxBudget.take(len(payload)) {
-		d.rcv.stats.RetransmitsSkipped.Add(1)
-		return
+	if !ok || !d.sub.rtxBudget.take(len(payload)) {
+		return false
 	}
 	n, err := out.emit(&d.rtx, &d.rtxPkt.Header, payload)
-	if err == nil {
-		d.rcv.stats.PacketsRetransmitted.Add(1)
-		d.sub.sent.Add(uint64(n))
-		d.sub.rtxSent.Add(uint64(n))
+	if err != nil {
+		return false
 	}
+	d.rcv.stats.PacketsRetransmitted.Add(1)
+	d.sub.sent.Add(uint64(n))
+	d.sub.rtxSent.Add(uint64(n))
+	return true
 }
 
 // sendPadding sends count padding-only packets (RFC 3550 §5.1) on this

@@ -35,7 +35,7 @@ type StatsOf[C, G any] struct {
 	PacketsRetransmitted C `metric:"switchboard_packets_retransmitted_total" help:"Packets resent from the packet cache in answer to NACKs."`
 	// NACKed packets not resent: resent too recently or too often already
 	// (package resend).
-	RetransmitsSkipped   C `metric:"switchboard_retransmits_skipped_total" help:"NACKed packets not resent: resent less than 100 ms before, three times already, or past the subscriber's retransmission budget (a quarter of its estimate)."`
+	RetransmitsSkipped   C `metric:"switchboard_retransmits_skipped_total" help:"NACKed packets not resent: resent less than 100 ms before, three times already, past the subscriber's retransmission budget (a quarter of its estimate), or no longer held (padding, or sent before a layer switch)."`
 	PLIsReceived         C `metric:"switchboard_plis_received_total" help:"Keyframe requests (PLI, FIR) received from subscribers."`
 	KeyframeRequestsSent C `metric:"switchboard_keyframe_requests_sent_total" help:"Keyframe requests (PLI) sent to publishers, after throttling."`
 	LayerSwitches        C `metric:"switchboard_layer_switches_total" help:"Simulcast layer switches made for subscribers."`

@@ -203,6 +203,11 @@ type videoIn struct {
 	FreezeCount     int64   `json:"freezeCount"`
 	FreezeSeconds   float64 `json:"freezeSeconds"`
 	KeyFrames       int64   `json:"keyFrames"`
+	FramesReceived  int64   `json:"framesReceived"`
+	FramesDropped   int64   `json:"framesDropped"`
+	PacketsReceived int64   `json:"packetsReceived"`
+	NackCount       int64   `json:"nackCount"`
+	PliCount        int64   `json:"pliCount"`
 }
 
 func (v videoIn) String() string {
@@ -226,7 +231,8 @@ const inboundVideoJS = `(async (pid, source) => {
     out = {trackId: mids.get(s.mid), frameWidth: s.frameWidth || 0, frameHeight: s.frameHeight || 0,
       framesDecoded: s.framesDecoded || 0, framesPerSecond: s.framesPerSecond || 0, bytesReceived: s.bytesReceived || 0,
       packetsLost: s.packetsLost || 0, freezeCount: s.freezeCount || 0, freezeSeconds: s.totalFreezesDuration || 0,
-      keyFrames: s.keyFramesDecoded || 0};
+      keyFrames: s.keyFramesDecoded || 0, framesReceived: s.framesReceived || 0, framesDropped: s.framesDropped || 0,
+      packetsReceived: s.packetsReceived || 0, nackCount: s.nackCount || 0, pliCount: s.pliCount || 0};
   });
   return out;
 })`
@@ -316,6 +322,14 @@ type playback struct {
 	first, last videoIn
 	widths      []int64       // the frame widths seen, in order, without repeats
 	longestStop time.Duration // the longest time framesDecoded did not advance
+	stopEnd     time.Time     // when the longest stop ended (or was last seen)
+	samples     []videoSample // every sample, in order
+}
+
+// videoSample is one sample of a watched video, and when it was taken.
+type videoSample struct {
+	at time.Time
+	v  videoIn
 }
 
 func (p playback) fps(d time.Duration) float64 {
@@ -354,7 +368,10 @@ func watchVideos(t *testing.T, d time.Duration, viewers ...viewer) []playback {
 			if cur.FramesDecoded > p.last.FramesDecoded {
 				advanced[i] = now
 			}
-			p.longestStop = max(p.longestStop, now.Sub(advanced[i]))
+			if stop := now.Sub(advanced[i]); stop > p.longestStop {
+				p.longestStop, p.stopEnd = stop, now
+			}
+			p.samples = append(p.samples, videoSample{now, cur})
 			if len(p.widths) == 0 || p.widths[len(p.widths)-1] != cur.FrameWidth {
 				p.widths = append(p.widths, cur.FrameWidth)
 			}

@@ -288,7 +288,8 @@ func TestBrowserSimulcastNarrowLink(t *testing.T) {
 	deadline := time.Now().Add(115 * time.Second)
 	link := newVethLink(t, 60)
 	runCmd(t, "tc", "qdisc", "add", "dev", link.outer, "root", "tbf", "rate", "300kbit", "burst", "16kbit", "latency", "100ms")
-	local, remote, narrowBrowser := startLinkServer(t, link, chromium)
+	debug := freeLoopbackAddr(t)
+	local, remote, narrowBrowser := startLinkServer(t, link, chromium, "--pprof-listen", debug)
 	browser := newBrowser(t, chromium)
 	room := roomName(t)
 
@@ -336,18 +337,25 @@ func TestBrowserSimulcastNarrowLink(t *testing.T) {
 	if p.last.FrameWidth >= 1280 || p.last.FrameWidth == 0 {
 		t.Errorf("narrow subscriber at width %d, want a lower layer", p.last.FrameWidth)
 	}
-	// It keeps playing: the longest time framesDecoded stood still between
-	// samples 250 ms apart, and at least 3 frames a second. Measured on
-	// 2026-12-07 with the controller of that day (and two variants of
-	// it), in 11 runs: 13.4-19.4 frames/s (5-17 before it), and a longest
-	// stop of 0-0.27 s, except 2.88-2.94 s in 3 runs: a try of 640x360
-	// through the 300 kbit/s link,
-	// whose keyframe overflows its 100 ms queue and stalls the video until
-	// repaired (a known gap: docs/benchmarks.md#narrow-links; make
-	// bench-links holds the strict target of no gap over 1 s). 4 s is the
-	// worst stall plus a second: a longer one is a different fault.
-	if p.fps(watch) < 3 || p.longestStop > 4*time.Second {
-		t.Errorf("narrow subscriber: %.1f frames/s, longest stop %v: want it to keep playing", p.fps(watch), p.longestStop)
+	// It keeps playing: at least 3 frames a second, and no stop (the
+	// longest time framesDecoded stood still between samples 250 ms apart)
+	// over issue 10's 1 s, plus one sampling interval of margin (a sample
+	// taken late on a loaded machine reads a stop that long too). Before
+	// the fix of 2026-12-07 (README: a lost packet gets a keyframe at once,
+	// a failed upgrade falls back, no new resolution into a queue) 4 runs
+	// of 16 stopped 2.88-3.35 s: a packet lost to a probe's padding or a
+	// 640x360 keyframe in the link's 100 ms queue was left unrepaired, and
+	// Chromium asked for a keyframe only after its 3 s without a decodable
+	// frame (docs/benchmarks.md#narrow-links). STALL_TRACE=file keeps the
+	// page's samples and the server's records of a run.
+	const maxStop = time.Second + 250*time.Millisecond
+	traces := fetchTraces(t, debug)
+	keepStallTrace(t, p, traces)
+	if p.longestStop > time.Second {
+		logStall(t, p, traces, "Narrow")
+	}
+	if p.fps(watch) < 3 || p.longestStop > maxStop {
+		t.Errorf("narrow subscriber: %.1f frames/s, longest stop %v: want at least 3 frames/s and no stop over %v", p.fps(watch), p.longestStop, maxStop)
 	}
 	// The others must keep playing too (a busy machine may stall them briefly).
 	for i, tb := range []*tab{medium, large} {
