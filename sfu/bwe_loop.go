@@ -63,7 +63,7 @@ func (p *Participant) runBWE() {
 			p.allocate(now, alloc, &pr)
 		}
 		p.updateDynacast(now)
-		if update {
+		if update && p.keepTrace {
 			p.record(now, &trace, pr.active())
 		}
 	}

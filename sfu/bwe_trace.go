@@ -142,7 +142,7 @@ func (p *Participant) record(now time.Time, m *traceMeter, probing bool) {
 }
 
 // BWETraces returns every subscriber's recent bandwidth records (the
-// debug listener's /debug/bwe).
+// debug listener's /debug/bwe); each has none unless WithBWETrace is on.
 func (s *SFU) BWETraces() []BWETrace {
 	all := s.subscribers()
 	out := make([]BWETrace, 0, len(all))

@@ -26,6 +26,7 @@ type config struct {
 	ingressPackets   int
 	directSRTP       bool // directsrtp_pc.go
 	maxSSRCs         int  // ssrccap.go; 0: no cap
+	bweTrace         bool // bwe_trace.go
 }
 
 func defaultConfig() config {
@@ -120,6 +121,15 @@ func WithICETimeouts(disconnected, failed time.Duration) Option {
 // tile size alone, as on a LAN where bandwidth is plentiful; on by default.
 func WithBandwidthEstimation(on bool) Option {
 	return func(c *config) { c.estimateBW = on }
+}
+
+// WithBWETrace keeps each subscriber's bandwidth records of the last two
+// minutes for BWETraces (a debug listener's /debug/bwe). Off by default:
+// a subscriber of four videos holds about 360 KB of them once full, about
+// 45 KB per subscribed track, and builds a record every 250 ms that
+// nobody reads unless the debug listener is on.
+func WithBWETrace(on bool) Option {
+	return func(c *config) { c.bweTrace = on }
 }
 
 // WithInterceptor adds an interceptor to every PeerConnection, ahead of the

@@ -83,6 +83,7 @@ type Participant struct {
 	paddingSent      atomic.Uint64 // of which probe padding (bwe_trace.go)
 	rtxSent          atomic.Uint64 // of which retransmissions
 	trace            bweTrace      // the last records of runBWE, for /debug/bwe
+	keepTrace        bool          // WithBWETrace
 	rateEstimate     atomic.Int64  // the rate controller's estimate, bps
 	leanAudio        atomic.Bool   // RED audio sent with its primary blocks alone (lean_audio.go)
 	rtxBudget        rtxBudget     // what retransmissions may still send this interval (rtx_budget.go)
@@ -133,6 +134,7 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 		relay:      role,
 
 		dataLimiter: newDataLimiter(s.cfg.dataLimits),
+		keepTrace:   s.cfg.bweTrace,
 		attributes:  make(map[string]string),
 	}
 	if role == notRelay {

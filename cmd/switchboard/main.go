@@ -52,7 +52,9 @@ func run(ctx context.Context, args []string, logOut io.Writer, ready func(net.Ad
 		log = log.With("node", cfg.cluster.nodeID)
 	}
 	opts := []sfu.Option{sfu.WithLogger(log), sfu.WithMaxParticipants(cfg.maxParticipants),
-		sfu.WithBandwidthEstimation(cfg.bwe)}
+		sfu.WithBandwidthEstimation(cfg.bwe),
+		// The records are read only on the debug listener (/debug/bwe).
+		sfu.WithBWETrace(cfg.pprofListen != "")}
 	if len(cfg.iceIPs) > 0 {
 		opts = append(opts, sfu.WithICEIPs(cfg.iceIPs))
 	}

@@ -1,0 +1,70 @@
+package signaling_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/sfu"
+)
+
+// TestBWETrace: a subscriber's bandwidth records (/debug/bwe) are kept only
+// with WithBWETrace; without it, after two seconds of media, there are
+// none (a full trace is about 45 KB per subscribed video, built every
+// 250 ms for nobody).
+func TestBWETrace(t *testing.T) {
+	tests := []struct {
+		name string
+		on   bool
+	}{
+		{"on", true},
+		{"off", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			srv := newServer(t, sfu.WithBWETrace(tt.on))
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+			defer cancel()
+			pub := srv.dial(ctx, t, "trace", "pub")
+			sub := srv.dial(ctx, t, "trace", "sub")
+			if _, err := publish(ctx, pub); err != nil {
+				t.Fatal(err)
+			}
+			from := []*bench.Client{pub}
+			// 100 audio packets are two seconds of media: eight of the
+			// controller's intervals at least.
+			if err := sub.WaitUntil(ctx, func() bool { return receivedFromAll(sub, from, 100) }); err != nil {
+				t.Fatalf("%v: %s", err, describe(sub, from))
+			}
+			records := func() (n, video int) {
+				for _, tr := range srv.sfu.BWETraces() {
+					if tr.ID != sub.ID() {
+						continue
+					}
+					for _, r := range tr.Records {
+						n++
+						video += len(r.Tracks)
+					}
+				}
+				return n, video
+			}
+			if !tt.on {
+				if n, _ := records(); n != 0 {
+					t.Fatalf("%d records kept without WithBWETrace", n)
+				}
+				return
+			}
+			err := sub.WaitUntil(ctx, func() bool {
+				n, video := records()
+				return n >= 8 && video > 0
+			})
+			n, video := records()
+			if err != nil {
+				t.Fatalf("%d records (%d of a video track) after two seconds of media: %v", n, video, err)
+			}
+			t.Logf("%d records, %d of a video track", n, video)
+		})
+	}
+}
