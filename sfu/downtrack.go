@@ -8,7 +8,6 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
-	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
 	"github.com/switchboard-rtc/switchboard/sfu/rewriter"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
@@ -81,7 +80,7 @@ type DownTrack struct {
 	// to its primary block (lean_audio.go).
 	leanBuf []byte
 
-	rtxBuf  []byte          // RTCP goroutine only
+	rtxBuf  []byte          // RTCP goroutine only; made at the first NACK
 	rtxPkt  rtp.Packet      // RTCP goroutine only
 	resends *resend.Limiter // RTCP goroutine only; nil until the first NACK
 	rtx     emitScratch     // RTCP goroutine only
@@ -104,13 +103,12 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 		rcv:       r,
 		sub:       sub,
 		flusher:   sub.sfu.cfg.network.sockets,
-		rw:        rewriter.New(),
+		rw:        rewriter.New(rewriter.WithHistory(rewriteHistory(r.kind, sub.sfu.cfg.cacheSize))),
 		current:   -1,
 		target:    0,
 		upFrom:    -1,
 		curTID:    maxTemporal - 1,
 		targetTID: maxTemporal - 1,
-		rtxBuf:    make([]byte, packetcache.MaxPacketSize),
 	}
 	if strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8) {
 		d.munger = vp8.NewMunger()
@@ -119,6 +117,24 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 	d.settings.Store(&TrackSettings{})
 	d.tileWant.Store(-1)
 	return d
+}
+
+// audioRewriteHistory is how many outgoing numbers an audio down track maps
+// back: Opus is never NACKed (its codec has no nack feedback), so the
+// history only tells a late packet from a copy of one sent, 2.5 s of 20 ms
+// packets.
+const audioRewriteHistory = 128
+
+// rewriteHistory is how many outgoing numbers a down track's rewriter maps
+// back to incoming ones: for video as many as its layer's packet cache
+// holds (an older packet could not be resent anyway), for audio
+// audioRewriteHistory. 4 KB of a video track's 8 and 7 of an audio one's
+// fewer than the 1024 of before, per subscribed track.
+func rewriteHistory(kind webrtc.RTPCodecType, cacheSize int) int {
+	if kind == webrtc.RTPCodecTypeAudio {
+		return audioRewriteHistory
+	}
+	return cacheSize
 }
 
 // maxPadding is the most padding one packet can carry (its count is one octet).

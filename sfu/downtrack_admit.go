@@ -8,6 +8,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
+	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
 
@@ -209,6 +210,9 @@ func (d *DownTrack) admitRetransmit(outSeq uint16) (outPacket, []byte, bool) {
 	l := d.rcv.layer(d.current)
 	if !ok || l == nil {
 		return outPacket{}, nil, false
+	}
+	if d.rtxBuf == nil {
+		d.rtxBuf = make([]byte, packetcache.MaxPacketSize)
 	}
 	n, ok := l.cache.Get(inSeq, d.rtxBuf)
 	if !ok || d.rtxPkt.Unmarshal(d.rtxBuf[:n]) != nil {

@@ -18,13 +18,13 @@ func TestHistoryLookup(t *testing.T) {
 		{"empty", nil, base + 5, 1, 0, false},
 		{"recorded", []mapping{{outExt: base + 5, inSeq: 77, source: 1}}, base + 5, 1, 77, true},
 		{"another source", []mapping{{outExt: base + 5, inSeq: 77, source: 1}}, base + 5, 2, 0, false},
-		{"a ring turn earlier", []mapping{{outExt: base + 5, inSeq: 77, source: 1}}, base + 5 + historySize, 1, 0, false},
-		{"overwritten", []mapping{{outExt: base + 5, inSeq: 77, source: 1}, {outExt: base + 5 + historySize, inSeq: 78, source: 1}}, base + 5 + historySize, 1, 78, true},
+		{"a ring turn earlier", []mapping{{outExt: base + 5, inSeq: 77, source: 1}}, base + 5 + DefaultHistory, 1, 0, false},
+		{"overwritten", []mapping{{outExt: base + 5, inSeq: 77, source: 1}, {outExt: base + 5 + DefaultHistory, inSeq: 78, source: 1}}, base + 5 + DefaultHistory, 1, 78, true},
 		{"past 2^32 packets", []mapping{{outExt: 5, inSeq: 9, source: 3}}, 1<<32 + 5, 3, 9, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var h history
+			h := newHistory(DefaultHistory)
 			for _, m := range tt.record {
 				h.record(uint64(m.outExt), m.inSeq, uint32(m.source))
 			}
@@ -36,9 +36,16 @@ func TestHistoryLookup(t *testing.T) {
 	}
 }
 
-// Every DownTrack keeps a history: 8 bytes an entry keep it at 8 KB.
+// A history's entries take 8 bytes, and its length is the power of two at
+// or above what was asked for.
 func TestHistorySize(t *testing.T) {
-	if got := unsafe.Sizeof(history{}); got != 8*historySize {
-		t.Fatalf("history takes %d bytes, want %d", got, 8*historySize)
+	if got := unsafe.Sizeof(mapping{}); got != 8 {
+		t.Fatalf("a mapping takes %d bytes, want 8", got)
+	}
+	tests := []struct{ ask, want int }{{0, 16}, {1, 16}, {16, 16}, {100, 128}, {512, 512}, {1024, 1024}, {1025, 2048}}
+	for _, tt := range tests {
+		if got := len(newHistory(tt.ask)); got != tt.want {
+			t.Errorf("newHistory(%d) holds %d, want %d", tt.ask, got, tt.want)
+		}
 	}
 }

@@ -32,7 +32,26 @@ type Rewriter struct {
 }
 
 // New returns a Rewriter that has seen no packet.
-func New() *Rewriter { return &Rewriter{} }
+func New(opts ...Option) *Rewriter {
+	c := config{history: DefaultHistory}
+	for _, o := range opts {
+		o(&c)
+	}
+	return &Rewriter{hist: newHistory(c.history)}
+}
+
+type config struct{ history int }
+
+// Option configures a Rewriter.
+type Option func(*config)
+
+// WithHistory keeps the last n outgoing numbers (rounded up to a power of
+// two, at least 16) mapped back for Source and for telling a late packet
+// from a copy of one sent: as many as the packets the caller can still
+// resend (its packet cache), since a NACK of an older one cannot be
+// answered anyway; few for a stream that is never NACKed (Opus, whose
+// late packets it still tells from copies).
+func WithHistory(n int) Option { return func(c *config) { c.history = n } }
 
 // Started reports whether any packet has been rewritten.
 func (r *Rewriter) Started() bool { return r.started }
@@ -131,14 +150,14 @@ func (r *Rewriter) Skip(seq uint16) {
 
 // Source maps an outgoing sequence number, as named in a subscriber's NACK,
 // back to the incoming sequence number of the current source. ok is false if
-// outSeq was not sent among the last 1024, or was sent from an earlier source
+// outSeq was not sent among the last ones kept (WithHistory), or was sent from an earlier source
 // (whose packets the caller would have to find elsewhere).
 func (r *Rewriter) Source(outSeq uint16) (inSeq uint16, ok bool) {
 	if !r.started {
 		return 0, false
 	}
 	ext := seqnum.Extend(r.lastOut, uint64(outSeq), 16)
-	if ext > r.lastOut || r.lastOut-ext >= historySize {
+	if ext > r.lastOut || r.lastOut-ext >= uint64(len(r.hist)) {
 		return 0, false
 	}
 	return r.hist.lookup(ext, r.source)

@@ -1,10 +1,11 @@
 package rewriter
 
 import (
-	"github.com/switchboard-rtc/switchboard/sfu/renumber"
-
+	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/switchboard-rtc/switchboard/sfu/renumber"
 )
 
 // step is one call on a Rewriter and, for Rewrite, what it must return.
@@ -354,28 +355,34 @@ func TestSource(t *testing.T) {
 	}
 }
 
-// TestSourceWindow checks that only the last historySize outgoing numbers
-// map back, also after the outgoing numbers wrapped many times.
+// TestSourceWindow checks that only the last outgoing numbers kept
+// (DefaultHistory, or WithHistory's) map back, also after the outgoing
+// numbers wrapped many times.
 func TestSourceWindow(t *testing.T) {
-	r := New()
-	in := uint16(60000)
-	for range 3 * 65536 {
-		r.Rewrite(in, 0)
-		in++
-	}
-	lastIn := in - 1
-	lastOut := lastIn // the first packet kept its number
-	tests := []struct {
-		back   uint16
-		wantOK bool
-	}{
-		{0, true}, {1, true}, {historySize - 1, true}, {historySize, false}, {5000, false}, {40000, false},
-	}
-	for _, tt := range tests {
-		got, ok := r.Source(lastOut - tt.back)
-		if ok != tt.wantOK || (ok && got != lastIn-tt.back) {
-			t.Errorf("Source(last-%d) = %d, %v; want %d, %v", tt.back, got, ok, lastIn-tt.back, tt.wantOK)
-		}
+	for _, size := range []int{DefaultHistory, 512, 128} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			r := New(WithHistory(size))
+			in := uint16(60000)
+			for range 3 * 65536 {
+				r.Rewrite(in, 0)
+				in++
+			}
+			lastIn := in - 1
+			lastOut := lastIn // the first packet kept its number
+			n := uint16(size)
+			tests := []struct {
+				back   uint16
+				wantOK bool
+			}{
+				{0, true}, {1, true}, {n - 1, true}, {n, false}, {5000, false}, {40000, false},
+			}
+			for _, tt := range tests {
+				got, ok := r.Source(lastOut - tt.back)
+				if ok != tt.wantOK || (ok && got != lastIn-tt.back) {
+					t.Errorf("Source(last-%d) = %d, %v; want %d, %v", tt.back, got, ok, lastIn-tt.back, tt.wantOK)
+				}
+			}
+		})
 	}
 }
 
@@ -478,13 +485,13 @@ func BenchmarkRewriteReordered(b *testing.B) {
 
 func BenchmarkSource(b *testing.B) {
 	r := New()
-	for i := range historySize {
+	for i := range DefaultHistory {
 		r.Rewrite(uint16(i), 0)
 	}
 	b.ReportAllocs()
 	var seq uint16
 	for b.Loop() {
-		r.Source(seq % historySize)
+		r.Source(seq % DefaultHistory)
 		seq++
 	}
 }
