@@ -11,7 +11,7 @@ import (
 
 // TestBWETrace: a subscriber's bandwidth records (/debug/bwe) are kept only
 // with WithBWETrace; without it, after two seconds of media, there are
-// none (a full trace is about 45 KB per subscribed video, built every
+// none (a full trace is about 90 KB per video received, built every
 // 250 ms for nobody).
 func TestBWETrace(t *testing.T) {
 	tests := []struct {
