@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -9,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/stun/v4"
 	"github.com/pion/transport/v5"
 )
 
@@ -31,8 +33,8 @@ type ssrcCap struct {
 	// connection (string → *ssrcSet; ssrcShare.register), so that the ICE
 	// connections of one PeerConnection, an ICE restart's among them,
 	// share one cap: Pion keeps its streams per PeerConnection, across
-	// restarts. A connection whose username is not there (the sockets of
-	// a connection's own carry none) has a set of its own.
+	// restarts. A connection whose username is not there, or whose own
+	// socket could not learn it (learnUfrag), has a set of its own.
 	sets *sync.Map
 }
 
@@ -65,6 +67,12 @@ type gate struct {
 	last   uint64   // the last SSRC let in, as in ssrcSet's table
 	ufrag  string
 	logged bool
+	// learn says the ufrag is not known when the gate is made (a
+	// connection's own socket): it is taken from the client's STUN
+	// Binding requests (learnUfrag), and kept at the first RTP packet
+	// only if that comes from where the last of them came from (ufragFrom).
+	learn     bool
+	ufragFrom string
 }
 
 func (c ssrcCap) gate(ufrag string) *gate { return &gate{cap: c, ufrag: ufrag} }
@@ -87,10 +95,21 @@ func (c ssrcCap) setFor(ufrag string) *ssrcSet {
 // its username.
 func (g *gate) pass(b []byte, from func() any) bool {
 	ssrc, ok := rtpSSRC(b)
-	if !ok || present|uint64(ssrc) == g.last {
+	if !ok {
+		if g.learn && g.set == nil {
+			g.learnUfrag(b, from)
+		}
+		return true
+	}
+	if present|uint64(ssrc) == g.last {
 		return true
 	}
 	if g.set == nil {
+		if g.learn && g.ufrag != "" && fmt.Sprint(from()) != g.ufragFrom {
+			// Not the address the username came from: a check anyone
+			// could have sent does not choose the set (below).
+			g.ufrag = ""
+		}
 		g.set = g.cap.setFor(g.ufrag)
 	}
 	if g.set.admit(ssrc) {
@@ -218,8 +237,10 @@ func (n gatedNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPCo
 	if err != nil || n.cap.max <= 0 {
 		return c, err
 	}
-	// The socket is the connection's own: it has no ICE username to log.
+	// The socket is the connection's own: its ICE username comes with
+	// the client's connectivity checks.
 	g := n.cap.gate("")
+	g.learn = true
 	if ap, ok := c.(ice.AddrPortReaderWriter); ok {
 		return &gatedUDPAddrPortConn{gatedUDPConn{c, g}, addrPortGate{ap, g}}, nil
 	}
@@ -292,5 +313,36 @@ func (s *ssrcShare) unregister() {
 		if u != "" {
 			s.sets.Delete(u)
 		}
+	}
+}
+
+// learnUfrag takes the local ICE username from b if it is a STUN Binding
+// request, a client's connectivity check: its USERNAME is the receiver's
+// ufrag, a colon, and the sender's (RFC 8445 §7.2.2). With it, a
+// connection's own socket finds its participant's set, as the shared
+// port's connections do by the mux's ufrag: one cap across every socket
+// an ICE restart opens. The request's integrity is Pion's to check, after
+// this, so it is trusted only as far as pass does: the last request's
+// username is kept, with the address it came from, and used only if the
+// first RTP packet comes from there. A forged check (another
+// participant's username sent to this socket, to make this connection
+// fill that participant's set, or the other way round) then leaves the
+// socket with a set of its own, as before the username was read. Only
+// sockets whose set is not chosen yet parse STUN: until their first RTP
+// packet.
+func (g *gate) learnUfrag(b []byte, from func() any) {
+	if !stun.IsMessage(b) {
+		return
+	}
+	m := stun.Message{Raw: b}
+	if m.Decode() != nil || m.Type != stun.BindingRequest {
+		return
+	}
+	var u stun.Username
+	if u.GetFrom(&m) != nil {
+		return
+	}
+	if local, _, ok := strings.Cut(u.String(), ":"); ok && local != "" {
+		g.ufrag, g.ufragFrom = local, fmt.Sprint(from())
 	}
 }
