@@ -179,7 +179,7 @@ func NewAllocator(opts ...Option) *Allocator {
 // HoldUpgrades keeps every track out of higher resolutions until until
 // (frame-rate steps of the resolution a track has stay allowed: they
 // bring no keyframe, and are undone at once). The caller holds upgrades
-// for a second after congestion cut its estimate (RateController's
+// for a second after a congested interval (RateController's
 // DrainingUntil): the link's queue is still draining, and a new
 // resolution's keyframe sent into it is lost.
 func (a *Allocator) HoldUpgrades(until time.Time) { a.upgradesFrom = until }

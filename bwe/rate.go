@@ -15,8 +15,14 @@ type Signals struct {
 	// Target is what the congestion controller allows once queues build
 	// or loss is heavy: a share of the rate the receiver acknowledged,
 	// bps; 0 if it has not measured one.
-	Target  int
+	Target int
+	// Acked is the highest rate the receiver acknowledged over the last
+	// half second, bps (Target's base); 0 if none.
+	Acked   int
 	Sending int // what the SFU sent over the interval, padding included, bps
+	// Probing says probe padding went out in this interval or the one
+	// before (whose feedback came in during this one).
+	Probing bool
 }
 
 // RateController turns Signals into the estimate the allocator shares out.
@@ -31,16 +37,27 @@ type Signals struct {
 // otherwise it grows by 8% a second. (GCC's own increase is capped at 1.5
 // times the received rate, so it cannot climb back once a subscriber is on
 // a low layer.)
+//
+// Two rules keep it near a link it has found. The rate acknowledged when
+// queues last built is the link's capacity, and growth without a probe
+// stops at it: past it the estimate is a guess the last queue refuted,
+// and an upgrade made on it fills the same queue again. A probe
+// that meets a queue built it with its own padding, which stops at once:
+// it lowers the estimate no further than the probe showed delivered,
+// not to GCC's share of it. A rate delivered cleanly above the capacity
+// shows the link widened, and the capacity is forgotten.
 type RateController struct {
 	estimate  int
 	min, max  int
-	holdUntil time.Time
-	cutUntil  time.Time // DrainingUntil
+	holdUntil time.Time // DrainingUntil
 	last      time.Time
 	// prevSending is what was sent in the interval before, if it was clean:
 	// feedback about an interval's packets arrives during the next one, so
 	// only a rate sent through two clean intervals in a row is proven.
 	prevSending int
+	// capacity is the rate acknowledged when queues last built, bps; 0
+	// unknown, or since exceeded by a rate delivered cleanly.
+	capacity int
 }
 
 // Thresholds and rates (after GCC, draft-ietf-rmcat-gcc-02 §5, §6).
@@ -60,12 +77,13 @@ func NewRateController(initial, min, max int) *RateController {
 	return &RateController{estimate: initial, min: min, max: max}
 }
 
-// DrainingUntil is when the queue behind the last cut has drained: a
-// holdAfterDown after the last interval whose congestion lowered the
-// estimate (zero before any). A congested interval that raises it (a probe
-// that overshot, acknowledged above the estimate) starts none: its rate was
-// delivered.
-func (c *RateController) DrainingUntil() time.Time { return c.cutUntil }
+// DrainingUntil is when the queue of the last congested interval has
+// drained: a holdAfterDown after it (zero before any). Also after one that
+// raised the estimate (a probe that overshot: what it got through was
+// delivered): the queue it met is as full, and a new resolution's
+// keyframe sent into it is lost (an upgrade decided on such a raise failed
+// in a run, and its failure held the track back 10 s).
+func (c *RateController) DrainingUntil() time.Time { return c.holdUntil }
 
 // Estimate is the current estimate, bps.
 func (c *RateController) Estimate() int { return c.estimate }
@@ -85,10 +103,15 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 			// The share of what the link delivered, even above the
 			// estimate: a probe that met a queue still showed the link
 			// carries what was acknowledged (GCC, §5.5: A = β·R).
-			if s.Target < c.estimate {
-				c.cutUntil = now.Add(holdAfterDown)
+			next := s.Target
+			if s.Probing {
+				// The probe's padding built the queue and stops now:
+				// the estimate it started from stands, up to what
+				// the probe showed delivered.
+				next = max(next, min(c.estimate, int(deliveredShare*float64(s.Acked))))
 			}
-			c.estimate = s.Target
+			c.estimate = next
+			c.capacity = s.Acked
 		}
 		c.holdUntil = now.Add(holdAfterDown)
 	case now.Before(c.holdUntil):
@@ -103,7 +126,14 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 		// keyframes into a link that may not carry them. A probe tests
 		// it first.
 		c.estimate = max(c.estimate, int(float64(proven)*deliveredShare))
-		if limit := int(maxGrowthOverSent * float64(s.Sending)); c.estimate < limit {
+		if proven > c.capacity {
+			c.capacity = 0 // the link widened
+		}
+		limit := int(maxGrowthOverSent * float64(s.Sending))
+		if c.capacity > 0 {
+			limit = min(limit, c.capacity)
+		}
+		if c.estimate < limit {
 			grown := int(float64(c.estimate) * math.Pow(growthPerSecond, elapsed.Seconds()))
 			c.estimate = min(grown, limit)
 		}

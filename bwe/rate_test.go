@@ -26,6 +26,36 @@ func TestRateController(t *testing.T) {
 		{"a probe that meets a queue lifts the estimate to what it delivered", 900_000, []step{
 			{Signals{Overuse: true, Target: 1_400_000, Sending: 1_800_000}, func(e int) bool { return e == 1_400_000 }, "1.4M"},
 		}},
+		// A probe from 1.75M to 2.6M through a 2 Mbit/s link: 1.9M
+		// acknowledged. Its padding stops; the media under it was fine.
+		{"a probe that meets a queue keeps the estimate it started from", 1_750_000, []step{
+			{Signals{Overuse: true, Probing: true, Target: 1_615_000, Acked: 1_900_000, Sending: 2_600_000}, func(e int) bool { return e == 1_750_000 }, "1.75M"},
+		}},
+		// The same probe while the link narrowed to 300k: what it
+		// showed delivered bounds the estimate.
+		{"a probe that meets a narrowed link lowers it to what was delivered", 1_750_000, []step{
+			{Signals{Overuse: true, Probing: true, Target: 255_000, Acked: 300_000, Sending: 2_600_000}, func(e int) bool { return e == 285_000 }, "0.95 x 300k"},
+		}},
+		// Queues built at 1.9M acknowledged: the estimate grows back
+		// to it, and no further without a probe.
+		{"after a queue, growth stops short of the link", 1_900_000, []step{
+			{Signals{Overuse: true, Target: 1_615_000, Acked: 1_900_000, Sending: 1_950_000}, func(e int) bool { return e == 1_615_000 }, "GCC's 0.85"},
+			{Signals{Sending: 1_450_000}, nil, ""}, {Signals{Sending: 1_450_000}, nil, ""}, {Signals{Sending: 1_450_000}, nil, ""},
+			{Signals{Sending: 1_450_000}, nil, ""}, {Signals{Sending: 1_450_000}, nil, ""}, {Signals{Sending: 1_450_000}, nil, ""},
+			{Signals{Sending: 1_450_000}, nil, ""}, {Signals{Sending: 1_450_000}, nil, ""}, {Signals{Sending: 1_450_000}, nil, ""},
+			{Signals{Sending: 1_450_000}, nil, ""}, {Signals{Sending: 1_450_000}, nil, ""}, {Signals{Sending: 1_450_000}, nil, ""},
+			{Signals{Sending: 1_450_000}, func(e int) bool { return e == 1_900_000 }, "1.9M after 3 s"},
+			{Signals{Sending: 1_450_000}, func(e int) bool { return e == 1_900_000 }, "still"},
+		}},
+		// The link widened: 600k delivered cleanly where queues built at
+		// 300k. The old capacity no longer holds growth back.
+		{"a rate delivered above the capacity forgets it", 300_000, []step{
+			{Signals{Overuse: true, Target: 255_000, Acked: 300_000, Sending: 320_000}, func(e int) bool { return e == 255_000 }, "cut"},
+			{Signals{Sending: 240_000}, nil, ""}, {Signals{Sending: 240_000}, nil, ""}, {Signals{Sending: 240_000}, nil, ""}, {Signals{Sending: 240_000}, nil, ""},
+			{Signals{Sending: 600_000, Probing: true}, nil, ""},
+			{Signals{Sending: 600_000, Probing: true}, func(e int) bool { return e >= 570_000 && e < 585_000 }, "0.95 x 600k"},
+			{Signals{Sending: 600_000}, func(e int) bool { return e > 580_000 }, "grows past it"},
+		}},
 		{"heavy loss takes the controller's target", 1_000_000, []step{
 			{Signals{Loss: 0.3, Target: 400_000, Sending: 900_000}, func(e int) bool { return e == 400_000 }, "400k"},
 		}},
@@ -111,22 +141,32 @@ func TestRateControllerRecovers(t *testing.T) {
 	}
 }
 
-// TestDrainingUntil: a congested interval that cuts the estimate starts
-// the second in which the allocator holds upgrades; a clean one, or a
-// congested one that raises it (a probe that overshot: what it got through
-// was delivered), starts none.
+// TestDrainingUntil: every congested interval starts the second in which
+// the allocator holds upgrades, a cut or a raise (a probe that overshot:
+// the queue it met is as full); a clean one starts none.
 func TestDrainingUntil(t *testing.T) {
-	c := NewRateController(300_000, 50_000, 10_000_000)
-	c.Update(t0, Signals{Sending: 200_000, Target: 250_000})
-	if !c.DrainingUntil().IsZero() {
-		t.Fatal("a clean interval started a hold")
+	tests := []struct {
+		name string
+		sig  Signals
+		hold bool
+	}{
+		{"clean", Signals{Sending: 200_000, Target: 250_000}, false},
+		{"random loss", Signals{Loss: 0.05, Sending: 200_000, Target: 250_000}, false},
+		{"a cut", Signals{Overuse: true, Sending: 700_000, Target: 200_000, Acked: 235_000}, true},
+		{"a probe's overshoot that raises it", Signals{Overuse: true, Probing: true, Sending: 900_000, Target: 600_000, Acked: 705_000}, true},
+		{"heavy loss", Signals{Loss: 0.3, Sending: 400_000, Target: 250_000}, true},
 	}
-	c.Update(t0.Add(250*time.Millisecond), Signals{Overuse: true, Sending: 900_000, Target: 600_000})
-	if !c.DrainingUntil().IsZero() {
-		t.Fatalf("a probe's overshoot that raised the estimate to %d started a hold", c.Estimate())
-	}
-	c.Update(t0.Add(500*time.Millisecond), Signals{Overuse: true, Sending: 700_000, Target: 400_000})
-	if want := t0.Add(500*time.Millisecond + holdAfterDown); !c.DrainingUntil().Equal(want) {
-		t.Fatalf("after a cut to %d: draining until %v, want %v", c.Estimate(), c.DrainingUntil(), want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewRateController(300_000, 50_000, 10_000_000)
+			c.Update(t0, tt.sig)
+			want := time.Time{}
+			if tt.hold {
+				want = t0.Add(holdAfterDown)
+			}
+			if !c.DrainingUntil().Equal(want) {
+				t.Fatalf("estimate %d: draining until %v, want %v", c.Estimate(), c.DrainingUntil(), want)
+			}
+		})
 	}
 }

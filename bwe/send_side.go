@@ -188,6 +188,7 @@ func (s *SendSide) Signals(now time.Time) Signals {
 		}
 	}
 	if acked > 0 {
+		sig.Acked = int(math.Round(acked))
 		sig.Target = int(math.Round(overuseShare * acked))
 	}
 	s.overuse, s.ackedBytes = false, 0

@@ -55,7 +55,10 @@ func (p *Participant) runBWE() {
 		// a 20 ms one with a keyframe in it read as 1 Mbit/s sent.
 		if p.estimator != nil && update {
 			p.updateEstimate(now, rate, meter.rate(now, p.sent.Load()), &pr)
+			// While the queue of the last congested interval drains,
+			// no new resolution and no probe: either would be sent into it.
 			alloc.HoldUpgrades(rate.DrainingUntil())
+			pr.nextAllowed = later(pr.nextAllowed, rate.DrainingUntil())
 		}
 		if p.relay != RelayEgress {
 			// A relay's streams are each pinned to their layer; the
@@ -92,6 +95,7 @@ func (p *Participant) estimate() int {
 func (p *Participant) updateEstimate(now time.Time, rate *bwe.RateController, sending int, pr *prober) {
 	sig := p.estimator.Signals(now)
 	sig.Sending = sending
+	sig.Probing = pr.paddedSince(now.Add(-2 * allocationInterval))
 	est := rate.Update(now, sig)
 	p.rateEstimate.Store(int64(est))
 	p.lastSignals = sig
@@ -199,7 +203,11 @@ type prober struct {
 	ticker      *time.Ticker
 	failures    int // probes in a row that met congestion
 	from        int // the estimate when the probe started
+	lastPadding time.Time
 }
+
+// paddedSince reports whether the prober sent padding after t.
+func (pr *prober) paddedSince(t time.Time) bool { return pr.lastPadding.After(t) }
 
 func (pr *prober) active() bool { return pr.ticker != nil }
 
@@ -254,8 +262,11 @@ func (pr *prober) fail(now time.Time) {
 // has reached its target or run its time.
 func (pr *prober) burst(now time.Time, estimate int) {
 	if estimate >= pr.target {
+		// Through: the next may follow at once, toward what the tiles
+		// want (aim), so a widened link is found in a few doublings.
 		pr.failures = 0
 		pr.stop(now)
+		pr.nextAllowed = now
 		return
 	}
 	if now.After(pr.until) {
@@ -274,7 +285,11 @@ func (pr *prober) burst(now time.Time, estimate int) {
 	if count < 1 {
 		count = 1
 	}
-	if sent, err := pr.carrier.sendPadding(count); sent == 0 && !errors.Is(err, errPaddingLater) {
+	sent, err := pr.carrier.sendPadding(count)
+	if sent > 0 {
+		pr.lastPadding = now
+	}
+	if sent == 0 && !errors.Is(err, errPaddingLater) {
 		pr.stop(now)
 	}
 }

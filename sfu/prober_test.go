@@ -59,11 +59,14 @@ func TestProberEnds(t *testing.T) {
 		end      func(pr *prober)
 		at       time.Time // when it ended
 		failures int
+		wait     time.Duration // before the next may start
 	}{
-		{"target reached", func(pr *prober) { pr.burst(now, 300_000) }, now, 0},
-		{"time run out, the estimate risen", func(pr *prober) { pr.burst(late, 285_000) }, late, 0},
-		{"time run out, the estimate held", func(pr *prober) { pr.burst(late, 150_000) }, late, 2},
-		{"congestion", func(pr *prober) { pr.fail(now) }, now, 3},
+		// Through: the next follows at once, so a widened link is
+		// climbed in doublings.
+		{"target reached", func(pr *prober) { pr.burst(now, 300_000) }, now, 0, 0},
+		{"time run out, the estimate risen", func(pr *prober) { pr.burst(late, 285_000) }, late, 0, probeCooldown},
+		{"time run out, the estimate held", func(pr *prober) { pr.burst(late, 150_000) }, late, 2, 4 * probeCooldown},
+		{"congestion", func(pr *prober) { pr.fail(now) }, now, 3, 4 * probeCooldown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,7 +79,7 @@ func TestProberEnds(t *testing.T) {
 			if pr.failures != tt.failures {
 				t.Fatalf("failures %d, want %d", pr.failures, tt.failures)
 			}
-			if want := tt.at.Add(probeCooldown << min(tt.failures, maxProbeBackoff)); !pr.nextAllowed.Equal(want) {
+			if want := tt.at.Add(tt.wait); !pr.nextAllowed.Equal(want) {
 				t.Fatalf("next probe allowed after %v, want %v", pr.nextAllowed.Sub(now), want.Sub(now))
 			}
 		})
