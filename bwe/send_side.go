@@ -109,6 +109,7 @@ func (s *SendSide) OnFeedback(results iter.Seq[PacketResult]) {
 			continue
 		}
 		s.highest = n
+		s.history.Acked(n)
 		s.countLoss(!r.Received)
 		if !r.Received {
 			continue

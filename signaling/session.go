@@ -34,7 +34,7 @@ type session struct {
 	refusals *rate.Limiter
 	offers   *rate.Limiter // nil: no offer limit (offers.go)
 
-	send     chan []byte
+	send     *sendQueue    // to the writer, at most cfg.sendQueue messages
 	sendMu   sync.Mutex    // held to queue on send; never across I/O
 	saidLast bool          // under sendMu: the last word is queued (end)
 	done     chan struct{} // closed by finish: writer flushes, then closes
@@ -63,7 +63,7 @@ func newSession(h *Handler, conn *websocket.Conn, remote string) *session {
 		limiter:  rate.NewLimiter(rate.Limit(h.cfg.messageRate), h.cfg.messageBurst),
 		refusals: rate.NewLimiter(rate.Limit(h.cfg.messageRate), refusalBurstFactor*h.cfg.messageBurst),
 		offers:   newOfferLimiter(h.cfg),
-		send:     make(chan []byte, h.cfg.sendQueue),
+		send:     newSendQueue(h.cfg.sendQueue),
 		done:     make(chan struct{}),
 	}
 	s.writerWG.Add(1)
@@ -259,13 +259,12 @@ func (s *session) queue(v any, last bool) {
 	if s.saidLast || s.finished() {
 		return
 	}
-	select {
-	case s.send <- data:
-		s.saidLast = last
-	default:
+	if !s.send.push(data) {
 		s.log.Warn("send queue full", "err", ErrSlowClient)
 		s.finish()
+		return
 	}
+	s.saidLast = last
 }
 
 // finish makes the writer flush what is queued and close the connection.
@@ -282,8 +281,9 @@ func (s *session) writer() {
 	defer ping.Stop()
 	for {
 		select {
-		case data := <-s.send:
-			if s.write(websocket.TextMessage, data) != nil {
+		case <-s.send.wake:
+			data, ok := s.send.pop()
+			if ok && s.write(websocket.TextMessage, data) != nil {
 				return
 			}
 		case <-ping.C:
@@ -301,14 +301,13 @@ func (s *session) writer() {
 // why it was disconnected.
 func (s *session) flush() {
 	for {
-		select {
-		case data := <-s.send:
-			if s.write(websocket.TextMessage, data) != nil {
-				return
-			}
-		default:
+		data, ok := s.send.pop()
+		if !ok {
 			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
 			_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+			return
+		}
+		if s.write(websocket.TextMessage, data) != nil {
 			return
 		}
 	}
