@@ -151,7 +151,11 @@ const (
 // srtpReplayWindow is libwebrtc's SRTP replay window, in packets.
 const srtpReplayWindow = 1024
 
-func newSettingEngine(cfg *config, shared bool) (webrtc.SettingEngine, error) {
+// newSettingEngine makes a setting engine. shared says it is for
+// participants' connections: they gather on the shared sockets (sfu/network)
+// when there are any, and their sockets are capped in SSRCs either way.
+func (s *SFU) newSettingEngine(shared bool) (webrtc.SettingEngine, error) {
+	cfg := &s.cfg
 	se := webrtc.SettingEngine{}
 	se.SetICETimeouts(cfg.iceDisconnected, cfg.iceFailed, cfg.iceDisconnected/2)
 	// The SFU is always the DTLS server: it answers a=setup:passive (RFC
@@ -178,30 +182,37 @@ func newSettingEngine(cfg *config, shared bool) (webrtc.SettingEngine, error) {
 			nw = n
 		}
 	}
-	if nw != nil && shared && cfg.network.ssrcs.max > 0 {
+	if nw != nil && shared && s.ssrcs.max > 0 {
 		// Participants' connections on sockets of their own (without
 		// WithUDPMux) are capped in their SSRCs there (ssrccap.go).
-		nw = gatedNet{Net: nw, cap: cfg.network.ssrcs}
+		nw = gatedNet{Net: nw, cap: s.ssrcs}
 	}
 	if nw != nil {
 		se.SetNet(nw)
 	}
-	return se, cfg.network.apply(&se, cfg, shared) // network.go: addresses, ports, NAT
+	// Addresses, interfaces, the NAT's public addresses, the port range.
+	if err := s.network.Apply(&se); err != nil {
+		return se, err
+	}
+	if shared {
+		s.sockets.Use(&se, s.ssrcs)
+	}
+	return se, nil
 }
 
 // newAPI makes the API PeerConnections are made with; shared says whether
 // they gather on the shared sockets (WithUDPMux, WithICETCP) or each on
 // sockets of its own.
-func newAPI(cfg *config, dropped *atomic.Uint64, onEstimator func(pcID string, e *bwe.SendSide), shared bool) (*webrtc.API, error) {
+func (s *SFU) newAPI(onEstimator func(pcID string, e *bwe.SendSide), shared bool) (*webrtc.API, error) {
 	m, err := newMediaEngine()
 	if err != nil {
 		return nil, err
 	}
-	reg, err := newInterceptors(m, dropped, cfg.interceptors, onEstimator)
+	reg, err := newInterceptors(m, &s.stats.SequenceJumpsDropped, s.cfg.interceptors, onEstimator)
 	if err != nil {
 		return nil, err
 	}
-	se, err := newSettingEngine(cfg, shared)
+	se, err := s.newSettingEngine(shared)
 	if err != nil {
 		return nil, err
 	}

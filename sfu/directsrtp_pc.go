@@ -44,7 +44,7 @@ func pcConfiguration() webrtc.Configuration {
 // handshake carry no connection identity, so they must serve one
 // PeerConnection only.
 func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerConnection, error) {
-	batched := s.cfg.network.sockets.batchedConns()
+	batched := s.sockets.Batched()
 	if !s.cfg.directSRTP || role != notRelay || len(batched) == 0 {
 		return api.NewPeerConnection(pcConfiguration())
 	}
@@ -65,12 +65,12 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 		return nil, err
 	}
 	// The shared sockets are open already: the engine gathers on them
-	// (network.go) rather than opening its own.
-	se, err := newSettingEngine(&s.cfg, false)
+	// (sfu/network) rather than opening its own.
+	se, err := s.newSettingEngine(false)
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.network.sockets.use(&se, s.cfg.network.ssrcs)
+	s.sockets.Use(&se, s.ssrcs)
 	se.SetDTLSKeyLogWriter(capture)
 	se.SetDTLSServerHelloMessageHook(capture.ServerHello)
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)).
@@ -102,14 +102,6 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 		d.route(conn, addr)
 	})
 	return pc, nil
-}
-
-// batchedConns is the UDP mux's batched sockets, none without them.
-func (s *sharedSockets) batchedConns() []*udpbatch.Conn {
-	if s == nil {
-		return nil
-	}
-	return s.batched
 }
 
 // directRoute finds the shared socket and remote address of a selected

@@ -8,6 +8,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/switchboard-rtc/switchboard/sfu/network"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
 	"github.com/switchboard-rtc/switchboard/sfu/rewriter"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
@@ -21,7 +22,7 @@ import (
 type DownTrack struct {
 	rcv         *Receiver
 	sub         *Participant
-	flusher     *sharedSockets         // sends batched writes (NACK answers, padding); nil: none
+	flusher     *network.Sockets       // sends batched writes (NACK answers, padding); nil: none
 	transceiver *webrtc.RTPTransceiver // set and read on sub's run goroutine
 	sender      *webrtc.RTPSender
 
@@ -102,7 +103,7 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 	d := &DownTrack{
 		rcv:       r,
 		sub:       sub,
-		flusher:   sub.sfu.cfg.network.sockets,
+		flusher:   sub.sfu.sockets,
 		rw:        rewriter.New(rewriter.WithHistory(rewriteHistory(r.kind, sub.sfu.cfg.cacheSize))),
 		current:   -1,
 		target:    0,

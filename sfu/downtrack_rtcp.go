@@ -96,7 +96,7 @@ func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 			return true
 		})
 	}
-	d.flusher.flush()
+	d.flusher.Flush()
 	if anyLost {
 		d.lostPacket(lost, now)
 	}
@@ -152,7 +152,7 @@ func (d *DownTrack) sendPadding(count int) (int, error) {
 	}
 	if sent > 0 {
 		d.rcv.stats.PaddingPackets.Add(uint64(sent))
-		d.flusher.flush()
+		d.flusher.Flush()
 	}
 	return sent, err
 }

@@ -15,7 +15,6 @@ var (
 	ErrUnsupportedCodec   = errors.New("sfu: no codec in common")
 	ErrReplaced           = errors.New("sfu: the same identity joined again elsewhere")
 	ErrShuttingDown       = errors.New("sfu: server shutting down")
-	ErrBadICEIP           = errors.New("sfu: bad ICE IP")
 	ErrNegotiationTimeout = errors.New("sfu: offer not answered in time")
 	ErrInternal           = errors.New("sfu: internal error")
 )

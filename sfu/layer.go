@@ -14,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
+	"github.com/switchboard-rtc/switchboard/sfu/network"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
@@ -66,8 +67,8 @@ type Layer struct {
 
 	// What the layer uses of its publisher and the SFU, given when it is
 	// built (newLayer), not looked up through the owner per packet.
-	flusher      *sharedSockets // sends the fan-out's batched writes; nil: none
-	publisher    rtcpWriter     // where keyframe requests (PLI) go
+	flusher      *network.Sockets // sends the fan-out's batched writes; nil: none
+	publisher    rtcpWriter       // where keyframe requests (PLI) go
 	log          *slog.Logger
 	ctx          context.Context // the publisher's: done, the read loop ends
 	relayIngress bool            // the layer arrives from another node (relay.go)
@@ -96,7 +97,7 @@ func newLayer(r *Receiver, index int, rid string, track *webrtc.TrackRemote, rec
 		throttle:     keyframe.NewThrottle(cfg.keyframeInterval),
 		vp8:          strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8),
 		red:          strings.EqualFold(r.codec.MimeType, MimeTypeRED),
-		flusher:      cfg.network.sockets,
+		flusher:      owner.sfu.sockets,
 		publisher:    owner.pc,
 		log:          owner.log,
 		ctx:          owner.ctx,
@@ -204,7 +205,7 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		st.PacketsOut.Add(uint64(sent))
 		st.BytesOut.Add(uint64(bytes))
 		// With batched sends, the fan-out leaves now, in one system call.
-		l.flusher.flush()
+		l.flusher.Flush()
 	}
 }
 

@@ -6,16 +6,16 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/transport/v5"
+	"github.com/switchboard-rtc/switchboard/sfu/network"
 )
 
 type config struct {
 	logger           *slog.Logger
-	iceIPs           []string
 	maxParticipants  int
 	keyframeInterval time.Duration
 	cacheSize        int
 	net              transport.Net
-	network          networkConfig // network.go
+	network          []network.Option // the options below that package network takes, in order
 	iceDisconnected  time.Duration
 	iceFailed        time.Duration
 	offerTimeout     time.Duration
@@ -39,7 +39,6 @@ func defaultConfig() config {
 		iceFailed:        8 * time.Second,
 		offerTimeout:     10 * time.Second,
 		estimateBW:       true,
-		network:          networkConfig{batchSends: true},
 		dataLimits:       DefaultDataLimits(),
 		ingressBitrate:   DefaultIngressBitrate,
 		ingressPackets:   DefaultIngressPackets,
@@ -72,7 +71,7 @@ const DefaultTracksPerParticipant = 8
 // the list turns loopback candidates on, which is how tests keep media on
 // 127.0.0.1.
 func WithICEIPs(ips []string) Option {
-	return func(c *config) { c.iceIPs = ips }
+	return withNetwork(network.WithICEIPs(ips))
 }
 
 // WithMaxParticipants caps the participants of one room.
@@ -138,4 +137,41 @@ func WithBWETrace(on bool) Option {
 // a loss simulator in a test, or a capture of what goes on the wire).
 func WithInterceptor(f interceptor.Factory) Option {
 	return func(c *config) { c.interceptors = append(c.interceptors, f) }
+}
+
+// withNetwork passes o to package network, after the network options
+// given before it: the SFU's network options are package network's, which
+// says what each does.
+func withNetwork(o network.Option) Option {
+	return func(c *config) { c.network = append(c.network, o) }
+}
+
+// WithNATMappings announces a 1:1 NAT's public addresses in the SFU's host
+// candidates (network.WithNATMappings; network.ParseNATMapping reads
+// --nat-ip).
+func WithNATMappings(m ...network.NATMapping) Option {
+	return withNetwork(network.WithNATMappings(m...))
+}
+
+// WithUDPMux serves every PeerConnection on one UDP port, 0: one the
+// system chooses (network.WithUDPMux).
+func WithUDPMux(port int) Option { return withNetwork(network.WithUDPMux(port)) }
+
+// WithSendBatching batches the writes on the shared UDP port into
+// sendmmsg(2); on by default (network.WithSendBatching).
+func WithSendBatching(on bool) Option { return withNetwork(network.WithSendBatching(on)) }
+
+// WithUDPPortRange makes each PeerConnection take its own UDP port from
+// [min, max] (network.WithUDPPortRange).
+func WithUDPPortRange(min, max uint16) Option {
+	return withNetwork(network.WithUDPPortRange(min, max))
+}
+
+// WithICETCP accepts ICE over TCP on one TCP port for every PeerConnection,
+// 0: one the system chooses (network.WithICETCP).
+func WithICETCP(port int) Option { return withNetwork(network.WithICETCP(port)) }
+
+// WithICEInterfaces restricts ICE gathering to these network interfaces.
+func WithICEInterfaces(names []string) Option {
+	return withNetwork(network.WithICEInterfaces(names))
 }

@@ -139,7 +139,7 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 	}
 	if role == notRelay {
 		// Relays carry a room's every track: uncapped (ssrccap.go).
-		p.ssrcs = s.cfg.network.ssrcs.newSSRCShare()
+		p.ssrcs = s.ssrcs.newSSRCShare()
 	}
 	if e, ok := s.estimators.LoadAndDelete(pc.ID()); ok {
 		p.estimator = e.(*bwe.SendSide)

@@ -11,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
 	"github.com/switchboard-rtc/switchboard/internal/statstable"
+	"github.com/switchboard-rtc/switchboard/sfu/network"
 )
 
 // SFU holds the rooms of one server.
@@ -35,8 +36,15 @@ type SFU struct {
 
 	dataRelay atomic.Pointer[DataRelay] // data_relay.go
 
-	// ssrcSets: each participant's SSRC set by its local ICE username
-	// (ssrccap.go).
+	// network says where every PeerConnection gathers, and sockets are
+	// the ones they share (nil: none); both set up by New.
+	network *network.Config
+	sockets *network.Sockets
+
+	// ssrcs caps the SSRCs of participants' connections, on the shared
+	// sockets and on sockets of their own; ssrcSets holds each
+	// participant's SSRC set by its local ICE username (ssrccap.go).
+	ssrcs    ssrcCap
 	ssrcSets sync.Map
 
 	mu     sync.Mutex
@@ -44,34 +52,44 @@ type SFU struct {
 	closed bool
 }
 
-// New creates an SFU.
+// New creates an SFU. Network options that cannot work fail it with an
+// error wrapping network.ErrBadConfig or network.ErrBadICEIP.
 func New(opts ...Option) (*SFU, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &SFU{log: cfg.logger, rooms: make(map[string]*Room)}
-	cfg.network.ssrcs = ssrcCap{max: cfg.maxSSRCs, dropped: &s.stats.SSRCCapDropped, log: cfg.logger, sets: &s.ssrcSets}
-	s.cfg = cfg
+	nw, err := network.NewConfig(append(cfg.network, network.WithNet(cfg.net))...)
+	if err != nil {
+		return nil, err
+	}
+	s := &SFU{cfg: cfg, network: nw, log: cfg.logger, rooms: make(map[string]*Room)}
+	s.ssrcs = ssrcCap{max: cfg.maxSSRCs, dropped: &s.stats.SSRCCapDropped, log: cfg.logger, sets: &s.ssrcSets}
+	if s.sockets, err = nw.Listen(); err != nil {
+		return nil, err
+	}
 	var onEstimator func(string, *bwe.SendSide)
 	if cfg.estimateBW {
 		onEstimator = func(id string, e *bwe.SendSide) { s.estimators.Store(id, e) }
 	}
-	api, err := newAPI(&cfg, &s.stats.SequenceJumpsDropped, onEstimator, true)
-	if err != nil {
+	if s.api, err = s.newAPI(onEstimator, true); err != nil {
+		_ = s.sockets.Close()
 		return nil, err
 	}
-	s.api = api
 	// Relays carry a room's every track: their ingress ends must not be
 	// capped as a participant's connection is (ssrccap.go).
-	if cfg.network.udpMux || cfg.maxSSRCs > 0 {
-		if s.relayAPI, err = newAPI(&cfg, &s.stats.SequenceJumpsDropped, onEstimator, false); err != nil {
-			cfg.network.sockets.close()
+	if s.sockets.SharesUDP() || cfg.maxSSRCs > 0 {
+		if s.relayAPI, err = s.newAPI(onEstimator, false); err != nil {
+			_ = s.sockets.Close()
 			return nil, err
 		}
 	}
 	return s, nil
 }
+
+// MediaAddrs lists the shared sockets (WithUDPMux, WithICETCP); it is empty
+// when every PeerConnection has ports of its own.
+func (s *SFU) MediaAddrs() []network.MediaAddr { return s.sockets.Addrs() }
 
 // Join creates a participant in the named room (creating the room on first
 // join). The listener's Joined is called before Join returns, and before any
@@ -169,7 +187,7 @@ func (s *SFU) Close() error {
 		}()
 	}
 	wg.Wait()
-	s.cfg.network.sockets.close() // network.go
+	_ = s.sockets.Close() // sfu/network
 	return nil
 }
 
@@ -186,12 +204,8 @@ func (s *SFU) Stats() Stats {
 		st.RelayStreamsOut += z.relayOut
 	}
 	s.mu.Unlock()
-	if sock := s.cfg.network.sockets; sock != nil {
-		for _, c := range sock.batched {
-			calls, n := c.Sent()
-			st.SendCalls += calls
-			st.SendDatagrams += n
-		}
-	}
+	calls, n := s.sockets.Sent()
+	st.SendCalls += calls
+	st.SendDatagrams += n
 	return st
 }

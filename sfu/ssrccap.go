@@ -191,6 +191,13 @@ func (c addrPortGate) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error
 	return c.ap.WriteToAddrPort(b, addr)
 }
 
+// GateUDP gates each ICE connection of the shared UDP port: the cap is the
+// network.Gate that package network's Sockets.Use wraps the muxes in.
+func (c ssrcCap) GateUDP(m ice.UDPMux) ice.UDPMux { return gatedUDPMux{UDPMux: m, cap: c} }
+
+// GateTCP gates each ICE-TCP connection of the shared TCP port.
+func (c ssrcCap) GateTCP(m *ice.TCPMuxDefault) ice.TCPMux { return gatedTCPMux{mux: m, cap: c} }
+
 // gatedUDPMux gates each ICE connection of the shared UDP port.
 type gatedUDPMux struct {
 	ice.UDPMux

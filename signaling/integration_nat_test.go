@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard-rtc/switchboard/bench"
 	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/sfu/network"
 	"github.com/switchboard-rtc/switchboard/signaling"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 	"github.com/switchboard-rtc/switchboard/turnserver"
@@ -69,7 +70,7 @@ func newInternet(t *testing.T) *internet {
 
 	log := testLogger(t).With("side", "server")
 	in.sfu, err = sfu.New(sfu.WithLogger(log), sfu.WithNet(host),
-		sfu.WithNATMappings(sfu.NATMapping{Public: netip.MustParseAddr(cloudPublic)}), sfu.WithUDPMux(mediaPort))
+		sfu.WithNATMappings(network.NATMapping{Public: netip.MustParseAddr(cloudPublic)}), sfu.WithUDPMux(mediaPort))
 	if err != nil {
 		t.Fatal(err)
 	}

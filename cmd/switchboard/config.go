@@ -10,15 +10,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/sfu/network"
 )
 
 // errUsage reports bad command-line arguments.
 var errUsage = errors.New("usage")
 
 // natFlag is the repeatable --nat-ip, parsed once, as it is set (flag,
-// environment twin or configuration file alike), into sfu.NATMapping.
-type natFlag []sfu.NATMapping
+// environment twin or configuration file alike), into network.NATMapping.
+type natFlag []network.NATMapping
 
 func (n *natFlag) String() string {
 	s := make([]string, len(*n))
@@ -33,7 +33,7 @@ func (n *natFlag) Set(v string) error {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
 		}
-		m, err := sfu.ParseNATMapping(s)
+		m, err := network.ParseNATMapping(s)
 		if err != nil {
 			return fmt.Errorf("%w: --nat-ip %q", errBadFlag, s)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/sfu/network"
 	"github.com/switchboard-rtc/switchboard/signaling"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 	"github.com/switchboard-rtc/switchboard/turnserver"
@@ -19,7 +20,7 @@ import (
 func (c *internetConfig) sfuOptions() []sfu.Option {
 	opts := []sfu.Option{sfu.WithSendBatching(c.udpBatch), sfu.WithDirectSRTP(c.directSRTP)}
 	if len(c.natIPs) > 0 {
-		opts = append(opts, sfu.WithNATMappings([]sfu.NATMapping(c.natIPs)...))
+		opts = append(opts, sfu.WithNATMappings([]network.NATMapping(c.natIPs)...))
 	}
 	switch {
 	case c.udpPortRange.set():

@@ -16,7 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/pion/turn/v5"
 
-	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/sfu/network"
 	"github.com/switchboard-rtc/switchboard/turnserver"
 )
 
@@ -205,11 +205,11 @@ func TestTURNPeers(t *testing.T) {
 		name  string
 		cfg   internetConfig
 		ice   []string
-		media []sfu.MediaAddr
+		media []network.MediaAddr
 		want  []string
 	}{
 		{"UDP mux behind a 1:1 NAT", internetConfig{natIPs: natFlag{{Public: netip.MustParseAddr("203.0.113.7")}}}, nil,
-			[]sfu.MediaAddr{{Network: "udp", Local: ap("10.0.0.5:50000"), Announced: []netip.Addr{netip.MustParseAddr("203.0.113.7")}},
+			[]network.MediaAddr{{Network: "udp", Local: ap("10.0.0.5:50000"), Announced: []netip.Addr{netip.MustParseAddr("203.0.113.7")}},
 				{Network: "tcp", Local: ap("10.0.0.5:50001"), Announced: []netip.Addr{netip.MustParseAddr("203.0.113.7")}}},
 			[]string{"203.0.113.7:50000-50000 (local 10.0.0.5)"}},
 		{"port range on the ICE addresses", internetConfig{udpPortRange: portRange{40000, 40100}, natIPs: natFlag{{Public: netip.MustParseAddr("203.0.113.7"), Local: netip.MustParseAddr("10.0.0.5")}}}, []string{"10.0.0.5"}, nil,

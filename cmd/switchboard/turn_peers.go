@@ -4,7 +4,7 @@ import (
 	"net"
 	"net/netip"
 
-	"github.com/switchboard-rtc/switchboard/sfu"
+	"github.com/switchboard-rtc/switchboard/sfu/network"
 	"github.com/switchboard-rtc/switchboard/turnserver"
 )
 
@@ -39,7 +39,7 @@ func (c *internetConfig) relayIP(iceIPs []string) (netip.Addr, error) {
 // addresses, or the UDP port range on the SFU's addresses. Each is known by
 // the address its candidates announce (the 1:1 NAT's public one) and
 // reached locally.
-func turnPeers(c *internetConfig, iceIPs []string, media []sfu.MediaAddr) ([]turnserver.Peer, error) {
+func turnPeers(c *internetConfig, iceIPs []string, media []network.MediaAddr) ([]turnserver.Peer, error) {
 	var peers []turnserver.Peer
 	for _, m := range media {
 		if m.Network != "udp" {

@@ -29,7 +29,22 @@ func NewNet() (*Net, error) {
 // ListenUDP opens a socket as stdnet does and wraps it; a socket that
 // cannot be wrapped is returned as it is, and works as before.
 func (n *Net) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
-	c, err := n.Net.ListenUDP(network, laddr)
+	return ListenWrapped(n.Net, network, laddr, func(raw *net.UDPConn) (transport.UDPConn, error) {
+		c, err := NewConn(raw)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	})
+}
+
+// ListenWrapped opens a UDP socket on n and hands it to wrap, which makes
+// it a connection of its own kind (this package's Conn; sfu/network's
+// batched one). A socket that is not the system's own (a vnet's), or that
+// wrap refuses, is returned as it is: it still works, through Go's net
+// package.
+func ListenWrapped(n transport.Net, network string, laddr *net.UDPAddr, wrap func(*net.UDPConn) (transport.UDPConn, error)) (transport.UDPConn, error) {
+	c, err := n.ListenUDP(network, laddr)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +52,7 @@ func (n *Net) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, 
 	if !ok {
 		return c, nil
 	}
-	if wrapped, err := NewConn(raw); err == nil {
+	if wrapped, err := wrap(raw); err == nil {
 		return wrapped, nil
 	}
 	return c, nil

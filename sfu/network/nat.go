@@ -1,4 +1,4 @@
-package sfu
+package network
 
 import (
 	"fmt"
@@ -18,13 +18,14 @@ type NATMapping struct {
 }
 
 // ParseNATMapping reads "PUBLIC" or "PUBLIC/LOCAL", two addresses of one
-// family. It is the one parser of --nat-ip; everything after it takes the
-// NATMapping.
+// family. It is the one parser of --nat-ip (cmd/switchboard calls it as
+// the flag is set): everything after it takes the NATMapping, so a bad
+// address stops the server at its flags, not at its first PeerConnection.
 func ParseNATMapping(s string) (NATMapping, error) {
 	public, local, pinned := strings.Cut(s, "/")
 	p, err := netip.ParseAddr(public)
 	if err != nil {
-		return NATMapping{}, fmt.Errorf("%w: NAT IP %q", ErrBadNetworkConfig, s)
+		return NATMapping{}, fmt.Errorf("%w: NAT IP %q", ErrBadConfig, s)
 	}
 	m := NATMapping{Public: p.Unmap()}
 	if !pinned {
@@ -32,7 +33,7 @@ func ParseNATMapping(s string) (NATMapping, error) {
 	}
 	l, err := netip.ParseAddr(local)
 	if err != nil || l.Unmap().Is4() != m.Public.Is4() {
-		return NATMapping{}, fmt.Errorf("%w: NAT IP %q: want PUBLIC/LOCAL of one family", ErrBadNetworkConfig, s)
+		return NATMapping{}, fmt.Errorf("%w: NAT IP %q: want PUBLIC/LOCAL of one family", ErrBadConfig, s)
 	}
 	m.Local = l.Unmap()
 	return m, nil
