@@ -43,7 +43,11 @@ type BWETrackRecord struct {
 	// layers, each with its frame-rate steps, lowest first), and Step
 	// the one it was at (-1 none): what its decisions were made from.
 	Ladder []int `json:"ladder,omitempty"`
-	Step   int   `json:"step"`
+	// Keyframes is the size of each step's resolution's last keyframe,
+	// bits (0 unknown), as the allocator saw it: the room an upgrade to
+	// that resolution needs on top of the allocation (bwe.Layer.Keyframe).
+	Keyframes []int `json:"keyframes,omitempty"`
+	Step      int   `json:"step"`
 }
 
 // BWETrace is a subscriber's recent records, oldest first.
@@ -132,6 +136,7 @@ func (p *Participant) record(now time.Time, m *traceMeter, probing bool) {
 				tr.Step = bt.Current
 				for _, l := range bt.Layers {
 					tr.Ladder = append(tr.Ladder, l.Bitrate)
+					tr.Keyframes = append(tr.Keyframes, l.Keyframe)
 				}
 			}
 		}

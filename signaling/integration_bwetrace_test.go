@@ -2,6 +2,7 @@ package signaling_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -38,7 +39,9 @@ func TestBWETrace(t *testing.T) {
 			if err := sub.WaitUntil(ctx, func() bool { return receivedFromAll(sub, from, 100) }); err != nil {
 				t.Fatalf("%v: %s", err, describe(sub, from))
 			}
-			records := func() (n, video int) {
+			// keyframes counts video records that carry the keyframe
+			// sizes the allocator saw, one per step, one at least known.
+			records := func() (n, video, keyframes int) {
 				for _, tr := range srv.sfu.BWETraces() {
 					if tr.ID != sub.ID() {
 						continue
@@ -46,25 +49,30 @@ func TestBWETrace(t *testing.T) {
 					for _, r := range tr.Records {
 						n++
 						video += len(r.Tracks)
+						for _, v := range r.Tracks {
+							if len(v.Keyframes) == len(v.Ladder) && slices.Max(append(v.Keyframes, 0)) > 0 {
+								keyframes++
+							}
+						}
 					}
 				}
-				return n, video
+				return n, video, keyframes
 			}
 			if !tt.on {
-				if n, _ := records(); n != 0 {
+				if n, _, _ := records(); n != 0 {
 					t.Fatalf("%d records kept without WithBWETrace", n)
 				}
 				return
 			}
 			err := sub.WaitUntil(ctx, func() bool {
-				n, video := records()
-				return n >= 8 && video > 0
+				n, video, keyframes := records()
+				return n >= 8 && video > 0 && keyframes > 0
 			})
-			n, video := records()
+			n, video, keyframes := records()
 			if err != nil {
-				t.Fatalf("%d records (%d of a video track) after two seconds of media: %v", n, video, err)
+				t.Fatalf("%d records (%d of a video track, %d with keyframe sizes) after two seconds of media: %v", n, video, keyframes, err)
 			}
-			t.Logf("%d records, %d of a video track", n, video)
+			t.Logf("%d records, %d of a video track, %d with keyframe sizes", n, video, keyframes)
 		})
 	}
 }
