@@ -85,6 +85,11 @@ func NewRateController(initial, min, max int) *RateController {
 // in a run, and its failure held the track back 10 s).
 func (c *RateController) DrainingUntil() time.Time { return c.holdUntil }
 
+// Capacity is the rate acknowledged when queues last built, bps: what the
+// link was seen to carry at its limit; 0 unknown, or since exceeded by a
+// rate delivered cleanly (the link widened).
+func (c *RateController) Capacity() int { return c.capacity }
+
 // Estimate is the current estimate, bps.
 func (c *RateController) Estimate() int { return c.estimate }
 

@@ -63,7 +63,7 @@ func (p *Participant) runBWE() {
 		if p.relay != RelayEgress {
 			// A relay's streams are each pinned to their layer; the
 			// far node chooses per subscriber (relay.go).
-			p.allocate(now, alloc, &pr)
+			p.allocate(now, alloc, &pr, rate.Capacity())
 		}
 		p.updateDynacast(now)
 		if update && p.keepTrace {
@@ -124,7 +124,7 @@ func (m *sendMeter) rate(now time.Time, total uint64) int {
 	return int(float64(total-m.bytes) * 8 / now.Sub(m.at).Seconds())
 }
 
-func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) {
+func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober, capacity int) {
 	est := p.estimate()
 	if last := p.lastEstimate; last == 0 || est > last*11/10 || est < last*9/10 {
 		p.lastEstimate = est
@@ -159,7 +159,7 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober) 
 	}
 	if dec.WantTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
 		if carrier := paddingCarrier(dts); carrier != nil {
-			target := min(pr.aim(dec, est), 2*est)
+			target := min(pr.aim(dec, est, capacity), 2*est)
 			pr.start(now, carrier, target, est, sending)
 			p.log.Debug("probing", "target", target, "estimate", est, "sending", sending)
 		}
@@ -216,15 +216,24 @@ func (pr *prober) active() bool { return pr.ticker != nil }
 // at a time); after one met congestion, only the next step up (a quarter
 // above the estimate while the steps are held back), until one goes
 // through again: at its edge a link is tested gently. The caller caps it
-// at twice the estimate: a probe that overshoots costs little.
-func (pr *prober) aim(dec bwe.Decision, estimate int) int {
+// at twice the estimate. Where queues last built at capacity (the rate
+// controller's, 0 unknown), no higher than a tenth over it, or a quarter
+// over the estimate: twice a 2 Mbit/s link's estimate overflowed its
+// 100 ms queue before the probe could be stopped, and media was lost
+// with the padding; a link that widened lets this one through, and the
+// next, at once and unbounded (the capacity is forgotten), doubles.
+func (pr *prober) aim(dec bwe.Decision, estimate, capacity int) int {
+	aim := estimate * 5 / 4
 	switch {
 	case pr.failures == 0:
-		return dec.WantTarget
+		aim = dec.WantTarget
 	case dec.ProbeTarget > estimate:
-		return dec.ProbeTarget
+		aim = dec.ProbeTarget
 	}
-	return estimate * 5 / 4
+	if capacity > 0 {
+		aim = min(aim, max(capacity*11/10, estimate*5/4))
+	}
+	return aim
 }
 
 // ticks is nil (never ready) when not probing.

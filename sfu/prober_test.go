@@ -93,16 +93,22 @@ func TestProberAim(t *testing.T) {
 		name     string
 		failures int
 		dec      bwe.Decision
+		capacity int
 		want     int
 	}{
-		{"none failed: what the tiles want", 0, bwe.Decision{ProbeTarget: 400_000, WantTarget: 2_000_000}, 2_000_000},
-		{"after a failure: the next step", 1, bwe.Decision{ProbeTarget: 400_000, WantTarget: 2_000_000}, 400_000},
-		{"after a failure, the steps held: a quarter more", 1, bwe.Decision{WantTarget: 2_000_000}, 375_000},
+		{"none failed: what the tiles want", 0, bwe.Decision{ProbeTarget: 400_000, WantTarget: 2_000_000}, 0, 2_000_000},
+		{"after a failure: the next step", 1, bwe.Decision{ProbeTarget: 400_000, WantTarget: 2_000_000}, 0, 400_000},
+		{"after a failure, the steps held: a quarter more", 1, bwe.Decision{WantTarget: 2_000_000}, 0, 375_000},
+		// Queues built at 400k: a tenth over it, not the tiles' 2M.
+		{"a known capacity: a tenth over it", 0, bwe.Decision{ProbeTarget: 500_000, WantTarget: 2_000_000}, 400_000, 440_000},
+		// Close to the estimate: a quarter over the estimate.
+		{"a known capacity near the estimate: a quarter over the estimate", 0, bwe.Decision{WantTarget: 2_000_000}, 320_000, 375_000},
+		{"a known capacity above the target: the target", 1, bwe.Decision{ProbeTarget: 400_000}, 1_000_000, 400_000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pr := prober{failures: tt.failures}
-			if got := pr.aim(tt.dec, 300_000); got != tt.want {
+			if got := pr.aim(tt.dec, 300_000, tt.capacity); got != tt.want {
 				t.Fatalf("aim %d, want %d", got, tt.want)
 			}
 		})
