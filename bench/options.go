@@ -24,6 +24,7 @@ type options struct {
 	keyframeAsker bool
 	red           bool
 	dataChannels  bool
+	iceTCP        bool
 }
 
 func defaultOptions() options {
@@ -54,6 +55,12 @@ func WithToken(token string) Option { return func(o *options) { o.token = token 
 func WithICEIPs(ips []string) Option {
 	return func(o *options) { o.iceIPs = append([]string(nil), ips...) }
 }
+
+// WithICETCP lets the client reach the server over ICE-TCP too (RFC 6544),
+// as browsers do: it dials the server's passive TCP candidates from active
+// ones of its own (Pion's default is UDP only). UDP pairs still win while
+// UDP works: their priority is higher.
+func WithICETCP() Option { return func(o *options) { o.iceTCP = true } }
 
 // WithLogger sets where the client logs; nothing is logged by default.
 func WithLogger(l *slog.Logger) Option {

@@ -72,6 +72,11 @@ func (c *Client) newPeerConnection(servers []protocol.ICEServer) (*webrtc.PeerCo
 	// burst arrives more than 64 packets late, and a browser takes it.
 	se.SetSRTPReplayProtectionWindow(1024)
 	se.DisableSRTPReplayProtection(c.opts.noReplayCheck)
+	if c.opts.iceTCP {
+		se.SetNetworkTypes([]webrtc.NetworkType{
+			webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6,
+		})
+	}
 	if c.opts.net != nil {
 		se.SetNet(c.opts.net)
 	} else if n, err := rawudp.NewNet(); err == nil {

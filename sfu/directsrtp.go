@@ -3,6 +3,7 @@ package sfu
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -23,22 +24,34 @@ type datagramWriter interface {
 }
 
 // directSRTP encrypts a subscriber's forwarded RTP itself and writes it to
-// the shared UDP socket, past Pion's SRTP session, mux and ICE write path
-// (issue #13). It is the innermost interceptor of the chain: the RTCP report
-// interceptor (sender report packet and octet counts) and transport-wide CC
-// numbering sit above it and see every packet as before; only the final
-// "encrypt and send" changes hands. Until it is armed (keys derived, an ICE
-// pair on the shared socket selected) packets take Pion's path.
+// the shared socket ICE's selected pair is on, past Pion's SRTP session, mux
+// and ICE write path (issue #13): the batched UDP socket, or the ICE-TCP
+// connection's packet conn on the shared TCP port (directsrtp_tcp.go). It
+// is the innermost interceptor of the chain: the RTCP report interceptor
+// (sender report packet and octet counts) and transport-wide CC numbering
+// sit above it and see every packet as before; only the final "encrypt and
+// send" changes hands. Until it is armed (keys derived, an ICE pair on a
+// shared socket selected) packets take Pion's path.
 //
 // Pion's own SRTP context no longer sees the packets of a stream once the
 // direct path carries it, so its rollover counter (RFC 3711 §3.3.1) would be
-// stale: a stream never goes back to Pion's path once armed, and disarm
-// (a selected pair off the shared socket) only stops the sending.
+// stale: a stream never goes back to Pion's path once armed. It follows the
+// selected pair from UDP to ICE-TCP and back instead (the SRTP context, and
+// so the rollover counter, is the association's, whatever carries the
+// packets); a pair on no shared socket (route nil) only stops the sending.
 type directSRTP struct {
 	interceptor.NoOp
 	cipher atomic.Pointer[directCipher]
 	dest   atomic.Pointer[directDest]
 	sent   *atomic.Uint64 // the SFU's count of packets sent directly; nil in unit tests
+	// paused counts the packets of streams already sent directly that
+	// found no path (a selected pair on no shared socket); nil in unit
+	// tests.
+	paused *atomic.Uint64
+	// tcp learns the packet conns of this PeerConnection's ICE-TCP
+	// connections on the shared TCP port (directsrtp_tcp.go); nil without
+	// ICE-TCP.
+	tcp *tcpRoutes
 }
 
 // directCipher is the SRTP context of one association. One context serves
@@ -54,11 +67,14 @@ type directCipher struct {
 	bufs sync.Pool
 }
 
-// directDest is where packets go: the shared socket and the remote address
-// of ICE's selected pair.
+// directDest is where packets go: the shared UDP socket and the remote
+// address of ICE's selected pair, or (tcp set) the packet conn of the
+// pair's ICE-TCP connection and the connection's remote address.
 type directDest struct {
 	conn datagramWriter
 	addr netip.AddrPort
+	tcp  net.PacketConn
+	to   net.Addr
 }
 
 // directBufHalf fits any RTP packet the SFU forwards (an Ethernet MTU) plus
@@ -90,15 +106,23 @@ func (d *directSRTP) arm(k srtpkeys.Keys) error {
 	return nil
 }
 
-// route follows ICE's selected pair; conn nil when the pair is not on the
-// shared socket: streams not yet sent directly stay on Pion's path, the
-// others pause (their rollover counters are no longer Pion's).
+// route follows ICE's selected pair onto the shared UDP socket; conn nil
+// when the pair is on no shared socket: streams not yet sent directly stay
+// on Pion's path, the others pause (their rollover counters are no longer
+// Pion's).
 func (d *directSRTP) route(conn datagramWriter, addr netip.AddrPort) {
 	if conn == nil {
 		d.dest.Store(nil)
 		return
 	}
 	d.dest.Store(&directDest{conn: conn, addr: addr})
+}
+
+// routeTCP follows ICE's selected pair onto an ICE-TCP connection: conn is
+// the packet conn Pion's ICE writes the pair's packets on, to its remote
+// address.
+func (d *directSRTP) routeTCP(conn net.PacketConn, to net.Addr) {
+	d.dest.Store(&directDest{tcp: conn, to: to})
 }
 
 // BindLocalStream implements interceptor.Interceptor.
@@ -108,6 +132,9 @@ func (d *directSRTP) BindLocalStream(_ *interceptor.StreamInfo, next interceptor
 		c, dst := d.cipher.Load(), d.dest.Load()
 		if c == nil || dst == nil {
 			if direct.Load() {
+				if d.paused != nil {
+					d.paused.Add(1)
+				}
 				return 0, nil
 			}
 			return next.Write(h, payload, a)
@@ -121,8 +148,9 @@ func (d *directSRTP) BindLocalStream(_ *interceptor.StreamInfo, next interceptor
 	})
 }
 
-// write encrypts one packet and queues it on the socket. The context's lock
-// covers only the encryption; the socket write happens after it.
+// write encrypts one packet and queues it on the UDP socket, or writes it
+// to the ICE-TCP connection. The context's lock covers only the
+// encryption; the socket write happens after it.
 func (c *directCipher) write(dst *directDest, h *rtp.Header, payload []byte) (int, error) {
 	bp := c.bufs.Get().(*[]byte)
 	defer c.bufs.Put(bp)
@@ -141,6 +169,13 @@ func (c *directCipher) write(dst *directDest, h *rtp.Header, payload []byte) (in
 	c.mu.Unlock()
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", errDirectSRTP, err)
+	}
+	if dst.tcp != nil {
+		// RFC 4571 framing and the write itself are the packet conn's
+		// (pion/ice's tcpPacketConn, shared with Pion's STUN, DTLS and
+		// SRTCP on the connection): it copies out before returning, so
+		// the buffer goes back to the pool after.
+		return dst.tcp.WriteTo(out, dst.to)
 	}
 	return dst.conn.WriteToAddrPort(out, dst.addr)
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
@@ -14,9 +15,10 @@ import (
 // WithDirectSRTP has the SFU encrypt each subscriber's forwarded RTP itself
 // and queue it on the shared batched UDP socket (WithUDPMux with
 // WithSendBatching), past Pion's SRTP session, mux and ICE write path
-// (directsrtp.go). Experimental and off by default. It applies to
-// participants (not relays) whose ICE pair runs on the shared UDP socket;
-// every other packet takes Pion's path as before.
+// (directsrtp.go), or write it to the ICE-TCP connection (WithICETCP) while
+// ICE's selected pair is there. Experimental and off by default. It applies
+// to participants (not relays) on the shared sockets; every other packet
+// takes Pion's path as before.
 func WithDirectSRTP(on bool) Option {
 	return func(c *config) { c.directSRTP = on }
 }
@@ -48,7 +50,10 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	if !s.cfg.directSRTP || role != notRelay || len(batched) == 0 {
 		return api.NewPeerConnection(pcConfiguration())
 	}
-	d := &directSRTP{sent: &s.stats.DirectSRTPPackets}
+	d := &directSRTP{sent: &s.stats.DirectSRTPPackets, paused: &s.stats.DirectSRTPPaused}
+	if s.sockets.SharesTCP() {
+		d.tcp = newTCPRoutes()
+	}
 	capture := &srtpkeys.Capture{}
 	var onEstimator func(string, *bwe.SendSide)
 	if s.cfg.estimateBW {
@@ -70,7 +75,9 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	if err != nil {
 		return nil, err
 	}
-	s.sockets.Use(&se, s.ssrcs)
+	// The gate learns this connection's ICE-TCP packet conns, for a
+	// selected pair on ICE-TCP (directsrtp_tcp.go).
+	s.sockets.Use(&se, directGate{ssrcCap: s.ssrcs, tcp: d.tcp})
 	se.SetDTLSKeyLogWriter(capture)
 	se.SetDTLSServerHelloMessageHook(capture.ServerHello)
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)).
@@ -92,16 +99,43 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 		}
 	})
 	// Following the selected pair (ICE restart, a nominated pair that
-	// changes) keeps packets going where Pion's ICE would send them.
+	// changes, UDP to ICE-TCP and back) keeps packets going where Pion's
+	// ICE would send them.
 	dt.ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
-		conn, addr, ok := directRoute(pair, batched)
-		if !ok {
-			d.route(nil, netip.AddrPort{})
+		if pair != nil && pair.Local != nil && pair.Local.Protocol == webrtc.ICEProtocolTCP {
+			if rt, ok := selectedTCPRoute(pair, d.tcp); ok {
+				d.routeTCP(rt.conn, rt.to)
+				return
+			}
+		} else if conn, addr, ok := directRoute(pair, batched); ok {
+			d.route(conn, addr)
 			return
 		}
-		d.route(conn, addr)
+		d.route(nil, netip.AddrPort{})
+		// Streams already sent directly pause until a pair on a shared
+		// socket is selected (Stats.DirectSRTPPaused counts their
+		// packets): their rollover counters (RFC 3711 §3.3.1) are ours,
+		// and Pion's SRTP context cannot be handed them.
+		s.log.Warn("direct srtp: selected ICE pair on no shared socket, direct streams pause",
+			"pc", pc.ID(), "pair", pair)
 	})
 	return pc, nil
+}
+
+// selectedTCPRoute finds the packet conn of a selected ICE-TCP pair: the SFU's
+// local candidates on TCP are the shared port's passive ones (RFC 6544
+// §4.5), and the pair's remote address, the client's active end, is the
+// address of the TCP connection it accepted (a peer-reflexive candidate
+// learnt from the check on it), which routes has seen read.
+func selectedTCPRoute(pair *webrtc.ICECandidatePair, routes *tcpRoutes) (tcpRoute, bool) {
+	if routes == nil || pair.Remote == nil || pair.Local.TCPType != ice.TCPTypePassive.String() {
+		return tcpRoute{}, false
+	}
+	remote, err := netip.ParseAddr(pair.Remote.Address)
+	if err != nil {
+		return tcpRoute{}, false
+	}
+	return routes.lookup(netip.AddrPortFrom(remote.Unmap(), pair.Remote.Port))
 }
 
 // directRoute finds the shared socket and remote address of a selected

@@ -2,12 +2,20 @@ package sfu
 
 import (
 	"bytes"
+	"encoding/binary"
+	"io"
+	"log/slog"
+	"net"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
+	"github.com/pion/stun/v4"
+	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/sfu/srtpkeys"
 )
 
@@ -124,24 +132,150 @@ func TestDirectSRTPWrap(t *testing.T) {
 	}
 }
 
+// countingPacketConn stands for an ICE-TCP packet conn: it counts the
+// packets written to it, and to where.
+type countingPacketConn struct {
+	net.PacketConn // nil: only WriteTo is called
+	n              int
+	to             net.Addr
+}
+
+func (c *countingPacketConn) WriteTo(b []byte, to net.Addr) (int, error) {
+	c.n++
+	c.to = to
+	return len(b), nil
+}
+
+// TestDirectSRTPNoAllocs: our part of the direct path allocates nothing per
+// packet, to the UDP socket and to an ICE-TCP packet conn alike. (On TCP,
+// pion/ice's tcpPacketConn.WriteTo then allocates the RFC 4571 framed copy
+// and its table's key, as it does for Pion's own SRTP path.)
 func TestDirectSRTPNoAllocs(t *testing.T) {
-	_, w, sock := armedDirect(t)
+	d, w, sock := armedDirect(t)
 	h := rtp.Header{Version: 2, PayloadType: 96, SSRC: 1, Extension: true, ExtensionProfile: rtp.ExtensionProfileOneByte}
 	if err := h.SetExtension(3, []byte{0, 1}); err != nil {
 		t.Fatal(err)
 	}
 	payload := make([]byte, 1100)
-	allocs := testing.AllocsPerRun(1000, func() {
+	write := func() {
 		h.SequenceNumber++
 		if _, err := w.Write(&h, payload, nil); err != nil {
 			t.Fatal(err)
 		}
-	})
-	if allocs != 0 {
-		t.Fatalf("%v allocations per packet, want 0", allocs)
+	}
+	if allocs := testing.AllocsPerRun(1000, write); allocs != 0 {
+		t.Fatalf("UDP: %v allocations per packet, want 0", allocs)
 	}
 	if sock.n < 1000 {
-		t.Fatalf("%d packets sent", sock.n)
+		t.Fatalf("UDP: %d packets sent", sock.n)
+	}
+	tcp := &countingPacketConn{}
+	to := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 50001}
+	d.routeTCP(tcp, to)
+	if allocs := testing.AllocsPerRun(1000, write); allocs != 0 {
+		t.Fatalf("ICE-TCP: %v allocations per packet, want 0", allocs)
+	}
+	if tcp.n < 1000 || tcp.to != net.Addr(to) {
+		t.Fatalf("ICE-TCP: %d packets sent, to %v", tcp.n, tcp.to)
+	}
+}
+
+// TestDirectSRTPOverICETCP follows a selected pair onto ICE-TCP with
+// pion/ice's own TCP mux: a client connects to the shared port and sends
+// its connectivity check (RFC 6544, framed by RFC 4571); ICE reads it
+// through the direct gate, which so learns the packet conn of the client's
+// address; packets encrypted by the direct path then reach the client
+// through that conn, each in an RFC 4571 frame, and decrypt in order. Once
+// ICE closes the conn (an ICE restart), the address is forgotten.
+func TestDirectSRTPOverICETCP(t *testing.T) {
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := ice.NewTCPMuxDefault(ice.TCPMuxParams{Listener: ln, ReadBufferSize: 8})
+	defer mux.Close()
+	routes := newTCPRoutes()
+	// The SSRC cap on too: the direct gate sits under it.
+	gate := directGate{ssrcCap: ssrcCap{max: 4, dropped: &atomic.Uint64{}, log: slog.New(slog.DiscardHandler)}, tcp: routes}
+	conn, err := gate.GateTCP(mux).GetConnByUfrag("srv", false, net.IPv4(127, 0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			_ = conn.Close()
+		}
+	}()
+
+	client, err := net.DialTCP("tcp", nil, ln.Addr().(*net.TCPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	check := stun.MustBuild(stun.TransactionID, stun.BindingRequest, stun.NewUsername("srv:cli"))
+	if _, err := client.Write(append(binary.BigEndian.AppendUint16(nil, uint16(len(check.Raw))), check.Raw...)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1500)
+	if _, from, err := conn.ReadFrom(buf); err != nil || from.String() != client.LocalAddr().String() {
+		t.Fatalf("ICE's read: from %v, err %v", from, err)
+	}
+	remote := client.LocalAddr().(*net.TCPAddr).AddrPort()
+	pair := &webrtc.ICECandidatePair{
+		Local:  &webrtc.ICECandidate{Protocol: webrtc.ICEProtocolTCP, TCPType: "passive", Address: "127.0.0.1", Port: uint16(ln.Addr().(*net.TCPAddr).Port)},
+		Remote: &webrtc.ICECandidate{Protocol: webrtc.ICEProtocolTCP, Typ: webrtc.ICECandidateTypePrflx, Address: remote.Addr().String(), Port: remote.Port()},
+	}
+	rt, ok := selectedTCPRoute(pair, routes)
+	if !ok {
+		t.Fatalf("no route for %v", remote)
+	}
+
+	keys := testKeys(t, srtp.ProtectionProfileAeadAes128Gcm)
+	d := &directSRTP{tcp: routes}
+	if err := d.arm(keys); err != nil {
+		t.Fatal(err)
+	}
+	d.routeTCP(rt.conn, rt.to)
+	w := d.BindLocalStream(&interceptor.StreamInfo{}, interceptor.RTPWriterFunc(func(*rtp.Header, []byte, interceptor.Attributes) (int, error) {
+		t.Fatal("armed path went to Pion")
+		return 0, nil
+	}))
+	recv, err := srtp.CreateContext(keys.LocalKey, keys.LocalSalt, keys.Profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		h := rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: uint16(65530 + i), Timestamp: uint32(3000 * i), SSRC: 0xfeed}
+		payload := bytes.Repeat([]byte{byte(i)}, 200+i)
+		if _, err := w.Write(&h, payload, nil); err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		// RFC 4571 §2: a 16-bit length, then the packet.
+		var frame [2]byte
+		if _, err := io.ReadFull(client, frame[:]); err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, binary.BigEndian.Uint16(frame[:]))
+		if _, err := io.ReadFull(client, b); err != nil {
+			t.Fatal(err)
+		}
+		plain, err := recv.DecryptRTP(nil, b, nil)
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		var p rtp.Packet
+		if err := p.Unmarshal(plain); err != nil || p.SequenceNumber != h.SequenceNumber || !bytes.Equal(p.Payload, payload) {
+			t.Fatalf("packet %d: seq %d, %d bytes, err %v", i, p.SequenceNumber, len(p.Payload), err)
+		}
+	}
+
+	closed = true
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := selectedTCPRoute(pair, routes); ok {
+		t.Fatal("the closed conn's address is still routed")
 	}
 }
 

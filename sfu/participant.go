@@ -147,9 +147,20 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 	p.rateEstimate.Store(initialEstimate)
 	p.dtList.Store(&[]*DownTrack{})
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
-		if c != nil {
-			l.Candidate(c.ToJSON())
+		if c == nil {
+			return
 		}
+		// Through the task queue, so that a candidate goes out after the
+		// description that carries its ufrag: an ICE restart's candidates
+		// are gathered from the answer's SetLocalDescription on, inside
+		// the task that sends the answer after, and a client drops a
+		// candidate whose ufrag its remote description does not have yet
+		// (Pion: "doesn't match the current ufrags"). Over UDP the server's
+		// checks make up for it (peer-reflexive candidates); an ICE-TCP
+		// client can only dial a passive candidate it was told of (RFC
+		// 6544), and never connected when the answer lacked it.
+		cand := c.ToJSON()
+		p.tasks.Post(func() { l.Candidate(cand) })
 	})
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		p.log.Debug("connection state", "state", st.String())

@@ -218,6 +218,9 @@ func (m gatedUDPMux) GetConn(ufrag string, addr net.Addr) (net.PacketConn, error
 type gatedTCPMux struct {
 	mux *ice.TCPMuxDefault
 	cap ssrcCap
+	// routes, for a direct-SRTP PeerConnection (directsrtp_tcp.go), learns
+	// which packet conn carries which remote TCP address; nil otherwise.
+	routes *tcpRoutes
 }
 
 func (m gatedTCPMux) GetConnByUfrag(ufrag string, isIPv6 bool, local net.IP) (net.PacketConn, error) {
@@ -225,7 +228,7 @@ func (m gatedTCPMux) GetConnByUfrag(ufrag string, isIPv6 bool, local net.IP) (ne
 	if err != nil {
 		return nil, err
 	}
-	return m.cap.wrap(c, ufrag), nil
+	return m.cap.wrap(m.routes.wrap(c), ufrag), nil
 }
 
 func (m gatedTCPMux) RemoveConnByUfrag(ufrag string) { m.mux.RemoveConnByUfrag(ufrag) }

@@ -45,9 +45,12 @@ type StatsOf[C, G any] struct {
 	// socket counts (udpbatch.Conn.Sent) and Stats adds up.
 	SendCalls     C `metric:"switchboard_send_calls_total" help:"sendmmsg system calls on the shared UDP port (batched sends)."`
 	SendDatagrams C `metric:"switchboard_send_datagrams_total" help:"Datagrams sent by those sendmmsg calls."`
-	// Packets the SFU encrypted and queued on the shared socket itself
-	// (WithDirectSRTP).
-	DirectSRTPPackets C `metric:"switchboard_direct_srtp_packets_total" help:"RTP packets the SFU encrypted and queued on the shared UDP port itself (--direct-srtp)."`
+	// Packets the SFU encrypted and sent itself (WithDirectSRTP).
+	DirectSRTPPackets C `metric:"switchboard_direct_srtp_packets_total" help:"RTP packets the SFU encrypted and sent itself, on the shared UDP port or an ICE-TCP connection (--direct-srtp)."`
+	// Packets of streams sent directly that found no path: ICE's selected
+	// pair was on no shared socket (directsrtp_pc.go). Such a stream cannot
+	// go back to Pion's SRTP path, whose rollover counter did not follow.
+	DirectSRTPPaused C `metric:"switchboard_direct_srtp_paused_total" help:"RTP packets of streams sent directly (--direct-srtp) dropped while ICE's selected pair was on no shared socket."`
 
 	// Relays between nodes (relay.go): streams (one per layer of a track)
 	// received from and sent to other nodes now, and what crossed.

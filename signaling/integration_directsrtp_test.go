@@ -2,9 +2,14 @@ package signaling_test
 
 import (
 	"context"
+	"errors"
+	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pion/transport/v5"
+	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-rtc/switchboard/bench"
@@ -145,4 +150,103 @@ func TestDirectSRTPICERestart(t *testing.T) {
 		t.Errorf("%d packets sent directly after the restart, want at least %d", directAfter-directBefore, 2*want)
 	}
 	checkIntact(t, sub)
+}
+
+// errUDPCut is what the cut network answers a UDP socket's opening with.
+var errUDPCut = errors.New("test: UDP cut")
+
+// cuttableUDPNet is a client's network whose UDP can be cut, as on a
+// network that blocks it: while cut, no UDP socket opens, so an ICE restart
+// gathers no UDP candidate (and closes the ones of before). TCP is the
+// system's throughout: Pion's active ICE-TCP candidates dial with a
+// net.Dialer of their own.
+type cuttableUDPNet struct {
+	transport.Net
+	cut atomic.Bool
+}
+
+func (n *cuttableUDPNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
+	if n.cut.Load() {
+		return nil, errUDPCut
+	}
+	return n.Net.ListenUDP(network, laddr)
+}
+
+// TestDirectSRTPFollowsPairToTCP: with the SFU encrypting forwarded RTP
+// itself, a subscriber's UDP is cut mid-meeting and it restarts ICE, as the
+// client library does when its network changes; its only way back to the
+// server is then ICE-TCP (RFC 6544) on the shared TCP port, and the
+// server's writes follow the new selected pair there: media keeps
+// arriving, sent directly (the streams had gone direct on UDP, and cannot
+// go back to Pion's SRTP path) and intact, framed by RFC 4571 on the
+// connection Pion's ICE uses. UDP then comes back and a second restart
+// selects a UDP pair again: the same streams follow it back onto the
+// batched socket.
+func TestDirectSRTPFollowsPairToTCP(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t, sfu.WithUDPMux(0), sfu.WithICETCP(0), sfu.WithDirectSRTP(true))
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second) // generous: loaded 2-core CI
+	defer cancel()
+	std, err := stdnet.NewNet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	subNet := &cuttableUDPNet{Net: std}
+	pub := srv.dial(ctx, t, "direct-tcp", "pub")
+	sub := srv.dial(ctx, t, "direct-tcp", "sub", bench.WithICETCP(), bench.WithNet(subNet))
+	if _, err := publish(ctx, pub); err != nil {
+		t.Fatal(err)
+	}
+	const want = 100 // packets of each kind, per step
+	if err := sub.WaitUntil(ctx, func() bool { return receivedFromAll(sub, []*bench.Client{pub}, want) }); err != nil {
+		t.Fatalf("%v: %s", err, describe(sub, []*bench.Client{pub}))
+	}
+	if p := nominatedPair(ctx, t, sub); p.Local.Protocol != webrtc.ICEProtocolUDP {
+		t.Fatalf("first pair %s: want UDP (its priority is above ICE-TCP's), or the test tests no move", p)
+	}
+	if srv.sfu.Stats().DirectSRTPPackets == 0 {
+		t.Fatal("nothing sent directly on UDP: the test would not test what it says")
+	}
+
+	// follow restarts ICE and waits for a pair of proto, then for want
+	// more packets of each kind, all of them sent directly.
+	follow := func(step string, proto webrtc.ICEProtocol) {
+		t.Helper()
+		direct := srv.sfu.Stats().DirectSRTPPackets
+		if err := sub.RestartICE(ctx); err != nil {
+			t.Fatalf("%s: ICE restart: %v", step, err)
+		}
+		var pair *webrtc.ICECandidatePair
+		if err := sub.WaitUntil(ctx, func() bool {
+			p, err := selectedPair(sub)
+			if err == nil && p != nil && p.Local.Protocol == proto {
+				pair = p
+			}
+			return pair != nil
+		}); err != nil {
+			p, _ := selectedPair(sub)
+			t.Fatalf("%s: no %s pair after the ICE restart (%v): %v", step, proto, p, err)
+		}
+		audio, video := distinct(sub, pub, "audio"), distinct(sub, pub, "video")
+		if err := sub.WaitUntil(ctx, func() bool {
+			return distinct(sub, pub, "audio") >= audio+want && distinct(sub, pub, "video") >= video+want
+		}); err != nil {
+			t.Fatalf("%s: no media on the pair %s: %v; %s (server %+v)", step, pair, err, describe(sub, []*bench.Client{pub}), srv.sfu.Stats())
+		}
+		sent := srv.sfu.Stats().DirectSRTPPackets - direct
+		t.Logf("%s: pair %s; %d packets sent directly since the restart", step, pair, sent)
+		if sent < 2*want {
+			t.Fatalf("%s: %d packets sent directly since the restart, want at least %d", step, sent, 2*want)
+		}
+	}
+	subNet.cut.Store(true)
+	follow("UDP cut", webrtc.ICEProtocolTCP)
+	subNet.cut.Store(false)
+	follow("UDP back", webrtc.ICEProtocolUDP)
+
+	checkIntact(t, sub)
+	// Every pair selected was on a shared socket: no direct stream paused.
+	if st := srv.sfu.Stats(); st.DirectSRTPPaused != 0 {
+		t.Errorf("%d packets of direct streams found no path", st.DirectSRTPPaused)
+	}
 }

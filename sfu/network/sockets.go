@@ -27,7 +27,9 @@ type Sockets struct {
 // Gate wraps the shared muxes for the PeerConnections of one setting
 // engine, so that each ICE connection they hand out passes through the
 // caller's own filter: package sfu caps each participant's RTP SSRCs there
-// (sfu/ssrccap.go), a per-participant policy this package knows nothing of.
+// (sfu/ssrccap.go), a per-participant policy this package knows nothing of,
+// and with direct SRTP learns which ICE-TCP packet conn carries which
+// client connection (sfu/directsrtp_tcp.go).
 type Gate interface {
 	GateUDP(ice.UDPMux) ice.UDPMux
 	GateTCP(*ice.TCPMuxDefault) ice.TCPMux
@@ -63,6 +65,11 @@ func (s *Sockets) Use(se *webrtc.SettingEngine, gate Gate) {
 // SharesUDP tells whether every PeerConnection that Use was applied to
 // receives on the one UDP port (WithUDPMux).
 func (s *Sockets) SharesUDP() bool { return s != nil && s.udp != nil }
+
+// SharesTCP tells whether every PeerConnection that Use was applied to
+// accepts ICE-TCP on the one TCP port (WithICETCP), through the gate's
+// GateTCP.
+func (s *Sockets) SharesTCP() bool { return s != nil && s.tcp != nil }
 
 // Flush sends the writes queued on the batched sockets: called once a
 // packet has been fanned out to every subscriber, so that the fan-out
