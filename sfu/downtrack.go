@@ -127,10 +127,13 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 const audioRewriteHistory = 128
 
 // rewriteHistory is how many outgoing numbers a down track's rewriter maps
-// back to incoming ones: for video as many as its layer's packet cache
-// holds (an older packet could not be resent anyway), for audio
-// audioRewriteHistory. 4 KB of a video track's 8 and 7 of an audio one's
-// fewer than the 1024 of before, per subscribed track.
+// back to incoming ones: for video as many as its layer's packet cache can
+// grow to hold (an older packet could not be resent anyway; a cache bounded
+// by time holds fewer at low rates, and a packet the rewriter maps but the
+// cache no longer holds is not resent: the NACK is counted as skipped and
+// package resend soon calls it lost), for audio audioRewriteHistory. 4 KB
+// of a video track's 8 and 7 of an audio one's fewer than the 1024 of
+// before, per subscribed track.
 func rewriteHistory(kind webrtc.RTPCodecType, cacheSize int) int {
 	if kind == webrtc.RTPCodecTypeAudio {
 		return audioRewriteHistory

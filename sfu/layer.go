@@ -93,7 +93,7 @@ func newLayer(r *Receiver, index int, rid string, track *webrtc.TrackRemote, rec
 		track:        track,
 		rtp:          recv,
 		ssrc:         uint32(track.SSRC()),
-		cache:        packetcache.New(cfg.cacheSize),
+		cache:        newLayerCache(r.kind, cfg),
 		throttle:     keyframe.NewThrottle(cfg.keyframeInterval),
 		vp8:          strings.EqualFold(r.codec.MimeType, webrtc.MimeTypeVP8),
 		red:          strings.EqualFold(r.codec.MimeType, MimeTypeRED),
@@ -165,11 +165,12 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		st.RelayPacketsIn.Add(1)
 		st.RelayBytesIn.Add(uint64(len(raw)))
 	}
-	if !l.ingress.allow(time.Now(), len(raw)) {
+	now := time.Now()
+	if !l.ingress.allow(now, len(raw)) {
 		st.IngressDropped.Add(1)
 		return
 	}
-	switch l.cache.Store(pkt.SequenceNumber, raw) {
+	switch l.cache.StoreAt(pkt.SequenceNumber, raw, cacheClock(now)) {
 	case packetcache.Stored:
 	case packetcache.Duplicate:
 		// Chromium's bandwidth probes re-send packets we already have.
@@ -184,7 +185,7 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	if l.red {
 		l.primaryMeter.add(leanSize(pkt.Payload, pp, len(raw)))
 	}
-	l.up.observe(pkt.SequenceNumber, pkt.Timestamp, time.Now().UnixNano(), l.r.codec.ClockRate)
+	l.up.observe(pkt.SequenceNumber, pkt.Timestamp, now.UnixNano(), l.r.codec.ClockRate)
 	if id := l.r.levelExt; id != 0 {
 		// Who is speaking (room.go): one atomic add, no lock.
 		l.r.level.Observe(pkt.Header.GetExtension(id))

@@ -14,6 +14,7 @@ type config struct {
 	maxParticipants  int
 	keyframeInterval time.Duration
 	cacheSize        int
+	cacheWindow      time.Duration // packet_cache.go; 0: every cache holds cacheSize
 	net              transport.Net
 	network          []network.Option // the options below that package network takes, in order
 	iceDisconnected  time.Duration
@@ -35,6 +36,7 @@ func defaultConfig() config {
 		maxParticipants:  50,
 		keyframeInterval: 500 * time.Millisecond,
 		cacheSize:        512,
+		cacheWindow:      DefaultPacketCacheWindow,
 		iceDisconnected:  4 * time.Second,
 		iceFailed:        8 * time.Second,
 		offerTimeout:     10 * time.Second,
@@ -97,10 +99,20 @@ func WithIngressCap(bitrate, packets int) Option {
 	return func(c *config) { c.ingressBitrate, c.ingressPackets = bitrate, packets }
 }
 
-// WithPacketCacheSize sets how many recent packets of each published stream
-// are kept to answer NACKs.
+// WithPacketCacheSize sets the most recent packets of each published
+// stream kept to answer NACKs (512): how far a stream's cache may grow to
+// hold WithPacketCacheWindow of it.
 func WithPacketCacheSize(n int) Option {
 	return func(c *config) { c.cacheSize = n }
+}
+
+// WithPacketCacheWindow sets how much of the recent past of each published
+// stream its packet cache holds, up to WithPacketCacheSize packets
+// (DefaultPacketCacheWindow). 0: every cache holds WithPacketCacheSize
+// packets whatever its stream's rate, as before caches were bounded by
+// time.
+func WithPacketCacheWindow(d time.Duration) Option {
+	return func(c *config) { c.cacheWindow = max(d, 0) }
 }
 
 // WithNet makes every PeerConnection use this network, e.g. a pion/transport

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 )
 
 // packet returns a recognisable payload for seq.
@@ -184,23 +185,30 @@ func TestStore(t *testing.T) {
 					sizes[o.seq] = n
 				}
 			}
-			buf := make([]byte, MaxPacketSize)
-			for _, seq := range tt.held {
-				n, ok := c.Get(seq, buf)
-				if !ok {
-					t.Errorf("Get(%d): not held", seq)
-					continue
-				}
-				if want := packet(seq, sizes[seq]); !bytes.Equal(buf[:n], want) {
-					t.Errorf("Get(%d) = %d bytes, not the packet stored (%d bytes)", seq, n, len(want))
-				}
-			}
-			for _, seq := range tt.missing {
-				if _, ok := c.Get(seq, buf); ok {
-					t.Errorf("Get(%d): held, want missing", seq)
-				}
-			}
+			checkHeld(t, c, sizes, tt.held, tt.missing)
 		})
+	}
+}
+
+// checkHeld checks that c holds the packets held, each of the size stored,
+// and not those missing.
+func checkHeld(t *testing.T, c *PacketCache, sizes map[uint16]int, held, missing []uint16) {
+	t.Helper()
+	buf := make([]byte, MaxPacketSize)
+	for _, seq := range held {
+		n, ok := c.Get(seq, buf)
+		if !ok {
+			t.Errorf("Get(%d): not held", seq)
+			continue
+		}
+		if want := packet(seq, sizes[seq]); !bytes.Equal(buf[:n], want) {
+			t.Errorf("Get(%d) = %d bytes, not the packet stored (%d bytes)", seq, n, len(want))
+		}
+	}
+	for _, seq := range missing {
+		if _, ok := c.Get(seq, buf); ok {
+			t.Errorf("Get(%d): held, want missing", seq)
+		}
 	}
 }
 
@@ -286,36 +294,6 @@ func TestLongRun(t *testing.T) {
 		if ok && !bytes.Equal(buf[:n], packet(s, 20)) {
 			t.Errorf("Get(%d) returned the wrong packet", s)
 		}
-	}
-}
-
-// TestConcurrent has one writer and several readers; run with -race.
-func TestConcurrent(t *testing.T) {
-	c := New(256)
-	const packets = 20000
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for range 4 {
-		wg.Go(func() {
-			buf := make([]byte, MaxPacketSize)
-			for i := range packets {
-				seq := uint16(i)
-				n, ok := c.Get(seq, buf)
-				if ok && !bytes.Equal(buf[:n], packet(seq, 64+int(seq%32))) {
-					errs <- fmt.Errorf("Get(%d) returned the wrong packet", seq)
-					return
-				}
-			}
-		})
-	}
-	for i := range packets {
-		seq := uint16(i)
-		c.Store(seq, packet(seq, 64+int(seq%32)))
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
 	}
 }
 
@@ -461,5 +439,349 @@ func TestHoldsRun(t *testing.T) {
 	}
 	if !c.HoldsRun(4, 11) {
 		t.Error("HoldsRun(4, 11) of the newest eight")
+	}
+}
+
+func TestNewWindowCapacity(t *testing.T) {
+	tests := []struct{ minCap, maxCap, wantCap, wantMax int }{
+		{128, 512, 128, 512},
+		{100, 500, 128, 512},
+		{32, 512, 32, 512},
+		{512, 128, 512, 512}, // a floor above the bound: the floor
+		{0, 0, 1, 1},
+		{4, MaxCapacity + 1, 4, MaxCapacity},
+	}
+	for _, tt := range tests {
+		c := NewWindow(time.Second, tt.minCap, tt.maxCap)
+		if c.Cap() != tt.wantCap || c.MaxCap() != tt.wantMax {
+			t.Errorf("NewWindow(1s, %d, %d): Cap %d, MaxCap %d; want %d, %d",
+				tt.minCap, tt.maxCap, c.Cap(), c.MaxCap(), tt.wantCap, tt.wantMax)
+		}
+	}
+	if c := New(300); c.MaxCap() != c.Cap() {
+		t.Errorf("New(300): MaxCap %d, Cap %d", c.MaxCap(), c.Cap())
+	}
+}
+
+// timedOp is one step of a scenario of a cache bounded by time: a Store at
+// a time, with its expected result.
+type timedOp struct {
+	seq  uint16
+	ms   int64 // when, ms
+	want Result
+}
+
+// every returns the in-order stores of n packets from seq first, one each
+// step ms from ms start.
+func every(first uint16, n int, start, step int64) []timedOp {
+	ops := make([]timedOp, n)
+	for i := range ops {
+		ops[i] = timedOp{first + uint16(i), start + int64(i)*step, Stored}
+	}
+	return ops
+}
+
+func concat(parts ...[]timedOp) []timedOp {
+	var ops []timedOp
+	for _, p := range parts {
+		ops = append(ops, p...)
+	}
+	return ops
+}
+
+// TestWindowGrowth: a cache bounded by a window of 100 ms, from 4 to 16
+// slots, grows when the packet a Store pushes out is younger than the
+// window, keeps every packet held through the growth, and never shrinks.
+func TestWindowGrowth(t *testing.T) {
+	const window = 100 * time.Millisecond
+	tests := []struct {
+		name    string
+		ops     []timedOp
+		wantCap int
+		held    []uint16
+		missing []uint16
+	}{
+		{
+			name:    "a slow stream stays at the floor",
+			ops:     every(10, 20, 0, 30), // 4 packets span 90 ms; the one pushed out is 120 ms old
+			wantCap: 4,
+			held:    []uint16{26, 27, 28, 29},
+			missing: []uint16{25, 10},
+		},
+		{
+			name:    "a faster stream grows to hold the window",
+			ops:     every(10, 40, 0, 20), // 8 packets: 160 ms
+			wantCap: 8,
+			held:    []uint16{42, 45, 49},
+			missing: []uint16{41},
+		},
+		{
+			name:    "a burst grows to the bound and no further",
+			ops:     every(10, 40, 0, 0),
+			wantCap: 16,
+			held:    []uint16{34, 40, 49},
+			missing: []uint16{33, 10},
+		},
+		{
+			name:    "no shrinking when the stream slows",
+			ops:     concat(every(10, 20, 0, 0), every(30, 40, 1000, 50)),
+			wantCap: 16,
+			held:    []uint16{54, 60, 69},
+			missing: []uint16{53},
+		},
+		{
+			name:    "growth across the wrap",
+			ops:     every(65530, 14, 0, 1), // 65530..65535, 0..7
+			wantCap: 16,
+			held:    []uint16{65530, 65535, 0, 7},
+			missing: []uint16{65529, 8},
+		},
+		{
+			name: "growth keeps a gap, then the late packet fills it",
+			ops: concat(every(10, 4, 0, 1), // 10..13 fill the 4 slots
+				[]timedOp{{15, 5, Stored}, {16, 6, Stored}, {14, 7, Stored}, {14, 8, Duplicate}}),
+			wantCap: 8,
+			held:    []uint16{10, 11, 12, 13, 14, 15, 16},
+			missing: []uint16{9, 17},
+		},
+		{
+			name: "the packet a ring behind never came: the next Store grows",
+			// 11 and 14 are lost: 15 would push out 11, which never came,
+			// so it grows nothing and 10 goes unasked; 16 pushes out 12,
+			// young: growth.
+			ops: []timedOp{{10, 0, Stored}, {12, 1, Stored}, {13, 2, Stored},
+				{15, 3, Stored}, {16, 4, Stored}},
+			wantCap: 8,
+			held:    []uint16{12, 13, 15, 16},
+			missing: []uint16{10, 11, 14},
+		},
+		{
+			// 14 pushes out 10, old; 15 pushes out 11, young: growth. 10
+			// is not taken back, as a ring that never grew would not.
+			name: "a packet pushed out before growth stays too old",
+			ops: []timedOp{{10, 0, Stored}, {11, 150, Stored}, {12, 150, Stored}, {13, 150, Stored},
+				{14, 150, Stored}, {15, 150, Stored}, {10, 151, TooOld}, {10, 152, TooOld}},
+			wantCap: 8,
+			held:    []uint16{11, 15},
+			missing: []uint16{10},
+		},
+		{
+			name:    "a jump ahead pushes out old packets without growth",
+			ops:     concat(every(10, 4, 0, 1), []timedOp{{1000, 5, Stored}, {999, 6, Stored}}),
+			wantCap: 4,
+			held:    []uint16{999, 1000},
+			missing: []uint16{10, 13, 998},
+		},
+		{
+			name:    "packets older than the window are pushed out",
+			ops:     concat(every(10, 4, 0, 0), every(14, 4, 500, 0)),
+			wantCap: 4,
+			held:    []uint16{14, 17},
+			missing: []uint16{13, 10},
+		},
+		{
+			name: "a restart of the numbering across growth",
+			// Grows to 8 on 40000.., the sender restarts at 10000 (two
+			// consecutive packets far behind): the ring keeps its size,
+			// forgets the old packets, and grows on from there.
+			ops: concat(every(40000, 8, 0, 0),
+				[]timedOp{{10000, 1, TooOld}},
+				every(10001, 12, 2, 0)),
+			wantCap: 16,
+			held:    []uint16{10001, 10005, 10012},
+			missing: []uint16{10000, 40000, 40007},
+		},
+		{
+			name: "a restart, then a ring of old packets: no growth",
+			ops: concat(every(40000, 8, 0, 0),
+				[]timedOp{{10000, 1000, TooOld}},
+				every(10001, 12, 1001, 30)),
+			wantCap: 8,
+			held:    []uint16{10005, 10012},
+			missing: []uint16{10004, 40007},
+		},
+		{
+			name: "duplicates and late packets do not grow",
+			ops: concat(every(10, 4, 0, 0),
+				[]timedOp{{10, 1, Duplicate}, {13, 1, Duplicate}, {9, 1, TooOld}, {8, 1, TooOld}}),
+			wantCap: 4,
+			held:    []uint16{10, 13},
+			missing: []uint16{9, 8},
+		},
+		{
+			name:    "a clock stepping back grows, up to the bound",
+			ops:     concat(every(10, 4, 1000, 0), every(14, 20, 0, 0)),
+			wantCap: 16,
+			held:    []uint16{18, 33},
+			missing: []uint16{17},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewWindow(window, 4, 16)
+			stored := map[uint16]int{}
+			for i, o := range tt.ops {
+				size := 50 + int(o.seq%40)
+				if got := c.StoreAt(o.seq, packet(o.seq, size), o.ms*int64(time.Millisecond)); got != o.want {
+					t.Fatalf("op %d: StoreAt(%d, %d ms) = %v, want %v", i, o.seq, o.ms, got, o.want)
+				}
+				if o.want == Stored {
+					stored[o.seq] = size
+				}
+			}
+			if c.Cap() != tt.wantCap {
+				t.Errorf("Cap() = %d, want %d", c.Cap(), tt.wantCap)
+			}
+			checkHeld(t, c, stored, tt.held, tt.missing)
+			// Whatever is held is the last Cap() numbers' packets only.
+			newest, _ := c.Newest()
+			buf := make([]byte, MaxPacketSize)
+			for back := range uint16(40) {
+				seq := newest - back
+				if _, ok := c.Get(seq, buf); ok && int(back) >= c.Cap() {
+					t.Errorf("Get(%d) held, %d behind the newest of %d slots", seq, back, c.Cap())
+				}
+			}
+		})
+	}
+}
+
+// TestWindowHoldsTheWindow: at every step of a stream whose rate changes,
+// a cache bounded by time holds every packet of the last window (up to its
+// bound), and HoldsRun agrees with Get.
+func TestWindowHoldsTheWindow(t *testing.T) {
+	const window = 50 * int64(time.Millisecond)
+	c := NewWindow(time.Duration(window), 8, 256)
+	buf := make([]byte, MaxPacketSize)
+	type sent struct {
+		seq uint16
+		at  int64
+	}
+	var past []sent
+	now, seq := int64(0), uint16(65000)
+	// Intervals between packets, in µs: slow, faster, a burst, slow.
+	for _, step := range []int64{20000, 5000, 700, 0, 9000, 300} {
+		for range 400 {
+			now += step * int64(time.Microsecond)
+			if got := c.StoreAt(seq, packet(seq, 30), now); got != Stored {
+				t.Fatalf("StoreAt(%d) = %v", seq, got)
+			}
+			past = append(past, sent{seq, now})
+			seq++
+			for i := len(past) - 1; i >= 0 && now-past[i].at < window && len(past)-i <= c.MaxCap(); i-- {
+				if _, ok := c.Get(past[i].seq, buf); !ok {
+					t.Fatalf("step %d µs: packet %d, %v old, not held (Cap %d)",
+						step, past[i].seq, time.Duration(now-past[i].at), c.Cap())
+				}
+			}
+		}
+		newest := seq - 1
+		k := uint16(c.Cap() - 1)
+		if !c.HoldsRun(newest-k, newest) || c.HoldsRun(newest-k-1, newest) {
+			t.Errorf("step %d µs: HoldsRun disagrees with Cap %d", step, c.Cap())
+		}
+	}
+	if c.Cap() != 256 {
+		t.Errorf("Cap() = %d after a burst, want the bound 256", c.Cap())
+	}
+}
+
+// TestWindowNoAllocations: once a cache bounded by time holds its window
+// at the stream's rate, Store and Get allocate nothing.
+func TestWindowNoAllocations(t *testing.T) {
+	c := NewWindow(time.Second, 128, 512)
+	pkt := make([]byte, 1200)
+	buf := make([]byte, MaxPacketSize)
+	var seq uint16
+	now := int64(0)
+	const step = int64(7 * time.Millisecond) // 143 packets a second: 256 slots
+	for range 4 * 512 {
+		c.StoreAt(seq, pkt, now)
+		seq++
+		now += step
+	}
+	if c.Cap() != 256 {
+		t.Fatalf("Cap() = %d, want 256", c.Cap())
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		c.StoreAt(seq, pkt, now)
+		c.StoreAt(seq, pkt, now) // duplicate
+		c.Get(seq-3, buf)
+		seq++
+		now += step
+	})
+	if allocs != 0 {
+		t.Errorf("StoreAt and Get allocate %v times per run, want 0", allocs)
+	}
+}
+
+// TestConcurrent has one writer and several readers, of a fixed cache and
+// of one bounded by time that grows under them; run with -race.
+func TestConcurrent(t *testing.T) {
+	tests := []struct {
+		name    string
+		cache   *PacketCache
+		step    time.Duration // between packets
+		wantCap int
+	}{
+		{"fixed", New(256), 0, 256},
+		{"bounded by time", NewWindow(time.Second, 4, 1024), time.Millisecond, 1024}, // a second at 1000 packets/s
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.cache
+			const packets = 20000
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			for range 4 {
+				wg.Go(func() {
+					buf := make([]byte, MaxPacketSize)
+					for i := range packets {
+						seq := uint16(i)
+						n, ok := c.Get(seq, buf)
+						if ok && !bytes.Equal(buf[:n], packet(seq, 64+int(seq%32))) {
+							errs <- fmt.Errorf("Get(%d) returned the wrong packet", seq)
+							return
+						}
+						c.HoldsRun(seq-3, seq)
+						_ = c.Cap()
+					}
+				})
+			}
+			for i := range packets {
+				seq := uint16(i)
+				c.StoreAt(seq, packet(seq, 64+int(seq%32)), int64(i)*int64(tt.step))
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			if c.Cap() != tt.wantCap {
+				t.Errorf("Cap() = %d, want %d", c.Cap(), tt.wantCap)
+			}
+		})
+	}
+}
+
+// BenchmarkStoreWindow is BenchmarkStore on a cache bounded by time, at
+// 143 packets a second (256 slots), sized: the steady state.
+func BenchmarkStoreWindow(b *testing.B) {
+	c := NewWindow(time.Second, 128, 512)
+	pkt := make([]byte, 1200)
+	var seq uint16
+	now := int64(0)
+	const step = int64(7 * time.Millisecond)
+	for range 4 * 512 {
+		c.StoreAt(seq, pkt, now)
+		seq++
+		now += step
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(pkt)))
+	for b.Loop() {
+		c.StoreAt(seq, pkt, now)
+		seq++
+		now += step
 	}
 }

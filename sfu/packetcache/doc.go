@@ -8,6 +8,11 @@
 // probes re-send media packets with sequence numbers the SFU already received;
 // forwarding them again would waste the subscribers' bandwidth.
 //
+// A cache holds a fixed number of packets (New) or, bounded by time
+// (NewWindow), as many as its stream sent over a window, between two
+// bounds: a 150 kbit/s layer and a 2 Mbit/s one then keep about the same
+// span of time, not the same count of packets.
+//
 // The package imports nothing from Pion: it deals in sequence numbers and
 // bytes only.
 package packetcache
