@@ -346,10 +346,12 @@ func TestTileShrinkIsNotADowngrade(t *testing.T) {
 func TestOptions(t *testing.T) {
 	a := NewAllocator(WithDefaultBitrates([]int{100, 200}), WithAudioBitrate(10), WithUpgradeHeadroom(2), WithUpgradeHold(time.Second))
 	tr := []Track{audio("a"), with(video("v", 0, 0), func(t *Track) { t.Layers = t.Layers[:2] })}
-	if d := a.Allocate(t0, 419, tr); !slices.Equal(d.Layers, []int{0, 0}) || d.Total != 110 || d.ProbeTarget != 420 {
+	// Layer 1 needs the allocation with it (210) and the headroom over
+	// the layer (200 × (2 − 1)): 410. A probe aims at twice the whole: 420.
+	if d := a.Allocate(t0, 409, tr); !slices.Equal(d.Layers, []int{0, 0}) || d.Total != 110 || d.ProbeTarget != 420 {
 		t.Fatalf("got %+v", d)
 	}
-	if d := a.Allocate(t0, 420, tr); !slices.Equal(d.Layers, []int{0, 1}) || d.Total != 210 {
+	if d := a.Allocate(t0, 410, tr); !slices.Equal(d.Layers, []int{0, 1}) || d.Total != 210 {
 		t.Fatalf("got %+v", d)
 	}
 	if d := a.Allocate(t0.Add(time.Second), 210, tr); !slices.Equal(d.Layers, []int{0, 1}) {
@@ -449,13 +451,17 @@ func TestRounds(t *testing.T) {
 		want     []int
 	}{
 		// One at a time, the first would take 640x360 at half rate
-		// (450k × 1.2 = 540k) and leave the second at 180p half rate.
-		{"both at 180p full rate before either at 360p", -1, 600_000, []int{2, 2}},
+		// (375k + 150k + 20 % of 375k = 600k) and leave the second at
+		// 180p half rate.
+		{"both at 180p full rate before either at 360p", -1, 599_999, []int{2, 2}},
 		{"both at 360p half rate when it fits", -1, 750_000 * 12 / 10, []int{4, 4}},
 		// From a quarter rate, 300k carries both at full rate with no
 		// headroom: 250k would be left with it.
 		{"frame-rate steps need only fit", 0, 300_000, []int{2, 2}},
-		{"a new resolution needs headroom", 2, 600_000, []int{2, 2}},
+		{"a new resolution needs headroom", 2, 599_999, []int{2, 2}},
+		// The headroom is over the layer entered, not over the whole
+		// allocation (that would be 630k).
+		{"the headroom is over the layer entered", 2, 600_000, []int{4, 2}},
 	}
 	// What a video has is kept before another goes up: a at a half
 	// frame rate, b at the full one, and room for no more. Rounds alone
@@ -529,8 +535,8 @@ func TestKeyframeRoom(t *testing.T) {
 }
 
 // TestFrameRateStepIsNoFailedUpgrade: a higher frame rate lowered again
-// soon after is held back by the plain hold alone: it costs no keyframe
-// either way, so it is not a failed upgrade with the longer hold.
+// soon after is held back by neither hold: it costs no keyframe either
+// way, and undoing it is no failed upgrade.
 func TestFrameRateStepIsNoFailedUpgrade(t *testing.T) {
 	tr := Track{ID: "v", Kind: Video, Width: 320, Height: 180, Current: 1}
 	for tl, share := range []int{50, 75, 100} {
@@ -544,7 +550,9 @@ func TestFrameRateStepIsNoFailedUpgrade(t *testing.T) {
 	}{
 		{0, 200_000, 2},
 		{time.Second, 130_000, 1},     // lowered within the trial
-		{6 * time.Second, 200_000, 2}, // the plain 5 s hold is over
+		{2 * time.Second, 200_000, 2}, // back at once: a frame rate is never held
+		{3 * time.Second, 130_000, 1},
+		{4 * time.Second, 200_000, 2}, // and lowering it was no failure
 	}
 	for _, c := range calls {
 		d := a.Allocate(t0.Add(c.at), c.estimate, []Track{tr})
@@ -552,6 +560,27 @@ func TestFrameRateStepIsNoFailedUpgrade(t *testing.T) {
 			t.Fatalf("at %v: layer %d, want %d", c.at, d.Layers[0], c.want)
 		}
 		tr.Current = d.Layers[0]
+	}
+}
+
+// TestLowerFrameRateHoldsNothing: a video whose frame rate was lowered
+// may enter a higher resolution as soon as the estimate allows, as a
+// video that was not lowered may. When a lowered frame rate held its
+// video 5 s, a stale estimate just after a link widened lowered one of
+// two videos and the other climbed to 720p alone meanwhile.
+func TestLowerFrameRateHoldsNothing(t *testing.T) {
+	a := NewAllocator()
+	tr := []Track{twoResolutions()}
+	for _, c := range []call{
+		{0, 200_000, 2},                 // 320x180 at its full rate
+		{time.Second, 130_000, 1},       // lowered to its half rate
+		{2 * time.Second, 1_000_000, 5}, // 640x360 at once
+	} {
+		d := a.Allocate(t0.Add(c.at), c.estimate, tr)
+		if d.Layers[0] != c.want {
+			t.Fatalf("at %v, estimate %d: step %d, want %d", c.at, c.estimate, d.Layers[0], c.want)
+		}
+		tr[0].Current = d.Layers[0]
 	}
 }
 
@@ -585,10 +614,9 @@ func TestFellBackIsAFailedUpgrade(t *testing.T) {
 		at   time.Duration
 		want int
 	}{
-		{1 * s, 1},  // fell back: kept where it fell, no step up within the hold
-		{5 * s, 1},  // still within the plain hold
-		{6 * s, 2},  // 320x180's frame rates after the plain hold
-		{10 * s, 2}, // 640x360 waits the longer hold
+		{1 * s, 2},  // fell back: 320x180's frame rates at once (no keyframe, never held)
+		{6 * s, 2},  // 640x360 waits the longer hold, not the plain one
+		{10 * s, 2}, //
 		{12 * s, 5},
 	}
 	for i, st := range steps {

@@ -24,8 +24,10 @@ func WithAudioBitrate(bps int) Option {
 	return func(a *Allocator) { a.audio = bps }
 }
 
-// WithUpgradeHeadroom sets the factor by which the estimate must exceed the
-// total cost before any layer goes up. Default 1.2.
+// WithUpgradeHeadroom sets the factor over a layer's cost that entering
+// it needs in the estimate beyond what the allocation costs without it
+// (and the factor over the whole allocation that a probe aims at).
+// Default 1.2.
 func WithUpgradeHeadroom(f float64) Option {
 	return func(a *Allocator) {
 		if f >= 1 {
