@@ -148,11 +148,17 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober, 
 	dec := alloc.Allocate(now, est, tracks)
 	upgraded := false
 	for i, d := range dts {
-		if cur, next := tracks[i].Current, dec.Layers[i]; cur >= 0 && next > cur && d.ladder[next].spatial != d.ladder[cur].spatial {
+		cur, next := tracks[i].Current, dec.Layers[i]
+		if cur >= 0 && next > cur && d.ladder[next].spatial != d.ladder[cur].spatial {
 			// A new resolution: its keyframe is on its way.
 			upgraded = true
 		}
-		d.applyStep(dec.Layers[i])
+		if mustLeave(&tracks[i], d.ladder, cur, next, dec.Total, est) {
+			st := d.ladder[next]
+			d.leave(st.spatial, st.tid)
+			continue
+		}
+		d.applyStep(next)
 	}
 	if upgraded {
 		pr.layerUp(now)

@@ -61,7 +61,11 @@ type DownTrack struct {
 	curTID      int   // highest temporal layer forwarded now
 	targetTID   int   // highest temporal layer wanted
 	lastFrameAt int64 // unix nanoseconds of the last frame end sent
-	midFrame    bool  // the last packet sent did not end its frame
+	// leaving: the layer forwarded was left at once (leave), and the
+	// track restarts at the next keyframe of its target, not from the
+	// cache.
+	leaving  bool
+	midFrame bool // the last packet sent did not end its frame
 	// The layer and temporal step the last switch up left (-1 none, or
 	// the last switch was not up), and when (unix ns): where lostPacket
 	// falls back to if the new layer's first frames are lost.
@@ -212,7 +216,7 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, pp *parsed) int {
 	case verdictDrop:
 		return 0
 	case verdictNeedKeyframe:
-		if a.prev < 0 {
+		if a.prev < 0 && !a.leaving {
 			if sent := d.catchUp(l, p.SequenceNumber); sent > 0 {
 				return sent + d.writeRTP(l, p, pp)
 			}
@@ -256,6 +260,7 @@ func (d *DownTrack) setTarget(layer, tid int) {
 		d.mu.Unlock()
 		return
 	}
+	d.leaving = false
 	current := d.current
 	if layer < 0 {
 		current = -1

@@ -37,6 +37,9 @@ type admission struct {
 	// switch is undone (unswitch).
 	prev     int
 	switched bool
+	// leaving: the track left its layer at once (leave) and waits for
+	// its target's next keyframe, not one from the cache.
+	leaving bool
 	// munged: the shared payload's VP8 picture numbers were rewritten in
 	// place for this subscriber, and orig puts them back after the write.
 	munged bool
@@ -59,7 +62,7 @@ func (d *DownTrack) admit(l *Layer, p *rtp.Packet, pp *parsed, a *admission) ver
 // admitLocked is admit's decision, with d.mu held.
 func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, pp *parsed, a *admission) verdict {
 	desc := pp.vp8
-	a.prev = d.current
+	a.prev, a.leaving = d.current, d.leaving
 	video := d.rcv.kind == webrtc.RTPCodecTypeVideo
 	if l.index != d.current {
 		if l.index != d.target {
@@ -81,6 +84,7 @@ func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, pp *parsed, a *admissio
 		}
 		d.noteSwitch(l.index)
 		d.setLayers(l.index, d.target)
+		d.leaving = false
 		a.switched = true
 	}
 	if desc != nil && desc.HasTID && d.dropTemporal(desc) {

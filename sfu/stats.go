@@ -39,7 +39,10 @@ type StatsOf[C, G any] struct {
 	PLIsReceived         C `metric:"switchboard_plis_received_total" help:"Keyframe requests (PLI, FIR) received from subscribers."`
 	KeyframeRequestsSent C `metric:"switchboard_keyframe_requests_sent_total" help:"Keyframe requests (PLI) sent to publishers, after throttling."`
 	LayerSwitches        C `metric:"switchboard_layer_switches_total" help:"Simulcast layer switches made for subscribers."`
-	PaddingPackets       C `metric:"switchboard_padding_packets_total" help:"Padding packets sent to probe subscribers' bandwidth."`
+	// Switches down that left the layer forwarded at once, not at the new
+	// layer's keyframe: the estimate could not carry it (downtrack_leave.go).
+	LayersLeftAtOnce C `metric:"switchboard_layers_left_at_once_total" help:"Switches down that stopped the layer forwarded at once, not at the next keyframe of the lower one, because the subscriber's estimate could not carry it even at its lowest frame rate."`
+	PaddingPackets   C `metric:"switchboard_padding_packets_total" help:"Padding packets sent to probe subscribers' bandwidth."`
 	// On the shared UDP port with batched sends (WithSendBatching): the
 	// sendmmsg calls made and the datagrams they carried, which each
 	// socket counts (udpbatch.Conn.Sent) and Stats adds up.
