@@ -110,9 +110,13 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // per-subscriber copies. onEstimator receives each PeerConnection's
 // estimator, by PeerConnection id; nil turns estimation off. First of all
 // (innermost: it sees each packet first) comes seqGuard, counting in
-// dropped what it drops.
-func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, extra []interceptor.Factory, onEstimator func(pcID string, e *bwe.SendSide)) (*interceptor.Registry, error) {
+// dropped what it drops; inner, when not nil, comes before it: the direct
+// receive path's source of decrypted packets (directsrtp_chain.go).
+func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, inner interceptor.Factory, extra []interceptor.Factory, onEstimator func(pcID string, e *bwe.SendSide)) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
+	if inner != nil {
+		reg.Add(inner)
+	}
 	reg.Add(seqGuard{dropped: dropped})
 	for _, f := range extra {
 		reg.Add(f)
@@ -208,7 +212,7 @@ func (s *SFU) newAPI(onEstimator func(pcID string, e *bwe.SendSide), shared bool
 	if err != nil {
 		return nil, err
 	}
-	reg, err := newInterceptors(m, &s.stats.SequenceJumpsDropped, s.cfg.interceptors, onEstimator)
+	reg, err := newInterceptors(m, &s.stats.SequenceJumpsDropped, nil, s.cfg.interceptors, onEstimator)
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,12 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 		r.running.Add(-1)
 		return
 	}
+	// With direct SRTP, the layer's packets come from the shared socket's
+	// read loop too, until it ends (directsrtp_recv.go).
+	direct := p.direct.receiver()
+	direct.bindLayer(l)
 	l.forward()
+	direct.unbindLayer(l)
 	if r.running.Add(-1) > 0 {
 		return
 	}

@@ -51,6 +51,9 @@ type StatsOf[C, G any] struct {
 	// pair was on no shared socket (directsrtp_pc.go). Such a stream cannot
 	// go back to Pion's SRTP path, whose rollover counter did not follow.
 	DirectSRTPPaused C `metric:"switchboard_direct_srtp_paused_total" help:"RTP packets of streams sent directly (--direct-srtp) dropped while ICE's selected pair was on no shared socket."`
+	// Publishers' packets the SFU decrypted itself in the shared socket's
+	// read loop (directsrtp_recv.go), past Pion's receive goroutines.
+	DirectSRTPReceived C `metric:"switchboard_direct_srtp_received_total" help:"RTP packets of publishers the SFU decrypted itself in the shared UDP socket's read loop, past Pion's receive path (--direct-srtp)."`
 
 	// Relays between nodes (relay.go): streams (one per layer of a track)
 	// received from and sent to other nodes now, and what crossed.
