@@ -6,6 +6,7 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
@@ -129,7 +130,7 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, inner interc
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+	if err := configureTWCCFeedback(m, reg); err != nil {
 		return nil, err
 	}
 	if onEstimator != nil {
@@ -140,6 +141,20 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, inner interc
 		reg.Add(send)
 	}
 	return reg, nil
+}
+
+// configureTWCCFeedback is webrtc.ConfigureTWCCSender with sfu/twcc's
+// receiver in place of Pion's: the same feedback, without a goroutine
+// hand-off per packet received (sfu/twcc/receiver_interceptor.go).
+func configureTWCCFeedback(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, kind)
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
+			return err
+		}
+	}
+	reg.Add(twcc.NewReceiverInterceptor(twcc.DefaultFeedbackInterval))
+	return nil
 }
 
 // Bounds of a subscriber's bandwidth estimate, bits per second. It starts
