@@ -21,12 +21,17 @@ import (
 // subscribers, whose SRTP sessions hold the keys their own DTLS handshakes
 // made, decrypt and decode every track intact, and the SFU counts the
 // packets it sent past Pion's path: at least those of the check's window.
+// The publisher's packets are decrypted in the shared socket's read loop
+// (all but the first few, which Pion reads while the layer is made), and
+// the publisher gets transport-wide CC feedback reporting the packets the
+// direct path received: its browser's uplink estimate depends on it.
 func TestDirectSRTP(t *testing.T) {
 	checkLeaks(t)
 	srv := newServer(t, sfu.WithUDPMux(0), sfu.WithDirectSRTP(true))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // generous: loaded 2-core CI
 	defer cancel()
-	pub := srv.dial(ctx, t, "direct", "pub")
+	link := &publisherLink{} // integration_directrecv_test.go
+	pub := srv.dial(ctx, t, "direct", "pub", bench.WithInterceptor(link))
 	all := []*bench.Client{pub}
 	for _, name := range []string{"sub0", "sub1"} {
 		all = append(all, srv.dial(ctx, t, "direct", name))
@@ -48,6 +53,16 @@ func TestDirectSRTP(t *testing.T) {
 	if st.DirectSRTPPackets < 4*want {
 		t.Fatalf("%d packets sent directly, want at least %d (%d forwarded)", st.DirectSRTPPackets, 4*want, st.PacketsOut)
 	}
+	t.Logf("%d of %d packets in received directly", st.DirectSRTPReceived, st.PacketsIn)
+	// Pion reads a stream until its layer is bound: a few dozen packets
+	// at the start, under 20 % of these (margin: a slow CI machine).
+	if st.DirectSRTPReceived < 2*want || st.DirectSRTPReceived*10 < st.PacketsIn*8 {
+		t.Fatalf("%d of %d packets in received directly, want at least %d and 80 %%", st.DirectSRTPReceived, st.PacketsIn, 2*want)
+	}
+	// Feedback reports what arrived, direct or not; the direct packets
+	// are most of them, so at least as many as were received directly
+	// (less 10 %: feedback lags by its 100 ms interval) are reported.
+	waitFor(ctx, t, "feedback on the direct packets", func() bool { return link.twccRecv.Load()*10 >= st.DirectSRTPReceived*9 })
 }
 
 // TestDirectSRTPRetransmissions: the SFU's NACK retransmissions go out on
