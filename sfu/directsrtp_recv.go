@@ -21,8 +21,9 @@ import (
 // the shared socket's read loop (recvDemux, a udpbatch.Tap) decrypts an
 // SRTP packet of a stream bound to a layer itself, with the association's
 // remote key (the client's write key, RFC 5764 §4.2), drives the stream's
-// interceptor chain (directsrtp_chain.go) and hands the packet to the
-// layer, in that goroutine: no hand-off.
+// interceptor chain (directsrtp_chain.go) there, so that transport-wide CC
+// stamps its arrival as it is read, and queues it for the layer's direct
+// loop (layer_in.go): one hand-off.
 //
 // What stays Pion's: STUN, DTLS, SRTCP, and every RTP packet until its
 // stream is bound to a layer (simulcast layers are told apart by the rid
@@ -37,7 +38,11 @@ type directRecv struct {
 	streams atomic.Pointer[map[uint32]*recvStream]
 	layers  atomic.Pointer[[]*Layer] // bound, for RTX streams to find theirs
 
-	received *atomic.Uint64 // Stats.DirectSRTPReceived; nil in unit tests
+	received *atomic.Uint64 // Stats.DirectSRTPReceived
+	dropped  *atomic.Uint64 // Stats.DirectSRTPDropped: a layer's queue was full
+	// bufs holds packet buffers (packetcache.MaxPacketSize), from the
+	// decryption to the layer's direct loop, which puts them back.
+	bufs sync.Pool
 }
 
 // recvCipher is the association's SRTP context for what the client sends.
@@ -67,8 +72,6 @@ type recvStream struct {
 	pending int  // the packet in hand for recvSource, -1 none
 	attrs   interceptor.Attributes
 	hdr     *rtp.Header // the header cached in attrs, rewritten per packet
-	pkt     rtp.Packet
-	buf     []byte
 }
 
 // recvBinding is the layer a stream's packets go to; rtx: the stream is
@@ -84,8 +87,12 @@ type recvBinding struct {
 // fail to decrypt before it leaves the stream to Pion.
 const maxDirectFails = 3
 
-func newDirectRecv(received *atomic.Uint64) *directRecv {
-	r := &directRecv{received: received}
+func newDirectRecv(received, dropped *atomic.Uint64) *directRecv {
+	r := &directRecv{received: received, dropped: dropped}
+	r.bufs.New = func() any {
+		b := make([]byte, packetcache.MaxPacketSize)
+		return &b
+	}
 	r.streams.Store(&map[uint32]*recvStream{})
 	r.layers.Store(&[]*Layer{})
 	return r
@@ -103,7 +110,7 @@ func (r *directRecv) arm(k srtpkeys.Keys) error {
 }
 
 func (r *directRecv) addStream(ssrc uint32, reader interceptor.RTPReader) {
-	st := &recvStream{ssrc: ssrc, reader: reader, pending: -1, buf: make([]byte, packetcache.MaxPacketSize)}
+	st := &recvStream{ssrc: ssrc, reader: reader, pending: -1}
 	st.attrs = interceptor.Attributes{directKey{}: st}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -133,11 +140,14 @@ func (r *directRecv) cloneStreams() map[uint32]*recvStream {
 }
 
 // bindLayer sends l's streams (its SSRC, its RTX SSRC when known) the
-// direct way from their next packet.
-func (r *directRecv) bindLayer(l *Layer) {
+// direct way from their next packet; the caller runs l.runDirect until
+// unbindLayer. It reports whether there is a direct path.
+func (r *directRecv) bindLayer(l *Layer) bool {
 	if r == nil {
-		return
+		return false
 	}
+	l.in.queue = make(chan directPacket, directQueueLen)
+	l.in.done = make(chan struct{})
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ls := append(append([]*Layer(nil), *r.layers.Load()...), l)
@@ -145,11 +155,12 @@ func (r *directRecv) bindLayer(l *Layer) {
 	for _, st := range *r.streams.Load() {
 		r.tryBind(st, l)
 	}
+	return true
 }
 
 // unbindLayer hands l's streams back to nobody: their packets go to Pion's
-// path, which no layer reads any more. When it returns no direct packet is
-// being handed to l.
+// path, which no layer reads any more, and ends l's direct loop. When it
+// returns no direct packet is being handed to l.
 func (r *directRecv) unbindLayer(l *Layer) {
 	if r == nil {
 		return
@@ -171,6 +182,7 @@ func (r *directRecv) unbindLayer(l *Layer) {
 	l.in.mu.Lock()
 	l.in.gone = true
 	l.in.mu.Unlock()
+	close(l.in.done)
 }
 
 // tryBind binds st to l if it is l's media or RTX stream; under r.mu.
@@ -223,7 +235,7 @@ func (r *directRecv) take(b []byte) bool {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if len(b) > len(st.buf) {
+	if len(b) > packetcache.MaxPacketSize {
 		return st.ok // no RTP packet the SFU forwards is this long
 	}
 	if st.hdr == nil {
@@ -236,10 +248,13 @@ func (r *directRecv) take(b []byte) bool {
 		}
 		st.hdr = h
 	}
+	bp := r.bufs.Get().(*[]byte)
+	buf := *bp
 	c.mu.Lock()
-	plain, err := c.ctx.DecryptRTP(st.buf[:0], b, st.hdr)
+	plain, err := c.ctx.DecryptRTP(buf[:0], b, st.hdr)
 	c.mu.Unlock()
 	if err != nil {
+		r.bufs.Put(bp)
 		if !st.ok {
 			if st.fails++; st.fails >= maxDirectFails {
 				st.pion.Store(true)
@@ -251,23 +266,24 @@ func (r *directRecv) take(b []byte) bool {
 	}
 	st.ok = true
 	st.pending = len(plain)
-	n, _, err := st.reader.Read(st.buf, st.attrs)
+	n, _, err := st.reader.Read(buf, st.attrs)
 	st.pending = -1
 	if err != nil {
+		r.bufs.Put(bp)
 		return true // dropped by the chain (seqGuard), or not RTP
 	}
-	if r.received != nil {
-		r.received.Add(1)
-	}
-	raw := st.buf[:n]
+	r.received.Add(1)
+	raw := buf[:n]
 	if bd.rtx {
 		var keep bool
 		if raw, keep = unwrapRTX(raw, bd.pt, bd.layer.ssrc); !keep {
+			r.bufs.Put(bp)
 			return true // a bandwidth probe: padding only
 		}
 	}
-	if st.pkt.Unmarshal(raw) == nil {
-		bd.layer.handleDirect(&st.pkt, raw)
+	if !bd.layer.in.push(directPacket{buf: bp, n: len(raw), pool: &r.bufs}) {
+		r.bufs.Put(bp)
+		r.dropped.Add(1)
 	}
 	return true
 }

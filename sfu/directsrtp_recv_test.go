@@ -3,6 +3,7 @@ package sfu
 import (
 	"net/netip"
 	"sync"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -64,9 +65,10 @@ type directRecvRig struct {
 	layer *Layer
 	down  *recordingWriter
 	rtcp  *rtcpLog
-	enc   *srtp.Context
-	count atomic.Uint64
-	seq   uint16
+	enc     *srtp.Context
+	count   atomic.Uint64
+	dropped atomic.Uint64
+	seq     uint16
 }
 
 const twccExtID = 3
@@ -75,7 +77,7 @@ func newDirectRecvRig(tb testing.TB) *directRecvRig {
 	tb.Helper()
 	rig := &directRecvRig{demux: newRecvDemux(), from: netip.MustParseAddrPort("192.0.2.9:40000"),
 		down: &recordingWriter{}, rtcp: &rtcpLog{}}
-	rig.recv = newDirectRecv(&rig.count)
+	rig.recv = newDirectRecv(&rig.count, &rig.dropped)
 	m, err := newMediaEngine()
 	if err != nil {
 		tb.Fatal(err)
@@ -113,8 +115,24 @@ func newDirectRecvRig(tb testing.TB) *directRecvRig {
 	rig.layer.ssrc = 0xdead
 	bindTestDownTrack(r, 1, rig.down)
 	rig.recv.bindLayer(rig.layer)
+	loop := make(chan struct{})
+	go func() {
+		defer close(loop)
+		rig.layer.runDirect()
+	}()
+	tb.Cleanup(func() {
+		rig.recv.unbindLayer(rig.layer)
+		<-loop
+	})
 	rig.demux.route(rig.recv, rig.from)
 	return rig
+}
+
+// forwarded is how many packets the layer's down track was given.
+func (rig *directRecvRig) forwarded() int {
+	rig.down.mu.Lock()
+	defer rig.down.mu.Unlock()
+	return rig.down.count
 }
 
 // packet encrypts the publisher's next VP8 packet (a keyframe's, 1100
@@ -168,10 +186,12 @@ func TestDirectReceive(t *testing.T) {
 			t.Fatal("a bound stream's packet went to Pion")
 		}
 	}
-	if rig.count.Load() != 10 || rig.down.count != 10 || rig.layer.r.stats.PacketsIn.Load() != 10 {
-		t.Fatalf("received %d direct, forwarded %d, counted in %d; want 10 each",
-			rig.count.Load(), rig.down.count, rig.layer.r.stats.PacketsIn.Load())
+	if rig.count.Load() != 10 {
+		t.Fatalf("received %d direct, want 10", rig.count.Load())
 	}
+	waitFor(t, "the layer forwarding the 10 packets", func() bool {
+		return rig.forwarded() == 10 && rig.layer.r.stats.PacketsIn.Load() == 10
+	})
 	waitFor(t, "a NACK for 6 and 7 and feedback on 10 packets", func() bool {
 		nacks, twcc, pkts := rig.rtcp.snapshot()
 		return len(nacks) >= 2 && nacks[0] == 6 && nacks[1] == 7 && twcc > 0 && pkts >= 10
@@ -219,13 +239,14 @@ func TestDirectReceiveLeavesUndecryptableToPion(t *testing.T) {
 			t.Fatalf("packet %d taken though it does not decrypt", i)
 		}
 	}
-	if rig.count.Load() != 0 || rig.down.count != 0 {
-		t.Fatalf("received %d, forwarded %d: want nothing", rig.count.Load(), rig.down.count)
+	if rig.count.Load() != 0 || len(rig.layer.in.queue) != 0 {
+		t.Fatalf("received %d, queued %d: want nothing", rig.count.Load(), len(rig.layer.in.queue))
 	}
 }
 
 // TestDirectReceiveNoAllocs: a packet from the socket to the layer's down
-// tracks allocates nothing, the chain included.
+// tracks allocates nothing, the chain and the hand-off to the layer's
+// direct loop included (AllocsPerRun counts every goroutine's).
 func TestDirectReceiveNoAllocs(t *testing.T) {
 	rig := newDirectRecvRig(t)
 	const runs, warm = 200, 600
@@ -235,21 +256,50 @@ func TestDirectReceiveNoAllocs(t *testing.T) {
 	}
 	// Warm-up: the packet cache's 512 slots are made as first filled,
 	// the header's extensions once.
-	for _, p := range pkts[:warm] {
-		rig.demux.Take(p, rig.from)
-	}
-	next := warm
-	allocs := testing.AllocsPerRun(runs, func() {
+	// One packet at a time, as a publisher's arrive: the loop forwards
+	// each before the next comes (a spin: no timer, no allocation).
+	next := 0
+	take := func() {
 		if !rig.demux.Take(pkts[next], rig.from) {
 			t.Fatal("not taken")
 		}
 		next++
-	})
-	if allocs != 0 {
-		t.Fatalf("a direct packet allocates %.1f times", allocs)
+		for rig.forwarded() < next && rig.dropped.Load() == 0 {
+			runtime.Gosched()
+		}
+	}
+	for range warm {
+		take()
+	}
+	allocs := testing.AllocsPerRun(runs, take)
+	if allocs != 0 || rig.dropped.Load() != 0 {
+		t.Fatalf("a direct packet allocates %.1f times (%d dropped)", allocs, rig.dropped.Load())
 	}
 }
 
+// TestDirectReceiveQueueFull: a layer whose direct loop does not keep up
+// (blocked in a write) loses what its queue cannot hold, counted, and the
+// socket's read loop goes on.
+func TestDirectReceiveQueueFull(t *testing.T) {
+	rig := newDirectRecvRig(t)
+	rig.layer.in.mu.Lock() // the direct loop blocks on its first packet
+	for range directQueueLen + 10 {
+		if !rig.demux.Take(rig.packet(t), rig.from) {
+			t.Fatal("not taken")
+		}
+	}
+	rig.layer.in.mu.Unlock()
+	// The loop held one packet and the queue directQueueLen; of the
+	// rest, at least 9 were dropped (one more may have fitted while the
+	// loop took its first).
+	if d := rig.dropped.Load(); d < 9 || d > 10 {
+		t.Fatalf("dropped %d, want 9 or 10", d)
+	}
+	waitFor(t, "the queue forwarded", func() bool { return uint64(rig.forwarded())+rig.dropped.Load() == directQueueLen+10 })
+}
+
+// BenchmarkDirectReceive: one packet from the socket's read to its one
+// down track, each forwarded before the next is read.
 func BenchmarkDirectReceive(b *testing.B) {
 	rig := newDirectRecvRig(b)
 	pkts := make([][]byte, 4096)
@@ -257,7 +307,7 @@ func BenchmarkDirectReceive(b *testing.B) {
 		pkts[i] = rig.packet(b)
 	}
 	b.ReportAllocs()
-	i := 0
+	i, sent := 0, 0
 	for b.Loop() {
 		if i == len(pkts) {
 			b.StopTimer()
@@ -269,6 +319,10 @@ func BenchmarkDirectReceive(b *testing.B) {
 		}
 		rig.demux.Take(pkts[i], rig.from)
 		i++
+		sent++
+		for rig.forwarded() < sent && rig.dropped.Load() == 0 {
+			runtime.Gosched()
+		}
 	}
 }
 

@@ -54,6 +54,9 @@ type StatsOf[C, G any] struct {
 	// Publishers' packets the SFU decrypted itself in the shared socket's
 	// read loop (directsrtp_recv.go), past Pion's receive goroutines.
 	DirectSRTPReceived C `metric:"switchboard_direct_srtp_received_total" help:"RTP packets of publishers the SFU decrypted itself in the shared UDP socket's read loop, past Pion's receive path (--direct-srtp)."`
+	// Of those, the packets a layer's queue had no room for: its direct
+	// loop was blocked, as a full socket buffer drops (layer_in.go).
+	DirectSRTPDropped C `metric:"switchboard_direct_srtp_dropped_total" help:"RTP packets received directly (--direct-srtp) dropped because their layer's queue was full."`
 
 	// Relays between nodes (relay.go): streams (one per layer of a track)
 	// received from and sent to other nodes now, and what crossed.
