@@ -2,8 +2,8 @@ package sfu
 
 import (
 	"net/netip"
-	"sync"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -59,12 +59,12 @@ func (l *rtcpLog) snapshot() (nacks []uint16, twcc, twccPackets int) {
 // layer of SSRC 0xdead bound to it with one down track, and a publisher's
 // SRTP context for the same keys.
 type directRecvRig struct {
-	demux *recvDemux
-	recv  *directRecv
-	from  netip.AddrPort
-	layer *Layer
-	down  *recordingWriter
-	rtcp  *rtcpLog
+	demux   *recvDemux
+	recv    *directRecv
+	from    netip.AddrPort
+	layer   *Layer
+	down    *recordingWriter
+	rtcp    *rtcpLog
 	enc     *srtp.Context
 	count   atomic.Uint64
 	dropped atomic.Uint64
