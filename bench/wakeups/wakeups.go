@@ -22,10 +22,10 @@ import (
 // ErrBadTrace means the trace could not be read.
 var ErrBadTrace = errors.New("wakeups: bad trace")
 
-// unknownStart names goroutines created before the trace began whose start
-// function the trace does not record (a goroutine's status event carries
-// where it stands, not where it started).
-const unknownStart = "(started before the trace)"
+// unknownStart names goroutines whose start function the trace does not
+// show: created before it began, and woken before any event with a stack
+// of theirs.
+const unknownStart = "(unknown)"
 
 // Summary is what a trace holds.
 type Summary struct {
@@ -88,10 +88,17 @@ func Read(r io.Reader) (Summary, error) {
 			// A creation: its transition's stack is where the new
 			// goroutine starts, its start function the innermost frame.
 			starts[id] = startFunc(st.Stack)
+		case starts[id] == "" && st.Stack != trace.NoStack:
+			// A goroutine created before the trace: where it blocks
+			// (or stood as the trace began) is a stack whose
+			// outermost frame is its start function.
+			starts[id] = outermost(st.Stack)
+		}
+		switch {
 		case from == trace.GoWaiting && to == trace.GoRunnable:
 			s.Wakeups++
-			start, ok := starts[id]
-			if !ok {
+			start := starts[id]
+			if start == "" {
 				start = unknownStart
 			}
 			counts[start]++
@@ -113,5 +120,16 @@ func startFunc(st trace.Stack) string {
 	for f := range st.Frames() {
 		return f.Func
 	}
-	return unknownStart
+	return ""
+}
+
+// outermost is the last frame of a goroutine's stack, its start function.
+func outermost(st trace.Stack) string {
+	last := ""
+	for f := range st.Frames() {
+		if f.Func != "runtime.goexit" {
+			last = f.Func
+		}
+	}
+	return last
 }

@@ -8,19 +8,30 @@ import (
 	"testing"
 )
 
-// pingPong hands a token back and forth n times between itself and one
-// goroutine it starts: every receive that finds the channel empty parks
-// its goroutine, and the send that fills it wakes it.
-func pingPong(n int) {
-	ping, pong := make(chan int), make(chan int)
-	done := make(chan struct{})
-	go ponger(ping, pong, done)
+// pingPong hands a token back and forth n times between itself and a
+// ponger goroutine: every receive that finds the channel empty parks its
+// goroutine, and the send that fills it wakes it.
+type pingPong struct {
+	ping, pong chan int
+	done       chan struct{}
+}
+
+func startPonger() *pingPong {
+	p := &pingPong{ping: make(chan int), pong: make(chan int), done: make(chan struct{})}
+	go ponger(p.ping, p.pong, p.done)
+	return p
+}
+
+func (p *pingPong) run(n int) {
 	for i := range n {
-		ping <- i
-		<-pong
+		p.ping <- i
+		<-p.pong
 	}
-	close(ping)
-	<-done
+}
+
+func (p *pingPong) stop() {
+	close(p.ping)
+	<-p.done
 }
 
 func ponger(ping <-chan int, pong chan<- int, done chan<- struct{}) {
@@ -31,15 +42,34 @@ func ponger(ping <-chan int, pong chan<- int, done chan<- struct{}) {
 }
 
 // TestReadCountsHandOffs traces a ping-pong of n round trips over
-// unbuffered channels and finds at least one wakeup of the ponger per
-// round trip (it waits for each ping), put down to its start function.
+// unbuffered channels and finds one wakeup of the ponger per round trip
+// (it waits for each ping), put down to its start function, whether the
+// ponger started while tracing (its creation names it) or before (the
+// stack it blocks in does).
 func TestReadCountsHandOffs(t *testing.T) {
+	for _, before := range []bool{false, true} {
+		t.Run(map[bool]string{false: "started while tracing", true: "started before"}[before], func(t *testing.T) {
+			testHandOffs(t, before)
+		})
+	}
+}
+
+func testHandOffs(t *testing.T, startBefore bool) {
 	const n = 500
+	var p *pingPong
+	if startBefore {
+		p = startPonger()
+		p.run(1) // it waits for a ping
+	}
 	var buf bytes.Buffer
 	if err := trace.Start(&buf); err != nil {
 		t.Fatal(err)
 	}
-	pingPong(n)
+	if !startBefore {
+		p = startPonger()
+	}
+	p.run(n)
+	p.stop()
 	trace.Stop()
 	s, err := Read(&buf)
 	if err != nil {
