@@ -11,6 +11,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 
 	"github.com/switchboard-rtc/switchboard/bench"
 	"github.com/switchboard-rtc/switchboard/sfu"
@@ -19,12 +20,14 @@ import (
 // publisherLink is a publisher's side of its link to the server, as an
 // interceptor nearest the network: it drops the first sending of every
 // dropEvery-th packet of each video stream (0: none; a retransmission of
-// it passes, as on a lossy link that loses each packet once), and counts
-// the RTCP the server sends the publisher: NACKs, and transport-wide CC
-// feedback with the packets it reports received.
+// it passes, as on a lossy link that loses each packet once), counts the
+// packets sent with a transport-wide sequence number, and the RTCP the
+// server sends the publisher: NACKs, and transport-wide CC feedback with
+// the packets it reports received.
 type publisherLink struct {
 	dropEvery uint16
 	dropped   atomic.Uint64
+	twccSent  atomic.Uint64 // packets sent with a transport-wide number
 	nacks     atomic.Uint64 // sequence numbers asked for
 	twccRecv  atomic.Uint64 // packets reported received by feedback
 }
@@ -39,14 +42,21 @@ type publisherLinkInterceptor struct {
 }
 
 func (i *publisherLinkInterceptor) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	if i.link.dropEvery == 0 || !strings.HasPrefix(info.MimeType, "video/") || strings.HasSuffix(info.MimeType, "/rtx") {
-		return w
+	var twccID uint8
+	for _, e := range info.RTPHeaderExtensions {
+		if e.URI == sdp.TransportCCURI {
+			twccID = uint8(e.ID)
+		}
 	}
+	lossy := i.link.dropEvery > 0 && strings.HasPrefix(info.MimeType, "video/") && !strings.HasSuffix(info.MimeType, "/rtx")
 	var mu sync.Mutex
 	sent := map[uint16]bool{} // dropped once already
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if twccID != 0 && h.GetExtension(twccID) != nil {
+			i.link.twccSent.Add(1)
+		}
 		mu.Lock()
-		drop := h.SequenceNumber%i.link.dropEvery == 0 && !sent[h.SequenceNumber]
+		drop := lossy && h.SequenceNumber%i.link.dropEvery == 0 && !sent[h.SequenceNumber]
 		if drop {
 			sent[h.SequenceNumber] = true
 		}
