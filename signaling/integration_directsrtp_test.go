@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
@@ -30,8 +31,15 @@ func TestDirectSRTP(t *testing.T) {
 	srv := newServer(t, sfu.WithUDPMux(0), sfu.WithDirectSRTP(true))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // generous: loaded 2-core CI
 	defer cancel()
-	link := &publisherLink{} // integration_directrecv_test.go
-	pub := srv.dial(ctx, t, "direct", "pub", bench.WithInterceptor(link))
+	// The publisher numbers its packets (transport-wide CC), as browsers
+	// do and Pion's defaults do not; link, nearest the network, counts
+	// them and the feedback (integration_directrecv_test.go).
+	link := &publisherLink{}
+	numbering, err := twcc.NewHeaderExtensionInterceptor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := srv.dial(ctx, t, "direct", "pub", bench.WithInterceptor(link), bench.WithInterceptor(numbering))
 	all := []*bench.Client{pub}
 	for _, name := range []string{"sub0", "sub1"} {
 		all = append(all, srv.dial(ctx, t, "direct", name))

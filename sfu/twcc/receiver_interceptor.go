@@ -18,7 +18,9 @@ import (
 // records each arrival in the goroutine that reads the packet, under a
 // lock: Pion's hands every packet to its loop over an unbuffered channel,
 // one goroutine wakeup per packet received (issue #13, "Fewer hand-offs on
-// the way in"). The loop wakes only to send, every interval.
+// the way in"). The loop wakes only to send, every interval, from the
+// first packet recorded on (as Pion's): a PeerConnection whose peer numbers
+// nothing costs no wakeup.
 type ReceiverInterceptorFactory struct {
 	interval time.Duration
 }
@@ -37,7 +39,8 @@ func NewReceiverInterceptor(interval time.Duration) *ReceiverInterceptorFactory 
 
 // NewInterceptor implements interceptor.Factory.
 func (f *ReceiverInterceptorFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &ReceiverInterceptor{interval: f.interval, start: time.Now(), done: make(chan struct{})}, nil
+	return &ReceiverInterceptor{interval: f.interval, start: time.Now(),
+		first: make(chan struct{}, 1), done: make(chan struct{})}, nil
 }
 
 // ReceiverInterceptor is one PeerConnection's receive side of
@@ -50,9 +53,11 @@ type ReceiverInterceptor struct {
 	mu       sync.Mutex
 	recorder *pion.Recorder // nil until the RTCP writer is bound
 	closed   bool
+	started  bool // the first packet was recorded: first is signalled
 
-	done chan struct{}
-	wg   sync.WaitGroup
+	first chan struct{}
+	done  chan struct{}
+	wg    sync.WaitGroup
 }
 
 // BindRTCPWriter starts the loop that sends the feedback, once.
@@ -95,6 +100,10 @@ func (i *ReceiverInterceptor) BindRemoteStream(info *interceptor.StreamInfo, r i
 			i.mu.Lock()
 			if i.recorder != nil {
 				i.recorder.Record(ssrc, binary.BigEndian.Uint16(ext), now)
+				if !i.started {
+					i.started = true
+					i.first <- struct{}{}
+				}
 			}
 			i.mu.Unlock()
 		}
@@ -102,9 +111,15 @@ func (i *ReceiverInterceptor) BindRemoteStream(info *interceptor.StreamInfo, r i
 	})
 }
 
-// loop sends what was recorded every interval until Close.
+// loop sends what was recorded every interval, from the first packet,
+// until Close.
 func (i *ReceiverInterceptor) loop(w interceptor.RTCPWriter) {
 	defer i.wg.Done()
+	select {
+	case <-i.done:
+		return
+	case <-i.first:
+	}
 	t := time.NewTicker(i.interval)
 	defer t.Stop()
 	for {
