@@ -99,9 +99,16 @@ func newDirectRecv(received, dropped *atomic.Uint64) *directRecv {
 }
 
 // arm creates the receive context from the association's keys: the
-// client's write key and salt, with libwebrtc's replay window.
+// client's write key and salt, with libwebrtc's replay window. It accepts
+// packets whose header extensions are encrypted (RFC 9335, cryptex), which
+// Pion negotiates with a client that offers it (Pion's own clients do),
+// and packets whose extensions are not, as Pion's receiver does in its
+// "enabled" mode; it does not refuse the latter where the client asked
+// for cryptex to be required (Pion's "required" mode): authenticated all
+// the same, they carry nothing the client hid.
 func (r *directRecv) arm(k srtpkeys.Keys) error {
-	ctx, err := srtp.CreateContext(k.RemoteKey, k.RemoteSalt, k.Profile, srtp.SRTPReplayProtection(srtpReplayWindow))
+	ctx, err := srtp.CreateContext(k.RemoteKey, k.RemoteSalt, k.Profile,
+		srtp.SRTPReplayProtection(srtpReplayWindow), srtp.Cryptex(srtp.CryptexModeEnabled))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errDirectSRTP, err)
 	}

@@ -23,8 +23,10 @@ type rtcpLog struct {
 	mu    sync.Mutex
 	nacks []uint16
 	twcc  int // transport-wide CC feedback packets
-	// twccPackets counts the packets the feedback reports received.
+	// twccPackets counts the packets the feedback reports received;
+	// twccFirst is the first transport-wide number reported.
 	twccPackets int
+	twccFirst   int
 }
 
 func (l *rtcpLog) Write(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
@@ -37,6 +39,9 @@ func (l *rtcpLog) Write(pkts []rtcp.Packet, _ interceptor.Attributes) (int, erro
 				l.nacks = append(l.nacks, n.PacketList()...)
 			}
 		case *rtcp.TransportLayerCC:
+			if l.twcc == 0 {
+				l.twccFirst = int(p.BaseSequenceNumber)
+			}
 			l.twcc++
 			for _, d := range p.RecvDeltas {
 				if d != nil {
@@ -221,6 +226,33 @@ func TestDirectReceive(t *testing.T) {
 	if rig.demux.Take(enc, rig.from) {
 		t.Error("taken after the association was unrouted")
 	}
+}
+
+// TestDirectReceiveCryptex: a publisher that encrypts its header
+// extensions (RFC 9335, which Pion negotiates) is received directly, and
+// the chain reads the extensions decrypted: the feedback reports its
+// transport-wide numbers 1 to 10.
+func TestDirectReceiveCryptex(t *testing.T) {
+	rig := newDirectRecvRig(t)
+	k := testKeys(t, srtp.ProtectionProfileAeadAes128Gcm)
+	var err error
+	if rig.enc, err = srtp.CreateContext(k.LocalKey, k.LocalSalt, k.Profile, srtp.Cryptex(srtp.CryptexModeEnabled)); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		p := rig.packet(t)
+		if p[12] != 0xc0 || p[13] != 0xde {
+			t.Fatalf("extension profile %#x%x, want cryptex's 0xc0de", p[12], p[13])
+		}
+		if !rig.demux.Take(p, rig.from) {
+			t.Fatal("a cryptex packet went to Pion")
+		}
+	}
+	waitFor(t, "feedback on transport-wide numbers 1 to 10", func() bool {
+		rig.rtcp.mu.Lock()
+		defer rig.rtcp.mu.Unlock()
+		return rig.rtcp.twccPackets == 10 && rig.rtcp.twccFirst == 1 && rig.forwarded() == 10
+	})
 }
 
 // TestDirectReceiveLeavesUndecryptableToPion: a stream whose first packets

@@ -34,8 +34,9 @@ var errUsage = errors.New("usage")
 // The server's counters of packets received from publishers and forwarded
 // to subscribers (sfu.Stats).
 const (
-	seriesIn  = "switchboard_packets_in_total"
-	seriesOut = "switchboard_packets_out_total"
+	seriesIn     = "switchboard_packets_in_total"
+	seriesOut    = "switchboard_packets_out_total"
+	seriesDirect = "switchboard_direct_srtp_received_total" // --direct-srtp
 )
 
 // rows is how many start functions the report lists.
@@ -88,8 +89,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		// The metrics are read around the trace, which the server
 		// starts and ends a little inside that window: per-packet
 		// figures are a few percent low at 5 s.
-		fmt.Fprintf(out, "packets received %.0f (%.0f a second), forwarded %.0f\n",
-			in, in/s.Span.Seconds(), fwd)
+		fmt.Fprintf(out, "packets received %.0f (%.0f a second; %.0f past Pion, --direct-srtp), forwarded %.0f\n",
+			in, in/s.Span.Seconds(), delta(before, after, seriesDirect), fwd)
 		if in > 0 {
 			fmt.Fprintf(out, "wakeups per received packet %.2f, per forwarded packet %.3f\n",
 				float64(s.Wakeups)/in, float64(s.Wakeups)/fwd)
