@@ -11,9 +11,10 @@ MODULE      := github.com/switchboard-rtc/switchboard
 # Chromium publisher then never sends its top simulcast layer).
 TIMED_PKGS  := ./cmd/switchboard ./signaling ./signaling/cluster ./cmd/switchboard-bench ./bench
 FUZZTIME    ?= 60s
+PPROF_PORT  ?= 6060
 FUZZPARALLEL ?= 1
 
-.PHONY: all build run test test-deps lint fmt fuzz bench bench-capacity soak bench-cluster bench-go bench-links clean
+.PHONY: all build run test test-deps lint fmt fuzz bench bench-wakeups bench-capacity soak bench-cluster bench-go bench-links clean
 
 all: build
 
@@ -21,6 +22,7 @@ build:
 	$(GO) build -o bin/switchboard ./cmd/switchboard
 	$(GO) build -o bin/switchboard-bench ./cmd/switchboard-bench
 	$(GO) build -o bin/switchboard-clustermodel ./cmd/switchboard-clustermodel
+	$(GO) build -o bin/switchboard-wakeups ./cmd/switchboard-wakeups
 
 ## run: build and start the server on $(ADDR); it prints the URL to open.
 run: build
@@ -89,6 +91,13 @@ fuzz:
 ## it, print the table and write bench-out/bench.{json,html} (scripts/bench.sh).
 bench: build
 	./scripts/bench.sh standard
+
+## bench-wakeups: the standard scenario with the server's goroutine wakeups
+## traced for 5 s in its middle: per second and per packet received, by the
+## goroutine woken (bench-out/wakeups.txt; cmd/switchboard-wakeups).
+bench-wakeups: build
+	WAKEUPS_PPROF=http://127.0.0.1:$(PPROF_PORT) SERVER_ARGS="--pprof-listen 127.0.0.1:$(PPROF_PORT) $(SERVER_ARGS)" \
+		./scripts/bench.sh standard
 
 ## bench-capacity: one 2 Mbit/s publisher, subscribers added in steps until
 ## loss passes 1 % or latency p99 passes 50 ms.

@@ -22,6 +22,7 @@ require (
 	github.com/prometheus/client_golang v1.23.2
 	github.com/redis/go-redis/v9 v9.23.0
 	go.uber.org/goleak v1.3.0
+	golang.org/x/exp v0.0.0-20261121134650-e1094eeca1b5
 	golang.org/x/net v0.50.0
 	golang.org/x/sys v0.48.0
 	golang.org/x/time v0.14.0

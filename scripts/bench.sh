@@ -63,6 +63,21 @@ capacity) scenario=$CAPACITY; files="--json $OUT/capacity.json" ;;
 soak) scenario=$SOAK; files="--json $OUT/soak.json --report $OUT/soak.html --svg $OUT/soak.svg" ;;
 *) scenario=$STANDARD; files="--json $OUT/bench.json --report $OUT/bench.html" ;;
 esac
+# make bench-wakeups: with WAKEUPS_PPROF (the server's --pprof-listen URL),
+# trace the server for WAKEUPS_SECONDS once the meeting has settled and
+# count its goroutine wakeups per packet received (cmd/switchboard-wakeups).
+tracer=
+if [ -n "${WAKEUPS_PPROF:-}" ]; then
+	(sleep "${WAKEUPS_AFTER:-15}" && "$BIN/switchboard-wakeups" --pprof "$WAKEUPS_PPROF" \
+		--metrics "http://$addr/metrics" --seconds "${WAKEUPS_SECONDS:-5}" >"$OUT/wakeups.txt") &
+	tracer=$!
+fi
+status=0
 # shellcheck disable=SC2086 # the flag lists are meant to split
 "$BIN/switchboard-bench" --url "ws://$addr/ws" --metrics "http://$addr/metrics" --ice-ips 127.0.0.1 \
-	$scenario $files ${BENCH_ARGS:-}
+	$scenario $files ${BENCH_ARGS:-} || status=$?
+if [ -n "$tracer" ]; then
+	wait "$tracer" || status=1
+	cat "$OUT/wakeups.txt"
+fi
+exit "$status"

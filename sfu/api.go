@@ -6,6 +6,7 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
@@ -110,9 +111,13 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // per-subscriber copies. onEstimator receives each PeerConnection's
 // estimator, by PeerConnection id; nil turns estimation off. First of all
 // (innermost: it sees each packet first) comes seqGuard, counting in
-// dropped what it drops.
-func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, extra []interceptor.Factory, onEstimator func(pcID string, e *bwe.SendSide)) (*interceptor.Registry, error) {
+// dropped what it drops; inner, when not nil, comes before it: the direct
+// receive path's source of decrypted packets (directsrtp_chain.go).
+func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, inner interceptor.Factory, extra []interceptor.Factory, onEstimator func(pcID string, e *bwe.SendSide)) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
+	if inner != nil {
+		reg.Add(inner)
+	}
 	reg.Add(seqGuard{dropped: dropped})
 	for _, f := range extra {
 		reg.Add(f)
@@ -125,7 +130,7 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, extra []inte
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+	if err := configureTWCCFeedback(m, reg); err != nil {
 		return nil, err
 	}
 	if onEstimator != nil {
@@ -136,6 +141,20 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, extra []inte
 		reg.Add(send)
 	}
 	return reg, nil
+}
+
+// configureTWCCFeedback is webrtc.ConfigureTWCCSender with sfu/twcc's
+// receiver in place of Pion's: the same feedback, without a goroutine
+// hand-off per packet received (sfu/twcc/receiver_interceptor.go).
+func configureTWCCFeedback(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, kind)
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
+			return err
+		}
+	}
+	reg.Add(twcc.NewReceiverInterceptor(twcc.DefaultFeedbackInterval))
+	return nil
 }
 
 // Bounds of a subscriber's bandwidth estimate, bits per second. It starts
@@ -208,7 +227,7 @@ func (s *SFU) newAPI(onEstimator func(pcID string, e *bwe.SendSide), shared bool
 	if err != nil {
 		return nil, err
 	}
-	reg, err := newInterceptors(m, &s.stats.SequenceJumpsDropped, s.cfg.interceptors, onEstimator)
+	reg, err := newInterceptors(m, &s.stats.SequenceJumpsDropped, nil, s.cfg.interceptors, onEstimator)
 	if err != nil {
 		return nil, err
 	}

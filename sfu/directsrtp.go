@@ -52,6 +52,18 @@ type directSRTP struct {
 	// connections on the shared TCP port (directsrtp_tcp.go); nil without
 	// ICE-TCP.
 	tcp *tcpRoutes
+	// recv is the receive side: the publisher's RTP decrypted by the
+	// shared socket's read loop (directsrtp_recv.go); nil in unit tests
+	// of the send side.
+	recv *directRecv
+}
+
+// receiver is d's receive side; nil when d is (direct SRTP off).
+func (d *directSRTP) receiver() *directRecv {
+	if d == nil {
+		return nil
+	}
+	return d.recv
 }
 
 // directCipher is the SRTP context of one association. One context serves
@@ -103,6 +115,9 @@ func (d *directSRTP) arm(k srtpkeys.Keys) error {
 		return err
 	}
 	d.cipher.CompareAndSwap(nil, c)
+	if d.recv != nil {
+		return d.recv.arm(k)
+	}
 	return nil
 }
 

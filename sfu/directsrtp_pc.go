@@ -16,9 +16,11 @@ import (
 // and queue it on the shared batched UDP socket (WithUDPMux with
 // WithSendBatching), past Pion's SRTP session, mux and ICE write path
 // (directsrtp.go), or write it to the ICE-TCP connection (WithICETCP) while
-// ICE's selected pair is there. Experimental and off by default. It applies
-// to participants (not relays) on the shared sockets; every other packet
-// takes Pion's path as before.
+// ICE's selected pair is there; and decrypt publishers' RTP in the shared
+// UDP socket's read loop, handing each packet to its layer in one hop
+// instead of Pion's five (directsrtp_recv.go). Experimental and off by
+// default. It applies to participants (not relays) on the shared sockets;
+// every other packet takes Pion's path as before.
 func WithDirectSRTP(on bool) Option {
 	return func(c *config) { c.directSRTP = on }
 }
@@ -41,16 +43,18 @@ func pcConfiguration() webrtc.Configuration {
 	return webrtc.Configuration{ICECandidatePoolSize: 1}
 }
 
-// newPeerConnection makes a participant's PeerConnection. With direct SRTP,
-// a participant gets an API of its own: the DTLS hooks that capture the
-// handshake carry no connection identity, so they must serve one
-// PeerConnection only.
-func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerConnection, error) {
+// newPeerConnection makes a participant's PeerConnection, and its direct
+// SRTP paths (nil when off). With direct SRTP, a participant gets an API of
+// its own: the DTLS hooks that capture the handshake carry no connection
+// identity, so they must serve one PeerConnection only.
+func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerConnection, *directSRTP, error) {
 	batched := s.sockets.Batched()
 	if !s.cfg.directSRTP || role != notRelay || len(batched) == 0 {
-		return api.NewPeerConnection(pcConfiguration())
+		pc, err := api.NewPeerConnection(pcConfiguration())
+		return pc, nil, err
 	}
-	d := &directSRTP{sent: &s.stats.DirectSRTPPackets, paused: &s.stats.DirectSRTPPaused}
+	d := &directSRTP{sent: &s.stats.DirectSRTPPackets, paused: &s.stats.DirectSRTPPaused,
+		recv: newDirectRecv(&s.stats.DirectSRTPReceived, &s.stats.DirectSRTPDropped)}
 	if s.sockets.SharesTCP() {
 		d.tcp = newTCPRoutes()
 	}
@@ -61,19 +65,23 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	}
 	m, err := newMediaEngine()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// First in the registry is innermost in the chain: the report and
-	// transport-wide CC interceptors see each packet before it.
-	reg, err := newInterceptors(m, &s.stats.SequenceJumpsDropped, append([]interceptor.Factory{directFactory{d}}, s.cfg.interceptors...), onEstimator)
+	// transport-wide CC interceptors see each packet before it. The
+	// receive side brackets the chain (directsrtp_chain.go): its source
+	// innermost, its tap outermost, added last.
+	reg, err := newInterceptors(m, &s.stats.SequenceJumpsDropped, recvSource{},
+		append([]interceptor.Factory{directFactory{d}}, s.cfg.interceptors...), onEstimator)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	reg.Add(&recvTap{recv: d.recv})
 	// The shared sockets are open already: the engine gathers on them
 	// (sfu/network) rather than opening its own.
 	se, err := s.newSettingEngine(false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The gate learns this connection's ICE-TCP packet conns, for a
 	// selected pair on ICE-TCP (directsrtp_tcp.go).
@@ -83,10 +91,14 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)).
 		NewPeerConnection(pcConfiguration())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dt := pc.SCTP().Transport()
 	dt.OnStateChange(func(st webrtc.DTLSTransportState) {
+		if st == webrtc.DTLSTransportStateClosed || st == webrtc.DTLSTransportStateFailed {
+			s.demux.route(d.recv, netip.AddrPort{}) // the association is over
+			return
+		}
 		if st != webrtc.DTLSTransportStateConnected {
 			return
 		}
@@ -102,12 +114,16 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	// changes, UDP to ICE-TCP and back) keeps packets going where Pion's
 	// ICE would send them.
 	dt.ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
+		// The receive path takes what comes from a pair on the shared
+		// UDP socket; on ICE-TCP, Pion's path reads it.
+		conn, addr, onUDP := directRoute(pair, batched)
+		s.demux.route(d.recv, addr)
 		if pair != nil && pair.Local != nil && pair.Local.Protocol == webrtc.ICEProtocolTCP {
 			if rt, ok := selectedTCPRoute(pair, d.tcp); ok {
 				d.routeTCP(rt.conn, rt.to)
 				return
 			}
-		} else if conn, addr, ok := directRoute(pair, batched); ok {
+		} else if onUDP {
 			d.route(conn, addr)
 			return
 		}
@@ -119,7 +135,7 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 		s.log.Warn("direct srtp: selected ICE pair on no shared socket, direct streams pause",
 			"pc", pc.ID(), "pair", pair)
 	})
-	return pc, nil
+	return pc, d, nil
 }
 
 // selectedTCPRoute finds the packet conn of a selected ICE-TCP pair: the SFU's

@@ -64,6 +64,9 @@ type Layer struct {
 	// subscriber, so the fan-out writes the same few cache lines.
 	emit emitScratch
 	up   uplink // loss and jitter for connection quality (quality_stats.go)
+	// in serialises handlePacket between the read loop and the direct
+	// receive path (layer_in.go).
+	in layerIn
 
 	// What the layer uses of its publisher and the SFU, given when it is
 	// built (newLayer), not looked up through the owner per packet.
@@ -149,7 +152,9 @@ func (l *Layer) forward() {
 		}
 		failures = 0
 		if pkt.Unmarshal(buf[:n]) == nil {
+			l.in.mu.Lock()
 			l.handlePacket(&pkt, buf[:n])
+			l.in.mu.Unlock()
 		}
 	}
 }

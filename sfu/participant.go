@@ -35,6 +35,7 @@ type Participant struct {
 	sfu      *SFU
 	room     *Room // set once, at join
 	pc       *webrtc.PeerConnection
+	direct   *directSRTP // its direct SRTP paths (directsrtp.go); nil: off
 	listener Listener
 	log      *slog.Logger
 
@@ -108,7 +109,7 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 	if role == RelayIngress && s.relayAPI != nil {
 		api = s.relayAPI // sfu.go: a relay's two ends must not share one 5-tuple
 	}
-	pc, err := s.newPeerConnection(api, role) // directsrtp_pc.go
+	pc, direct, err := s.newPeerConnection(api, role) // directsrtp_pc.go
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +121,7 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 		joinedAt:   time.Now(),
 		sfu:        s,
 		pc:         pc,
+		direct:     direct,
 		listener:   l,
 		log:        s.log.With("participant", id),
 		ctx:        ctx,

@@ -71,7 +71,20 @@ func (p *Participant) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceive
 		r.running.Add(-1)
 		return
 	}
+	// With direct SRTP, the layer's packets come from the shared socket's
+	// read loop too, through its direct loop, until it ends
+	// (directsrtp_recv.go, layer_in.go).
+	direct := p.direct.receiver()
+	if direct.bindLayer(l) {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			defer p.recoverPanic("publisher direct loop")
+			l.runDirect()
+		}()
+	}
 	l.forward()
+	direct.unbindLayer(l)
 	if r.running.Add(-1) > 0 {
 		return
 	}

@@ -44,7 +44,7 @@ func sfuChain(tb testing.TB) *interceptor.Registry {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	reg, err := newInterceptors(m, new(atomic.Uint64), nil, func(string, *bwe.SendSide) {})
+	reg, err := newInterceptors(m, new(atomic.Uint64), nil, nil, func(string, *bwe.SendSide) {})
 	if err != nil {
 		tb.Fatal(err)
 	}

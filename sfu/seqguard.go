@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,16 +41,27 @@ type seqGuardInterceptor struct {
 }
 
 // BindRemoteStream reads past the packets the stream's seqWindow refuses.
-// A stream's reader is read by one goroutine (the track's read loop), so
-// the window needs no lock.
+// A stream's reader is read by the track's read loop and, with direct
+// SRTP, by the shared socket's read loop once the stream goes direct
+// (directsrtp_chain.go): the last packets of Pion's path may meet the
+// first direct ones, hence the lock, never held across the read.
 func (g *seqGuardInterceptor) BindRemoteStream(_ *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
-	var w seqWindow
+	var (
+		mu sync.Mutex
+		w  seqWindow
+	)
 	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		for {
 			n, attrs, err := r.Read(b, a)
 			// Shorter than a sequence number: not RTP, for the layers
 			// above to refuse.
-			if err != nil || n < 4 || w.accept(uint16(b[2])<<8|uint16(b[3]), time.Now) {
+			if err != nil || n < 4 {
+				return n, attrs, err
+			}
+			mu.Lock()
+			ok := w.accept(uint16(b[2])<<8|uint16(b[3]), time.Now)
+			mu.Unlock()
+			if ok {
 				return n, attrs, err
 			}
 			g.dropped.Add(1)

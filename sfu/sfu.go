@@ -40,6 +40,10 @@ type SFU struct {
 	// the ones they share (nil: none); both set up by New.
 	network *network.Config
 	sockets *network.Sockets
+	// demux takes publishers' SRTP off the batched sockets for the
+	// direct receive path (directsrtp_demux.go); nil without
+	// WithDirectSRTP on batched sockets.
+	demux *recvDemux
 
 	// ssrcs caps the SSRCs of participants' connections, on the shared
 	// sockets and on sockets of their own; ssrcSets holds each
@@ -67,6 +71,12 @@ func New(opts ...Option) (*SFU, error) {
 	s.ssrcs = ssrcCap{max: cfg.maxSSRCs, dropped: &s.stats.SSRCCapDropped, log: cfg.logger, sets: &s.ssrcSets}
 	if s.sockets, err = nw.Listen(); err != nil {
 		return nil, err
+	}
+	if cfg.directSRTP && len(s.sockets.Batched()) > 0 {
+		s.demux = newRecvDemux()
+		for _, c := range s.sockets.Batched() {
+			c.SetTap(s.demux)
+		}
 	}
 	var onEstimator func(string, *bwe.SendSide)
 	if cfg.estimateBW {

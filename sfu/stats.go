@@ -54,6 +54,12 @@ type StatsOf[C, G any] struct {
 	// pair was on no shared socket (directsrtp_pc.go). Such a stream cannot
 	// go back to Pion's SRTP path, whose rollover counter did not follow.
 	DirectSRTPPaused C `metric:"switchboard_direct_srtp_paused_total" help:"RTP packets of streams sent directly (--direct-srtp) dropped while ICE's selected pair was on no shared socket."`
+	// Publishers' packets the SFU decrypted itself in the shared socket's
+	// read loop (directsrtp_recv.go), past Pion's receive goroutines.
+	DirectSRTPReceived C `metric:"switchboard_direct_srtp_received_total" help:"RTP packets of publishers the SFU decrypted itself in the shared UDP socket's read loop, past Pion's receive path (--direct-srtp)."`
+	// Of those, the packets a layer's queue had no room for: its direct
+	// loop was blocked, as a full socket buffer drops (layer_in.go).
+	DirectSRTPDropped C `metric:"switchboard_direct_srtp_dropped_total" help:"RTP packets received directly (--direct-srtp) dropped because their layer's queue was full."`
 
 	// Relays between nodes (relay.go): streams (one per layer of a track)
 	// received from and sent to other nodes now, and what crossed.

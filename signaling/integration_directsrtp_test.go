@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/transport/v5"
 	"github.com/pion/transport/v5/stdnet"
 	"github.com/pion/webrtc/v4"
@@ -21,12 +22,24 @@ import (
 // subscribers, whose SRTP sessions hold the keys their own DTLS handshakes
 // made, decrypt and decode every track intact, and the SFU counts the
 // packets it sent past Pion's path: at least those of the check's window.
+// The publisher's packets are decrypted in the shared socket's read loop
+// (all but the first few, which Pion reads while the layer is made), and
+// the publisher gets transport-wide CC feedback reporting the packets the
+// direct path received: its browser's uplink estimate depends on it.
 func TestDirectSRTP(t *testing.T) {
 	checkLeaks(t)
 	srv := newServer(t, sfu.WithUDPMux(0), sfu.WithDirectSRTP(true))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // generous: loaded 2-core CI
 	defer cancel()
-	pub := srv.dial(ctx, t, "direct", "pub")
+	// The publisher numbers its packets (transport-wide CC), as browsers
+	// do and Pion's defaults do not; link, nearest the network, counts
+	// them and the feedback (integration_directrecv_test.go).
+	link := &publisherLink{}
+	numbering, err := twcc.NewHeaderExtensionInterceptor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := srv.dial(ctx, t, "direct", "pub", bench.WithInterceptor(link), bench.WithInterceptor(numbering))
 	all := []*bench.Client{pub}
 	for _, name := range []string{"sub0", "sub1"} {
 		all = append(all, srv.dial(ctx, t, "direct", name))
@@ -48,6 +61,21 @@ func TestDirectSRTP(t *testing.T) {
 	if st.DirectSRTPPackets < 4*want {
 		t.Fatalf("%d packets sent directly, want at least %d (%d forwarded)", st.DirectSRTPPackets, 4*want, st.PacketsOut)
 	}
+	t.Logf("%d of %d packets in received directly", st.DirectSRTPReceived, st.PacketsIn)
+	// Pion reads a stream until its layer is bound: a few dozen packets
+	// at the start, under 20 % of these (margin: a slow CI machine).
+	if st.DirectSRTPReceived < 2*want || st.DirectSRTPReceived*10 < st.PacketsIn*8 {
+		t.Fatalf("%d of %d packets in received directly, want at least %d and 80 %%", st.DirectSRTPReceived, st.PacketsIn, 2*want)
+	}
+	// Feedback reports what arrived with a transport-wide number, direct
+	// or not: 80 % of what was numbered so far must be reported (Pion
+	// read no more than 20 %: without the direct packets' arrivals, the
+	// feedback would fall far short).
+	sent := link.twccSent.Load()
+	if err := pub.WaitUntil(ctx, func() bool { return link.twccRecv.Load()*10 >= sent*8 }); err != nil {
+		t.Fatalf("feedback reports %d of the %d packets numbered: %v", link.twccRecv.Load(), sent, err)
+	}
+	t.Logf("feedback reports %d packets received; %d had been numbered", link.twccRecv.Load(), sent)
 }
 
 // TestDirectSRTPRetransmissions: the SFU's NACK retransmissions go out on
@@ -91,8 +119,11 @@ func TestDirectSRTPLayerSwitch(t *testing.T) {
 		}
 	}
 	checkIntact(t, sub)
-	if st := srv.sfu.Stats(); st.LayerSwitches < 2 || st.DirectSRTPPackets < st.PacketsOut/2 {
-		t.Fatalf("layer switches %d, direct %d of %d forwarded", st.LayerSwitches, st.DirectSRTPPackets, st.PacketsOut)
+	// The three layers were received directly too, once bound (Pion reads
+	// each one's first packets, with its rid).
+	if st := srv.sfu.Stats(); st.LayerSwitches < 2 || st.DirectSRTPPackets < st.PacketsOut/2 || st.DirectSRTPReceived < st.PacketsIn/2 {
+		t.Fatalf("layer switches %d, direct %d of %d forwarded, %d of %d received", st.LayerSwitches,
+			st.DirectSRTPPackets, st.PacketsOut, st.DirectSRTPReceived, st.PacketsIn)
 	}
 }
 

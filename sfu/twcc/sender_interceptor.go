@@ -59,15 +59,21 @@ type SenderInterceptor struct {
 	extensions *sync.Pool
 }
 
+// extensionID is the stream's transport-wide sequence number extension's
+// id, 0 if it negotiated none.
+func extensionID(info *interceptor.StreamInfo) uint8 {
+	for _, e := range info.RTPHeaderExtensions {
+		if e.URI == sdp.TransportCCURI && e.ID > 0 && e.ID < 256 {
+			return uint8(e.ID)
+		}
+	}
+	return 0
+}
+
 // BindLocalStream numbers the stream's packets, if the receiver negotiated
 // the extension.
 func (i *SenderInterceptor) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	var id uint8
-	for _, e := range info.RTPHeaderExtensions {
-		if e.URI == sdp.TransportCCURI {
-			id = uint8(e.ID)
-		}
-	}
+	id := extensionID(info)
 	if id == 0 {
 		return w
 	}

@@ -31,8 +31,8 @@ import (
 var ErrClosed = errors.New("udpbatch: connection closed")
 
 // Conn is a *net.UDPConn whose writes are batched. Reads are
-// rawudp.Conn's (raw recvfrom(2) on Linux); everything else goes straight
-// to the socket.
+// rawudp.Conn's (raw recvfrom(2) on Linux), past a Tap if one is set
+// (tap.go); everything else goes straight to the socket.
 type Conn struct {
 	*rawudp.Conn
 	out   batchWriter
@@ -55,6 +55,8 @@ type Conn struct {
 
 	// What was sent: sendmmsg calls and the datagrams they carried.
 	calls, datagrams atomic.Uint64
+
+	tap atomic.Pointer[Tap] // sees each datagram read first (tap.go)
 }
 
 // Bounds on what waits: batches kept for reuse, and full batches queued
