@@ -57,7 +57,7 @@ func (p *Participant) runBWE() {
 			p.updateEstimate(now, rate, meter.rate(now, p.sent.Load()), &pr)
 			// While the queue of the last congested interval drains,
 			// no new resolution and no probe: either would be sent into it.
-			alloc.HoldUpgrades(rate.DrainingUntil())
+			alloc.HoldUpgrades(upgradesFrom(rate.DrainingUntil(), &pr))
 			pr.nextAllowed = later(pr.nextAllowed, rate.DrainingUntil())
 		}
 		if p.relay != RelayEgress {
@@ -210,6 +210,23 @@ type prober struct {
 	failures    int // probes in a row that met congestion
 	from        int // the estimate when the probe started
 	lastPadding time.Time
+}
+
+// probeSettle is how long after probe padding no video enters a new
+// resolution. The padding's feedback comes in the next interval, and a
+// queue it built shows only then: a 720p upgrade decided on a probe's
+// raise while its padding was still queued overflowed the 2 Mbit/s link,
+// failed, and held its video 10 s (twice in four runs of the step shape).
+const probeSettle = 2 * allocationInterval
+
+// upgradesFrom is when videos may enter a higher resolution again: once
+// the queue of the last congested interval has drained (draining), and
+// probeSettle after the last probe padding.
+func upgradesFrom(draining time.Time, pr *prober) time.Time {
+	if pr.lastPadding.IsZero() {
+		return draining
+	}
+	return later(draining, pr.lastPadding.Add(probeSettle))
 }
 
 // paddedSince reports whether the prober sent padding after t.

@@ -114,3 +114,31 @@ func TestProberAim(t *testing.T) {
 		})
 	}
 }
+
+// TestUpgradesFrom: no video enters a new resolution while the queue of a
+// congested interval drains, nor within probeSettle of probe padding,
+// whose feedback (and the queue it may have built) shows only in the
+// next interval.
+func TestUpgradesFrom(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		draining time.Time
+		padded   time.Time
+		want     time.Time
+	}{
+		{"nothing to wait for", time.Time{}, time.Time{}, time.Time{}},
+		{"a drain alone", t0, time.Time{}, t0},
+		{"padding alone", time.Time{}, t0, t0.Add(probeSettle)},
+		{"the drain ends later", t0.Add(time.Second), t0, t0.Add(time.Second)},
+		{"the padding settles later", t0, t0.Add(100 * time.Millisecond), t0.Add(100*time.Millisecond + probeSettle)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr := prober{lastPadding: tt.padded}
+			if got := upgradesFrom(tt.draining, &pr); !got.Equal(tt.want) {
+				t.Fatalf("upgrades from %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
