@@ -3,6 +3,7 @@ package wakeups
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"runtime/trace"
 	"strings"
 	"testing"
@@ -56,6 +57,11 @@ func TestReadCountsHandOffs(t *testing.T) {
 
 func testHandOffs(t *testing.T, startBefore bool) {
 	const n = 500
+	// One P: the ponger, once it has sent a pong, runs on until it parks
+	// on the next ping, so each ping finds it parked. With two, the pinger
+	// could send before the ponger parked, and that ping woke nobody: 499
+	// of 500 in a CI run.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	var p *pingPong
 	if startBefore {
 		p = startPonger()
@@ -83,10 +89,12 @@ func testHandOffs(t *testing.T, startBefore bool) {
 	}
 	// Each ping finds the ponger parked on its receive (the pinger then
 	// parks on pong, so the ponger never finds a ping waiting), and the
-	// close wakes it once more; a handful of extra wakeups (preemption,
-	// GC) is margin.
-	if ponger < n || ponger > n+50 {
-		t.Errorf("ponger woken %d times for %d pings, want %d to %d; rows %v", ponger, n, n, n+50, s.ByStart)
+	// close wakes it once more; but the first ping finds a ponger started
+	// just before it not yet parked, and a preemption between its pong
+	// and its receive (one P, rare) spares a wakeup too: a margin of 5
+	// below n; a handful of extra wakeups (GC) is margin above.
+	if ponger < n-5 || ponger > n+50 {
+		t.Errorf("ponger woken %d times for %d pings, want %d to %d; rows %v", ponger, n, n-5, n+50, s.ByStart)
 	}
 	if s.Wakeups < ponger || s.PerSecond() <= 0 || s.Span <= 0 {
 		t.Errorf("summary %+v: want the ponger's wakeups within the total and a positive span", s)
