@@ -7,10 +7,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/sdp/v3"
-	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
-	"github.com/switchboard-rtc/switchboard/internal/rawudp"
 	"github.com/switchboard-rtc/switchboard/sfu/twcc"
 )
 
@@ -191,16 +189,7 @@ func (s *SFU) newSettingEngine(shared bool) (webrtc.SettingEngine, error) {
 	// arrives more than 64 packets behind the newest and would be dropped
 	// as a replay.
 	se.SetSRTPReplayProtectionWindow(srtpReplayWindow)
-	var nw transport.Net = cfg.net
-	if nw == nil {
-		if n, err := rawudp.NewNet(); err == nil {
-			// A connection's own UDP sockets (without WithUDPMux) read
-			// and write through raw system calls: through Go's net
-			// package, each packet that woke the idle server also woke
-			// the runtime's sysmon.
-			nw = n
-		}
-	}
+	nw := s.systemNet()
 	if nw != nil && shared && s.ssrcs.max > 0 {
 		// Participants' connections on sockets of their own (without
 		// WithUDPMux) are capped in their SSRCs there (ssrccap.go).

@@ -43,6 +43,7 @@ type directSRTP struct {
 	interceptor.NoOp
 	cipher atomic.Pointer[directCipher]
 	dest   atomic.Pointer[directDest]
+	bufs   *directBufPool // the SFU's; nil in unit tests: one of its own
 	sent   *atomic.Uint64 // the SFU's count of packets sent directly; nil in unit tests
 	// paused counts the packets of streams already sent directly that
 	// found no path (a selected pair on no shared socket); nil in unit
@@ -75,8 +76,9 @@ type directCipher struct {
 	ctx *srtp.Context
 	hdr rtp.Header // scratch for EncryptRTP, under mu
 	// bufs holds buffers of two halves, plaintext then ciphertext, so a
-	// packet costs no allocation.
-	bufs sync.Pool
+	// packet costs no allocation; the SFU's, shared by every association
+	// (directsrtp_bufs.go).
+	bufs *directBufPool
 }
 
 // directDest is where packets go: the shared UDP socket and the remote
@@ -93,24 +95,19 @@ type directDest struct {
 // the longest SRTP trailer (GCM's 16-byte tag; HMAC-SHA1-80's 10 bytes).
 const directBufHalf = 1500 + 64
 
-func newDirectCipher(k srtpkeys.Keys) (*directCipher, error) {
+func newDirectCipher(k srtpkeys.Keys, bufs *directBufPool) (*directCipher, error) {
 	ctx, err := srtp.CreateContext(k.LocalKey, k.LocalSalt, k.Profile)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errDirectSRTP, err)
 	}
-	c := &directCipher{ctx: ctx}
-	c.bufs.New = func() any {
-		b := make([]byte, 2*directBufHalf)
-		return &b
-	}
-	return c, nil
+	return &directCipher{ctx: ctx, bufs: bufs}, nil
 }
 
 // arm installs the association's keys; the first call wins, since a DTLS
 // association's keys do not change (a new association is a new
 // PeerConnection here).
 func (d *directSRTP) arm(k srtpkeys.Keys) error {
-	c, err := newDirectCipher(k)
+	c, err := newDirectCipher(k, d.buffers())
 	if err != nil {
 		return err
 	}
@@ -167,8 +164,8 @@ func (d *directSRTP) BindLocalStream(_ *interceptor.StreamInfo, next interceptor
 // to the ICE-TCP connection. The context's lock covers only the
 // encryption; the socket write happens after it.
 func (c *directCipher) write(dst *directDest, h *rtp.Header, payload []byte) (int, error) {
-	bp := c.bufs.Get().(*[]byte)
-	defer c.bufs.Put(bp)
+	bp := c.bufs.get()
+	defer c.bufs.put(bp)
 	buf := *bp
 	n := h.MarshalSize() + len(payload)
 	if n > directBufHalf-64 {

@@ -58,6 +58,7 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	if s.sockets.SharesTCP() {
 		d.tcp = newTCPRoutes()
 	}
+	d.bufs = &s.directBufs
 	capture := &srtpkeys.Capture{}
 	var onEstimator func(string, *bwe.SendSide)
 	if s.cfg.estimateBW {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
 	"github.com/switchboard-rtc/switchboard/internal/statstable"
@@ -35,6 +36,14 @@ type SFU struct {
 	estimators sync.Map
 
 	dataRelay atomic.Pointer[DataRelay] // data_relay.go
+
+	// directBufs are direct SRTP's encryption buffers, shared by every
+	// participant's association (directsrtp_bufs.go).
+	directBufs directBufPool
+	// sysNet is the network every setting engine gathers and listens
+	// on, made once (sysnet.go).
+	sysNetOnce sync.Once
+	sysNet     transport.Net
 
 	// network says where every PeerConnection gathers, and sockets are
 	// the ones they share (nil: none); both set up by New.

@@ -62,10 +62,18 @@ const routeJS = `(async () => {
 // long media took from the first click.
 func meetInTwoTabs(t *testing.T, browser context.Context, base, room string, query func(name string) string, deadline time.Time) ([]iceRoute, time.Duration) {
 	t.Helper()
+	_, routes, took := meetInTabs(t, []context.Context{browser, browser}, base, room, query, deadline)
+	return routes, took
+}
+
+// meetInTabs is meetInTwoTabs with a tab in each of two browsers (which may
+// be one, or each on a network of its own); it returns the tabs too.
+func meetInTabs(t *testing.T, browsers []context.Context, base, room string, query func(name string) string, deadline time.Time) ([]*tab, []iceRoute, time.Duration) {
+	t.Helper()
 	names := []string{"A", "B"}
 	tabs := make([]*tab, len(names))
 	for i, name := range names {
-		tabs[i] = openTab(t, browser, name, deadline)
+		tabs[i] = openTab(t, browsers[i], name, deadline)
 		tabs[i].do("opening the room", chromedp.Navigate(base+"/room/"+room+"?name="+url.QueryEscape(name)+query(name)))
 		tabs[i].waitFor("the camera", `!document.getElementById('join').disabled`, 15*time.Second)
 	}
@@ -92,7 +100,7 @@ func meetInTwoTabs(t *testing.T, browser context.Context, base, room string, que
 		}
 		routes[i] = r
 	}
-	return routes, took
+	return tabs, routes, took
 }
 
 // TestBrowserRelayOnly: two tabs whose RTCPeerConnections may use relay
