@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bwe"
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 )
 
 // How the subscriber side shares its bandwidth estimate.
@@ -28,11 +29,17 @@ func (p *Participant) runBWE() {
 	// Until a layer has been measured (a few hundred milliseconds), the
 	// allocator assumes the usual simulcast ladder.
 	alloc := bwe.NewAllocator()
-	tick := time.NewTicker(allocationInterval)
+	clk := p.sfu.cfg.clock
+	tick := clk.NewTicker(allocationInterval)
 	defer tick.Stop()
 	// No probing until the tracks' bitrates are measured and the
 	// estimator has had feedback to work from.
-	pr := prober{nextAllowed: time.Now().Add(probeWarmup)}
+	pr := prober{clock: clk, nextAllowed: clk.Now().Add(probeWarmup)}
+	defer func() {
+		if pr.active() {
+			pr.ticker.Stop()
+		}
+	}()
 	rate := bwe.NewRateController(initialEstimate, minEstimate, maxEstimate)
 	var meter sendMeter
 	var trace traceMeter
@@ -42,13 +49,13 @@ func (p *Participant) runBWE() {
 		case <-p.ctx.Done():
 			return
 		case <-p.bweWake:
-		case <-tick.C:
+		case <-tick.C():
 			update = true
 		case now := <-pr.ticks():
 			pr.burst(now, p.estimate())
 			continue
 		}
-		now := time.Now()
+		now := clk.Now()
 		// The estimate learns from whole intervals only: a wake between
 		// ticks (a new track, a tile resized) allocates with it as it is.
 		// Cut short, an interval's send and acknowledged rates are noise:
@@ -201,12 +208,13 @@ func paddingCarrier(dts []*DownTrack) *DownTrack {
 // climb above what the media alone sends (the estimate learns only from
 // what it sees delivered).
 type prober struct {
+	clock       clock.Clock // makes ticker
 	carrier     *DownTrack
 	target      int
 	paddingRate int
 	until       time.Time
 	nextAllowed time.Time
-	ticker      *time.Ticker
+	ticker      clock.Ticker
 	failures    int // probes in a row that met congestion
 	from        int // the estimate when the probe started
 	lastPadding time.Time
@@ -264,14 +272,14 @@ func (pr *prober) ticks() <-chan time.Time {
 	if pr.ticker == nil {
 		return nil
 	}
-	return pr.ticker.C
+	return pr.ticker.C()
 }
 
 func (pr *prober) start(now time.Time, carrier *DownTrack, target, estimate, sending int) {
 	pr.carrier, pr.target, pr.from = carrier, target, estimate
 	pr.paddingRate = max(target-sending, target/4)
 	pr.until = now.Add(probeDuration)
-	pr.ticker = time.NewTicker(probeBurstInterval)
+	pr.ticker = pr.clock.NewTicker(probeBurstInterval)
 }
 
 func (pr *prober) stop(now time.Time) {

@@ -121,7 +121,7 @@ func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, pp *parsed, a *admissio
 		return verdictDrop
 	}
 	if p.Marker && video {
-		d.lastFrameAt = time.Now().UnixNano()
+		d.lastFrameAt = d.clock.Now().UnixNano()
 	}
 	if video && (a.switched || desc != nil && desc.Keyframe) {
 		d.keyOut, d.keySent = seq, true
@@ -153,7 +153,7 @@ func (d *DownTrack) timestampGap() uint32 {
 	if d.lastFrameAt == 0 || d.clockRate == 0 {
 		return 1
 	}
-	elapsed := time.Now().UnixNano() - d.lastFrameAt
+	elapsed := d.clock.Now().UnixNano() - d.lastFrameAt
 	gap := uint64(elapsed) * uint64(d.clockRate) / uint64(time.Second)
 	if gap < 1 {
 		return 1

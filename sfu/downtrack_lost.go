@@ -18,7 +18,7 @@ import (
 // leaves if that is a switch up. Called with d.mu held.
 func (d *DownTrack) noteSwitch(index int) {
 	if d.current >= 0 && index > d.current {
-		d.upFrom, d.upTID, d.upAt = d.current, d.curTID, time.Now().UnixNano()
+		d.upFrom, d.upTID, d.upAt = d.current, d.curTID, d.clock.Now().UnixNano()
 		return
 	}
 	d.upFrom = -1

@@ -102,7 +102,7 @@ func newTestReceiver(kind webrtc.RTPCodecType, layers int) *Receiver {
 		stats: &counters{},
 	}
 	for i := range layers {
-		l := &Layer{r: r, index: i, rid: []string{"q", "h", "f"}[i], cache: packetcache.New(512),
+		l := &Layer{r: r, index: i, rid: []string{"q", "h", "f"}[i], cache: packetcache.New(512), clock: owner.sfu.cfg.clock,
 			throttle: keyframe.NewThrottle(time.Hour), // never asks: there is no publisher
 			vp8:      mime == webrtc.MimeTypeVP8}
 		l.throttle.Allow(time.Now())

@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/network"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
@@ -72,6 +72,7 @@ type Layer struct {
 	// built (newLayer), not looked up through the owner per packet.
 	flusher      *network.Sockets // sends the fan-out's batched writes; nil: none
 	publisher    rtcpWriter       // where keyframe requests (PLI) go
+	clock        clock.Clock      // the SFU's (WithClock)
 	log          *slog.Logger
 	ctx          context.Context // the publisher's: done, the read loop ends
 	relayIngress bool            // the layer arrives from another node (relay.go)
@@ -102,6 +103,7 @@ func newLayer(r *Receiver, index int, rid string, track *webrtc.TrackRemote, rec
 		red:          strings.EqualFold(r.codec.MimeType, MimeTypeRED),
 		flusher:      owner.sfu.sockets,
 		publisher:    owner.pc,
+		clock:        cfg.clock,
 		log:          owner.log,
 		ctx:          owner.ctx,
 		relayIngress: owner.relay == RelayIngress,
@@ -170,7 +172,7 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		st.RelayPacketsIn.Add(1)
 		st.RelayBytesIn.Add(uint64(len(raw)))
 	}
-	now := time.Now()
+	now := l.clock.Now()
 	if !l.ingress.allow(now, len(raw)) {
 		st.IngressDropped.Add(1)
 		return
@@ -244,7 +246,7 @@ func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) {
 // §6.3.1 PLI names the layer's SSRC), at most once per keyframe interval
 // however many subscribers ask.
 func (l *Layer) requestKeyframe() {
-	if l.r.kind != webrtc.RTPCodecTypeVideo || !l.throttle.Allow(time.Now()) {
+	if l.r.kind != webrtc.RTPCodecTypeVideo || !l.throttle.Allow(l.clock.Now()) {
 		return
 	}
 	pli := &rtcp.PictureLossIndication{MediaSSRC: l.ssrc}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bwe"
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 )
 
 // TestProberLayerUp: a layer going up ends the probe as a success and holds
@@ -24,13 +25,14 @@ func TestProberLayerUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr := prober{failures: tt.failures, nextAllowed: tt.nextAllowed}
+			clk := clock.NewFake(now)
+			pr := prober{clock: clk, failures: tt.failures, nextAllowed: tt.nextAllowed}
 			if tt.probing {
 				pr.start(now.Add(-time.Second), nil, 300_000, 150_000, 100_000)
 			}
 			pr.layerUp(now)
-			if pr.active() {
-				t.Fatal("probe still running after a layer went up")
+			if running, _ := clk.Tickers(); pr.active() || running != 0 {
+				t.Fatalf("probe still running after a layer went up (%d tickers)", running)
 			}
 			if !pr.nextAllowed.Equal(tt.wantNext) {
 				t.Fatalf("next probe allowed at %v, want %v", pr.nextAllowed.Sub(now), tt.wantNext.Sub(now))
@@ -70,11 +72,12 @@ func TestProberEnds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr := prober{failures: 2}
+			clk := clock.NewFake(now)
+			pr := prober{clock: clk, failures: 2}
 			pr.start(now, nil, 300_000, 150_000, 100_000)
 			tt.end(&pr)
-			if pr.active() {
-				t.Fatal("probe still running")
+			if running, _ := clk.Tickers(); pr.active() || running != 0 {
+				t.Fatalf("probe still running (%d tickers)", running)
 			}
 			if pr.failures != tt.failures {
 				t.Fatalf("failures %d, want %d", pr.failures, tt.failures)
