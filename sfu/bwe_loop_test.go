@@ -25,8 +25,7 @@ type bweRig struct {
 	p     *Participant
 	seq   uint16
 	ts    uint32
-	sent  int64 // ns on the fake clock, of the estimator's packets
-	tseq  uint16
+	sent  int64 // ns: the send time of the estimator's last packet (only its differences matter)
 	start time.Time
 }
 
