@@ -208,7 +208,7 @@ func paddingCarrier(dts []*DownTrack) *DownTrack {
 // climb above what the media alone sends (the estimate learns only from
 // what it sees delivered).
 type prober struct {
-	clock       clock.Clock // makes ticker
+	clock       clock.Clock // makes the bursts' ticker
 	carrier     *DownTrack
 	target      int
 	paddingRate int

@@ -60,11 +60,14 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
 
-// WithClock makes the SFU read the time from c: the packet path, the
-// bandwidth allocation loop and its prober, dynacast, keyframe throttles,
-// the retransmission budget and the rooms' speaker and quality ticks. A
-// test gives a clock.Fake and lets hold times pass at once; the default
-// is the system's clock.
+// WithClock makes the SFU read the time from c: the packet path (ingress
+// caps, packet caches, keyframe throttles, the subscriber's timestamps and
+// loss handling), the bandwidth allocation loop with its prober, dynacast
+// and retransmission budget, the rooms' speaker and quality ticks, and the
+// data limits. A test gives a clock.Fake and lets hold times pass at once;
+// the default is the system's clock. Transport-wide CC's send and arrival
+// times, the offer timeout and the sockets' batching keep the system's:
+// they measure the network.
 func WithClock(c clock.Clock) Option {
 	return func(cfg *config) { cfg.clock = c }
 }
