@@ -24,7 +24,7 @@ type DownTrack struct {
 	rcv         *Receiver
 	sub         *Participant
 	flusher     *network.Sockets       // sends batched writes (NACK answers, padding); nil: none
-	clock       clock.Clock            // the SFU's (WithClock)
+	clock       clock.Clock            // the SFU's (WithClock), for RTCP; forwarding takes the layer's packet time
 	transceiver *webrtc.RTPTransceiver // set and read on sub's run goroutine
 	sender      *webrtc.RTPSender
 

@@ -45,6 +45,10 @@ type Layer struct {
 	primaryMeter bitrateMeter
 	desc         vp8.Descriptor // the read loop's scratch
 	parsed       parsed         // the read loop's: its packet's payload, parsed once
+	// arrived is the read loop's: when the packet in hand arrived (unix
+	// ns, the SFU's clock), read once for the layer and every subscriber
+	// it goes to.
+	arrived int64
 	// Temporal layers (RFC 7741 §4.2 TID): bytes per TID and the highest
 	// TID seen, -1 while the stream carries none.
 	tidMeters [maxTemporal]bitrateMeter
@@ -173,6 +177,7 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		st.RelayBytesIn.Add(uint64(len(raw)))
 	}
 	now := l.clock.Now()
+	l.arrived = now.UnixNano()
 	if !l.ingress.allow(now, len(raw)) {
 		st.IngressDropped.Add(1)
 		return
