@@ -191,9 +191,13 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	default:
 		return
 	}
-	l.meter.add(len(raw))
 	pp := &l.parsed
 	l.parse(pkt.Payload, &l.desc, pp)
+	if pp.vp8 != nil && l.observeVP8(pkt, pp.vp8, len(raw)) {
+		l.meter.addKeyframe(len(raw))
+	} else {
+		l.meter.add(len(raw))
+	}
 	if l.red {
 		l.primaryMeter.add(leanSize(pkt.Payload, pp, len(raw)))
 	}
@@ -201,9 +205,6 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	if id := l.r.levelExt; id != 0 {
 		// Who is speaking (room.go): one atomic add, no lock.
 		l.r.level.Observe(pkt.Header.GetExtension(id))
-	}
-	if pp.vp8 != nil {
-		l.observeVP8(pkt, pp.vp8, len(raw))
 	}
 	// Counted here once, not per subscriber: the SFU-wide counters are
 	// shared by every read loop.
@@ -224,11 +225,20 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 
 // observeVP8 keeps what the allocator reads of the layer from each VP8
 // packet: the bitrate of each temporal layer, the last keyframe, its size
-// in bits, and the picture size a keyframe states.
-func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) {
+// in bits, and the picture size a keyframe states. It reports whether the
+// packet is part of a keyframe.
+func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) bool {
+	kf := l.kf.add(pkt, desc.Keyframe, size)
+	if kf.done {
+		l.keyframeBits.Store(int64(kf.bits))
+	}
 	if desc.HasTID {
 		tid := min(int(desc.TID), maxTemporal-1)
-		l.tidMeters[tid].add(size)
+		if kf.part {
+			l.tidMeters[tid].addKeyframe(size)
+		} else {
+			l.tidMeters[tid].add(size)
+		}
 		if int32(tid) > l.maxTID.Load() {
 			l.maxTID.Store(int32(tid))
 		}
@@ -236,15 +246,13 @@ func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) {
 	if desc.Keyframe {
 		l.keyframeSeq.Store(int32(pkt.SequenceNumber))
 	}
-	if bits, done := l.kf.add(pkt, desc.Keyframe, size); done {
-		l.keyframeBits.Store(int64(bits))
-	}
 	if desc.Keyframe && desc.Width > 0 {
 		// Keyframes say the layer's size: the allocator matches it to
 		// tiles.
 		l.width.Store(int32(desc.Width))
 		l.height.Store(int32(desc.Height))
 	}
+	return kf.part
 }
 
 // requestKeyframe asks the publisher for a keyframe of this layer (RFC 4585

@@ -145,3 +145,50 @@ func TestUpgradesFrom(t *testing.T) {
 		})
 	}
 }
+
+// TestProberPaddingRate: a probe's padding over a second is its padding
+// rate, within one packet, at rates between and below multiples of one
+// packet per burst; credit a burst could not spend is made up, up to two
+// bursts' worth.
+func TestProberPaddingRate(t *testing.T) {
+	perBurst := paddingPacketBits * int(time.Second/probeBurstInterval) // one packet a burst, bits/s
+	tests := []struct {
+		name string
+		rate int
+	}{
+		{"under one packet a burst", perBurst / 3},
+		{"between one and two packets a burst", perBurst * 16 / 10},
+		{"exactly two a burst", 2 * perBurst},
+		{"177 kbit/s", 177_000},
+		{"a megabit", 1_000_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr := prober{paddingRate: tt.rate}
+			packets := 0
+			for range int(time.Second / probeBurstInterval) {
+				n := pr.owed()
+				pr.paid(n)
+				packets += n
+			}
+			got := packets * paddingPacketBits
+			if got > tt.rate || got < tt.rate-paddingPacketBits {
+				t.Fatalf("padding over a second %d bits, want %d less at most one packet (%d)", got, tt.rate, paddingPacketBits)
+			}
+		})
+	}
+	t.Run("a burst that could not send", func(t *testing.T) {
+		pr := prober{paddingRate: 2 * perBurst}
+		if n := pr.owed(); n != 2 {
+			t.Fatalf("first burst owes %d packets, want 2", n)
+		}
+		pr.paid(0) // padding waits for the end of a frame
+		if n := pr.owed(); n != 4 {
+			t.Fatalf("after a burst sent nothing, %d packets owed, want 4", n)
+		}
+		pr.paid(0)
+		if n := pr.owed(); n != 5 {
+			t.Fatalf("after two, %d packets owed, want 5 (two bursts and a packet at most)", n)
+		}
+	})
+}
