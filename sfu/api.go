@@ -116,7 +116,8 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, inner interc
 	if inner != nil {
 		reg.Add(inner)
 	}
-	reg.Add(seqGuard{dropped: dropped})
+	// The direct receive path's chains are read by two goroutines.
+	reg.Add(seqGuard{dropped: dropped, shared: inner != nil})
 	for _, f := range extra {
 		reg.Add(f)
 	}
