@@ -125,7 +125,7 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, inner interc
 	if err != nil {
 		return nil, err
 	}
-	reg.Add(gen)
+	reg.Add(lazyNACK{inner: gen})
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, err
 	}
