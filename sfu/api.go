@@ -121,6 +121,18 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, inner interc
 	for _, f := range extra {
 		reg.Add(f)
 	}
+	if onEstimator != nil {
+		// Before the interceptors that parse RTCP: it reads each
+		// packet first and reads past transport-wide feedback alone,
+		// which it reads without pion/rtcp's allocation per packet
+		// reported (sfu/twcc). On the way out it numbers each packet
+		// after the sender reports counted it.
+		send, err := twcc.NewSenderInterceptor(twcc.WithEstimatorHook(onEstimator))
+		if err != nil {
+			return nil, err
+		}
+		reg.Add(send)
+	}
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
 		return nil, err
@@ -131,13 +143,6 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, inner interc
 	}
 	if err := configureTWCCFeedback(m, reg); err != nil {
 		return nil, err
-	}
-	if onEstimator != nil {
-		send, err := twcc.NewSenderInterceptor(twcc.WithEstimatorHook(onEstimator))
-		if err != nil {
-			return nil, err
-		}
-		reg.Add(send)
 	}
 	return reg, nil
 }
