@@ -124,6 +124,9 @@ func (i *SenderInterceptor) takeFeedback(b []byte) bool {
 		}
 		if pkt := b[off:end]; IsFeedback(pkt) {
 			i.estimator.OnFeedback(Feedback(pkt).Results)
+			// What the SFU reads past shows the subscriber is there
+			// (connection quality, sfu/room_quality.go).
+			i.estimator.Heard(time.Now().UnixNano())
 		} else {
 			only = false
 		}

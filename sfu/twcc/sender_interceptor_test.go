@@ -91,6 +91,9 @@ func TestSenderInterceptor(t *testing.T) {
 	if sig := est.Signals(time.Now().Add(time.Second)); sig.Loss < 0.2 || sig.Target <= 0 {
 		t.Fatalf("after feedback of 2 arrived, 2 lost: %+v", sig)
 	}
+	if est.LastHeard() == 0 {
+		t.Fatal("the feedback read past was not noted as heard")
+	}
 	if _, _, err := r.Read(buf, nil); !errors.Is(err, io.EOF) {
 		t.Fatalf("read at the end: %v, want EOF", err)
 	}
