@@ -3,13 +3,12 @@
 // per packet and subscriber: the packets of one fan-out to every subscriber
 // on a shared socket leave together.
 //
-// Writes are queued (copied) and return at once. The writer that fanned
-// out calls Flush, which sends what is queued itself, in the order it was
-// written, unless a send is under way: one system call and no goroutine
-// hand-off per fan-out. One goroutine per socket sends the rest: when a
-// batch fills, when a Flush finds a send under way, and after a short
-// delay the writes nobody flushes (RTCP, STUN, DTLS). A writer waits only
-// when maxReady full batches are queued, as it would in sendto(2) on a
+// Writes are queued (copied) and return at once. One goroutine per socket
+// sends, so datagrams leave in the order they were written and no writer
+// makes the system call: it sends when the writer that fanned out calls
+// Flush, when a batch fills, or at the latest after a short delay for the
+// writes nobody flushes (RTCP, STUN, DTLS). A writer waits only when the
+// sender is maxReady full batches behind, as it would in sendto(2) on a
 // full socket buffer.
 //
 // On Linux the sends and the reads enter the kernel as raw system calls
@@ -39,11 +38,6 @@ type Conn struct {
 	out   batchWriter
 	size  int           // datagrams per batch
 	delay time.Duration // the longest an unflushed write waits
-
-	// sending is held by whoever sends, Flush's caller or the sender
-	// goroutine, from taking a batch until it is sent: batches leave in
-	// the order they were filled.
-	sending sync.Mutex
 
 	mu     sync.Mutex
 	room   *sync.Cond // signalled when a full batch leaves the queue
@@ -150,22 +144,16 @@ func (c *Conn) WriteToUDP(b []byte, addr *net.UDPAddr) (int, error) {
 	return c.WriteToAddrPort(b, addr.AddrPort())
 }
 
-// Flush sends what is queued now: in the caller's goroutine, unless a
-// send is under way, in which case the sender goroutine sends it after.
-// Sending in the writer's goroutine spares the scheduler a wakeup per
-// fan-out, the hand-off to the sender (on two cores, the largest share
-// of the server's CPU after the kernel's send path, docs/benchmarks.md);
-// the writer spends the system call's time, as it would in sendto(2).
+// Flush has what is queued sent now; it does not wait for the sending.
+// The sender goroutine sends it, not the caller: sending each fan-out in
+// its own goroutine as it flushed spared the sender's wakeup but made
+// smaller batches (21 datagrams a call against 31 in the standard
+// scenario), and on loopback the kernel's send path then cost more than
+// the wakeup saved (docs/benchmarks.md, "Direct SRTP's gain").
 func (c *Conn) Flush() {
-	if c.pending.Load() == 0 {
-		return
-	}
-	if !c.sending.TryLock() {
+	if c.pending.Load() > 0 {
 		c.signal()
-		return
 	}
-	c.drain()
-	c.sending.Unlock()
 }
 
 func (c *Conn) signal() {
@@ -186,18 +174,13 @@ func (c *Conn) sender() {
 			c.armed = false
 			c.mu.Unlock()
 		case <-c.done:
-			c.sending.Lock()
 			c.drain()
-			c.sending.Unlock()
 			return
 		}
-		c.sending.Lock()
 		c.drain()
-		c.sending.Unlock()
 	}
 }
 
-// drain sends every batch queued; the caller holds c.sending.
 func (c *Conn) drain() {
 	for b := c.take(); b != nil; b = c.take() {
 		c.send(b)
@@ -218,8 +201,9 @@ func (c *Conn) take() *batch {
 		b = c.cur
 		c.cur = c.freeBatchLocked()
 	default:
-		// Nothing left for the delay to send: the sender's timer need
-		// not wake it.
+		// Nothing left for the delay to send: its timer need not wake
+		// the sender (each fan-out's first write arms it, and its Flush
+		// has the sender send it all long before).
 		if c.armed {
 			c.armed = false
 			c.timer.Stop()
