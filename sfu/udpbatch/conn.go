@@ -148,8 +148,8 @@ func (c *Conn) WriteToUDP(b []byte, addr *net.UDPAddr) (int, error) {
 // The sender goroutine sends it, not the caller: sending each fan-out in
 // its own goroutine as it flushed spared the sender's wakeup but made
 // smaller batches (21 datagrams a call against 31 in the standard
-// scenario), and on loopback the kernel's send path then cost more than
-// the wakeup saved (docs/benchmarks.md, "Direct SRTP's gain").
+// scenario), and was no clear gain (docs/benchmarks.md, "Direct SRTP's
+// gain").
 func (c *Conn) Flush() {
 	if c.pending.Load() > 0 {
 		c.signal()
