@@ -2,9 +2,10 @@ package sfu
 
 import (
 	"errors"
-	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 )
 
 // Errors of PublishData and SetAttributes: the client's message is refused,
@@ -48,13 +49,16 @@ func WithDataLimits(l DataLimits) Option {
 	return func(c *config) { c.dataLimits = l }
 }
 
-// dataLimiter is one participant's two token buckets.
+// dataLimiter is one participant's two token buckets, refilled on clock's
+// time.
 type dataLimiter struct {
 	msgs, bytes *rate.Limiter
+	clock       clock.Clock
 }
 
-func newDataLimiter(l DataLimits) dataLimiter {
+func newDataLimiter(l DataLimits, clk clock.Clock) dataLimiter {
 	return dataLimiter{
+		clock: clk,
 		msgs:  rate.NewLimiter(rate.Limit(l.Rate), int(l.Burst)),
 		bytes: rate.NewLimiter(rate.Limit(l.ByteRate), int(l.ByteBurst)),
 	}
@@ -63,6 +67,6 @@ func newDataLimiter(l DataLimits) dataLimiter {
 // allow takes one message of n bytes. A message refused for its bytes
 // still spends its message token: a flood of large messages is a flood.
 func (d dataLimiter) allow(n int) bool {
-	now := time.Now()
+	now := d.clock.Now()
 	return d.msgs.AllowN(now, 1) && d.bytes.AllowN(now, n)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 	"github.com/switchboard-rtc/switchboard/sfu/network"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
 	"github.com/switchboard-rtc/switchboard/sfu/rewriter"
@@ -23,6 +24,7 @@ type DownTrack struct {
 	rcv         *Receiver
 	sub         *Participant
 	flusher     *network.Sockets       // sends batched writes (NACK answers, padding); nil: none
+	clock       clock.Clock            // the SFU's (WithClock), for RTCP; forwarding takes the layer's packet time
 	transceiver *webrtc.RTPTransceiver // set and read on sub's run goroutine
 	sender      *webrtc.RTPSender
 
@@ -108,6 +110,7 @@ func newDownTrack(r *Receiver, sub *Participant) *DownTrack {
 		rcv:       r,
 		sub:       sub,
 		flusher:   sub.sfu.sockets,
+		clock:     sub.sfu.cfg.clock,
 		rw:        rewriter.New(rewriter.WithHistory(rewriteHistory(r.kind, sub.sfu.cfg.cacheSize))),
 		current:   -1,
 		target:    0,

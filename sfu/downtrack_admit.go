@@ -77,12 +77,12 @@ func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, pp *parsed, a *admissio
 			return verdictNeedKeyframe
 		}
 		if d.rw.Started() {
-			d.rw.Switch(d.timestampGap())
+			d.rw.Switch(d.timestampGap(l.arrived))
 			if d.munger != nil {
 				d.munger.Switch()
 			}
 		}
-		d.noteSwitch(l.index)
+		d.noteSwitch(l.index, l.arrived)
 		d.setLayers(l.index, d.target)
 		d.leaving = false
 		a.switched = true
@@ -121,7 +121,7 @@ func (d *DownTrack) admitLocked(l *Layer, p *rtp.Packet, pp *parsed, a *admissio
 		return verdictDrop
 	}
 	if p.Marker && video {
-		d.lastFrameAt = time.Now().UnixNano()
+		d.lastFrameAt = l.arrived
 	}
 	if video && (a.switched || desc != nil && desc.Keyframe) {
 		d.keyOut, d.keySent = seq, true
@@ -147,13 +147,13 @@ func (d *DownTrack) unswitch(index, prev int) {
 }
 
 // timestampGap is how far the next source's first timestamp should be from
-// the last one sent: the wall-clock time since the last frame, in the
+// the last one sent: the time from the last frame to now (unix ns), in the
 // stream's clock (RFC 3550 §5.1), at least one tick.
-func (d *DownTrack) timestampGap() uint32 {
+func (d *DownTrack) timestampGap(now int64) uint32 {
 	if d.lastFrameAt == 0 || d.clockRate == 0 {
 		return 1
 	}
-	elapsed := time.Now().UnixNano() - d.lastFrameAt
+	elapsed := now - d.lastFrameAt
 	gap := uint64(elapsed) * uint64(d.clockRate) / uint64(time.Second)
 	if gap < 1 {
 		return 1

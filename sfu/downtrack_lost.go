@@ -14,11 +14,11 @@ import (
 // TestBrowserSimulcastNarrowLink, stops of 2.9-3.4 s, one per lost packet
 // left unrepaired. The SFU knows at once, and gets the keyframe itself.
 
-// noteSwitch remembers, as the track switches to layer index, the layer it
-// leaves if that is a switch up. Called with d.mu held.
-func (d *DownTrack) noteSwitch(index int) {
+// noteSwitch remembers, as the track switches to layer index at now (unix
+// ns), the layer it leaves if that is a switch up. Called with d.mu held.
+func (d *DownTrack) noteSwitch(index int, now int64) {
 	if d.current >= 0 && index > d.current {
-		d.upFrom, d.upTID, d.upAt = d.current, d.curTID, time.Now().UnixNano()
+		d.upFrom, d.upTID, d.upAt = d.current, d.curTID, now
 		return
 	}
 	d.upFrom = -1

@@ -34,7 +34,7 @@ func (d *DownTrack) readRTCP() {
 		if err != nil {
 			continue
 		}
-		d.handleRTCP(pkts, time.Now().UnixNano())
+		d.handleRTCP(pkts, d.clock.Now().UnixNano())
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 	"github.com/switchboard-rtc/switchboard/internal/statstable"
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
@@ -87,13 +88,22 @@ const (
 )
 
 // newTestReceiver builds a Receiver with layers and no PeerConnection
-// behind it.
+// behind it, on the system's clock.
 func newTestReceiver(kind webrtc.RTPCodecType, layers int) *Receiver {
+	return newTestReceiverOn(clock.Real{}, kind, layers)
+}
+
+// newTestReceiverOn is newTestReceiver with its SFU, layers and down
+// tracks on clk.
+func newTestReceiverOn(clk clock.Clock, kind webrtc.RTPCodecType, layers int) *Receiver {
 	mime := webrtc.MimeTypeVP8
 	if kind == webrtc.RTPCodecTypeAudio {
 		mime = webrtc.MimeTypeOpus
 	}
-	owner := &Participant{log: slog.New(slog.DiscardHandler), sfu: &SFU{cfg: defaultConfig()}}
+	cfg := defaultConfig()
+	cfg.clock = clk
+	log := slog.New(slog.DiscardHandler)
+	owner := &Participant{log: log, sfu: &SFU{cfg: cfg, log: log}}
 	r := &Receiver{
 		id:    "TR_test",
 		owner: owner,
@@ -102,7 +112,7 @@ func newTestReceiver(kind webrtc.RTPCodecType, layers int) *Receiver {
 		stats: &counters{},
 	}
 	for i := range layers {
-		l := &Layer{r: r, index: i, rid: []string{"q", "h", "f"}[i], cache: packetcache.New(512),
+		l := &Layer{r: r, index: i, rid: []string{"q", "h", "f"}[i], cache: packetcache.New(512), clock: owner.sfu.cfg.clock,
 			throttle: keyframe.NewThrottle(time.Hour), // never asks: there is no publisher
 			vp8:      mime == webrtc.MimeTypeVP8}
 		l.throttle.Allow(time.Now())

@@ -12,23 +12,31 @@ type keyframeSize struct {
 	inside bool
 }
 
+// keyframePacket is what add tells of one packet.
+type keyframePacket struct {
+	part bool // the packet is part of a keyframe
+	done bool // a keyframe is complete: bits is its size
+	bits int
+}
+
 // add counts one packet of size bytes; start says it begins a keyframe.
-// It returns the keyframe's size in bits once it is complete.
-func (k *keyframeSize) add(pkt *rtp.Packet, start bool, size int) (bits int, done bool) {
+func (k *keyframeSize) add(pkt *rtp.Packet, start bool, size int) keyframePacket {
+	var r keyframePacket
 	if k.inside && pkt.Timestamp != k.ts {
-		bits, done = k.bytes*8, true
+		r.bits, r.done = k.bytes*8, true
 		k.inside = false
 	}
 	if start {
 		k.ts, k.bytes, k.inside = pkt.Timestamp, 0, true
 	}
 	if !k.inside {
-		return bits, done
+		return r
 	}
+	r.part = true
 	k.bytes += size
 	if pkt.Marker {
 		k.inside = false
-		return k.bytes * 8, true
+		r.bits, r.done = k.bytes*8, true
 	}
-	return bits, done
+	return r
 }

@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/network"
 	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
@@ -45,6 +45,10 @@ type Layer struct {
 	primaryMeter bitrateMeter
 	desc         vp8.Descriptor // the read loop's scratch
 	parsed       parsed         // the read loop's: its packet's payload, parsed once
+	// arrived is the read loop's: when the packet in hand arrived (unix
+	// ns, the SFU's clock), read once for the layer and every subscriber
+	// it goes to.
+	arrived int64
 	// Temporal layers (RFC 7741 §4.2 TID): bytes per TID and the highest
 	// TID seen, -1 while the stream carries none.
 	tidMeters [maxTemporal]bitrateMeter
@@ -72,6 +76,7 @@ type Layer struct {
 	// built (newLayer), not looked up through the owner per packet.
 	flusher      *network.Sockets // sends the fan-out's batched writes; nil: none
 	publisher    rtcpWriter       // where keyframe requests (PLI) go
+	clock        clock.Clock      // the SFU's (WithClock)
 	log          *slog.Logger
 	ctx          context.Context // the publisher's: done, the read loop ends
 	relayIngress bool            // the layer arrives from another node (relay.go)
@@ -102,6 +107,7 @@ func newLayer(r *Receiver, index int, rid string, track *webrtc.TrackRemote, rec
 		red:          strings.EqualFold(r.codec.MimeType, MimeTypeRED),
 		flusher:      owner.sfu.sockets,
 		publisher:    owner.pc,
+		clock:        cfg.clock,
 		log:          owner.log,
 		ctx:          owner.ctx,
 		relayIngress: owner.relay == RelayIngress,
@@ -166,7 +172,8 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 		st.RelayPacketsIn.Add(1)
 		st.RelayBytesIn.Add(uint64(len(raw)))
 	}
-	now := time.Now()
+	now := l.clock.Now()
+	l.arrived = now.UnixNano()
 	if !l.ingress.allow(now, len(raw)) {
 		st.IngressDropped.Add(1)
 		return
@@ -180,9 +187,13 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	default:
 		return
 	}
-	l.meter.add(len(raw))
 	pp := &l.parsed
 	l.parse(pkt.Payload, &l.desc, pp)
+	if pp.vp8 != nil && l.observeVP8(pkt, pp.vp8, len(raw)) {
+		l.meter.addKeyframe(len(raw))
+	} else {
+		l.meter.add(len(raw))
+	}
 	if l.red {
 		l.primaryMeter.add(leanSize(pkt.Payload, pp, len(raw)))
 	}
@@ -190,9 +201,6 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	if id := l.r.levelExt; id != 0 {
 		// Who is speaking (room.go): one atomic add, no lock.
 		l.r.level.Observe(pkt.Header.GetExtension(id))
-	}
-	if pp.vp8 != nil {
-		l.observeVP8(pkt, pp.vp8, len(raw))
 	}
 	// Counted here once, not per subscriber: the SFU-wide counters are
 	// shared by every read loop.
@@ -213,11 +221,20 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 
 // observeVP8 keeps what the allocator reads of the layer from each VP8
 // packet: the bitrate of each temporal layer, the last keyframe, its size
-// in bits, and the picture size a keyframe states.
-func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) {
+// in bits, and the picture size a keyframe states. It reports whether the
+// packet is part of a keyframe.
+func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) bool {
+	kf := l.kf.add(pkt, desc.Keyframe, size)
+	if kf.done {
+		l.keyframeBits.Store(int64(kf.bits))
+	}
 	if desc.HasTID {
 		tid := min(int(desc.TID), maxTemporal-1)
-		l.tidMeters[tid].add(size)
+		if kf.part {
+			l.tidMeters[tid].addKeyframe(size)
+		} else {
+			l.tidMeters[tid].add(size)
+		}
 		if int32(tid) > l.maxTID.Load() {
 			l.maxTID.Store(int32(tid))
 		}
@@ -225,22 +242,20 @@ func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) {
 	if desc.Keyframe {
 		l.keyframeSeq.Store(int32(pkt.SequenceNumber))
 	}
-	if bits, done := l.kf.add(pkt, desc.Keyframe, size); done {
-		l.keyframeBits.Store(int64(bits))
-	}
 	if desc.Keyframe && desc.Width > 0 {
 		// Keyframes say the layer's size: the allocator matches it to
 		// tiles.
 		l.width.Store(int32(desc.Width))
 		l.height.Store(int32(desc.Height))
 	}
+	return kf.part
 }
 
 // requestKeyframe asks the publisher for a keyframe of this layer (RFC 4585
 // §6.3.1 PLI names the layer's SSRC), at most once per keyframe interval
 // however many subscribers ask.
 func (l *Layer) requestKeyframe() {
-	if l.r.kind != webrtc.RTPCodecTypeVideo || !l.throttle.Allow(time.Now()) {
+	if l.r.kind != webrtc.RTPCodecTypeVideo || !l.throttle.Allow(l.clock.Now()) {
 		return
 	}
 	pli := &rtcp.PictureLossIndication{MediaSSRC: l.ssrc}

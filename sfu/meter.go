@@ -5,14 +5,26 @@ import (
 	"time"
 )
 
+// keyframeWindow is how long a keyframe's bytes count in a stream's rate,
+// spread evenly. Entering a layer pays for its keyframe apart (the
+// allocator's Keyframe); its steady cost is its delta frames plus its
+// keyframes as often as they come. Smoothed over a second like the rest,
+// one 360p keyframe after a PLI read as 200 kbit/s more for that second,
+// and upgrades decided on it failed (session 10's traces of the 2 Mbit/s
+// link): every PLI makes a keyframe of every layer at once.
+const keyframeWindow = 10 * time.Second
+
 // bitrateMeter measures a stream's bitrate: the packet path only adds bytes
 // (one atomic add); the allocator samples now and then.
 type bitrateMeter struct {
 	bytes    atomic.Uint64
-	lastAt   atomic.Int64 // unix nanoseconds of the last sample
+	kfBytes  atomic.Uint64 // of them, in keyframes
+	lastAt   atomic.Int64  // unix nanoseconds of the last sample
 	lastSeen atomic.Uint64
-	rate     atomic.Int64 // bits per second, smoothed
-	active   atomic.Int64 // the last rate seen while the stream flowed
+	lastKf   atomic.Uint64
+	rate     atomic.Int64 // bits per second of the delta frames, smoothed
+	kfRate   atomic.Int64 // bits per second of keyframes, over keyframeWindow
+	active   atomic.Int64 // the last delta rate seen while the stream flowed
 	idleAt   atomic.Int64 // unix nanoseconds since when no byte came, 0 while flowing
 }
 
@@ -27,6 +39,12 @@ func (m *bitrateMeter) idleFor(now time.Time) time.Duration {
 
 func (m *bitrateMeter) add(n int) { m.bytes.Add(uint64(n)) }
 
+// addKeyframe counts n bytes of a keyframe.
+func (m *bitrateMeter) addKeyframe(n int) {
+	m.kfBytes.Add(uint64(n))
+	m.bytes.Add(uint64(n))
+}
+
 // sample updates the smoothed bitrate and returns what the stream costs
 // when it flows: while it is paused (a publisher told to stop the layer)
 // the last active rate, so a paused layer does not look free. Calls closer
@@ -40,8 +58,8 @@ func (m *bitrateMeter) sample(now time.Time) int {
 	if !m.lastAt.CompareAndSwap(last, now.UnixNano()) {
 		return m.cost()
 	}
-	total := m.bytes.Load()
-	seen := m.lastSeen.Swap(total)
+	total, kf := m.bytes.Load(), m.kfBytes.Load()
+	seen, seenKf := m.lastSeen.Swap(total), m.lastKf.Swap(kf)
 	if total == seen {
 		m.idleAt.CompareAndSwap(0, now.UnixNano())
 	} else {
@@ -50,7 +68,8 @@ func (m *bitrateMeter) sample(now time.Time) int {
 	if last == 0 {
 		return 0
 	}
-	inst := int64(float64(total-seen) * 8 / (float64(elapsed) / float64(time.Second)))
+	secs := float64(elapsed) / float64(time.Second)
+	inst := int64(float64((total-seen)-(kf-seenKf)) * 8 / secs)
 	old := m.rate.Load()
 	next := inst
 	if old != 0 {
@@ -60,12 +79,18 @@ func (m *bitrateMeter) sample(now time.Time) int {
 	if inst > 0 {
 		m.active.Store(next)
 	}
+	// The keyframes' bits spread over keyframeWindow: an exponential
+	// average whose weight is the share of the window this sample spans.
+	kfInst := float64(kf-seenKf) * 8 / secs
+	oldKf := float64(m.kfRate.Load())
+	m.kfRate.Store(int64(oldKf + (kfInst-oldKf)*min(1, float64(elapsed)/float64(keyframeWindow))))
 	return m.cost()
 }
 
 func (m *bitrateMeter) cost() int {
-	if r := m.rate.Load(); r > m.active.Load()/4 {
-		return int(r)
+	delta := m.rate.Load()
+	if active := m.active.Load(); delta <= active/4 {
+		delta = active
 	}
-	return int(m.active.Load())
+	return int(delta + m.kfRate.Load())
 }

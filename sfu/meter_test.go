@@ -13,6 +13,7 @@ func TestBitrateMeter(t *testing.T) {
 
 	type step struct {
 		bytes    int // added before the sample
+		keyframe int // of them, in a keyframe
 		ms       int // when the sample is taken
 		want     int // cost returned, bits per second
 		idleWant time.Duration
@@ -57,12 +58,27 @@ func TestBitrateMeter(t *testing.T) {
 			{ms: 500, want: 300_000},
 			{bytes: 12500, ms: 750, want: 325_000, idleWant: 0}, // (3×300k + 400k) / 4
 		}},
+		// A keyframe of 200 kbit in a quarter second of a 400 kbit/s
+		// stream: 800 kbit/s for that quarter, weighed 250 ms / 10 s.
+		{"a keyframe is spread over ten seconds", []step{
+			{ms: 0},
+			{bytes: 12500, ms: 250, want: 400_000},
+			{bytes: 12500 + 25000, keyframe: 25000, ms: 500, want: 420_000},
+			{bytes: 12500, ms: 750, want: 419_500}, // 20k × (1 − 0.025)
+		}},
+		{"a stream of keyframes alone flows", []step{
+			{ms: 0},
+			{bytes: 12500, keyframe: 12500, ms: 250, want: 10_000}, // 400k × 0.025
+			{ms: 500, want: 9_750, idleWant: 0},
+			{ms: 750, want: 9_506, idleWant: 250 * time.Millisecond},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var m bitrateMeter
 			for i, s := range tt.steps {
-				m.add(s.bytes)
+				m.add(s.bytes - s.keyframe)
+				m.addKeyframe(s.keyframe)
 				if got := m.sample(at(s.ms)); got != s.want {
 					t.Fatalf("step %d at %d ms: cost %d, want %d", i, s.ms, got, s.want)
 				}

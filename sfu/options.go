@@ -6,6 +6,8 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/transport/v5"
+
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 	"github.com/switchboard-rtc/switchboard/sfu/network"
 )
 
@@ -28,6 +30,7 @@ type config struct {
 	directSRTP       bool // directsrtp_pc.go
 	maxSSRCs         int  // ssrccap.go; 0: no cap
 	bweTrace         bool // bwe_trace.go
+	clock            clock.Clock
 }
 
 func defaultConfig() config {
@@ -45,6 +48,7 @@ func defaultConfig() config {
 		ingressBitrate:   DefaultIngressBitrate,
 		ingressPackets:   DefaultIngressPackets,
 		maxSSRCs:         SSRCsForTracks(DefaultTracksPerParticipant),
+		clock:            clock.Real{},
 	}
 }
 
@@ -54,6 +58,18 @@ type Option func(*config)
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// WithClock makes the SFU read the time from c: the packet path (ingress
+// caps, packet caches, keyframe throttles, the subscriber's timestamps and
+// loss handling), the bandwidth allocation loop with its prober, dynacast
+// and retransmission budget, the rooms' speaker and quality ticks, and the
+// data limits. A test gives a clock.Fake and lets hold times pass at once;
+// the default is the system's clock. Transport-wide CC's send and arrival
+// times, the offer timeout and the sockets' batching keep the system's:
+// they measure the network.
+func WithClock(c clock.Clock) Option {
+	return func(cfg *config) { cfg.clock = c }
 }
 
 // WithMaxIncomingSSRCs caps the distinct RTP SSRCs a participant's

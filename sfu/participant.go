@@ -118,7 +118,7 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 	p := &Participant{
 		id:         id,
 		name:       name,
-		joinedAt:   time.Now(),
+		joinedAt:   s.cfg.clock.Now(),
 		sfu:        s,
 		pc:         pc,
 		direct:     direct,
@@ -135,7 +135,7 @@ func newParticipant(s *SFU, name string, l Listener, role RelayRole) (*Participa
 		bweWake:    make(chan struct{}, 1),
 		relay:      role,
 
-		dataLimiter: newDataLimiter(s.cfg.dataLimits),
+		dataLimiter: newDataLimiter(s.cfg.dataLimits, s.cfg.clock),
 		keepTrace:   s.cfg.bweTrace,
 		attributes:  make(map[string]string),
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rtc/switchboard/bwe"
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 )
 
 // TestProberLayerUp: a layer going up ends the probe as a success and holds
@@ -24,13 +25,14 @@ func TestProberLayerUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr := prober{failures: tt.failures, nextAllowed: tt.nextAllowed}
+			clk := clock.NewFake(now)
+			pr := prober{clock: clk, failures: tt.failures, nextAllowed: tt.nextAllowed}
 			if tt.probing {
 				pr.start(now.Add(-time.Second), nil, 300_000, 150_000, 100_000)
 			}
 			pr.layerUp(now)
-			if pr.active() {
-				t.Fatal("probe still running after a layer went up")
+			if running, _ := clk.Tickers(); pr.active() || running != 0 {
+				t.Fatalf("probe still running after a layer went up (%d tickers)", running)
 			}
 			if !pr.nextAllowed.Equal(tt.wantNext) {
 				t.Fatalf("next probe allowed at %v, want %v", pr.nextAllowed.Sub(now), tt.wantNext.Sub(now))
@@ -70,11 +72,12 @@ func TestProberEnds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr := prober{failures: 2}
+			clk := clock.NewFake(now)
+			pr := prober{clock: clk, failures: 2}
 			pr.start(now, nil, 300_000, 150_000, 100_000)
 			tt.end(&pr)
-			if pr.active() {
-				t.Fatal("probe still running")
+			if running, _ := clk.Tickers(); pr.active() || running != 0 {
+				t.Fatalf("probe still running (%d tickers)", running)
 			}
 			if pr.failures != tt.failures {
 				t.Fatalf("failures %d, want %d", pr.failures, tt.failures)
@@ -141,4 +144,51 @@ func TestUpgradesFrom(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProberPaddingRate: a probe's padding over a second is its padding
+// rate, within one packet, at rates between and below multiples of one
+// packet per burst; credit a burst could not spend is made up, up to two
+// bursts' worth.
+func TestProberPaddingRate(t *testing.T) {
+	perBurst := paddingPacketBits * int(time.Second/probeBurstInterval) // one packet a burst, bits/s
+	tests := []struct {
+		name string
+		rate int
+	}{
+		{"under one packet a burst", perBurst / 3},
+		{"between one and two packets a burst", perBurst * 16 / 10},
+		{"exactly two a burst", 2 * perBurst},
+		{"177 kbit/s", 177_000},
+		{"a megabit", 1_000_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr := prober{paddingRate: tt.rate}
+			packets := 0
+			for range int(time.Second / probeBurstInterval) {
+				n := pr.owed()
+				pr.paid(n)
+				packets += n
+			}
+			got := packets * paddingPacketBits
+			if got > tt.rate || got < tt.rate-paddingPacketBits {
+				t.Fatalf("padding over a second %d bits, want %d less at most one packet (%d)", got, tt.rate, paddingPacketBits)
+			}
+		})
+	}
+	t.Run("a burst that could not send", func(t *testing.T) {
+		pr := prober{paddingRate: 2 * perBurst}
+		if n := pr.owed(); n != 2 {
+			t.Fatalf("first burst owes %d packets, want 2", n)
+		}
+		pr.paid(0) // padding waits for the end of a frame
+		if n := pr.owed(); n != 4 {
+			t.Fatalf("after a burst sent nothing, %d packets owed, want 4", n)
+		}
+		pr.paid(0)
+		if n := pr.owed(); n != 5 {
+			t.Fatalf("after two, %d packets owed, want 5 (two bursts and a packet at most)", n)
+		}
+	})
 }

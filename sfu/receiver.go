@@ -5,7 +5,6 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/pion/webrtc/v4"
 
@@ -160,6 +159,6 @@ func (r *Receiver) drainRTCP(l *Layer) {
 			return
 		}
 		// A muted publisher still sends sender reports: it is there.
-		l.up.lastAt.Store(time.Now().UnixNano())
+		l.up.lastAt.Store(l.clock.Now().UnixNano())
 	}
 }

@@ -45,14 +45,14 @@ func (r *Room) stopSpeakers() {
 
 func (r *Room) runSpeakers(stop, done chan struct{}) {
 	defer close(done)
-	t := time.NewTicker(speakerTick)
+	t := r.sfu.cfg.clock.NewTicker(speakerTick)
 	defer t.Stop()
 	ticks := 0
 	for {
 		select {
 		case <-stop:
 			return
-		case now := <-t.C:
+		case now := <-t.C():
 			r.speakersTick(now)
 			if ticks++; ticks%qualityEvery == 0 {
 				r.mu.Lock()

@@ -11,6 +11,8 @@ import (
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/time/rate"
+
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 )
 
 // Per-address limits: one address (one host, or everyone behind one NAT or
@@ -49,6 +51,7 @@ type addrLimits struct {
 	joinBurst int
 	joinMu    sync.Mutex                                // makes a bucket's get-or-create atomic
 	joins     *expirable.LRU[netip.Addr, *rate.Limiter] // nil: no join limit
+	clock     clock.Clock                               // the buckets refill on its time (the LRU's expiry on the system's)
 }
 
 func newAddrLimits(cfg *config) *addrLimits {
@@ -56,6 +59,7 @@ func newAddrLimits(cfg *config) *addrLimits {
 		maxConns: cfg.maxConnsPerAddr,
 		trusted:  cfg.trustedProxies,
 		conns:    make(map[netip.Addr]int),
+		clock:    cfg.clock,
 	}
 	if cfg.joinsPerAddr > 0 {
 		a.joinRate, a.joinBurst = rate.Limit(cfg.joinsPerAddr), max(cfg.joinBurstPerAddr, 1)
@@ -161,7 +165,7 @@ func (a *addrLimits) join(addr netip.Addr) error {
 	}
 	a.joins.Add(addr, l) // renews its expiry: expiry counts from the last join
 	a.joinMu.Unlock()
-	if !l.Allow() {
+	if !l.AllowN(a.clock.Now(), 1) {
 		return fmt.Errorf("%w: at most %d joins at once and %g a second after that; try again shortly",
 			ErrAddrRateLimited, a.joinBurst, float64(a.joinRate))
 	}

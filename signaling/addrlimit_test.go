@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 )
 
 func TestClientAddr(t *testing.T) {
@@ -80,7 +82,8 @@ func TestParseTrustedProxy(t *testing.T) {
 }
 
 func TestAddrLimitsCountEachAddressApart(t *testing.T) {
-	a := newAddrLimits(&config{maxConnsPerAddr: 2, joinsPerAddr: 10, joinBurstPerAddr: 2})
+	clk := clock.NewFake(time.Now())
+	a := newAddrLimits(&config{maxConnsPerAddr: 2, joinsPerAddr: 10, joinBurstPerAddr: 2, clock: clk})
 	x, y := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
 	for range 2 {
 		if err := a.connect(x); err != nil {
@@ -115,7 +118,12 @@ func TestAddrLimitsCountEachAddressApart(t *testing.T) {
 	if err := a.join(y); err != nil {
 		t.Fatalf("another address: %v", err)
 	}
-	time.Sleep(150 * time.Millisecond) // 10 a second: one more
+	// 10 a second: one more after 100 ms, not before.
+	clk.Advance(99 * time.Millisecond)
+	if err := a.join(x); !errors.Is(err, ErrAddrRateLimited) {
+		t.Fatalf("99 ms after the burst: %v, want rate limited", err)
+	}
+	clk.Advance(time.Millisecond)
 	if err := a.join(x); err != nil {
 		t.Fatalf("after the bucket refilled: %v", err)
 	}
@@ -138,7 +146,7 @@ func TestAddrLimitsOff(t *testing.T) {
 }
 
 func TestJoinBucketsAreBounded(t *testing.T) {
-	a := newAddrLimits(&config{joinsPerAddr: 1, joinBurstPerAddr: 1})
+	a := newAddrLimits(&config{joinsPerAddr: 1, joinBurstPerAddr: 1, clock: clock.Real{}})
 	base := netip.MustParseAddr("10.0.0.0").As4()
 	for i := range joinBuckets + 1000 {
 		b := base

@@ -46,7 +46,7 @@ func (s *session) reject(err error) {
 		s.refuse(err)
 		return
 	}
-	if !s.refusals.Allow() {
+	if !s.refusals.AllowN(s.h.cfg.clock.Now(), 1) {
 		s.fail(fmt.Errorf("%w: data messages refused without end: %v", ErrRateLimited, err))
 		return
 	}

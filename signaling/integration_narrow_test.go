@@ -85,7 +85,7 @@ func TestSimulcastNarrowLink(t *testing.T) {
 	defer cancel()
 	const rate = 300_000
 	vn := newNarrowNet(t, rate)
-	srv := newServer(t, sfu.WithNet(vn.server), sfu.WithICEIPs(nil))
+	srv := newServer(t, sfu.WithNet(vn.server), sfu.WithICEIPs(nil), sfu.WithBWETrace(true))
 	pub := srv.dial(ctx, t, "narrow", "publisher", bench.WithNet(vn.publisher), bench.WithICEIPs(nil))
 	if _, err := publishSimulcast(ctx, pub); err != nil {
 		t.Fatal(err)
@@ -149,6 +149,7 @@ func TestSimulcastNarrowLink(t *testing.T) {
 	defer cancelUp()
 	if err := sub.WaitUntil(upCtx, func() bool { w, _ := videoWidth(sub, pub.ID()); return w == 1280 }); err != nil {
 		w, _ := videoWidth(sub, pub.ID())
+		logBWETrace(t, srv.sfu, "subscriber", start)
 		t.Fatalf("still receiving width %d %v after the limit was lifted: %+v", w, time.Since(start).Round(100*time.Millisecond), srv.sfu.Stats())
 	}
 	t.Logf("back to 1280x720 after %v; server %+v", time.Since(start).Round(100*time.Millisecond), srv.sfu.Stats())

@@ -213,8 +213,19 @@ func TestSimulcastLateTopLayerIsNotSwitchedOff(t *testing.T) {
 	if err := sub.SetTrackSettings(trackFrom(sub, pub.ID(), "video").ID, 320, 180, false); err != nil {
 		t.Fatal(err)
 	}
-	// Past the dynacast hold: only q is needed, and f has never been seen.
-	time.Sleep(4 * time.Second)
+	// Only q is needed: past the dynacast hold the publisher is told to
+	// stop h, which it sends, and not f, which it has never sent.
+	hStopped := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(told) > 0 && !slices.Contains(told[len(told)-1], "h")
+	}
+	if err := pub.WaitUntil(ctx, hStopped); err != nil {
+		mu.Lock()
+		sent := slices.Clone(told)
+		mu.Unlock()
+		t.Fatalf("the publisher was never told to stop h, which nobody needs: %v; told %v", err, sent)
+	}
 	mu.Lock()
 	for _, active := range told {
 		if !slices.Contains(active, "f") {

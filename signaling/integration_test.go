@@ -175,11 +175,16 @@ func nackRecoversLoss(t *testing.T, opts ...sfu.Option) sfu.Stats {
 	if err != nil {
 		t.Fatalf("waiting for lossy video: %v; dropped %d; %s", err, loss.Dropped(), describe(sub, []*bench.Client{pub}))
 	}
-	// Loss older than a second has had ten NACK rounds to be repaired.
+	// The loss up to now is repaired by NACK rounds (every 100 ms, a few
+	// resends a packet): wait for no more than 0.5 % of it to stay lost,
+	// with room for a loaded machine; what the resends did not repair by
+	// then stays lost, and fails below.
 	snap := video.Stats()
-	time.Sleep(time.Second)
-	missing := video.MissingBetween(snap.MinSeq, snap.MaxSeq)
 	span := snap.MaxSeq - snap.MinSeq + 1
+	repairCtx, cancelRepair := context.WithTimeout(ctx, 10*time.Second)
+	defer cancelRepair()
+	_ = sub.WaitUntil(repairCtx, func() bool { return video.MissingBetween(snap.MinSeq, snap.MaxSeq)*200 <= span })
+	missing := video.MissingBetween(snap.MinSeq, snap.MaxSeq)
 	st := srv.sfu.Stats()
 	t.Logf("dropped %d of %d video packets before the NACK generator; payloads %d..%d: %d missing; "+
 		"duplicates %d; server NACKs received %d, packets retransmitted %d",
@@ -217,9 +222,25 @@ func TestLateJoinerGetsVideoAtOnce(t *testing.T) {
 		t.Fatalf("early subscriber: %v; %s; publisher video %+v; server %+v",
 			err, describe(early, []*bench.Client{pub}), m.video.Stats(), srv.sfu.Stats())
 	}
-	// Let the keyframe request throttle (~500 ms) pass, and the stream run
-	// on delta frames for a while.
-	time.Sleep(1500 * time.Millisecond)
+	// The late joiner must come mid-stream, where the SFU cannot start it
+	// from its cache and asks for a keyframe: more packets since the
+	// publisher's last keyframe than it starts a subscriber with (its
+	// maxCatchUp, 64: 80 leaves a few frames' margin), and past the
+	// keyframe request throttle (sfu.WithKeyframeInterval, 500 ms), which
+	// let the early subscriber's request through before that keyframe
+	// was sent.
+	const pastCatchUp, throttle = 80, 500 * time.Millisecond
+	atKey := m.video.Stats()
+	err = pub.WaitUntil(ctx, func() bool {
+		st := m.video.Stats()
+		if st.Keyframes != atKey.Keyframes {
+			atKey = st // another keyframe: count from it
+		}
+		return st.Packets-atKey.Packets > pastCatchUp && time.Since(st.LastKeyframe) > throttle
+	})
+	if err != nil {
+		t.Fatalf("the publisher's stream did not run on: %v; %+v", err, m.video.Stats())
+	}
 	before := m.video.Stats()
 
 	joinedAt := time.Now()

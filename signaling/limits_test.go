@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 	"github.com/switchboard-rtc/switchboard/signaling"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
@@ -204,7 +205,8 @@ func TestFloodFromOneAddressHarmsNoOther(t *testing.T) {
 }
 
 func TestJoinsPerAddress(t *testing.T) {
-	url := newTestServer(t, nil, signaling.WithJoinsPerAddr(5, 2))
+	clk := clock.NewFake(time.Now())
+	url := newTestServer(t, nil, signaling.WithJoinsPerAddr(5, 2), signaling.WithClock(clk))
 	for range 2 {
 		c := mustDialFrom(t, url, "127.0.0.1")
 		send(t, c, join("joins", "Burst"))
@@ -220,8 +222,12 @@ func TestJoinsPerAddress(t *testing.T) {
 	if !joinsFrom(t, url, "127.0.0.2", "joins") {
 		t.Fatal("another address could not join")
 	}
-	// The bucket refills: 5 a second.
-	time.Sleep(300 * time.Millisecond)
+	// The bucket refills: 5 a second, one in 200 ms and not before.
+	clk.Advance(150 * time.Millisecond)
+	if joinsFrom(t, url, "127.0.0.1", "joins") {
+		t.Fatal("a join 150 ms after the burst")
+	}
+	clk.Advance(50 * time.Millisecond)
 	if !joinsFrom(t, url, "127.0.0.1", "joins") {
 		t.Fatal("no join after the bucket refilled")
 	}

@@ -36,7 +36,7 @@ func newOfferLimiter(c config) *rate.Limiter {
 // allowOffer takes one offer from the connection's allowance, or says why
 // not.
 func (s *session) allowOffer() error {
-	if s.offers == nil || s.offers.Allow() {
+	if s.offers == nil || s.offers.AllowN(s.h.cfg.clock.Now(), 1) {
 		return nil
 	}
 	return fmt.Errorf("%w: at most %g offers a second (bursts of %d)", ErrRateLimited, s.h.cfg.offerRate, s.offers.Burst())

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
 
@@ -40,6 +41,8 @@ type config struct {
 	joinsPerAddr     float64
 	joinBurstPerAddr int
 	trustedProxies   []netip.Prefix
+
+	clock clock.Clock // the rate limits'
 }
 
 func defaultConfig() config {
@@ -58,11 +61,18 @@ func defaultConfig() config {
 		sendQueue:      1024,
 
 		maxPendingResumes: DefaultMaxPendingResumes,
+		clock:             clock.Real{},
 	}
 }
 
 // Option configures a Handler.
 type Option func(*config)
+
+// WithClock makes the rate limits (messages, offers, joins per address)
+// refill on c's time: a test gives a clock.Fake and lets a bucket refill
+// at once. The default is the system's clock; the connections' deadlines
+// and pings keep it.
+func WithClock(c clock.Clock) Option { return func(cfg *config) { cfg.clock = c } }
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }

@@ -111,7 +111,7 @@ func (s *session) run() {
 		}
 		s.keepAlive()
 		msg, err := protocol.DecodeClient(data)
-		if _, isData := msg.(*protocol.Data); !isData && !s.limiter.Allow() {
+		if _, isData := msg.(*protocol.Data); !isData && !s.limiter.AllowN(s.h.cfg.clock.Now(), 1) {
 			// Data messages have limits of their own (sfu.DataLimits).
 			s.refuse(ErrRateLimited)
 			continue

@@ -101,10 +101,13 @@ const SOURCES = new Set(['camera', 'microphone', 'screen']);
  * The simulcast layers a camera is published with by default: rids q, h and
  * f (a quarter, half and the full resolution of the capture), each with a
  * bitrate cap. The server forwards to each subscriber the one that fits its
- * link and the size of its tile.
+ * link and the size of its tile. q's cap is under Chromium's own 150-200
+ * kbit/s for 320x180, so that on a 300 kbit/s link two videos at half their
+ * frame rate fit beside two microphones (12.8-16.2 fps measured, against
+ * 7.7-8.5 at 150 kbit/s: docs/benchmarks.md, "Narrow links").
  */
 export const SIMULCAST_ENCODINGS = Object.freeze([
-  Object.freeze({ rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 }),
+  Object.freeze({ rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 100_000 }),
   Object.freeze({ rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 }),
   Object.freeze({ rid: 'f', maxBitrate: 1_500_000 }),
 ]);
