@@ -4,6 +4,7 @@ import (
 	"iter"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,7 +50,16 @@ type SendSide struct {
 	lossNext   int
 	lossCount  int // packets in the ring, up to lossWindow
 	lossInRing int // of which lost
+
+	heard atomic.Int64 // when feedback last arrived (Heard), unix ns; 0 never
 }
+
+// Heard notes that feedback arrived at now (unix ns): the receiver is
+// there, whatever the feedback said.
+func (s *SendSide) Heard(now int64) { s.heard.Store(now) }
+
+// LastHeard is when feedback last arrived (unix ns), 0 if it never did.
+func (s *SendSide) LastHeard() int64 { return s.heard.Load() }
 
 type ackedInterval struct {
 	bytes int

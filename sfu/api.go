@@ -116,27 +116,33 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, inner interc
 	if inner != nil {
 		reg.Add(inner)
 	}
-	reg.Add(seqGuard{dropped: dropped})
+	// The direct receive path's chains are read by two goroutines.
+	reg.Add(seqGuard{dropped: dropped, shared: inner != nil})
 	for _, f := range extra {
 		reg.Add(f)
 	}
-	gen, err := nack.NewGeneratorInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	reg.Add(gen)
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, err
-	}
-	if err := configureTWCCFeedback(m, reg); err != nil {
-		return nil, err
-	}
 	if onEstimator != nil {
+		// Before the interceptors that parse RTCP: it reads each
+		// packet first and reads past transport-wide feedback alone,
+		// which it reads without pion/rtcp's allocation per packet
+		// reported (sfu/twcc). On the way out it numbers each packet
+		// after the sender reports counted it.
 		send, err := twcc.NewSenderInterceptor(twcc.WithEstimatorHook(onEstimator))
 		if err != nil {
 			return nil, err
 		}
 		reg.Add(send)
+	}
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(lazyNACK{inner: gen})
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, err
+	}
+	if err := configureTWCCFeedback(m, reg); err != nil {
+		return nil, err
 	}
 	return reg, nil
 }

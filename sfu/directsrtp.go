@@ -151,7 +151,11 @@ func (d *directSRTP) BindLocalStream(_ *interceptor.StreamInfo, next interceptor
 			}
 			return next.Write(h, payload, a)
 		}
-		direct.Store(true)
+		if !direct.Load() {
+			// Once: a store per packet would be a locked instruction
+			// per forwarded packet.
+			direct.Store(true)
+		}
 		n, err := c.write(dst, h, payload)
 		if err == nil && d.sent != nil {
 			d.sent.Add(1)

@@ -153,8 +153,7 @@ func (r *directRecv) bindLayer(l *Layer) bool {
 	if r == nil {
 		return false
 	}
-	l.in.queue = make(chan directPacket, directQueueLen)
-	l.in.done = make(chan struct{})
+	l.in.bind(&r.bufs)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ls := append(append([]*Layer(nil), *r.layers.Load()...), l)
@@ -167,7 +166,7 @@ func (r *directRecv) bindLayer(l *Layer) bool {
 
 // unbindLayer hands l's streams back to nobody: their packets go to Pion's
 // path, which no layer reads any more, and ends l's direct loop. When it
-// returns no direct packet is being handed to l.
+// returns the direct loop has ended: no packet is handled by l any more.
 func (r *directRecv) unbindLayer(l *Layer) {
 	if r == nil {
 		return
@@ -186,10 +185,7 @@ func (r *directRecv) unbindLayer(l *Layer) {
 		}
 	}
 	r.mu.Unlock()
-	l.in.mu.Lock()
-	l.in.gone = true
-	l.in.mu.Unlock()
-	close(l.in.done)
+	l.in.unbind()
 }
 
 // tryBind binds st to l if it is l's media or RTX stream; under r.mu.

@@ -144,6 +144,17 @@ func (rig *directRecvRig) forwarded() int {
 // bytes, as forwardPacket) with its transport-wide sequence number.
 func (rig *directRecvRig) packet(tb testing.TB) []byte {
 	tb.Helper()
+	out, err := rig.enc.EncryptRTP(nil, rig.plain(tb), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// plain is the publisher's next packet unencrypted, as Pion's path gives
+// it to the layer's read loop.
+func (rig *directRecvRig) plain(tb testing.TB) []byte {
+	tb.Helper()
 	rig.seq++
 	h := rtp.Header{Version: 2, SequenceNumber: rig.seq, Timestamp: 90000 * uint32(rig.seq), SSRC: 0xdead, PayloadType: 96, Marker: true}
 	tcc, _ := (&rtp.TransportCCExtension{TransportSequence: rig.seq}).Marshal()
@@ -154,11 +165,7 @@ func (rig *directRecvRig) packet(tb testing.TB) []byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out, err := rig.enc.EncryptRTP(nil, raw, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return out
+	return raw
 }
 
 // waitFor polls cond until it holds or the generous deadline passes.
@@ -314,13 +321,13 @@ func TestDirectReceiveNoAllocs(t *testing.T) {
 // socket's read loop goes on.
 func TestDirectReceiveQueueFull(t *testing.T) {
 	rig := newDirectRecvRig(t)
-	rig.layer.in.mu.Lock() // the direct loop blocks on its first packet
+	rig.down.mu.Lock() // the direct loop blocks in its first packet's write
 	for range directQueueLen + 10 {
 		if !rig.demux.Take(rig.packet(t), rig.from) {
 			t.Fatal("not taken")
 		}
 	}
-	rig.layer.in.mu.Unlock()
+	rig.down.mu.Unlock()
 	// The loop held one packet and the queue directQueueLen; of the
 	// rest, at least 9 were dropped (one more may have fitted while the
 	// loop took its first).
@@ -328,6 +335,51 @@ func TestDirectReceiveQueueFull(t *testing.T) {
 		t.Fatalf("dropped %d, want 9 or 10", d)
 	}
 	waitFor(t, "the queue forwarded", func() bool { return uint64(rig.forwarded())+rig.dropped.Load() == directQueueLen+10 })
+}
+
+// TestLayerOneOwner: with a direct path, what the layer's read loop gets
+// from Pion's path (a stream's first packets, an RTX stream not yet bound)
+// is handed to the direct loop, the one goroutine that handles the layer's
+// packets, so the two never run handlePacket at once without a lock (the
+// race detector would say so); each packet, direct or Pion's, is handled
+// once. Without a direct path the read loop handles its packet at once.
+func TestLayerOneOwner(t *testing.T) {
+	rig := newDirectRecvRig(t)
+	const each = 150 // more than the queue holds: the read loop waits
+	direct, pion := make([][]byte, each), make([][]byte, each)
+	for i := range each {
+		direct[i], pion[i] = rig.packet(t), rig.plain(t)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, p := range direct {
+			if !rig.demux.Take(p, rig.from) {
+				t.Error("a bound stream's packet went to Pion")
+			}
+		}
+	})
+	wg.Go(func() {
+		var pkt rtp.Packet
+		for _, p := range pion {
+			rig.layer.receive(&pkt, p)
+		}
+	})
+	wg.Wait()
+	waitFor(t, "every packet handled once", func() bool {
+		return rig.layer.r.stats.PacketsIn.Load()+rig.dropped.Load() == 2*each
+	})
+	if d := rig.dropped.Load(); d > each {
+		t.Fatalf("dropped %d: more than the direct path's %d, so some of Pion's were lost", d, each)
+	}
+
+	r := newTestReceiver(webrtc.RTPCodecTypeVideo, 1)
+	w := &recordingWriter{}
+	bindTestDownTrack(r, 1, w)
+	var pkt rtp.Packet
+	r.layer(0).receive(&pkt, rig.plain(t))
+	if got := r.stats.PacketsIn.Load(); got != 1 || w.count != 1 {
+		t.Fatalf("without a direct path: handled %d, forwarded %d, want 1 and 1 at once", got, w.count)
+	}
 }
 
 // BenchmarkDirectReceive: one packet from the socket's read to its one

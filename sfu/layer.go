@@ -68,8 +68,8 @@ type Layer struct {
 	// subscriber, so the fan-out writes the same few cache lines.
 	emit emitScratch
 	up   uplink // loss and jitter for connection quality (quality_stats.go)
-	// in serialises handlePacket between the read loop and the direct
-	// receive path (layer_in.go).
+	// in is the direct receive path's way in, and says which goroutine
+	// owns handlePacket (layer_in.go).
 	in layerIn
 
 	// What the layer uses of its publisher and the SFU, given when it is
@@ -157,11 +157,7 @@ func (l *Layer) forward() {
 			continue
 		}
 		failures = 0
-		if pkt.Unmarshal(buf[:n]) == nil {
-			l.in.mu.Lock()
-			l.handlePacket(&pkt, buf[:n])
-			l.in.mu.Unlock()
-		}
+		l.receive(&pkt, buf[:n])
 	}
 }
 

@@ -17,17 +17,19 @@ import (
 // behind), and the read loop serves every participant on the port, so one
 // slow subscriber would stall the whole server's reception. Here it stalls
 // one layer, as on Pion's path, and the queue drops what does not fit.
+//
+// One goroutine owns handlePacket (the layer's scratch: parsed payload,
+// descriptor, keyframe count, emit buffers), so the packet path takes no
+// lock for it: the read loop when the layer has no direct path, else the
+// direct loop, to which the read loop hands what Pion still reads of the
+// layer (a stream's first packets, an RTX stream not yet bound) through
+// the same queue. Which one it is is settled before either starts
+// (bindLayer, then the read loop, in one goroutine) and never changes.
 type layerIn struct {
-	// mu serialises handlePacket between the read loop and the direct
-	// loop: it keeps the layer's scratch (parsed payload, descriptor,
-	// keyframe count, emit buffers) for one packet at a time. Uncontended
-	// but while a stream moves to the direct path (Pion's last packets of
-	// it) or while its RTX stream is still Pion's.
-	mu   sync.Mutex
-	gone bool // unbound from the direct path: its packets are refused
-
 	queue chan directPacket // made by bindLayer; nil: no direct path
+	pool  *sync.Pool        // the direct path's buffers, for the read loop's copies
 	done  chan struct{}     // closed by unbindLayer: the direct loop ends
+	ended chan struct{}     // closed by the direct loop as it ends
 }
 
 // directPacket is one decrypted packet on its way to the layer: the first
@@ -44,6 +46,22 @@ type directPacket struct {
 // them (Stats.DirectSRTPDropped).
 const directQueueLen = 128
 
+// bind makes the layer's direct path: its queue, of buffers from pool.
+// Called before the layer's read loop and direct loop start.
+func (in *layerIn) bind(pool *sync.Pool) {
+	in.queue = make(chan directPacket, directQueueLen)
+	in.pool = pool
+	in.done = make(chan struct{})
+	in.ended = make(chan struct{})
+}
+
+// unbind ends the direct loop and waits for it: when it returns, no
+// packet is being handled by it.
+func (in *layerIn) unbind() {
+	close(in.done)
+	<-in.ended
+}
+
 // push queues p for the layer's direct loop, or reports that it is full.
 func (in *layerIn) push(p directPacket) bool {
 	select {
@@ -54,24 +72,61 @@ func (in *layerIn) push(p directPacket) bool {
 	}
 }
 
+// handOver queues a copy of raw, a packet the read loop got from Pion's
+// path, for the direct loop. It waits while the queue is full, as the
+// read loop waited for the direct loop before, so Pion's packets are not
+// lost to it; it gives up if the direct loop has ended.
+func (in *layerIn) handOver(raw []byte) {
+	bp := in.pool.Get().(*[]byte)
+	n := copy(*bp, raw)
+	select {
+	case in.queue <- directPacket{buf: bp, n: n, pool: in.pool}:
+	case <-in.ended:
+		in.pool.Put(bp)
+	}
+}
+
+// receive is where the read loop's packet goes: handled at once when the
+// layer has no direct path, else handed to its direct loop.
+func (l *Layer) receive(pkt *rtp.Packet, raw []byte) {
+	if l.in.queue != nil {
+		l.in.handOver(raw)
+		return
+	}
+	if pkt.Unmarshal(raw) == nil {
+		l.handlePacket(pkt, raw)
+	}
+}
+
 // runDirect is the layer's direct loop: it forwards what the direct
-// receive path queues until the layer is unbound.
+// receive path and the read loop queue until the layer is unbound.
 func (l *Layer) runDirect() {
+	defer close(l.in.ended)
 	var pkt rtp.Packet
 	for {
 		select {
 		case <-l.in.done:
+			l.in.drain()
 			return
 		case p := <-l.in.queue:
 			raw := (*p.buf)[:p.n]
 			if pkt.Unmarshal(raw) == nil {
-				l.in.mu.Lock()
-				if !l.in.gone {
-					l.handlePacket(&pkt, raw)
-				}
-				l.in.mu.Unlock()
+				l.handlePacket(&pkt, raw)
 			}
 			p.pool.Put(p.buf)
+		}
+	}
+}
+
+// drain gives back the buffers of what is still queued once the layer is
+// unbound: its track ended, so they are not forwarded.
+func (in *layerIn) drain() {
+	for {
+		select {
+		case p := <-in.queue:
+			p.pool.Put(p.buf)
+		default:
+			return
 		}
 	}
 }

@@ -67,6 +67,11 @@ func (r *Room) qualityTick(now time.Time) {
 			s.reportLoss = max(s.reportLoss, d.down.fractionLost.Load())
 			s.lastHeard = max(s.lastHeard, d.down.lastAt.Load())
 		}
+		if p.estimator != nil {
+			// Transport-wide feedback, which sfu/twcc reads and no
+			// DownTrack sees, every 100 ms from a subscriber's browser.
+			s.lastHeard = max(s.lastHeard, p.estimator.LastHeard())
+		}
 	}
 	var changed []QualityInfo
 	for p, s := range samples {

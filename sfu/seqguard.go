@@ -25,6 +25,11 @@ import (
 // once per restartInterval: each costs the walk once.
 type seqGuard struct {
 	dropped *atomic.Uint64 // SFU-wide, Stats.SequenceJumpsDropped
+	// shared: a stream's reader may be called by two goroutines (a
+	// direct-SRTP PeerConnection's, directsrtp_chain.go), so its window
+	// takes a lock; otherwise only the track's read loop calls it, and
+	// the packet path takes no lock here.
+	shared bool
 }
 
 // restartInterval is how often a stream may restart its numbering: a real
@@ -32,24 +37,31 @@ type seqGuard struct {
 const restartInterval = time.Second
 
 func (g seqGuard) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &seqGuardInterceptor{dropped: g.dropped}, nil
+	return &seqGuardInterceptor{dropped: g.dropped, shared: g.shared}, nil
 }
 
 type seqGuardInterceptor struct {
 	interceptor.NoOp
 	dropped *atomic.Uint64
+	shared  bool
 }
 
 // BindRemoteStream reads past the packets the stream's seqWindow refuses.
 // A stream's reader is read by the track's read loop and, with direct
-// SRTP, by the shared socket's read loop once the stream goes direct
-// (directsrtp_chain.go): the last packets of Pion's path may meet the
-// first direct ones, hence the lock, never held across the read.
+// SRTP (shared), by the shared socket's read loop once the stream goes
+// direct (directsrtp_chain.go): the last packets of Pion's path may meet
+// the first direct ones, hence the lock there, never held across the read.
 func (g *seqGuardInterceptor) BindRemoteStream(_ *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
-	var (
-		mu sync.Mutex
-		w  seqWindow
-	)
+	w := &seqWindow{}
+	accept := w.accept
+	if g.shared {
+		var mu sync.Mutex
+		accept = func(seq uint16, now func() time.Time) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return w.accept(seq, now)
+		}
+	}
 	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		for {
 			n, attrs, err := r.Read(b, a)
@@ -58,10 +70,7 @@ func (g *seqGuardInterceptor) BindRemoteStream(_ *interceptor.StreamInfo, r inte
 			if err != nil || n < 4 {
 				return n, attrs, err
 			}
-			mu.Lock()
-			ok := w.accept(uint16(b[2])<<8|uint16(b[3]), time.Now)
-			mu.Unlock()
-			if ok {
+			if accept(uint16(b[2])<<8|uint16(b[3]), time.Now) {
 				return n, attrs, err
 			}
 			g.dropped.Add(1)

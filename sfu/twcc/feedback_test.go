@@ -48,27 +48,35 @@ func TestResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed := &rtcp.TransportLayerCC{}
-	if err := parsed.Unmarshal(raw); err != nil {
-		t.Fatal(err)
-	}
-	short := *parsed
-	short.RecvDeltas = short.RecvDeltas[:2]
+	padded := append(append([]byte(nil), raw...), 0, 0, 0, 4)
+	padded[0] |= 0x20
+	padded[3] += 1 // one more word
 	tests := []struct {
 		name string
-		fb   *rtcp.TransportLayerCC
+		fb   []byte
 		want []bwe.PacketResult
 	}{
-		{"parsed off the wire", parsed, want},
-		{"fewer deltas than packets received: stops before inventing one", &short, want[:3]},
-		{"nothing reported", &rtcp.TransportLayerCC{BaseSequenceNumber: 5}, nil},
+		{"as marshalled by pion/rtcp", raw, want},
+		{"padded (RFC 3550 §6.4.1)", padded, want},
+		// The deltas are 04 01 fffe 03 from byte 24, then 3 octets of
+		// zeros to the 32-bit boundary.
+		{"cut before the last delta: stops before inventing one", raw[:28], want[:4]},
+		{"cut inside the large delta", raw[:27], want[:3]},
+		{"nothing reported", raw[:feedbackHeader], nil},
+		{"shorter than the fixed part", raw[:feedbackHeader-1], nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := slices.Collect(Results(tt.fb))
+			got := slices.Collect(Feedback(tt.fb).Results)
 			if !slices.Equal(got, tt.want) {
 				t.Fatalf("results\n got %+v\nwant %+v", got, tt.want)
 			}
 		})
+	}
+	if !IsFeedback(raw) || IsFeedback(raw[:feedbackHeader-1]) {
+		t.Fatal("IsFeedback: wrong about a feedback message")
+	}
+	if rr, _ := (&rtcp.ReceiverReport{SSRC: 1}).Marshal(); IsFeedback(rr) {
+		t.Fatal("IsFeedback: a receiver report taken for feedback")
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/interceptor"
 	pion "github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/rtp"
 )
 
 // ReceiverInterceptorFactory makes the receive side of transport-wide
@@ -76,36 +77,40 @@ func (i *ReceiverInterceptor) BindRTCPWriter(w interceptor.RTCPWriter) intercept
 }
 
 // BindRemoteStream records the arrival of each packet that carries a
-// transport-wide sequence number.
+// transport-wide sequence number. The header is the one the attributes
+// cache (interceptor.Attributes.GetRTPHeader) when a reader below made
+// them, as Pion's report and NACK interceptors do; handed none, as Pion's
+// track reader hands none, it is parsed into the stream's own scratch
+// rather than into attributes made for the packet: no allocation.
 func (i *ReceiverInterceptor) BindRemoteStream(info *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
 	id := extensionID(info)
 	if id == 0 {
 		return r
 	}
 	ssrc := info.SSRC
+	var scratch rtp.Header // under i.mu
 	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		n, attrs, err := r.Read(b, a)
 		if err != nil {
 			return n, attrs, err
 		}
-		if attrs == nil {
-			attrs = make(interceptor.Attributes)
+		i.mu.Lock()
+		defer i.mu.Unlock()
+		h := &scratch
+		if attrs != nil {
+			h, err = attrs.GetRTPHeader(b[:n])
+		} else {
+			_, err = scratch.Unmarshal(b[:n])
 		}
-		h, err := attrs.GetRTPHeader(b[:n])
 		if err != nil {
 			return 0, nil, err
 		}
-		if ext := h.GetExtension(id); len(ext) >= 2 {
-			now := time.Since(i.start).Microseconds()
-			i.mu.Lock()
-			if i.recorder != nil {
-				i.recorder.Record(ssrc, binary.BigEndian.Uint16(ext), now)
-				if !i.started {
-					i.started = true
-					i.first <- struct{}{}
-				}
+		if ext := h.GetExtension(id); len(ext) >= 2 && i.recorder != nil {
+			i.recorder.Record(ssrc, binary.BigEndian.Uint16(ext), time.Since(i.start).Microseconds())
+			if !i.started {
+				i.started = true
+				i.first <- struct{}{}
 			}
-			i.mu.Unlock()
 		}
 		return n, attrs, nil
 	})

@@ -69,3 +69,45 @@ func TestReceiverInterceptor(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReceiverInterceptorNoAllocs: reading a numbered packet through the
+// interceptor allocates nothing when the reader below hands no attributes,
+// as Pion's track reader hands none.
+func TestReceiverInterceptorNoAllocs(t *testing.T) {
+	i, err := NewReceiverInterceptor(time.Hour).NewInterceptor("pc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = i.Close() })
+	i.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) { return len(pkts), nil }))
+	h := rtp.Header{Version: 2, SSRC: 7}
+	ext, _ := (&rtp.TransportCCExtension{TransportSequence: 0}).Marshal()
+	if err := h.SetExtension(5, ext); err != nil {
+		t.Fatal(err)
+	}
+	pkt, err := (&rtp.Packet{Header: h, Payload: make([]byte, 1000)}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	extAt := len(pkt) - 1000 - 4 + 1 // the number's two bytes, after the one-byte extension's ID and length
+	info := &interceptor.StreamInfo{SSRC: 7, RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: sdp.TransportCCURI, ID: 5}}}
+	var next uint16
+	r := i.BindRemoteStream(info, interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		next++
+		pkt[2], pkt[3] = byte(next>>8), byte(next)
+		pkt[extAt], pkt[extAt+1] = byte(next>>8), byte(next)
+		return copy(b, pkt), a, nil
+	}))
+	buf := make([]byte, 1500)
+	read := func() {
+		if _, _, err := r.Read(buf, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 100 {
+		read()
+	}
+	if a := testing.AllocsPerRun(1000, read); a != 0 {
+		t.Fatalf("%.1f allocations per packet, want 0", a)
+	}
+}

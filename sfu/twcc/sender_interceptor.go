@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 
@@ -91,29 +90,49 @@ func (i *SenderInterceptor) BindLocalStream(info *interceptor.StreamInfo, w inte
 	})
 }
 
-// BindRTCPReader feeds transport-wide CC feedback to the estimator. RTCP
+// BindRTCPReader feeds transport-wide CC feedback to the estimator, read
+// where it lies (Feedback), and reads past a packet that is feedback
+// alone: nothing above needs it (Pion's srtcp session hands each packet
+// of a compound packet on by itself), and pion/rtcp's parse of it would
+// cost an allocation per packet it reports. Feedback within a compound
+// packet is fed to the estimator and the packet handed on whole. RTCP
 // that does not parse is left to the rest of the chain: it is not this
-// interceptor's to refuse.
+// interceptor's to refuse. The SFU registers this interceptor before
+// those that parse RTCP (sfu/api.go), so it reads first.
 func (i *SenderInterceptor) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
 	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		n, a, err := r.Read(b, a)
-		if err != nil {
-			return n, a, err
-		}
-		if a == nil {
-			a = make(interceptor.Attributes)
-		}
-		pkts, err := a.GetRTCPPackets(b[:n])
-		if err != nil {
-			return n, a, nil
-		}
-		for _, p := range pkts {
-			if fb, ok := p.(*rtcp.TransportLayerCC); ok {
-				i.estimator.OnFeedback(Results(fb))
+		for {
+			n, attrs, err := r.Read(b, a)
+			if err != nil || !i.takeFeedback(b[:n]) {
+				return n, attrs, err
 			}
 		}
-		return n, a, nil
 	})
+}
+
+// takeFeedback feeds the estimator every feedback message of the compound
+// RTCP packet b, and reports whether that was all b held.
+func (i *SenderInterceptor) takeFeedback(b []byte) bool {
+	only := true
+	for off := 0; off < len(b); {
+		if len(b)-off < 4 {
+			return false // not RTCP: for the chain to refuse
+		}
+		end := off + 4*(int(binary.BigEndian.Uint16(b[off+2:]))+1)
+		if end > len(b) {
+			return false
+		}
+		if pkt := b[off:end]; IsFeedback(pkt) {
+			i.estimator.OnFeedback(Feedback(pkt).Results)
+			// What the SFU reads past shows the subscriber is there
+			// (connection quality, sfu/room_quality.go).
+			i.estimator.Heard(time.Now().UnixNano())
+		} else {
+			only = false
+		}
+		off = end
+	}
+	return only && len(b) > 0
 }
 
 // WireSize is the packet's size as marshalled. Probe padding is all in the

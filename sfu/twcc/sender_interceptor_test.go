@@ -1,6 +1,9 @@
 package twcc
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -12,8 +15,9 @@ import (
 )
 
 // TestSenderInterceptor numbers packets on their way out and reads the
-// receiver's feedback about them into the estimator; RTCP that does not
-// parse is passed on untouched.
+// receiver's feedback about them into the estimator, reading past a
+// packet that is feedback alone; RTCP that does not parse, and a compound
+// packet with feedback in it, are passed on untouched.
 func TestSenderInterceptor(t *testing.T) {
 	var est *bwe.SendSide
 	f, err := NewSenderInterceptor(WithEstimatorHook(func(_ string, e *bwe.SendSide) { est = e }))
@@ -60,20 +64,92 @@ func TestSenderInterceptor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	datagrams := [][]byte{raw, []byte("garbage, not RTCP")}
+	rr, err := (&rtcp.ReceiverReport{SSRC: 9}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbage := []byte("garbage, not RTCP")
+	compound := append(append([]byte(nil), rr...), raw...)
+	datagrams := [][]byte{raw, garbage, compound}
 	r := i.BindRTCPReader(interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		if len(datagrams) == 0 {
+			return 0, nil, io.EOF
+		}
 		n := copy(b, datagrams[0])
 		datagrams = datagrams[1:]
 		return n, a, nil
 	}))
 	buf := make([]byte, 1500)
-	for range 2 {
-		if _, _, err := r.Read(buf, nil); err != nil {
-			t.Fatalf("read: %v", err)
+	// The feedback alone is read past: the first read gives the garbage,
+	// untouched; the second the compound packet, whole.
+	for _, want := range [][]byte{garbage, compound} {
+		n, _, err := r.Read(buf, nil)
+		if err != nil || !bytes.Equal(buf[:n], want) {
+			t.Fatalf("read % x (%v), want % x", buf[:n], err, want)
 		}
 	}
 	if sig := est.Signals(time.Now().Add(time.Second)); sig.Loss < 0.2 || sig.Target <= 0 {
 		t.Fatalf("after feedback of 2 arrived, 2 lost: %+v", sig)
+	}
+	if est.LastHeard() == 0 {
+		t.Fatal("the feedback read past was not noted as heard")
+	}
+	if _, _, err := r.Read(buf, nil); !errors.Is(err, io.EOF) {
+		t.Fatalf("read at the end: %v, want EOF", err)
+	}
+}
+
+// TestFeedbackReadAllocs: reading a feedback message into the estimator
+// allocates nothing per packet it reports (pion/rtcp's parse made an
+// object for each): the estimator's range over the results costs its two
+// allocations per message, whether it reports 7 packets or 140.
+func TestFeedbackReadAllocs(t *testing.T) {
+	f, err := NewSenderInterceptor(WithEstimatorHook(func(string, *bwe.SendSide) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, err := f.NewInterceptor("pc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := (&rtcp.ReceiverReport{SSRC: 9}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, packets := range []uint16{7, 140} {
+		deltas := make([]*rtcp.RecvDelta, packets)
+		for k := range deltas {
+			deltas[k] = &rtcp.RecvDelta{Type: rtcp.TypeTCCPacketReceivedSmallDelta, Delta: 250}
+		}
+		fb := &rtcp.TransportLayerCC{
+			Header:     rtcp.Header{Count: rtcp.FormatTCC, Type: rtcp.TypeTransportSpecificFeedback},
+			SenderSSRC: 9, MediaSSRC: 1, PacketStatusCount: packets,
+			PacketChunks: []rtcp.PacketStatusChunk{&rtcp.RunLengthChunk{PacketStatusSymbol: rtcp.TypeTCCPacketReceivedSmallDelta, RunLength: packets}},
+			RecvDeltas:   deltas,
+		}
+		fb.Header.Length = uint16(fb.MarshalSize()/4 - 1)
+		raw, err := fb.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		feedback := true
+		r := i.BindRTCPReader(interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+			// Feedback, then a receiver report to end the read.
+			defer func() { feedback = !feedback }()
+			if feedback {
+				return copy(b, raw), a, nil
+			}
+			return copy(b, rr), a, nil
+		}))
+		buf := make([]byte, 1500)
+		read := func() {
+			if n, _, err := r.Read(buf, nil); err != nil || n != len(rr) {
+				t.Fatalf("read %d bytes (%v), want the receiver report's %d", n, err, len(rr))
+			}
+		}
+		if a := testing.AllocsPerRun(100, read); a > 2 {
+			t.Fatalf("%.1f allocations per feedback message of %d packets, want at most 2", a, packets)
+		}
 	}
 }
 

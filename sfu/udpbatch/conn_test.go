@@ -337,3 +337,39 @@ func TestRefusedDatagram(t *testing.T) {
 		t.Fatalf("%d datagrams counted as sent, want 6 (refused ones count as lost)", datagrams)
 	}
 }
+
+// TestDrainStopsTimer: once the sender has sent everything a Flush asked
+// for, the delay's timer is stopped (armed no more), so it does not wake
+// the sender a millisecond later for nothing.
+func TestDrainStopsTimer(t *testing.T) {
+	c, sinks := pair(t, 1, WithMaxDelay(time.Hour))
+	to := sinks[0].LocalAddr().(*net.UDPAddr).AddrPort()
+	for range 5 {
+		if _, err := c.WriteToAddrPort([]byte("datagram"), to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.mu.Lock()
+	armed := c.armed
+	c.mu.Unlock()
+	if !armed {
+		t.Fatal("a write left the timer unarmed")
+	}
+	c.Flush()
+	if got := receive(t, sinks[0], 5); len(got) != 5 {
+		t.Fatalf("received %d of 5", len(got))
+	}
+	deadline := time.Now().Add(10 * time.Second) // generous: a loaded CI machine
+	for {
+		c.mu.Lock()
+		armed = c.armed
+		c.mu.Unlock()
+		if !armed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the timer is still armed after everything was sent")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
