@@ -49,6 +49,10 @@ func NewHandler(s *sfu.SFU, opts ...Option) *Handler {
 	h.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
+		// A session holds a write buffer only while it writes a message,
+		// not for its lifetime: most sessions are silent most of the time
+		// (4 KB per participant otherwise).
+		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     h.checkOrigin,
 	}
 	return h
