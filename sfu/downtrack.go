@@ -87,15 +87,25 @@ type DownTrack struct {
 	// to its primary block (lean_audio.go).
 	leanBuf []byte
 
-	rtxBuf  []byte          // RTCP goroutine only; made at the first NACK
-	rtxPkt  rtp.Packet      // RTCP goroutine only
-	resends *resend.Limiter // RTCP goroutine only; nil until the first NACK
-	rtx     emitScratch     // RTCP goroutine only
-	rtxDesc vp8.Descriptor  // RTCP goroutine only
-	down    downlink        // what the subscriber reports (quality_stats.go)
+	rtx  *rtxState // RTCP goroutine only; nil until the first NACK
+	down downlink  // what the subscriber reports (quality_stats.go)
 
-	ladder []layerStep // subscriber's bwe goroutine only
-	pad    emitScratch // subscriber's bwe goroutine only
+	ladder []layerStep  // subscriber's bwe goroutine only
+	pad    *emitScratch // subscriber's bwe goroutine only; nil until it first pads
+}
+
+// rtxState is what answering NACKs takes (downtrack_rtcp.go): package
+// resend's limits, and the packet read back from the cache with its
+// descriptor and the header it is resent with. Made at a track's first
+// NACK: most tracks on a clean link never see one. Kept in the DownTrack,
+// with the bwe goroutine's padding header (pad), they made every DownTrack
+// 1048 bytes instead of 384.
+type rtxState struct {
+	resends resend.Limiter
+	buf     []byte
+	pkt     rtp.Packet
+	sc      emitScratch
+	desc    vp8.Descriptor
 }
 
 // TrackSettings is how the subscriber shows a track: the tile's size in

@@ -8,7 +8,6 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
-	"github.com/switchboard-rtc/switchboard/sfu/packetcache"
 	"github.com/switchboard-rtc/switchboard/sfu/vp8"
 )
 
@@ -202,11 +201,12 @@ func (d *DownTrack) audioPayload(payload []byte, pp *parsed, lean bool) ([]byte,
 
 // admitRetransmit prepares the resending of the packet the subscriber
 // knows as outSeq (RFC 4585 §6.2.1), under one hold of d.mu: it reads the
-// packet from the shared cache of the layer forwarded into d.rtxPkt and
+// packet from the shared cache of the layer forwarded into d.rtx.pkt and
 // makes it what was first sent (RED unwrapped, VP8 munged; the copy is
 // ours, so no restore). Packets sent before the last layer switch are not
 // answered: the subscriber has moved on to a keyframe of the new layer.
-// Called only by the RTCP goroutine, which owns d.rtxBuf and d.rtxPkt.
+// Called only by the RTCP goroutine, which owns d.rtx, once handleNACK
+// has made it.
 func (d *DownTrack) admitRetransmit(outSeq uint16) (outPacket, []byte, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -215,16 +215,14 @@ func (d *DownTrack) admitRetransmit(outSeq uint16) (outPacket, []byte, bool) {
 	if !ok || l == nil {
 		return outPacket{}, nil, false
 	}
-	if d.rtxBuf == nil {
-		d.rtxBuf = make([]byte, packetcache.MaxPacketSize)
-	}
-	n, ok := l.cache.Get(inSeq, d.rtxBuf)
-	if !ok || d.rtxPkt.Unmarshal(d.rtxBuf[:n]) != nil {
+	x := d.rtx
+	n, ok := l.cache.Get(inSeq, x.buf)
+	if !ok || x.pkt.Unmarshal(x.buf[:n]) != nil {
 		return outPacket{}, nil, false
 	}
 	var pp parsed
-	l.parse(d.rtxPkt.Payload, &d.rtxDesc, &pp)
-	payload, ok := d.audioPayload(d.rtxPkt.Payload, &pp, false)
+	l.parse(x.pkt.Payload, &x.desc, &pp)
+	payload, ok := d.audioPayload(x.pkt.Payload, &pp, false)
 	if !ok {
 		return outPacket{}, nil, false
 	}
@@ -232,11 +230,11 @@ func (d *DownTrack) admitRetransmit(outSeq uint16) (outPacket, []byte, bool) {
 		if pp.vp8 == nil {
 			return outPacket{}, nil, false
 		}
-		if _, ok := d.munger.Munge(d.rtxPkt.Payload, pp.vp8); !ok {
+		if _, ok := d.munger.Munge(x.pkt.Payload, pp.vp8); !ok {
 			return outPacket{}, nil, false
 		}
 	}
-	return d.outPacket(outSeq, d.rw.Timestamp(d.rtxPkt.Timestamp)), payload, true
+	return d.outPacket(outSeq, d.rw.Timestamp(x.pkt.Timestamp)), payload, true
 }
 
 // admitPadding numbers one padding-only packet, under one hold of d.mu:

@@ -71,17 +71,16 @@ func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 	if d.sub.relay == RelayEgress {
 		d.rcv.stats.RelayNACKsIn.Add(1)
 	}
-	if d.resends == nil {
-		// Made at the first NACK: most tracks on a clean link never see one.
-		d.resends = new(resend.Limiter)
+	if d.rtx == nil {
+		d.rtx = &rtxState{buf: make([]byte, packetcache.MaxPacketSize)}
 	}
 	lost, anyLost := uint16(0), false
 	for _, pair := range pkt.Nacks {
 		pair.Range(func(seq uint16) bool {
-			switch d.resends.Check(seq, now) {
+			switch d.rtx.resends.Check(seq, now) {
 			case resend.Resend:
 				if d.retransmit(seq) {
-					d.resends.Sent(seq, now)
+					d.rtx.resends.Sent(seq, now)
 					return true
 				}
 			case resend.Lost:
@@ -111,7 +110,7 @@ func (d *DownTrack) retransmit(outSeq uint16) bool {
 	if !ok || !d.sub.rtxBudget.take(len(payload)) {
 		return false
 	}
-	n, err := out.emit(&d.rtx, &d.rtxPkt.Header, payload)
+	n, err := out.emit(&d.rtx.sc, &d.rtx.pkt.Header, payload)
 	if err != nil {
 		return false
 	}
@@ -139,8 +138,11 @@ func (d *DownTrack) sendPadding(count int) (int, error) {
 		if out, err = d.admitPadding(); err != nil {
 			break
 		}
+		if d.pad == nil {
+			d.pad = new(emitScratch)
+		}
 		var n int
-		if n, err = out.emit(&d.pad, nil, nil); err != nil || n == 0 {
+		if n, err = out.emit(d.pad, nil, nil); err != nil || n == 0 {
 			if err == nil {
 				err = errNotForwarding // Pion drops writes until SRTP is up
 			}

@@ -47,8 +47,13 @@ func NewHandler(s *sfu.SFU, opts ...Option) *Handler {
 		h.resume = newResumeTable(h)
 	}
 	h.upgrader = websocket.Upgrader{
-		ReadBufferSize:  4096,
+		// No ReadBufferSize: the connection reads through the 4 KB reader
+		// net/http made for the request, not a second one of its own.
 		WriteBufferSize: 4096,
+		// A session holds a write buffer only while it writes a message,
+		// not for its lifetime: most sessions are silent most of the time
+		// (4 KB per participant otherwise).
+		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     h.checkOrigin,
 	}
 	return h

@@ -8,6 +8,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 func TestParse(t *testing.T) {
@@ -77,5 +80,29 @@ func TestFetch(t *testing.T) {
 	}
 	if _, err := Fetch(context.Background(), srv.Client(), srv.URL+"/nope"); !errors.Is(err, ErrBadMetrics) {
 		t.Fatalf("404: err = %v, want ErrBadMetrics", err)
+	}
+}
+
+// TestFetchUncompressed: Fetch asks for the page uncompressed, so that a
+// promhttp handler answers without gzip and keeps no gzip writer alive in
+// the server it measures.
+func TestFetchUncompressed(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "switchboard_rooms"})
+	g.Set(3)
+	reg.MustRegister(g)
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	encodings := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		encodings <- w.Header().Get("Content-Encoding")
+	}))
+	defer srv.Close()
+	v, err := Fetch(context.Background(), srv.Client(), srv.URL+"/metrics")
+	if err != nil || v["switchboard_rooms"] != 3 {
+		t.Fatalf("Fetch = %v, %v", v, err)
+	}
+	if enc := <-encodings; enc != "" {
+		t.Fatalf("the handler answered with Content-Encoding %q, want none", enc)
 	}
 }

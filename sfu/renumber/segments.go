@@ -7,8 +7,9 @@
 // have had, so each change of offset is kept as a segment boundary.
 package renumber
 
-// MaxSegments bounds how many boundaries are remembered. A unit that arrives
-// so late that its boundary has been forgotten cannot be placed.
+// MaxSegments bounds how many boundaries are remembered (a power of two:
+// the ring indexes by mask). A unit that arrives so late that its boundary
+// has been forgotten cannot be placed.
 const MaxSegments = 64
 
 // Offset is the type of an outgoing-minus-incoming offset: 16-bit for RTP
@@ -22,32 +23,52 @@ type Segment[O Offset] struct {
 	Skipped uint64 // how many numbers just before Start were skipped
 }
 
-// Segments is a fixed ring of a stream's segments, oldest first, so that
-// nothing allocates per unit. The zero value has no segment: Reset first.
+// initialSegments is the ring's size at Reset. A stream forwarded whole
+// (no temporal layer dropped, no probe padding) never has more than its
+// first segment, so the ring grows, doubling, up to MaxSegments only as
+// boundaries accumulate: a full ring is 1.5 KB, and every down track has
+// one in its rewriter and a VP8 one a second in its munger.
+const initialSegments = 4
+
+// Segments is a ring of a stream's segments, oldest first, so that nothing
+// allocates per unit (only when the ring grows, at most four times). The
+// zero value has no segment: Reset first.
 type Segments[O Offset] struct {
-	ring  [MaxSegments]Segment[O]
-	first int // index of the oldest
+	ring  []Segment[O] // a power of two long, at most MaxSegments
+	first int          // index of the oldest
 	n     int
 }
 
 // Reset starts over with one segment.
 func (s *Segments[O]) Reset(start uint64, offset O) {
+	if s.ring == nil {
+		s.ring = make([]Segment[O], initialSegments)
+	}
 	s.first, s.n = 0, 1
 	s.ring[0] = Segment[O]{Start: start, Offset: offset}
 }
 
 // at returns the i-th segment, oldest first.
 func (s *Segments[O]) at(i int) *Segment[O] {
-	return &s.ring[(s.first+i)%MaxSegments]
+	return &s.ring[(s.first+i)&(len(s.ring)-1)]
 }
 
 // Newest is the segment new units fall in.
 func (s *Segments[O]) Newest() *Segment[O] { return s.at(s.n - 1) }
 
-// push appends a segment, forgetting the oldest when the ring is full.
+// push appends a segment: into a free slot, else into a ring twice as
+// long, else (MaxSegments remembered) in place of the oldest.
 func (s *Segments[O]) push(seg Segment[O]) {
-	if s.n == MaxSegments {
-		s.first = (s.first + 1) % MaxSegments
+	switch {
+	case s.n < len(s.ring):
+	case len(s.ring) < MaxSegments:
+		ring := make([]Segment[O], 2*len(s.ring))
+		for i := range s.n {
+			ring[i] = *s.at(i)
+		}
+		s.ring, s.first = ring, 0
+	default:
+		s.first = (s.first + 1) & (len(s.ring) - 1)
 		s.n--
 	}
 	s.n++

@@ -57,3 +57,35 @@ func TestSegmentsForgetTheOldest(t *testing.T) {
 		t.Fatalf("newest offset %d, %v", off, ok)
 	}
 }
+
+// TestSegmentsGrow: the ring starts small and doubles as boundaries come,
+// up to MaxSegments; every boundary is still placed after each growth.
+func TestSegmentsGrow(t *testing.T) {
+	tests := []struct {
+		skips, wantLen int
+	}{
+		{0, initialSegments},
+		{initialSegments - 1, initialSegments},
+		{initialSegments, 2 * initialSegments},
+		{MaxSegments/2 + 1, MaxSegments},
+		{MaxSegments - 1, MaxSegments},
+		{3 * MaxSegments, MaxSegments},
+	}
+	for _, tt := range tests {
+		var s Segments[uint64]
+		s.Reset(0, 0)
+		for i := range tt.skips {
+			s.Skip(uint64(10 * (i + 1)))
+		}
+		if len(s.ring) != tt.wantLen {
+			t.Errorf("%d skips: ring of %d, want %d", tt.skips, len(s.ring), tt.wantLen)
+		}
+		// Each remembered run: numbers after the i-th skip go out i lower.
+		for i := max(0, tt.skips-(MaxSegments-1)); i <= tt.skips; i++ {
+			ext := uint64(10*i + 1)
+			if off, ok := s.Lookup(ext); !ok || off != -uint64(i) {
+				t.Errorf("%d skips: Lookup(%d) = %d, %v; want %d", tt.skips, ext, int64(off), ok, -i)
+			}
+		}
+	}
+}
