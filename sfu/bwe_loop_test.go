@@ -68,7 +68,7 @@ func (g *bweRig) media() {
 		g.seq++
 		g.ts += 3000
 	}
-	g.r.layer(1).meter.add(highRate / 8 * int(allocationInterval) / int(time.Second))
+	g.r.layer(1).meter.add(highRate/8*int(allocationInterval)/int(time.Second), false)
 }
 
 // feedback tells the estimator that n packets were sent and whether they

@@ -37,7 +37,7 @@ func TestDropStale(t *testing.T) {
 			for i, idle := range tt.idle {
 				m := &r.layer(i).meter
 				if idle == 0 {
-					m.add(1000)
+					m.add(1000, false)
 				}
 				m.sample(now.Add(-idle)) // a sample without new bytes marks the layer idle since then
 			}

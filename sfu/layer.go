@@ -189,13 +189,13 @@ func (l *Layer) handlePacket(pkt *rtp.Packet, raw []byte) {
 	}
 	pp := &l.parsed
 	l.parse(pkt.Payload, &l.desc, pp)
-	if pp.vp8 != nil && l.observeVP8(pkt, pp.vp8, len(raw)) {
-		l.meter.addKeyframe(len(raw))
-	} else {
-		l.meter.add(len(raw))
+	keyframe := false
+	if pp.vp8 != nil {
+		keyframe = l.observeVP8(pkt, pp.vp8, len(raw))
 	}
+	l.meter.add(len(raw), keyframe)
 	if l.red {
-		l.primaryMeter.add(leanSize(pkt.Payload, pp, len(raw)))
+		l.primaryMeter.add(leanSize(pkt.Payload, pp, len(raw)), false)
 	}
 	l.up.observe(pkt.SequenceNumber, pkt.Timestamp, now.UnixNano(), l.r.codec.ClockRate)
 	if id := l.r.levelExt; id != 0 {
@@ -230,11 +230,7 @@ func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) bool
 	}
 	if desc.HasTID {
 		tid := min(int(desc.TID), maxTemporal-1)
-		if kf.part {
-			l.tidMeters[tid].addKeyframe(size)
-		} else {
-			l.tidMeters[tid].add(size)
-		}
+		l.tidMeters[tid].add(size, kf.part)
 		if int32(tid) > l.maxTID.Load() {
 			l.maxTID.Store(int32(tid))
 		}

@@ -37,11 +37,11 @@ func (m *bitrateMeter) idleFor(now time.Time) time.Duration {
 	return now.Sub(time.Unix(0, at))
 }
 
-func (m *bitrateMeter) add(n int) { m.bytes.Add(uint64(n)) }
-
-// addKeyframe counts n bytes of a keyframe.
-func (m *bitrateMeter) addKeyframe(n int) {
-	m.kfBytes.Add(uint64(n))
+// add counts n bytes of the stream, part of a keyframe or not.
+func (m *bitrateMeter) add(n int, keyframe bool) {
+	if keyframe {
+		m.kfBytes.Add(uint64(n))
+	}
 	m.bytes.Add(uint64(n))
 }
 

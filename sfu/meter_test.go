@@ -77,8 +77,8 @@ func TestBitrateMeter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var m bitrateMeter
 			for i, s := range tt.steps {
-				m.add(s.bytes - s.keyframe)
-				m.addKeyframe(s.keyframe)
+				m.add(s.bytes-s.keyframe, false)
+				m.add(s.keyframe, true)
 				if got := m.sample(at(s.ms)); got != s.want {
 					t.Fatalf("step %d at %d ms: cost %d, want %d", i, s.ms, got, s.want)
 				}
