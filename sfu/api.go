@@ -133,7 +133,7 @@ func newInterceptors(m *webrtc.MediaEngine, dropped *atomic.Uint64, inner interc
 		}
 		reg.Add(send)
 	}
-	gen, err := nack.NewGeneratorInterceptor()
+	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorMaxNacksPerPacket(maxNACKsPerPacket))
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +170,19 @@ const (
 	minEstimate     = 50_000
 	maxEstimate     = 50_000_000
 )
+
+// maxNACKsPerPacket bounds how often the NACK generator asks a publisher
+// for one lost packet (RFC 4585 §6.2.1), as sfu/resend bounds what the
+// SFU resends. Pion's generator asks every 100 ms until the packet is
+// read on its stream, but a repair that comes on RTX (RFC 4588), as
+// Chromium's do, is read on the RTX stream: the generator never learns of
+// it and asked for each lost packet until it left its 512-packet window,
+// about 25 times (TestDirectSRTPReceiveNACK: 533 asks for 21 losses), and
+// a browser answers each ask it gets an RTT apart: a publisher on a lossy
+// uplink resent every lost packet many times over, into the same link.
+// Three asks 100 ms apart repair a loss unless three resends in a row
+// are lost too.
+const maxNACKsPerPacket = 3
 
 // srtpReplayWindow is libwebrtc's SRTP replay window, in packets.
 const srtpReplayWindow = 1024
