@@ -23,6 +23,11 @@ type Signals struct {
 	// Probing says probe padding went out in this interval or the one
 	// before (whose feedback came in during this one).
 	Probing bool
+	// Keyframe says a video entered a new resolution within the last
+	// second: its first keyframe went out at once on top of the
+	// allocation (the SFU forwards as it receives, with no pacer), and a
+	// queue it built drains by itself.
+	Keyframe bool
 }
 
 // RateController turns Signals into the estimate the allocator shares out.
@@ -41,11 +46,14 @@ type Signals struct {
 // Two rules keep it near a link it has found. The rate acknowledged when
 // queues last built is the link's capacity, and growth without a probe
 // stops at it: past it the estimate is a guess the last queue refuted,
-// and an upgrade made on it fills the same queue again. A probe
-// that meets a queue built it with its own padding, which stops at once:
-// it lowers the estimate no further than the probe showed delivered,
-// not to GCC's share of it. A rate delivered cleanly above the capacity
-// shows the link widened, and the capacity is forgotten.
+// and an upgrade made on it fills the same queue again. A queue built by
+// a burst the SFU sent on purpose, which ends by itself, lowers the
+// estimate no further than what the link was shown to deliver meanwhile,
+// not to GCC's share of it: a probe's padding, which stops at once, and
+// a new resolution's first keyframe, sent in one rush (the allocator
+// left room for it over the second, not over the few milliseconds it
+// takes). A rate delivered cleanly above the capacity shows the link
+// widened, and the capacity is forgotten.
 type RateController struct {
 	estimate  int
 	min, max  int
@@ -109,10 +117,15 @@ func (c *RateController) Update(now time.Time, s Signals) int {
 			// estimate: a probe that met a queue still showed the link
 			// carries what was acknowledged (GCC, §5.5: A = β·R).
 			next := s.Target
-			if s.Probing {
-				// The probe's padding built the queue and stops now:
-				// the estimate it started from stands, up to what
-				// the probe showed delivered.
+			if s.Probing || s.Keyframe {
+				// The probe's padding or the keyframe built the
+				// queue, and it is over: the estimate stands, up
+				// to what the link delivered meanwhile. At 2
+				// Mbit/s, a second 720p video's first keyframe
+				// (with the larger frames its encoder sends after
+				// one) built a queue, GCC's share of 1.9 Mbit/s
+				// no longer carried both, and the video went back
+				// to 360p for the 10 s of a failed upgrade.
 				next = max(next, min(c.estimate, int(deliveredShare*float64(s.Acked))))
 			}
 			c.estimate = next

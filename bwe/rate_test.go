@@ -36,6 +36,17 @@ func TestRateController(t *testing.T) {
 		{"a probe that meets a narrowed link lowers it to what was delivered", 1_750_000, []step{
 			{Signals{Overuse: true, Probing: true, Target: 255_000, Acked: 300_000, Sending: 2_600_000}, func(e int) bool { return e == 285_000 }, "0.95 x 300k"},
 		}},
+		// A second video enters 720p at 1.75M on a 2 Mbit/s link: its
+		// first keyframe, sent at once, builds a queue; 1.9M
+		// acknowledged. The keyframe is through; the estimate stands.
+		{"a new resolution's keyframe that meets a queue keeps the estimate", 1_750_000, []step{
+			{Signals{Overuse: true, Keyframe: true, Target: 1_615_000, Acked: 1_900_000, Sending: 2_100_000}, func(e int) bool { return e == 1_750_000 }, "1.75M"},
+		}},
+		// The same upgrade as the link narrowed to 300k: what was
+		// delivered bounds the estimate, as for a probe.
+		{"a new resolution's keyframe on a narrowed link lowers it to what was delivered", 1_750_000, []step{
+			{Signals{Overuse: true, Keyframe: true, Target: 255_000, Acked: 300_000, Sending: 2_100_000}, func(e int) bool { return e == 285_000 }, "0.95 x 300k"},
+		}},
 		// Queues built at 1.9M acknowledged: the estimate grows back
 		// to it, and no further without a probe.
 		{"after a queue, growth stops short of the link", 1_900_000, []step{

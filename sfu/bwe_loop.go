@@ -17,6 +17,12 @@ const (
 	probeWarmup        = 5 * time.Second
 	maxProbeBackoff    = 2                         // cooldown doubles per failed probe, up to 4x
 	paddingPacketBits  = (maxPadding + 12 + 8) * 8 // payload, RTP header, transport-cc extension
+	// keyframeDrain is how long after a video enters a higher resolution
+	// a queue counts as its first keyframe's (bwe.Signals.Keyframe): the
+	// keyframe asked for arrives within a few hundred milliseconds, its
+	// feedback in the interval after, and the delay trend takes a few
+	// groups more to settle.
+	keyframeDrain = 4 * allocationInterval
 )
 
 // runBWE allocates this participant's estimated downlink among the tracks
@@ -103,6 +109,7 @@ func (p *Participant) updateEstimate(now time.Time, rate *bwe.RateController, se
 	sig := p.estimator.Signals(now)
 	sig.Sending = sending
 	sig.Probing = pr.paddedSince(now.Add(-2 * allocationInterval))
+	sig.Keyframe = !p.resolutionUp.IsZero() && now.Sub(p.resolutionUp) <= keyframeDrain
 	est := rate.Update(now, sig)
 	p.rateEstimate.Store(int64(est))
 	p.lastSignals = sig
@@ -169,6 +176,7 @@ func (p *Participant) allocate(now time.Time, alloc *bwe.Allocator, pr *prober, 
 	}
 	if upgraded {
 		pr.layerUp(now)
+		p.resolutionUp = now
 	}
 	if dec.WantTarget > est && sending > 0 && !pr.active() && now.After(pr.nextAllowed) {
 		if carrier := paddingCarrier(dts); carrier != nil {

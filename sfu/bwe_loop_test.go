@@ -27,6 +27,7 @@ type bweRig struct {
 	ts    uint32
 	sent  int64 // ns: the send time of the estimator's last packet (only its differences matter)
 	start time.Time
+	high  int // bps the high layer's meter reads (highRate unless a test lowers it)
 }
 
 // highRate is what the high layer's meter reads: above twice the initial
@@ -44,7 +45,7 @@ func newBWERig(t *testing.T) *bweRig {
 	p.estimator = bwe.NewSendSide()
 	p.keepTrace = true
 	p.dtList.Store(&[]*DownTrack{d})
-	g := &bweRig{clk: clk, r: r, d: d, p: p, start: clk.Now()}
+	g := &bweRig{clk: clk, r: r, d: d, p: p, start: clk.Now(), high: highRate}
 	g.media() // layer 0's keyframe: the track forwards it from the start
 	p.wg.Add(1)
 	go p.runBWE()
@@ -68,7 +69,7 @@ func (g *bweRig) media() {
 		g.seq++
 		g.ts += 3000
 	}
-	g.r.layer(1).meter.add(highRate/8*int(allocationInterval)/int(time.Second), false)
+	g.r.layer(1).meter.add(g.high/8*int(allocationInterval)/int(time.Second), false)
 }
 
 // feedback tells the estimator that n packets were sent and whether they
@@ -183,4 +184,28 @@ func TestBWELoopProbeHolds(t *testing.T) {
 			rec.At.Sub(failed), rec.Probing, g.probes(), cooldown+allocationInterval)
 	}
 	g.probeBurst(t)
+}
+
+// TestBWELoopKeyframeSignal: a video that enters a higher resolution marks
+// the keyframeDrain after the decision as its first keyframe's
+// (bwe.Signals.Keyframe: a queue then is that keyframe's, and lowers the
+// estimate only to what the link delivered), and no interval after it.
+func TestBWELoopKeyframeSignal(t *testing.T) {
+	g := newBWERig(t)
+	g.high = 1_000_000 // within the initial estimate, with room for its keyframe
+	if rec := g.interval(t); rec.Keyframe || rec.Tracks[0].Target != 1 {
+		t.Fatalf("first interval: keyframe %v, target layer %d; want no keyframe yet and layer 1 chosen", rec.Keyframe, rec.Tracks[0].Target)
+	}
+	decided := g.clk.Now()
+	// Layer 1's keyframe: the track switches, and no later allocation
+	// goes up again.
+	feed(g.r, []inPacket{{layer: 1, seq: 0, ts: 0, key: true, marker: true}})
+	for i := 2; i <= 8; i++ {
+		rec := g.interval(t)
+		want := g.clk.Now().Sub(decided) <= keyframeDrain
+		if rec.Keyframe != want || rec.Tracks[0].Current != 1 {
+			t.Fatalf("interval %d, %v after the upgrade: keyframe %v, want %v; forwarding layer %d, want 1",
+				i, g.clk.Now().Sub(decided), rec.Keyframe, want, rec.Tracks[0].Current)
+		}
+	}
 }

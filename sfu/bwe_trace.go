@@ -20,14 +20,17 @@ type BWERecord struct {
 	Estimate int       `json:"estimate"`
 	// Target, Loss and Overuse are the congestion controller's signals
 	// (bwe.Signals) for the interval.
-	Target     int              `json:"target"`
-	Loss       float64          `json:"loss"`
-	Overuse    bool             `json:"overuse"`
-	Sent       int              `json:"sent"`    // everything, padding and retransmissions included
-	Padding    int              `json:"padding"` // probe padding
-	Retransmit int              `json:"retransmit"`
-	Probing    bool             `json:"probing"`
-	Tracks     []BWETrackRecord `json:"tracks"`
+	Target     int     `json:"target"`
+	Loss       float64 `json:"loss"`
+	Overuse    bool    `json:"overuse"`
+	Sent       int     `json:"sent"`    // everything, padding and retransmissions included
+	Padding    int     `json:"padding"` // probe padding
+	Retransmit int     `json:"retransmit"`
+	Probing    bool    `json:"probing"`
+	// Keyframe: a video entered a higher resolution within keyframeDrain
+	// (bwe.Signals.Keyframe).
+	Keyframe bool             `json:"keyframe"`
+	Tracks   []BWETrackRecord `json:"tracks"`
 }
 
 // BWETrackRecord is one down track in a BWERecord.
@@ -111,6 +114,7 @@ func (p *Participant) record(now time.Time, m *traceMeter, probing bool) {
 	r := BWERecord{
 		At: now, Estimate: p.estimate(), Target: sig.Target, Loss: sig.Loss, Overuse: sig.Overuse,
 		Sent: bps(sent, m.sent), Padding: bps(padding, m.padding), Retransmit: bps(rtx, m.rtx), Probing: probing,
+		Keyframe: sig.Keyframe,
 	}
 	dts := *p.dtList.Load()
 	seen := make(map[*DownTrack][maxLayers]uint64, len(dts))

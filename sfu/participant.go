@@ -80,6 +80,7 @@ type Participant struct {
 	bweTracks        []bwe.Track   // runBWE only
 	lastEstimate     int           // runBWE only
 	lastSignals      bwe.Signals   // runBWE only
+	resolutionUp     time.Time     // runBWE only: when a video last entered a higher resolution
 	sent             atomic.Uint64 // bytes sent to this subscriber, for its rate controller
 	paddingSent      atomic.Uint64 // of which probe padding (bwe_trace.go)
 	rtxSent          atomic.Uint64 // of which retransmissions
