@@ -162,6 +162,7 @@ type trackRun struct {
 	// keyframe is the size of the first keyframe of the resolution this
 	// allocation moves it into, 0 if it stays in the one it has.
 	keyframe int
+	stopped  bool // its next step did not fit: pass 2 raises it no further
 }
 
 // NewAllocator returns an Allocator with the given options.
@@ -255,8 +256,9 @@ func fullRate(t *Track, i int) int {
 // priority order (screen shares, then camera video by tile area, larger
 // first, unknown sizes largest): pass 1 gives each video its lowest layer
 // (while it fits, with WithPauseOnCongestion; always, by default), so
-// everything visible shows something; pass 2 raises each
-// in turn toward the layer its tile needs while the total fits. Keeping a
+// everything visible shows something; pass 2 raises them toward the layer
+// each tile needs, one step at a time, the lowest step across all of them
+// first, while the total fits. Keeping a
 // track's current layer (or returning to it) needs only the total to fit
 // the estimate; going above it needs the total × headroom to fit, and no
 // lowering of that track for lack of bandwidth within the hold time. Going
@@ -371,31 +373,40 @@ func (a *Allocator) Allocate(now time.Time, estimate int, tracks []Track) Decisi
 			total, a.info[i].layer = nt, 0
 		}
 	}
-	// Pass 2: in rounds, each video one step up toward a layer, larger
-	// tiles first within a round, until a round raises none: first back
-	// to the layer each has, then toward what its tile needs. So what a
-	// video has is kept before another goes up, and two videos both
-	// reach the full frame rate of the lowest resolution before either
-	// goes higher.
-	raise := func(top func(r *trackRun) int) {
-		for raised := true; raised; {
-			raised = false
-			for _, i := range a.order {
-				r := &a.info[i]
-				limit := top(r)
-				if r.layer < 0 || r.layer >= limit {
-					continue
-				}
-				next := min(nextStep(&tracks[i], r.layer), limit)
-				if nt, ok := fits(i, next); ok {
-					raiseTo(i, next, nt)
-					raised = true
-				}
+	// Pass 2: one step at a time, the lowest step first across all the
+	// videos (a resolution at a frame rate: 180p at half rate before 180p
+	// at full rate before 360p at half rate), each video toward the layer
+	// its tile needs; at the same step, a video going back to a layer it
+	// has before one going beyond, then screen shares and larger tiles
+	// first. So two videos both reach 180p at full frame rate before either
+	// goes to 360p, and what a video has is kept before another takes the
+	// same step; but a higher frame rate of one video's resolution does not
+	// keep another out of that resolution: passes that gave every video
+	// back all it had first left a second video at 360p, in a run of the
+	// step link, while the first kept 720p at full rate in the bandwidth
+	// that carries both at 720p at half rate. A video whose next step does
+	// not fit stops there: everything after only adds to the total.
+	for {
+		best, bestNext := -1, 0
+		for _, i := range a.order {
+			r, t := &a.info[i], &tracks[i]
+			if r.layer < 0 || r.layer >= r.want || r.stopped {
+				continue
+			}
+			next := min(nextStep(t, r.layer), r.want)
+			if best < 0 || stepBefore(t, next, next <= r.ref, &tracks[best], bestNext, bestNext <= a.info[best].ref) {
+				best, bestNext = i, next
 			}
 		}
+		if best < 0 {
+			break
+		}
+		if nt, ok := fits(best, bestNext); ok {
+			raiseTo(best, bestNext, nt)
+		} else {
+			a.info[best].stopped = true
+		}
 	}
-	raise(func(r *trackRun) int { return min(r.ref, r.want) })
-	raise(func(r *trackRun) int { return r.want })
 
 	// Record the decision; find what is limited and what probing is worth.
 	probe, probeKeyframe := total, 0
@@ -476,6 +487,37 @@ func (a *Allocator) probeTarget(total, keyframe int) int {
 // (two keyframes, a freeze).
 func (a *Allocator) upgradeNeed(t *Track, next, total int) float64 {
 	return float64(total) + max(float64(a.cost(t, next))*(a.headroom-1), float64(t.Layers[next].Keyframe))
+}
+
+// stepBefore reports whether step i of track t (back, if it is a step the
+// track has) comes before step j of track u in pass 2: a lower resolution,
+// or a lower frame rate of the same height, first; at the same step, a
+// track going back to what it has first. Otherwise neither does (the caller
+// keeps the priority order).
+func stepBefore(t *Track, i int, back bool, u *Track, j int, uBack bool) bool {
+	if ht, hu := stepHeight(t, i), stepHeight(u, j); ht != hu {
+		return ht < hu
+	}
+	if tt, tu := t.Layers[i].Temporal, u.Layers[j].Temporal; tt != tu {
+		return tt < tu
+	}
+	return back && !uBack
+}
+
+// stepHeight is the height of layer i's resolution: measured, or as wanted
+// assumes it (720 for the top resolution, half the one above for each
+// below).
+func stepHeight(t *Track, i int) int {
+	if h := t.Layers[i].Height; h > 0 {
+		return h
+	}
+	h := topHeight
+	for j := len(t.Layers) - 1; j > i; j-- {
+		if t.Layers[j].Temporal == 0 {
+			h /= 2
+		}
+	}
+	return h
 }
 
 // resolutionBase is the lowest frame-rate step of layer i's resolution.

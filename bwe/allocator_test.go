@@ -647,3 +647,43 @@ func TestHoldUpgrades(t *testing.T) {
 		t.Fatalf("after the hold: step %d, want 5", d.Layers[0])
 	}
 }
+
+// TestResolutionBeforeAnothersFrameRate: two equal tiles, a at 720p full
+// rate, b at 360p full rate (the step link's measured ladder, about). A
+// higher frame rate of a's resolution does not keep b out of it: b enters
+// 720p wherever both fit at half rate with b's keyframe, and a keeps its
+// full rate only where that fits too.
+func TestResolutionBeforeAnothersFrameRate(t *testing.T) {
+	ladder := func(id string, current int) Track {
+		tr := Track{ID: id, Kind: Video, Width: 960, Height: 540, Current: current}
+		for _, res := range []struct {
+			w, h  int
+			steps [3]int
+		}{{320, 180, [3]int{45_000, 70_000, 110_000}}, {640, 360, [3]int{140_000, 250_000, 460_000}}, {1280, 720, [3]int{300_000, 560_000, 1_000_000}}} {
+			for tl, b := range res.steps {
+				tr.Layers = append(tr.Layers, Layer{Bitrate: b, Width: res.w, Height: res.h, Temporal: tl, Keyframe: 400_000})
+			}
+		}
+		return tr
+	}
+	tests := []struct {
+		name     string
+		estimate int
+		want     []int
+	}{
+		// b's entry: 560k + 560k + its keyframe (400k) = 1.52M; a at
+		// full rate beside it, 1.56M; as they were, 1.46M. Giving a
+		// back all it had first left b at 360p in all three.
+		{"both at 720p half rate where a's full rate does not fit with it", 1_530_000, []int{7, 7}},
+		{"a keeps its full rate where it fits beside b's 720p", 1_600_000, []int{8, 7}},
+		{"b stays at 360p where its entry does not fit", 1_500_000, []int{8, 5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewAllocator().Allocate(t0, tt.estimate, []Track{ladder("a", 8), ladder("b", 5)})
+			if !slices.Equal(d.Layers, tt.want) {
+				t.Fatalf("layers %v, want %v", d.Layers, tt.want)
+			}
+		})
+	}
+}
