@@ -38,8 +38,9 @@ func (n *Net) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, 
 	})
 }
 
-// ListenWrapped opens a UDP socket on n and hands it to wrap, which makes
-// it a connection of its own kind (this package's Conn; sfu/network's
+// ListenWrapped opens a UDP socket on n, with SocketBuffer bytes of
+// kernel buffer each way, and hands it to wrap, which makes it a
+// connection of its own kind (this package's Conn; sfu/network's
 // batched one). A socket that is not the system's own (a vnet's), or that
 // wrap refuses, is returned as it is: it still works, through Go's net
 // package.
@@ -52,6 +53,7 @@ func ListenWrapped(n transport.Net, network string, laddr *net.UDPAddr, wrap fun
 	if !ok {
 		return c, nil
 	}
+	setBuffers(raw, SocketBuffer)
 	if wrapped, err := wrap(raw); err == nil {
 		return wrapped, nil
 	}
