@@ -180,7 +180,7 @@ func (r *directRecv) deliverRTCP(chain interceptor.RTCPReader, p rtcp.RawPacket)
 	}
 	for _, ssrc := range dests {
 		if d := senders[ssrc]; d != nil {
-			d.handleRTCP(pkts, d.clock.Now().UnixNano())
+			d.handleRTCPOn(pkts, d.clock.Now().UnixNano(), true)
 		} else if st := streams[ssrc]; st != nil {
 			// A muted publisher still sends sender reports: it is
 			// there (Receiver.drainRTCP on Pion's path).

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+
+	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 )
 
 // srtcp is a compound RTCP packet as the rig's remote end encrypts it.
@@ -187,4 +189,48 @@ func TestHandleRTCPTwoReaders(t *testing.T) {
 	if got := rig.layer.r.stats.NACKsReceived.Load(); got != 2*each {
 		t.Fatalf("%d NACKs handled, want %d", got, 2*each)
 	}
+}
+
+// stuckPublisher's WriteRTCP blocks until released, as a write to a
+// publisher on ICE-TCP whose send buffer is full.
+type stuckPublisher struct {
+	entered, release chan struct{}
+}
+
+func (p stuckPublisher) WriteRTCP([]rtcp.Packet) error {
+	p.entered <- struct{}{}
+	<-p.release
+	return nil
+}
+
+// TestDirectRTCPKeyframeRequestDoesNotWait: a subscriber's PLI read in the
+// shared socket's read loop asks the publisher for a keyframe without
+// waiting for the write: the loop reads every participant's packets.
+func TestDirectRTCPKeyframeRequestDoesNotWait(t *testing.T) {
+	rig := newDirectRecvRig(t)
+	pub := stuckPublisher{entered: make(chan struct{}), release: make(chan struct{})}
+	rig.layer.publisher, rig.layer.throttle = pub, keyframe.NewThrottle(0)
+	pli := rig.srtcp(t, &rtcp.PictureLossIndication{SenderSSRC: subscriberSSRC, MediaSSRC: 1})
+	released := false
+	t.Cleanup(func() {
+		if !released {
+			close(pub.release)
+		}
+	})
+	taken := make(chan bool, 1)
+	go func() { taken <- rig.demux.Take(pli, rig.from) }()
+	<-pub.entered // the request is being written...
+	select {
+	case ok := <-taken: // ...and the read loop has gone on
+		if !ok {
+			t.Fatal("the PLI went to Pion")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read loop waited for the publisher's write")
+	}
+	released = true
+	close(pub.release)
+	waitFor(t, "the keyframe request counted", func() bool {
+		return rig.layer.r.stats.KeyframeRequestsSent.Load() == 1
+	})
 }

@@ -89,7 +89,10 @@ type DownTrack struct {
 
 	rtcpMu sync.Mutex // the RTCP handling's turn (handleRTCP): guards rtx
 	rtx    *rtxState  // under rtcpMu; nil until the first NACK
-	down   downlink   // what the subscriber reports (quality_stats.go)
+	// rtcpInReadLoop: the handling under way is the shared socket's read
+	// loop's (direct SRTCP); under rtcpMu.
+	rtcpInReadLoop bool
+	down           downlink // what the subscriber reports (quality_stats.go)
 
 	ladder []layerStep  // subscriber's bwe goroutine only
 	pad    *emitScratch // subscriber's bwe goroutine only; nil until it first pads
@@ -304,14 +307,30 @@ func (d *DownTrack) layers() (current, target int) {
 // publisher): during a switch, the new layer's keyframe is the one that
 // ends a freeze.
 func (d *DownTrack) requestKeyframe() {
+	if l := d.keyframeLayer(); l != nil {
+		l.requestKeyframe()
+	}
+}
+
+// askKeyframe is requestKeyframe from the RTCP handling (under rtcpMu):
+// in the shared socket's read loop the request leaves on a goroutine of
+// its own (Layer.requestKeyframeAsync).
+func (d *DownTrack) askKeyframe() {
+	if !d.rtcpInReadLoop {
+		d.requestKeyframe()
+	} else if l := d.keyframeLayer(); l != nil {
+		l.requestKeyframeAsync()
+	}
+}
+
+// keyframeLayer counts a keyframe request and returns the layer it is for.
+func (d *DownTrack) keyframeLayer() *Layer {
 	d.sub.keyframeRequests.Add(1)
 	current, target := d.layers()
 	if target < 0 {
 		target = current
 	}
-	if l := d.rcv.layer(target); l != nil {
-		l.requestKeyframe()
-	}
+	return d.rcv.layer(target)
 }
 
 // setLayers sets the layer forwarded and the one wanted (-1 none), and

@@ -48,8 +48,17 @@ func (d *DownTrack) readRTCP() {
 // direct SRTP the shared socket's read loop (directsrtp_rtcp.go). The
 // answers leave after rtcpMu is released: no lock is held across the send.
 func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
+	d.handleRTCPOn(pkts, now, false)
+}
+
+// handleRTCPOn is handleRTCP; readLoop: called by the shared socket's read
+// loop, where the keyframe requests to the publisher must not be waited
+// on (askKeyframe). The NACK answers go to this subscriber on the batched
+// socket its RTCP came from: a wait there is sendto(2)'s on a full buffer.
+func (d *DownTrack) handleRTCPOn(pkts []rtcp.Packet, now int64, readLoop bool) {
 	answered := false
 	d.rtcpMu.Lock()
+	d.rtcpInReadLoop = readLoop
 	d.down.lastAt.Store(now)
 	for _, pkt := range pkts {
 		switch pkt := pkt.(type) {
@@ -60,7 +69,7 @@ func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
 			d.down.observeReport(pkt, ssrc, time.Unix(0, now))
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 			d.rcv.stats.PLIsReceived.Add(1)
-			d.requestKeyframe()
+			d.askKeyframe()
 		case *rtcp.TransportLayerNack:
 			d.handleNACK(pkt, now)
 			answered = true
