@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"errors"
+	"io"
 
 	"github.com/pion/interceptor"
 )
@@ -19,10 +20,17 @@ var errDirectConsumed = errors.New("sfu: direct srtp: packet already read")
 // draft-holmer-rmcat-transport-wide-cc-extensions-01), seqGuard. Two
 // interceptors bracket the chain of a direct-SRTP PeerConnection:
 //   - recvTap, the outermost, learns the reader Pion bound for each remote
-//     stream (the whole chain) and leaves it unchanged;
+//     stream (the whole chain) and the first RTCP reader it bound, and
+//     leaves them unchanged;
 //   - recvSource, the innermost, returns the packet in hand when the read
-//     comes from the direct path (its attributes carry the stream), and
-//     reads Pion's SRTP stream otherwise.
+//     comes from the direct path (its attributes carry the stream, or the
+//     association's SRTCP), and reads Pion's SRTP or SRTCP stream
+//     otherwise.
+//
+// Pion binds an RTCP reader per sender and receiver, without naming the
+// stream (interceptor.Interceptor.BindRTCPReader): each interceptor's
+// wrapper acts on the packet read, by the SSRCs within it, so with the
+// packet in hand one bound chain reads it as any other would.
 //
 // A chain's interceptors keep each stream's state behind their own locks
 // (pion/interceptor's nack.receiveLog, report.receiverStream, twcc's
@@ -41,6 +49,12 @@ func (t *recvTap) NewInterceptor(string) (interceptor.Interceptor, error) { retu
 // BindRemoteStream records the stream's chain.
 func (t *recvTap) BindRemoteStream(info *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
 	t.recv.addStream(info.SSRC, r)
+	return r
+}
+
+// BindRTCPReader keeps the first RTCP chain bound, for the direct SRTCP.
+func (t *recvTap) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
+	t.recv.rtcp.chain.CompareAndSwap(nil, &r)
 	return r
 }
 
@@ -72,6 +86,26 @@ func (*recvSourceInterceptor) BindRemoteStream(_ *interceptor.StreamInfo, r inte
 				}
 				st.pending = -1
 				return n, a, nil
+			}
+		}
+		return r.Read(b, a)
+	})
+}
+
+// BindRTCPReader returns the RTCP packet in hand to a direct read, once.
+func (*recvSourceInterceptor) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
+	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		if a != nil {
+			if in, ok := a[directKey{}].(rtcpInHand); ok {
+				p := in.r.pending
+				if p == nil {
+					return 0, a, errDirectConsumed
+				}
+				in.r.pending = nil
+				if len(b) < len(p) {
+					return 0, a, io.ErrShortBuffer
+				}
+				return copy(b, p), a, nil
 			}
 		}
 		return r.Read(b, a)

@@ -22,16 +22,23 @@ func newRecvDemux() *recvDemux {
 	return d
 }
 
-// Take implements udpbatch.Tap. Only SRTP reaches an association: RFC 7983
-// §7 tells RTP and RTCP by a first byte of 128 to 191, and RFC 5761 §4
-// RTCP from RTP by a second byte (marker and payload type) of 192 to 223,
-// the RTCP packet types 192-223 that no RTP payload type then takes.
+// Take implements udpbatch.Tap. Only SRTP and SRTCP reach an association:
+// RFC 7983 §7 tells RTP and RTCP by a first byte of 128 to 191, and RFC
+// 5761 §4 RTCP from RTP by a second byte (marker and payload type) of 192
+// to 223, the RTCP packet types 192-223 that no RTP payload type then
+// takes.
 func (d *recvDemux) Take(b []byte, from netip.AddrPort) bool {
-	if len(b) < 12 || b[0] < 128 || b[0] > 191 || (b[1] >= 192 && b[1] <= 223) {
+	if len(b) < 12 || b[0] < 128 || b[0] > 191 {
 		return false
 	}
 	r := (*d.by.Load())[netip.AddrPortFrom(from.Addr().Unmap(), from.Port())]
-	return r != nil && r.take(b)
+	if r == nil {
+		return false
+	}
+	if b[1] >= 192 && b[1] <= 223 {
+		return r.takeRTCP(b)
+	}
+	return r.take(b)
 }
 
 // route sends r the packets from addr, ICE's newly selected pair on the

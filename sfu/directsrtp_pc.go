@@ -54,7 +54,7 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 		return pc, nil, err
 	}
 	d := &directSRTP{sent: &s.stats.DirectSRTPPackets, paused: &s.stats.DirectSRTPPaused,
-		recv: newDirectRecv(&s.stats.DirectSRTPReceived, &s.stats.DirectSRTPDropped)}
+		recv: newDirectRecv(&s.stats.DirectSRTPReceived, &s.stats.DirectSRTPDropped, &s.stats.DirectSRTCPReceived)}
 	if s.sockets.SharesTCP() {
 		d.tcp = newTCPRoutes()
 	}

@@ -25,18 +25,21 @@ import (
 // stamps its arrival as it is read, and queues it for the layer's direct
 // loop (layer_in.go): one hand-off.
 //
-// What stays Pion's: STUN, DTLS, SRTCP, and every RTP packet until its
-// stream is bound to a layer (simulcast layers are told apart by the rid
-// extension of their first packets, which Pion reads) or of a stream never
-// bound (an RTX stream before the layer it repairs). A stream goes direct
+// SRTCP is taken too (directsrtp_rtcp.go). What stays Pion's: STUN, DTLS,
+// and every RTP packet until its stream is bound to a layer (simulcast
+// layers are told apart by the rid extension of their first packets,
+// which Pion reads) or of a stream never bound (an RTX stream before the
+// layer it repairs). A stream goes direct
 // at the first of its packets the direct context decrypts, and stays
 // direct: Pion's SRTP context no longer sees it (as on the send side).
 type directRecv struct {
 	cipher atomic.Pointer[recvCipher]
 
-	mu      sync.Mutex // writers of streams and layers
+	mu      sync.Mutex // writers of streams, layers and rtcp.senders
 	streams atomic.Pointer[map[uint32]*recvStream]
 	layers  atomic.Pointer[[]*Layer] // bound, for RTX streams to find theirs
+
+	rtcp recvRTCP // SRTCP (directsrtp_rtcp.go)
 
 	received *atomic.Uint64 // Stats.DirectSRTPReceived
 	dropped  *atomic.Uint64 // Stats.DirectSRTPDropped: a layer's queue was full
@@ -87,14 +90,16 @@ type recvBinding struct {
 // fail to decrypt before it leaves the stream to Pion.
 const maxDirectFails = 3
 
-func newDirectRecv(received, dropped *atomic.Uint64) *directRecv {
+func newDirectRecv(received, dropped, rtcpReceived *atomic.Uint64) *directRecv {
 	r := &directRecv{received: received, dropped: dropped}
+	r.rtcp.received = rtcpReceived
 	r.bufs.New = func() any {
 		b := make([]byte, packetcache.MaxPacketSize)
 		return &b
 	}
 	r.streams.Store(&map[uint32]*recvStream{})
 	r.layers.Store(&[]*Layer{})
+	r.rtcp.senders.Store(&map[uint32]*DownTrack{})
 	return r
 }
 
@@ -108,7 +113,8 @@ func newDirectRecv(received, dropped *atomic.Uint64) *directRecv {
 // the same, they carry nothing the client hid.
 func (r *directRecv) arm(k srtpkeys.Keys) error {
 	ctx, err := srtp.CreateContext(k.RemoteKey, k.RemoteSalt, k.Profile,
-		srtp.SRTPReplayProtection(srtpReplayWindow), srtp.Cryptex(srtp.CryptexModeEnabled))
+		srtp.SRTPReplayProtection(srtpReplayWindow), srtp.SRTCPReplayProtection(srtcpReplayWindow),
+		srtp.Cryptex(srtp.CryptexModeEnabled))
 	if err != nil {
 		return fmt.Errorf("%w: %w", errDirectSRTP, err)
 	}

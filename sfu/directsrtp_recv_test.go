@@ -68,12 +68,16 @@ type directRecvRig struct {
 	recv    *directRecv
 	from    netip.AddrPort
 	layer   *Layer
+	dt      *DownTrack // the layer's, SSRC 1, bound as Pion binds it
 	down    *recordingWriter
 	rtcp    *rtcpLog
 	enc     *srtp.Context
 	count   atomic.Uint64
 	dropped atomic.Uint64
-	seq     uint16
+	// rtcpCount counts SRTCP taken; est is the chain's estimator.
+	rtcpCount atomic.Uint64
+	est       atomic.Pointer[bwe.SendSide]
+	seq       uint16
 }
 
 const twccExtID = 3
@@ -82,12 +86,12 @@ func newDirectRecvRig(tb testing.TB) *directRecvRig {
 	tb.Helper()
 	rig := &directRecvRig{demux: newRecvDemux(), from: netip.MustParseAddrPort("192.0.2.9:40000"),
 		down: &recordingWriter{}, rtcp: &rtcpLog{}}
-	rig.recv = newDirectRecv(&rig.count, &rig.dropped)
+	rig.recv = newDirectRecv(&rig.count, &rig.dropped, &rig.rtcpCount)
 	m, err := newMediaEngine()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	reg, err := newInterceptors(m, new(atomic.Uint64), recvSource{}, nil, func(string, *bwe.SendSide) {})
+	reg, err := newInterceptors(m, new(atomic.Uint64), recvSource{}, nil, func(_ string, e *bwe.SendSide) { rig.est.Store(e) })
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -98,6 +102,12 @@ func newDirectRecvRig(tb testing.TB) *directRecvRig {
 	}
 	tb.Cleanup(func() { _ = chain.Close() })
 	chain.BindRTCPWriter(rig.rtcp)
+	// Pion binds an RTCP reader per sender and receiver: none of what the
+	// direct path decrypts may be read from Pion's SRTCP streams.
+	chain.BindRTCPReader(interceptor.RTCPReaderFunc(func([]byte, interceptor.Attributes) (int, interceptor.Attributes, error) {
+		tb.Error("a direct RTCP packet was read from Pion's stream")
+		return 0, nil, errDirectConsumed
+	}))
 	info := &interceptor.StreamInfo{
 		SSRC: 0xdead, PayloadType: 96, MimeType: webrtc.MimeTypeVP8, ClockRate: 90000,
 		RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: sdp.TransportCCURI, ID: twccExtID}},
@@ -118,7 +128,8 @@ func newDirectRecvRig(tb testing.TB) *directRecvRig {
 	r := newTestReceiver(webrtc.RTPCodecTypeVideo, 1)
 	rig.layer = r.layer(0)
 	rig.layer.ssrc = 0xdead
-	bindTestDownTrack(r, 1, rig.down)
+	rig.dt = bindTestDownTrack(r, 1, rig.down)
+	rig.recv.addSender(1, rig.dt)
 	rig.recv.bindLayer(rig.layer)
 	loop := make(chan struct{})
 	go func() {

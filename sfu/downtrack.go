@@ -87,8 +87,12 @@ type DownTrack struct {
 	// to its primary block (lean_audio.go).
 	leanBuf []byte
 
-	rtx  *rtxState // RTCP goroutine only; nil until the first NACK
-	down downlink  // what the subscriber reports (quality_stats.go)
+	rtcpMu sync.Mutex // the RTCP handling's turn (handleRTCP): guards rtx
+	rtx    *rtxState  // under rtcpMu; nil until the first NACK
+	// rtcpInReadLoop: the handling under way is the shared socket's read
+	// loop's (direct SRTCP); under rtcpMu.
+	rtcpInReadLoop bool
+	down           downlink // what the subscriber reports (quality_stats.go)
 
 	ladder []layerStep  // subscriber's bwe goroutine only
 	pad    *emitScratch // subscriber's bwe goroutine only; nil until it first pads
@@ -197,6 +201,9 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	d.mu.Unlock()
 	d.sub.log.Debug("track bound", "track", d.rcv.id, "codec", codec.MimeType, "pt", codec.PayloadType, "unwrapRED", unwrap)
 	d.bound.Store(true)
+	// With direct SRTP, the shared socket's read loop hands this track the
+	// subscriber's RTCP about its SSRC (directsrtp_rtcp.go).
+	d.sub.direct.receiver().addSender(uint32(ctx.SSRC()), d)
 	// The subscriber should see a picture at once, not at the next
 	// periodic keyframe: from the cache if it holds one, else asked for.
 	if l := d.rcv.layer(target); l != nil && !l.startsFromCache() {
@@ -206,8 +213,9 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 }
 
 // Unbind stops forwarding.
-func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
+func (d *DownTrack) Unbind(ctx webrtc.TrackLocalContext) error {
 	d.bound.Store(false)
+	d.sub.direct.receiver().removeSender(uint32(ctx.SSRC()), d)
 	return nil
 }
 
@@ -299,14 +307,30 @@ func (d *DownTrack) layers() (current, target int) {
 // publisher): during a switch, the new layer's keyframe is the one that
 // ends a freeze.
 func (d *DownTrack) requestKeyframe() {
+	if l := d.keyframeLayer(); l != nil {
+		l.requestKeyframe()
+	}
+}
+
+// askKeyframe is requestKeyframe from the RTCP handling (under rtcpMu):
+// in the shared socket's read loop the request leaves on a goroutine of
+// its own (Layer.requestKeyframeAsync).
+func (d *DownTrack) askKeyframe() {
+	if !d.rtcpInReadLoop {
+		d.requestKeyframe()
+	} else if l := d.keyframeLayer(); l != nil {
+		l.requestKeyframeAsync()
+	}
+}
+
+// keyframeLayer counts a keyframe request and returns the layer it is for.
+func (d *DownTrack) keyframeLayer() *Layer {
 	d.sub.keyframeRequests.Add(1)
 	current, target := d.layers()
 	if target < 0 {
 		target = current
 	}
-	if l := d.rcv.layer(target); l != nil {
-		l.requestKeyframe()
-	}
+	return d.rcv.layer(target)
 }
 
 // setLayers sets the layer forwarded and the one wanted (-1 none), and

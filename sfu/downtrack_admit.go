@@ -205,8 +205,8 @@ func (d *DownTrack) audioPayload(payload []byte, pp *parsed, lean bool) ([]byte,
 // makes it what was first sent (RED unwrapped, VP8 munged; the copy is
 // ours, so no restore). Packets sent before the last layer switch are not
 // answered: the subscriber has moved on to a keyframe of the new layer.
-// Called only by the RTCP goroutine, which owns d.rtx, once handleNACK
-// has made it.
+// Called only under rtcpMu, which guards d.rtx, once handleNACK has made
+// it.
 func (d *DownTrack) admitRetransmit(outSeq uint16) (outPacket, []byte, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

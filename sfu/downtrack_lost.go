@@ -52,7 +52,7 @@ func (d *DownTrack) forwarded(outSeq uint16) bool {
 // at once to the layer it left, which still arrives, and whose keyframe is
 // small; the allocator is told (bweTrack), and counts it as a failed
 // upgrade. Otherwise a keyframe of the layer is asked for now, not 3 s
-// later.
+// later. Part of the RTCP handling: under rtcpMu.
 func (d *DownTrack) lostPacket(outSeq uint16, now int64) {
 	d.mu.Lock()
 	recovered := d.keySent && int16(d.keyOut-outSeq) > 0
@@ -74,7 +74,7 @@ func (d *DownTrack) lostPacket(outSeq uint16, now int64) {
 		d.sub.log.Debug("upgrade failed: falling back", "track", d.rcv.id, "from", from, "to", to)
 		d.sub.wakeBWE()
 	}
-	d.requestKeyframe()
+	d.askKeyframe()
 }
 
 // takeFallBack returns the ladder step (in d.ladder) the track fell back

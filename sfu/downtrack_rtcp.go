@@ -43,7 +43,22 @@ func (d *DownTrack) readRTCP() {
 // §4.3.1) become keyframe requests, generic NACKs are answered, receiver
 // reports feed connection quality; the rest (REMB, transport-wide
 // feedback) is the interceptors'. Any packet shows the subscriber is there.
+// Two goroutines call it, taking turns on rtcpMu (answering NACKs uses
+// d.rtx): the track's RTCP reader, for what Pion's path reads, and with
+// direct SRTP the shared socket's read loop (directsrtp_rtcp.go). The
+// answers leave after rtcpMu is released: no lock is held across the send.
 func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
+	d.handleRTCPOn(pkts, now, false)
+}
+
+// handleRTCPOn is handleRTCP; readLoop: called by the shared socket's read
+// loop, where the keyframe requests to the publisher must not be waited
+// on (askKeyframe). The NACK answers go to this subscriber on the batched
+// socket its RTCP came from: a wait there is sendto(2)'s on a full buffer.
+func (d *DownTrack) handleRTCPOn(pkts []rtcp.Packet, now int64, readLoop bool) {
+	answered := false
+	d.rtcpMu.Lock()
+	d.rtcpInReadLoop = readLoop
 	d.down.lastAt.Store(now)
 	for _, pkt := range pkts {
 		switch pkt := pkt.(type) {
@@ -54,10 +69,15 @@ func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
 			d.down.observeReport(pkt, ssrc, time.Unix(0, now))
 		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 			d.rcv.stats.PLIsReceived.Add(1)
-			d.requestKeyframe()
+			d.askKeyframe()
 		case *rtcp.TransportLayerNack:
 			d.handleNACK(pkt, now)
+			answered = true
 		}
+	}
+	d.rtcpMu.Unlock()
+	if answered {
+		d.flusher.Flush()
 	}
 }
 
@@ -65,7 +85,8 @@ func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now int64) {
 // packet it names is resent from the shared cache unless package resend's
 // limits or the retransmission budget hold it back. A packet of the layer
 // forwarded that the subscriber will not get in time is lost: its decoder
-// waits for a keyframe, and lostPacket gets it one at once.
+// waits for a keyframe, and lostPacket gets it one at once. Under rtcpMu;
+// the caller flushes the answers.
 func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 	d.rcv.stats.NACKsReceived.Add(1)
 	if d.sub.relay == RelayEgress {
@@ -95,7 +116,6 @@ func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 			return true
 		})
 	}
-	d.flusher.Flush()
 	if anyLost {
 		d.lostPacket(lost, now)
 	}

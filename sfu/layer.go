@@ -251,9 +251,31 @@ func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) bool
 // §6.3.1 PLI names the layer's SSRC), at most once per keyframe interval
 // however many subscribers ask.
 func (l *Layer) requestKeyframe() {
-	if l.r.kind != webrtc.RTPCodecTypeVideo || !l.throttle.Allow(l.clock.Now()) {
-		return
+	if l.mayRequestKeyframe() {
+		l.sendPLI()
 	}
+}
+
+// requestKeyframeAsync is requestKeyframe with the write on a goroutine of
+// its own, for a caller that must not wait on the publisher's connection:
+// the shared socket's read loop (directsrtp_rtcp.go), which every
+// participant on the port depends on, while a write to a publisher on
+// ICE-TCP blocks as long as its send buffer is full. The throttle is
+// passed first, so it is at most one goroutine per keyframe interval.
+func (l *Layer) requestKeyframeAsync() {
+	if l.mayRequestKeyframe() {
+		go l.sendPLI()
+	}
+}
+
+// mayRequestKeyframe passes the layer's throttle: a video layer not asked
+// within the keyframe interval.
+func (l *Layer) mayRequestKeyframe() bool {
+	return l.r.kind == webrtc.RTPCodecTypeVideo && l.throttle.Allow(l.clock.Now())
+}
+
+// sendPLI writes the keyframe request to the publisher.
+func (l *Layer) sendPLI() {
 	pli := &rtcp.PictureLossIndication{MediaSSRC: l.ssrc}
 	if err := l.publisher.WriteRTCP([]rtcp.Packet{pli}); err != nil {
 		l.log.Debug("sending PLI", "track", l.r.id, "rid", l.rid, "err", err)

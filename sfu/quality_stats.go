@@ -60,7 +60,7 @@ func (u *uplink) observe(seq uint16, ts uint32, now int64, clockRate uint32) {
 }
 
 // downlink is what a subscriber's receiver reports (RFC 3550 §6.4.2) say
-// of one DownTrack; written by its RTCP goroutine.
+// of one DownTrack; written by its RTCP handling (handleRTCP).
 type downlink struct {
 	fractionLost atomic.Uint32 // of the last report, /256
 	rttUs        atomic.Int64  // 0 until a report answers one of our SRs

@@ -60,6 +60,10 @@ type StatsOf[C, G any] struct {
 	// Of those, the packets a layer's queue had no room for: its direct
 	// loop was blocked, as a full socket buffer drops (layer_in.go).
 	DirectSRTPDropped C `metric:"switchboard_direct_srtp_dropped_total" help:"RTP packets received directly (--direct-srtp) dropped because their layer's queue was full."`
+	// Subscribers' and publishers' compound RTCP packets the SFU decrypted
+	// itself in the shared socket's read loop and handled there
+	// (directsrtp_rtcp.go), past Pion's receive goroutines.
+	DirectSRTCPReceived C `metric:"switchboard_direct_srtcp_received_total" help:"Compound RTCP packets the SFU decrypted and handled itself in the shared UDP socket's read loop, past Pion's receive path (--direct-srtp)."`
 
 	// Relays between nodes (relay.go): streams (one per layer of a track)
 	// received from and sent to other nodes now, and what crossed.

@@ -76,6 +76,11 @@ func TestDirectSRTP(t *testing.T) {
 		t.Fatalf("feedback reports %d of the %d packets numbered: %v", link.twccRecv.Load(), sent, err)
 	}
 	t.Logf("feedback reports %d packets received; %d had been numbered", link.twccRecv.Load(), sent)
+	// The subscribers' receiver reports (and the publisher's sender
+	// reports) are read in the shared socket's read loop too.
+	if st := srv.sfu.Stats(); st.DirectSRTCPReceived == 0 {
+		t.Fatal("no SRTCP received directly")
+	}
 }
 
 // TestDirectSRTPRetransmissions: the SFU's NACK retransmissions go out on
@@ -85,6 +90,12 @@ func TestDirectSRTPRetransmissions(t *testing.T) {
 	st := nackRecoversLoss(t, sfu.WithUDPMux(0), sfu.WithDirectSRTP(true))
 	if st.PacketsRetransmitted == 0 || st.DirectSRTPPackets < st.PacketsOut/2 {
 		t.Fatalf("retransmitted %d, direct %d of %d forwarded: the repairs did not go direct", st.PacketsRetransmitted, st.DirectSRTPPackets, st.PacketsOut)
+	}
+	// The subscriber's NACKs and reports come as SRTCP on the shared
+	// socket: read there, past Pion's receive goroutines.
+	t.Logf("%d SRTCP packets received directly, %d NACKs", st.DirectSRTCPReceived, st.NACKsReceived)
+	if st.DirectSRTCPReceived == 0 {
+		t.Fatalf("no SRTCP received directly (%d NACKs received)", st.NACKsReceived)
 	}
 }
 

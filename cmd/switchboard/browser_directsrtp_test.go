@@ -75,6 +75,14 @@ func TestBrowserMeetingDirectSRTP(t *testing.T) {
 	if direct < 200 || direct < in/2 || dropped > 0 {
 		t.Fatalf("%v of %v packets in received directly (want 200 and half at least), %v dropped", direct, in, dropped)
 	}
+	// Chromium's RTCP (reduced-size feedback, transport-wide feedback,
+	// receiver and sender reports) is decrypted and handled in the read
+	// loop too (sfu/directsrtp_rtcp.go).
+	srtcp := m.value(t, "switchboard_direct_srtcp_received_total")
+	t.Logf("%v SRTCP packets received directly", srtcp)
+	if srtcp == 0 {
+		t.Fatal("no SRTCP received directly")
+	}
 }
 
 // TestBrowserDirectSRTPOverICETCP: with --direct-srtp on the shared UDP port

@@ -3,13 +3,17 @@
 // per packet and subscriber: the packets of one fan-out to every subscriber
 // on a shared socket leave together.
 //
-// Writes are queued (copied) and return at once. One goroutine per socket
-// sends, so datagrams leave in the order they were written and no writer
-// makes the system call: it sends when the writer that fanned out calls
-// Flush, when a batch fills, or at the latest after a short delay for the
-// writes nobody flushes (RTCP, STUN, DTLS). A writer waits only when the
-// sender is maxReady full batches behind, as it would in sendto(2) on a
-// full socket buffer.
+// Writes are queued (copied) and return at once. The goroutine that
+// fanned out sends its fan-out itself when it calls Flush (one sendmmsg,
+// no lock held across it), so no other goroutine is woken for it; one
+// goroutine sends at a time, so datagrams leave in the order they were
+// written: a Flush that finds another send under way returns at once, and
+// that send goes on until the queue is empty, its datagrams included. A
+// sender goroutine per socket remains for what no Flush sends: a batch
+// that fills, the writes nobody flushes (RTCP, STUN, DTLS), sent after a
+// short delay, and what a flushing goroutine hands over after maxRounds
+// batches. A writer waits only when maxReady full batches are queued, as
+// it would in sendto(2) on a full socket buffer.
 //
 // On Linux the sends and the reads enter the kernel as raw system calls
 // on the non-blocking socket (writer_linux.go, internal/rawudp), so that
@@ -40,12 +44,16 @@ type Conn struct {
 	delay time.Duration // the longest an unflushed write waits
 
 	mu     sync.Mutex
-	room   *sync.Cond // signalled when a full batch leaves the queue
+	room   *sync.Cond // signalled when a full batch leaves the queue, and when a send ends
 	cur    *batch
 	ready  []*batch // full, in order, not sent yet
 	free   []*batch // sent, to fill again
 	armed  bool     // the delay timer runs
 	closed bool
+	// sending: a goroutine (a flushing writer or the sender) is sending
+	// and will until the queue is empty; no other may, which keeps the
+	// datagrams in the order they were written.
+	sending bool
 
 	pending atomic.Int32  // datagrams queued, for a cheap Flush when idle
 	wake    chan struct{} // to the sender: there is something to send
@@ -66,6 +74,12 @@ const (
 	maxFree  = 4
 	maxReady = 16
 )
+
+// maxRounds is how many batches a flushing writer sends before it hands
+// what is still queued (other goroutines' writes, queued meanwhile) to the
+// sender goroutine: the fan-out's goroutine has its own next packet to
+// handle.
+const maxRounds = 4
 
 // New wraps conn and starts its sender; Close stops it. It fails only where
 // conn is not a socket the system lets it send on.
@@ -144,15 +158,15 @@ func (c *Conn) WriteToUDP(b []byte, addr *net.UDPAddr) (int, error) {
 	return c.WriteToAddrPort(b, addr.AddrPort())
 }
 
-// Flush has what is queued sent now; it does not wait for the sending.
-// The sender goroutine sends it, not the caller: sending each fan-out in
-// its own goroutine as it flushed spared the sender's wakeup but made
-// smaller batches (21 datagrams a call against 31 in the standard
-// scenario), and was no clear gain (docs/benchmarks.md, "Direct SRTP's
-// gain").
+// Flush sends what is queued now, in the calling goroutine: the fan-out's
+// goroutine makes the sendmmsg, so no goroutine is woken for it (the
+// sender was, once per fan-out: about 450 wakeups a second in the standard
+// scenario, docs/benchmarks.md). If another goroutine is sending, Flush
+// returns at once: that one sends these datagrams too, after its own.
+// On a full socket buffer Flush waits for room, as sendto(2) would.
 func (c *Conn) Flush() {
 	if c.pending.Load() > 0 {
-		c.signal()
+		c.sendQueued(maxRounds, false)
 	}
 }
 
@@ -163,7 +177,8 @@ func (c *Conn) signal() {
 	}
 }
 
-// sender sends batches in the order they were filled until Close.
+// sender sends what Flush does not until Close: full batches, what the
+// delay's timer finds, what a flushing writer handed over.
 func (c *Conn) sender() {
 	defer close(c.stopped)
 	for {
@@ -174,23 +189,60 @@ func (c *Conn) sender() {
 			c.armed = false
 			c.mu.Unlock()
 		case <-c.done:
-			c.drain()
+			c.sendQueued(-1, true)
 			return
 		}
-		c.drain()
+		c.sendQueued(-1, false)
 	}
 }
 
-func (c *Conn) drain() {
-	for b := c.take(); b != nil; b = c.take() {
-		c.send(b)
-	}
-}
-
-// take removes the oldest batch with anything in it.
-func (c *Conn) take() *batch {
+// sendQueued sends the queued batches, oldest first, until the queue is
+// empty, unless another goroutine is sending (that one will send them);
+// with wait, it waits for that one to end and then sends what is left.
+// After rounds batches (no limit: -1) it leaves the rest to the sender
+// goroutine. No lock is held across the system call: mu guards only the
+// queue and the sending token.
+func (c *Conn) sendQueued(rounds int, wait bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	for wait && c.sending {
+		c.room.Wait()
+	}
+	if c.sending {
+		c.mu.Unlock()
+		return
+	}
+	c.sending = true
+	for i := 0; ; i++ {
+		if i == rounds && c.cur.n+len(c.ready) > 0 {
+			c.endSendLocked()
+			c.mu.Unlock()
+			c.signal()
+			return
+		}
+		b := c.takeLocked()
+		if b == nil {
+			c.endSendLocked()
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		c.send(b)
+		c.mu.Lock()
+		if len(c.free) < maxFree {
+			c.free = append(c.free, b)
+		}
+	}
+}
+
+// endSendLocked gives up the sending token: writers waiting for room and
+// a Close waiting for the send may go on.
+func (c *Conn) endSendLocked() {
+	c.sending = false
+	c.room.Broadcast()
+}
+
+// takeLocked removes the oldest batch with anything in it; under mu.
+func (c *Conn) takeLocked() *batch {
 	var b *batch
 	switch {
 	case len(c.ready) > 0:
@@ -203,7 +255,7 @@ func (c *Conn) take() *batch {
 	default:
 		// Nothing left for the delay to send: its timer need not wake
 		// the sender (each fan-out's first write arms it, and its Flush
-		// has the sender send it all long before).
+		// sends it all long before).
 		if c.armed {
 			c.armed = false
 			c.timer.Stop()
@@ -224,9 +276,9 @@ func (c *Conn) freeBatchLocked() *batch {
 	return newBatch(c.size)
 }
 
-// send writes one batch, in as many sendmmsg calls as the kernel needs.
-// A datagram the kernel refuses is dropped, as a lost UDP packet would
-// be; the rest still go.
+// send writes one batch, in as many sendmmsg calls as the kernel needs,
+// by the holder of the sending token. A datagram the kernel refuses is
+// dropped, as a lost UDP packet would be; the rest still go.
 func (c *Conn) send(b *batch) {
 	for from := 0; from < b.n; {
 		n, err := c.out.writeBatch(b, from)
@@ -238,11 +290,6 @@ func (c *Conn) send(b *batch) {
 	}
 	c.datagrams.Add(uint64(b.n))
 	b.reset()
-	c.mu.Lock()
-	if len(c.free) < maxFree {
-		c.free = append(c.free, b)
-	}
-	c.mu.Unlock()
 }
 
 // Close sends what is queued, stops the sender and closes the socket.
