@@ -224,7 +224,9 @@ func (d *DownTrack) Unbind(ctx webrtc.TrackLocalContext) error {
 // emit writes under the subscriber's header, built apart from p's, so
 // fan-out copies no packet and allocates nothing. pp is p's payload as the
 // layer's read loop parsed it, once for every subscriber (payload_parse.go).
-// It returns the bytes written, 0 if the packet was not sent.
+// A packet that starts the layer is followed by the newer ones the cache
+// holds (sendNewer). It returns the bytes written, 0 if the packet was not
+// sent.
 func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, pp *parsed) int {
 	if !d.bound.Load() {
 		return 0
@@ -239,7 +241,7 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, pp *parsed) int {
 	case verdictNeedKeyframe:
 		if a.prev < 0 && !a.leaving {
 			if sent := d.catchUp(l, p.SequenceNumber); sent > 0 {
-				return sent + d.writeRTP(l, p, pp)
+				return sent // p among the packets after the keyframe
 			}
 		}
 		l.requestKeyframe()
@@ -267,6 +269,10 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, pp *parsed) int {
 		d.rcv.stats.LayerSwitches.Add(1)
 		d.sub.layerSwitches.Add(1)
 		d.sub.log.Debug("layer switch", "track", d.rcv.id, "from", a.prev, "to", l.index)
+	}
+	if a.switched {
+		// Last: it may reuse the memory p is in (catchUp's).
+		n += d.sendNewer(l, p.SequenceNumber)
 	}
 	return n
 }

@@ -98,6 +98,19 @@ func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 	lost, anyLost := uint16(0), false
 	for _, pair := range pkt.Nacks {
 		pair.Range(func(seq uint16) bool {
+			if !d.forwarded(seq) {
+				// Not sent to the subscriber: padding, a packet of a layer
+				// before the last switch, or one the SFU has not had yet
+				// (lost on the publisher's uplink, its repair perhaps on
+				// the way, and forwarded as it comes). It starts no clock
+				// in resend's Limiter: there, it starved for StarveAfter
+				// while the repair came, and the subscriber's next NACK,
+				// crossing the forwarded repair, had it declared lost and
+				// a keyframe asked for, on every upstream loss repaired
+				// slower than StarveAfter.
+				d.rcv.stats.RetransmitsSkipped.Add(1)
+				return true
+			}
 			switch d.rtx.resends.Check(seq, now) {
 			case resend.Resend:
 				if d.retransmit(seq) {
@@ -105,10 +118,9 @@ func (d *DownTrack) handleNACK(pkt *rtcp.TransportLayerNack, now int64) {
 					return true
 				}
 			case resend.Lost:
-				// The newest of the layer forwarded (padding and packets
-				// of a layer before the last switch stop no decoder): a
-				// keyframe sent after it is after all of them.
-				if (!anyLost || int16(seq-lost) > 0) && d.forwarded(seq) {
+				// The newest: a keyframe sent after it is after all of
+				// them.
+				if !anyLost || int16(seq-lost) > 0 {
 					lost, anyLost = seq, true
 				}
 			}

@@ -53,33 +53,68 @@ func (l *Layer) startsFromCache() bool {
 }
 
 // catchUp sends d, which starts on layer l at the packet upTo, the cached
-// packets from the layer's last keyframe up to it, through writeRTP as if
-// they had just arrived: the subscriber decodes a picture at once. It runs
-// on l's read loop and returns the bytes sent: 0 when the cache does not
-// hold them all, the subscriber's PeerConnection is not up yet (Pion drops
-// writes until SRTP is), or the keyframe could not be sent.
+// packets from the layer's last keyframe on, through writeRTP as if they
+// had just arrived: the subscriber decodes a picture at once. It writes the
+// keyframe's first packet; the switch it makes sends the rest, upTo and any
+// newer the cache holds among them (sendNewer). It runs on l's read loop
+// and returns the bytes sent: 0 when the cache does not hold them all, the
+// subscriber's PeerConnection is not up yet (Pion drops writes until SRTP
+// is), or the keyframe could not be sent.
 func (d *DownTrack) catchUp(l *Layer, upTo uint16) int {
 	first, ok := l.cachedKeyframe(upTo)
 	if !ok || d.rcv.kind != webrtc.RTPCodecTypeVideo || !d.sub.mediaUp.Load() {
 		return 0
 	}
+	sc := l.replayScratch()
+	n, ok := l.cache.Get(first, sc.buf)
+	if !ok || sc.pkt.Unmarshal(sc.buf[:n]) != nil {
+		return 0
+	}
+	l.parse(sc.pkt.Payload, &sc.desc, &sc.parsed)
+	sent := d.writeRTP(l, &sc.pkt, &sc.parsed)
+	if sent > 0 {
+		d.rcv.stats.CacheStarts.Add(1)
+	}
+	return sent
+}
+
+// sendNewer sends d, which has just started layer l (or switched to it) at
+// packet from, the packets of l its cache holds that are newer, in order,
+// at most maxCatchUp of them: those that arrived before from, when from is
+// a late one (the first packet of the keyframe, or one between it and
+// them, lost and repaired by NACK, RFC 4585 §6.2.1), were refused while
+// the track waited for its keyframe. Unsent, they were never numbered for
+// the subscriber, so its NACKs for them could not be answered and its
+// decoder waited for another keyframe (TestDirectSRTPReceiveNACK: the 7
+// packets after a keyframe whose first one came last, 2 runs in 12 under
+// load). A packet still missing is skipped: it keeps its place, and goes
+// when it comes. Where from is the newest, as in order, nothing is sent.
+// It runs on l's read loop and returns the bytes sent; it reuses the
+// layer's replay scratch, so the caller must be done with a packet read
+// into it.
+func (d *DownTrack) sendNewer(l *Layer, from uint16) int {
+	newest, ok := l.cache.Newest()
+	if !ok || int16(newest-from) <= 0 {
+		return 0
+	}
+	sc := l.replayScratch()
+	sent := 0
+	for seq := from + 1; seq-from <= maxCatchUp && int16(newest-seq) >= 0; seq++ {
+		n, ok := l.cache.Get(seq, sc.buf)
+		if !ok || sc.pkt.Unmarshal(sc.buf[:n]) != nil {
+			continue
+		}
+		l.parse(sc.pkt.Payload, &sc.desc, &sc.parsed)
+		sent += d.writeRTP(l, &sc.pkt, &sc.parsed)
+	}
+	return sent
+}
+
+// replayScratch returns the layer's room to parse a cached packet in,
+// made at its first use. Only the layer's read loop calls it.
+func (l *Layer) replayScratch() *replayScratch {
 	if l.replay == nil {
 		l.replay = &replayScratch{buf: make([]byte, packetcache.MaxPacketSize)}
 	}
-	sc := l.replay
-	sent := 0
-	for seq := first; seq != upTo; seq++ {
-		n, ok := l.cache.Get(seq, sc.buf)
-		if !ok || sc.pkt.Unmarshal(sc.buf[:n]) != nil {
-			break
-		}
-		l.parse(sc.pkt.Payload, &sc.desc, &sc.parsed)
-		w := d.writeRTP(l, &sc.pkt, &sc.parsed)
-		if w == 0 && seq == first {
-			return 0 // the keyframe did not go: the subscriber has not started
-		}
-		sent += w
-	}
-	d.rcv.stats.CacheStarts.Add(1)
-	return sent
+	return l.replay
 }

@@ -64,6 +64,15 @@ func lossSetup(layers, tid int) (*Receiver, *DownTrack, *recordingWriter, []*pli
 	return r, d, w, plis
 }
 
+// keyframePackets is a keyframe of six packets, sequence numbers 100-105.
+func keyframePackets() []inPacket {
+	in := []inPacket{{seq: 100, ts: 3000, key: true}}
+	for i := range 5 {
+		in = append(in, inPacket{seq: uint16(101 + i), ts: 3000, marker: i == 4})
+	}
+	return in
+}
+
 func nackOf(ssrc uint32, seqs ...uint16) *rtcp.TransportLayerNack {
 	return &rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers(seqs)}
 }
@@ -98,10 +107,7 @@ func TestUnrepairableLossAsksKeyframe(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, d, w, plis := lossSetup(1, maxTemporal-1)
-			in := []inPacket{{seq: 100, ts: 3000, key: true}}
-			for i := range 5 {
-				in = append(in, inPacket{seq: uint16(101 + i), ts: 3000, marker: i == 4})
-			}
+			in := keyframePackets()
 			feed(r, in)
 			if len(w.headers) != len(in) {
 				t.Fatalf("%d packets forwarded, want %d", len(w.headers), len(in))
@@ -214,5 +220,57 @@ func TestLostPacketAsksOnce(t *testing.T) {
 	d.lostPacket(out(2), 1+2000*ms)
 	if plis[0].count() > before {
 		t.Fatal("a loss before the last keyframe sent asked for another")
+	}
+}
+
+// TestNACKBeforeUpstreamRepair: a subscriber NACKs a packet the SFU has
+// not had yet (lost on the publisher's uplink, its repair on the way).
+// The repair is forwarded when it comes; the subscriber's NACKs that
+// cross it are answered from the cache, and none of them is taken for a
+// loss nobody repaired: a repair slower than resend.StarveAfter had the
+// packet declared lost, and a keyframe asked for, on every upstream loss.
+// Never repaired, it is not the SFU's to declare lost either: it was
+// never sent to the subscriber.
+func TestNACKBeforeUpstreamRepair(t *testing.T) {
+	ms := int64(time.Millisecond)
+	tests := []struct {
+		name     string
+		nacksAt  []int64 // ms
+		repairAt int64   // ms: the late packet arrives before the first NACK at or after it; -1 never
+		resent   int
+	}{
+		{"repaired within StarveAfter", []int64{0, 110}, 50, 1},
+		{"repaired later than StarveAfter", []int64{0, 110, 220, 330}, 300, 1},
+		{"a NACK at StarveAfter, the repair after it", []int64{0, 260, 400}, 300, 1},
+		{"never repaired", []int64{0, 110, 220, 330, 440}, -1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, d, w, plis := lossSetup(1, maxTemporal-1)
+			in := keyframePackets()
+			const late = 3 // in[late] is lost upstream
+			feed(r, in[:late])
+			feed(r, in[late+1:])
+			before, repaired := plis[0].count(), false
+			for _, at := range tt.nacksAt {
+				if !repaired && tt.repairAt >= 0 && at >= tt.repairAt {
+					feed(r, in[late:late+1])
+					repaired = true
+				}
+				// The first source keeps its numbers: the subscriber's
+				// are the publisher's.
+				d.handleNACK(nackOf(0x1234, in[late].seq), 1+at*ms)
+				if plis[0].count() > before {
+					t.Fatalf("NACK at %d ms: a keyframe asked for", at)
+				}
+			}
+			forwarded := len(in) - 1
+			if repaired {
+				forwarded++
+			}
+			if got := w.count - forwarded; got != tt.resent {
+				t.Fatalf("%d packets resent, want %d", got, tt.resent)
+			}
+		})
 	}
 }
