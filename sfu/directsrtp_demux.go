@@ -22,12 +22,9 @@ func newRecvDemux() *recvDemux {
 	return d
 }
 
-// Take implements udpbatch.Tap. Only SRTP reaches an association: RFC 7983
-// §7 tells RTP and RTCP by a first byte of 128 to 191, and RFC 5761 §4
-// RTCP from RTP by a second byte (marker and payload type) of 192 to 223,
-// the RTCP packet types 192-223 that no RTP payload type then takes.
+// Take implements udpbatch.Tap. Only SRTP reaches an association (isSRTP).
 func (d *recvDemux) Take(b []byte, from netip.AddrPort) bool {
-	if len(b) < 12 || b[0] < 128 || b[0] > 191 || (b[1] >= 192 && b[1] <= 223) {
+	if !isSRTP(b) {
 		return false
 	}
 	r := (*d.by.Load())[netip.AddrPortFrom(from.Addr().Unmap(), from.Port())]
@@ -54,4 +51,12 @@ func (d *recvDemux) route(r *directRecv, addr netip.AddrPort) {
 		m[addr] = r
 	}
 	d.by.Store(&m)
+}
+
+// isSRTP tells SRTP from what else shares the port: RFC 7983 §7 tells RTP
+// and RTCP by a first byte of 128 to 191, and RFC 5761 §4 RTCP from RTP by
+// a second byte (marker and payload type) of 192 to 223, the RTCP packet
+// types 192-223 that no RTP payload type then takes.
+func isSRTP(b []byte) bool {
+	return len(b) >= 12 && b[0] >= 128 && b[0] <= 191 && (b[1] < 192 || b[1] > 223)
 }

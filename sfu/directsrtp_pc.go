@@ -79,7 +79,7 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	d := &directSRTP{sent: &s.stats.DirectSRTPPackets, paused: &s.stats.DirectSRTPPaused,
 		recv: newDirectRecv(&s.stats.DirectSRTPReceived, &s.stats.DirectSRTPDropped)}
 	if s.sockets.SharesTCP() {
-		d.tcp = newTCPRoutes()
+		d.tcp = newTCPRoutes(d.recv)
 	}
 	d.bufs = &s.directBufs
 	capture := &srtpkeys.Capture{}
@@ -146,7 +146,8 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	// ICE would send them.
 	dt.ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
 		// The receive path takes what comes from a pair on the shared
-		// UDP socket; on ICE-TCP, Pion's path reads it.
+		// UDP socket here; on ICE-TCP, the gate's reads hand it over
+		// (directsrtp_tcp.go).
 		conn, addr, onUDP := directRoute(pair, s.direct)
 		s.demux.route(d.recv, addr)
 		if pair != nil && pair.Local != nil && pair.Local.Protocol == webrtc.ICEProtocolTCP {

@@ -39,7 +39,7 @@ func TestBrowserMeetingDirectSRTP(t *testing.T) {
 		direct bool
 	}{
 		{"default", nil, true},
-		{"Pion's path", []string{"--direct-srtp=false"}, false},
+		{"Pion path", []string{"--direct-srtp=false"}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			deadline := time.Now().Add(90 * time.Second)

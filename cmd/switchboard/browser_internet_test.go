@@ -130,7 +130,7 @@ func TestBrowserRelayOnly(t *testing.T) {
 			return []string{"--turn-listen", "127.0.0.1:0", "--turn-secret", "browser-secret", "--api-key", key, "--api-secret", secret}
 		}, true, true},
 		{"coturn", coturn, false, true},
-		{"coturn, a port per connection", func(t *testing.T) []string {
+		{"coturn with a port per connection", func(t *testing.T) []string {
 			// The browser tests' one run of that mode.
 			return append(coturn(t), "--udp-port", "0")
 		}, false, false},
