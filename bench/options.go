@@ -25,6 +25,7 @@ type options struct {
 	red           bool
 	dataChannels  bool
 	iceTCP        bool
+	relayOnly     bool
 }
 
 func defaultOptions() options {
@@ -61,6 +62,11 @@ func WithICEIPs(ips []string) Option {
 // ones of its own (Pion's default is UDP only). UDP pairs still win while
 // UDP works: their priority is higher.
 func WithICETCP() Option { return func(o *options) { o.iceTCP = true } }
+
+// WithRelayOnly has the client use its TURN relay candidates only
+// (iceTransportPolicy "relay", as the meeting page's ?relay=1), from the
+// ICE servers the server hands out at join.
+func WithRelayOnly() Option { return func(o *options) { o.relayOnly = true } }
 
 // WithLogger sets where the client logs; nothing is logged by default.
 func WithLogger(l *slog.Logger) Option {

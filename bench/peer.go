@@ -87,6 +87,9 @@ func (c *Client) newPeerConnection(servers []protocol.ICEServer) (*webrtc.PeerCo
 	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	cfg := webrtc.Configuration{}
+	if c.opts.relayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
 	for _, s := range servers {
 		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{
 			URLs: s.URLs, Username: s.Username, Credential: s.Credential,

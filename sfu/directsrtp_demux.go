@@ -22,20 +22,17 @@ func newRecvDemux() *recvDemux {
 	return d
 }
 
-// Take implements udpbatch.Tap. Only SRTP and SRTCP reach an association:
-// RFC 7983 §7 tells RTP and RTCP by a first byte of 128 to 191, and RFC
-// 5761 §4 RTCP from RTP by a second byte (marker and payload type) of 192
-// to 223, the RTCP packet types 192-223 that no RTP payload type then
-// takes.
+// Take implements udpbatch.Tap. Only SRTP and SRTCP reach an association
+// (rtpFamily), each to its own reader (isSRTCP).
 func (d *recvDemux) Take(b []byte, from netip.AddrPort) bool {
-	if len(b) < 12 || b[0] < 128 || b[0] > 191 {
+	if !rtpFamily(b) {
 		return false
 	}
 	r := (*d.by.Load())[netip.AddrPortFrom(from.Addr().Unmap(), from.Port())]
 	if r == nil {
 		return false
 	}
-	if b[1] >= 192 && b[1] <= 223 {
+	if isSRTCP(b) {
 		return r.takeRTCP(b)
 	}
 	return r.take(b)
@@ -62,3 +59,15 @@ func (d *recvDemux) route(r *directRecv, addr netip.AddrPort) {
 	}
 	d.by.Store(&m)
 }
+
+// rtpFamily tells SRTP and SRTCP from what else shares the port (STUN,
+// DTLS): RFC 7983 §7, a first byte of 128 to 191.
+func rtpFamily(b []byte) bool { return len(b) >= 12 && b[0] >= 128 && b[0] <= 191 }
+
+// isSRTCP tells RTCP from RTP among them: RFC 5761 §4, a second byte
+// (marker and payload type) of 192 to 223, the RTCP packet types that no
+// RTP payload type then takes.
+func isSRTCP(b []byte) bool { return rtpFamily(b) && b[1] >= 192 && b[1] <= 223 }
+
+// isSRTP is the rest of them.
+func isSRTP(b []byte) bool { return rtpFamily(b) && !isSRTCP(b) }

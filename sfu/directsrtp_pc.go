@@ -1,7 +1,6 @@
 package sfu
 
 import (
-	"net"
 	"net/netip"
 
 	"github.com/pion/ice/v4"
@@ -9,7 +8,6 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/bwe"
 	"github.com/switchboard-rtc/switchboard/sfu/srtpkeys"
-	"github.com/switchboard-rtc/switchboard/sfu/udpbatch"
 )
 
 // WithDirectSRTP has the SFU encrypt each subscriber's forwarded RTP itself
@@ -18,11 +16,37 @@ import (
 // (directsrtp.go), or write it to the ICE-TCP connection (WithICETCP) while
 // ICE's selected pair is there; and decrypt publishers' RTP in the shared
 // UDP socket's read loop, handing each packet to its layer in one hop
-// instead of Pion's five (directsrtp_recv.go). Experimental and off by
-// default. It applies to participants (not relays) on the shared sockets;
-// every other packet takes Pion's path as before.
+// instead of Pion's five (directsrtp_recv.go). Off by default in the
+// package (cmd/switchboard turns it on unless --direct-srtp=false). It
+// applies to participants (not relays) on the shared sockets, and only
+// where it can follow every pair ICE may select (enableDirectSRTP): with
+// ports per connection, or batching off, it does nothing; every other
+// packet takes Pion's path as before.
 func WithDirectSRTP(on bool) Option {
 	return func(c *config) { c.directSRTP = on }
+}
+
+// enableDirectSRTP turns direct SRTP on for the participants' connections
+// when it can carry every pair ICE may select for them; else it logs why
+// not, and they keep Pion's path. It must be certain before any stream goes
+// direct: a stream that has cannot go back (directsrtp.go).
+func (s *SFU) enableDirectSRTP() {
+	batched := s.sockets.Batched()
+	if len(batched) == 0 {
+		s.log.Info("direct srtp off: no shared batched UDP port (a port per connection, or batching off); Pion's path")
+		return
+	}
+	socks, err := directSockets(batched, s.sockets.Announced)
+	if err != nil {
+		s.log.Warn("direct srtp off; Pion's path", "err", err)
+		return
+	}
+	s.log.Info("direct srtp on", "sockets", len(socks))
+	s.direct = socks
+	s.demux = newRecvDemux()
+	for _, c := range batched {
+		c.SetTap(s.demux)
+	}
 }
 
 // directFactory hands the one directSRTP of a per-PeerConnection API to the
@@ -48,15 +72,14 @@ func pcConfiguration() webrtc.Configuration {
 // its own: the DTLS hooks that capture the handshake carry no connection
 // identity, so they must serve one PeerConnection only.
 func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerConnection, *directSRTP, error) {
-	batched := s.sockets.Batched()
-	if !s.cfg.directSRTP || role != notRelay || len(batched) == 0 {
+	if s.direct == nil || role != notRelay {
 		pc, err := api.NewPeerConnection(pcConfiguration())
 		return pc, nil, err
 	}
 	d := &directSRTP{sent: &s.stats.DirectSRTPPackets, paused: &s.stats.DirectSRTPPaused,
 		recv: newDirectRecv(&s.stats.DirectSRTPReceived, &s.stats.DirectSRTPDropped, &s.stats.DirectSRTCPReceived)}
 	if s.sockets.SharesTCP() {
-		d.tcp = newTCPRoutes()
+		d.tcp = newTCPRoutes(d.recv)
 	}
 	d.bufs = &s.directBufs
 	capture := &srtpkeys.Capture{}
@@ -84,6 +107,13 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	if err != nil {
 		return nil, nil, err
 	}
+	// A remote candidate named by mDNS (a browser hiding its address)
+	// would be a pair whose address direct SRTP cannot send to: without
+	// name resolution the agent drops such candidates, and learns the
+	// client's address as a peer-reflexive candidate from its checks
+	// instead (RFC 8445 §7.3.1.3), which the SFU, always reachable at its
+	// own candidates, gets from every client that reaches it.
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	// The gate learns this connection's ICE-TCP packet conns, for a
 	// selected pair on ICE-TCP (directsrtp_tcp.go).
 	s.sockets.Use(&se, directGate{ssrcCap: s.ssrcs, tcp: d.tcp})
@@ -116,8 +146,9 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 	// ICE would send them.
 	dt.ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
 		// The receive path takes what comes from a pair on the shared
-		// UDP socket; on ICE-TCP, Pion's path reads it.
-		conn, addr, onUDP := directRoute(pair, batched)
+		// UDP socket here; on ICE-TCP, the gate's reads hand it over
+		// (directsrtp_tcp.go).
+		conn, addr, onUDP := directRoute(pair, s.direct)
 		s.demux.route(d.recv, addr)
 		if pair != nil && pair.Local != nil && pair.Local.Protocol == webrtc.ICEProtocolTCP {
 			if rt, ok := selectedTCPRoute(pair, d.tcp); ok {
@@ -129,10 +160,18 @@ func (s *SFU) newPeerConnection(api *webrtc.API, role RelayRole) (*webrtc.PeerCo
 			return
 		}
 		d.route(nil, netip.AddrPort{})
-		// Streams already sent directly pause until a pair on a shared
-		// socket is selected (Stats.DirectSRTPPaused counts their
+		if pair == nil {
+			return // ICE closing: nothing more is sent either way
+		}
+		// Not expected: every local candidate of this connection is on a
+		// shared socket that names it alone (enableDirectSRTP), every
+		// remote one an address (no mDNS, above), and a TCP pair is
+		// selected only after a check read through the gate. Should it
+		// happen, streams already sent directly pause until a pair on a
+		// shared socket is selected (Stats.DirectSRTPPaused counts their
 		// packets): their rollover counters (RFC 3711 §3.3.1) are ours,
-		// and Pion's SRTP context cannot be handed them.
+		// and Pion's SRTP context cannot be handed them. Streams not yet
+		// direct stay on Pion's path.
 		s.log.Warn("direct srtp: selected ICE pair on no shared socket, direct streams pause",
 			"pc", pc.ID(), "pair", pair)
 	})
@@ -153,42 +192,4 @@ func selectedTCPRoute(pair *webrtc.ICECandidatePair, routes *tcpRoutes) (tcpRout
 		return tcpRoute{}, false
 	}
 	return routes.lookup(netip.AddrPortFrom(remote.Unmap(), pair.Remote.Port))
-}
-
-// directRoute finds the shared socket and remote address of a selected
-// pair. It declines pairs off the shared UDP socket (TCP, relayed) and
-// ambiguous ones (several sockets on the pair's port and family, none bound
-// to its address): a packet from the wrong source address would not match
-// the pair ICE checked (RFC 8445 §7.2.5.2.1).
-func directRoute(pair *webrtc.ICECandidatePair, socks []*udpbatch.Conn) (*udpbatch.Conn, netip.AddrPort, bool) {
-	if pair == nil || pair.Local == nil || pair.Remote == nil ||
-		pair.Local.Protocol != webrtc.ICEProtocolUDP || pair.Local.Typ == webrtc.ICECandidateTypeRelay {
-		return nil, netip.AddrPort{}, false
-	}
-	remote, err := netip.ParseAddr(pair.Remote.Address)
-	if err != nil {
-		return nil, netip.AddrPort{}, false // an mDNS name: not an address to send to
-	}
-	local, _ := netip.ParseAddr(pair.Local.Address)
-	var found *udpbatch.Conn
-	matches := 0
-	for _, c := range socks {
-		la, ok := c.LocalAddr().(*net.UDPAddr)
-		if !ok || la.Port != int(pair.Local.Port) {
-			continue
-		}
-		a := la.AddrPort().Addr().Unmap()
-		if a == local.Unmap() {
-			found, matches = c, 1
-			break
-		}
-		if a.IsUnspecified() || a.Is4() == remote.Unmap().Is4() {
-			found = c
-			matches++
-		}
-	}
-	if matches != 1 {
-		return nil, netip.AddrPort{}, false
-	}
-	return found, netip.AddrPortFrom(remote.Unmap(), pair.Remote.Port), true
 }

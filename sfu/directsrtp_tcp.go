@@ -26,9 +26,18 @@ import (
 // connection (the first packet of every connection the mux accepts is one),
 // and ICE reads through the wrapper (routedTCPConn), so the address is
 // known before the pair is.
+//
+// The same reads feed the direct receive path (recv, when set): the
+// publisher's SRTP on any of the connection's ICE-TCP connections is taken
+// there, as recvDemux takes it from the shared UDP socket, so that a
+// stream gone direct stays with the one receive context (and its rollover
+// counter, RFC 3711 §3.3.1) when the publisher's pair moves between UDP
+// and ICE-TCP: Pion's context, which saw only its first packets, would
+// guess the counter wrong once 32 768 packets went by.
 type tcpRoutes struct {
-	mu sync.Mutex
-	by map[netip.AddrPort]tcpRoute
+	mu   sync.Mutex
+	by   map[netip.AddrPort]tcpRoute
+	recv *directRecv
 }
 
 // tcpRoute is where packets for one remote TCP address go: the packet conn
@@ -39,7 +48,9 @@ type tcpRoute struct {
 	to   net.Addr
 }
 
-func newTCPRoutes() *tcpRoutes { return &tcpRoutes{by: map[netip.AddrPort]tcpRoute{}} }
+func newTCPRoutes(recv *directRecv) *tcpRoutes {
+	return &tcpRoutes{by: map[netip.AddrPort]tcpRoute{}, recv: recv}
+}
 
 // wrap records the remote addresses conn reads from, until it closes.
 func (r *tcpRoutes) wrap(conn net.PacketConn) net.PacketConn {
@@ -88,14 +99,24 @@ type routedTCPConn struct {
 }
 
 func (c *routedTCPConn) ReadFrom(b []byte) (int, net.Addr, error) {
-	n, addr, err := c.PacketConn.ReadFrom(b)
-	// A connection's RemoteAddr is one *net.TCPAddr for its life, so the
-	// table is written once per connection, not per packet.
-	if ta, ok := addr.(*net.TCPAddr); ok && err == nil && ta != c.last {
-		c.last = ta
-		c.routes.add(ta, c.PacketConn)
+	for {
+		n, addr, err := c.PacketConn.ReadFrom(b)
+		if err != nil {
+			return n, addr, err
+		}
+		// A connection's RemoteAddr is one *net.TCPAddr for its life, so
+		// the table is written once per connection, not per packet.
+		if ta, ok := addr.(*net.TCPAddr); ok && ta != c.last {
+			c.last = ta
+			c.routes.add(ta, c.PacketConn)
+		}
+		// SRTP of a stream bound to a layer goes the direct way (it
+		// decrypts into a buffer of its own: b is free again); the
+		// rest, and what it declines, to Pion's ICE.
+		if r := c.routes.recv; r == nil || !isSRTP(b[:n]) || !r.take(b[:n]) {
+			return n, addr, err
+		}
 	}
-	return n, addr, err
 }
 
 func (c *routedTCPConn) Close() error {

@@ -194,7 +194,7 @@ func TestDirectSRTPOverICETCP(t *testing.T) {
 	}
 	mux := ice.NewTCPMuxDefault(ice.TCPMuxParams{Listener: ln, ReadBufferSize: 8})
 	defer mux.Close()
-	routes := newTCPRoutes()
+	routes := newTCPRoutes(nil)
 	// The SSRC cap on too: the direct gate sits under it.
 	gate := directGate{ssrcCap: ssrcCap{max: 4, dropped: &atomic.Uint64{}, log: slog.New(slog.DiscardHandler)}, tcp: routes}
 	conn, err := gate.GateTCP(mux).GetConnByUfrag("srv", false, net.IPv4(127, 0, 0, 1))

@@ -49,10 +49,12 @@ type SFU struct {
 	// the ones they share (nil: none); both set up by New.
 	network *network.Config
 	sockets *network.Sockets
-	// demux takes publishers' SRTP off the batched sockets for the
-	// direct receive path (directsrtp_demux.go); nil without
-	// WithDirectSRTP on batched sockets.
-	demux *recvDemux
+	// direct are the batched sockets direct SRTP sends on, and demux
+	// takes publishers' SRTP off them for its receive path
+	// (directsrtp_demux.go); both nil when direct SRTP is off: not asked
+	// for, or not possible (enableDirectSRTP).
+	direct []directSocket
+	demux  *recvDemux
 
 	// ssrcs caps the SSRCs of participants' connections, on the shared
 	// sockets and on sockets of their own; ssrcSets holds each
@@ -81,11 +83,8 @@ func New(opts ...Option) (*SFU, error) {
 	if s.sockets, err = nw.Listen(); err != nil {
 		return nil, err
 	}
-	if cfg.directSRTP && len(s.sockets.Batched()) > 0 {
-		s.demux = newRecvDemux()
-		for _, c := range s.sockets.Batched() {
-			c.SetTap(s.demux)
-		}
+	if cfg.directSRTP {
+		s.enableDirectSRTP()
 	}
 	var onEstimator func(string, *bwe.SendSide)
 	if cfg.estimateBW {

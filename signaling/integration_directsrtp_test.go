@@ -214,81 +214,114 @@ func (n *cuttableUDPNet) ListenUDP(network string, laddr *net.UDPAddr) (transpor
 	return n.Net.ListenUDP(network, laddr)
 }
 
-// TestDirectSRTPFollowsPairToTCP: with the SFU encrypting forwarded RTP
-// itself, a subscriber's UDP is cut mid-meeting and it restarts ICE, as the
-// client library does when its network changes; its only way back to the
-// server is then ICE-TCP (RFC 6544) on the shared TCP port, and the
-// server's writes follow the new selected pair there: media keeps
-// arriving, sent directly (the streams had gone direct on UDP, and cannot
-// go back to Pion's SRTP path) and intact, framed by RFC 4571 on the
-// connection Pion's ICE uses. UDP then comes back and a second restart
-// selects a UDP pair again: the same streams follow it back onto the
-// batched socket.
+// TestDirectSRTPFollowsPairToTCP: with direct SRTP, one end of a meeting
+// has its UDP cut mid-meeting and restarts ICE, as the client library does
+// when its network changes; its only way back to the server is then ICE-TCP
+// (RFC 6544) on the shared TCP port. UDP then comes back and a second
+// restart selects a UDP pair again. Its streams had gone direct on UDP,
+// and the direct path follows each move:
+//   - a subscriber: the server's writes go to the new selected pair, framed
+//     by RFC 4571 on the connection Pion's ICE uses, then back onto the
+//     batched socket (the streams cannot go back to Pion's SRTP path);
+//   - a publisher: the direct receive path takes its SRTP on the ICE-TCP
+//     connection too (directsrtp_tcp.go), then on UDP again, so one SRTP
+//     context with its rollover counter (RFC 3711 §3.3.1) decrypts every
+//     packet: Pion's, which saw only each stream's first packets, would
+//     guess the counter wrong after 32 768 packets.
+//
+// Media keeps arriving intact, counted by the direct path on each pair,
+// and no packet of a direct stream is paused.
 func TestDirectSRTPFollowsPairToTCP(t *testing.T) {
-	checkLeaks(t)
-	srv := newServer(t, sfu.WithUDPMux(0), sfu.WithICETCP(0), sfu.WithDirectSRTP(true))
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second) // generous: loaded 2-core CI
-	defer cancel()
-	std, err := stdnet.NewNet()
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name      string
+		publisher bool // the publisher moves; else the subscriber
+		direct    func(sfu.Stats) uint64
+	}{
+		{"subscriber", false, func(st sfu.Stats) uint64 { return st.DirectSRTPPackets }},
+		{"publisher", true, func(st sfu.Stats) uint64 { return st.DirectSRTPReceived }},
 	}
-	subNet := &cuttableUDPNet{Net: std}
-	pub := srv.dial(ctx, t, "direct-tcp", "pub")
-	sub := srv.dial(ctx, t, "direct-tcp", "sub", bench.WithICETCP(), bench.WithNet(subNet))
-	if _, err := publish(ctx, pub); err != nil {
-		t.Fatal(err)
-	}
-	const want = 100 // packets of each kind, per step
-	if err := sub.WaitUntil(ctx, func() bool { return receivedFromAll(sub, []*bench.Client{pub}, want) }); err != nil {
-		t.Fatalf("%v: %s", err, describe(sub, []*bench.Client{pub}))
-	}
-	if p := nominatedPair(ctx, t, sub); p.Local.Protocol != webrtc.ICEProtocolUDP {
-		t.Fatalf("first pair %s: want UDP (its priority is above ICE-TCP's), or the test tests no move", p)
-	}
-	if srv.sfu.Stats().DirectSRTPPackets == 0 {
-		t.Fatal("nothing sent directly on UDP: the test would not test what it says")
-	}
-
-	// follow restarts ICE and waits for a pair of proto, then for want
-	// more packets of each kind, all of them sent directly.
-	follow := func(step string, proto webrtc.ICEProtocol) {
-		t.Helper()
-		direct := srv.sfu.Stats().DirectSRTPPackets
-		if err := sub.RestartICE(ctx); err != nil {
-			t.Fatalf("%s: ICE restart: %v", step, err)
-		}
-		var pair *webrtc.ICECandidatePair
-		if err := sub.WaitUntil(ctx, func() bool {
-			p, err := selectedPair(sub)
-			if err == nil && p != nil && p.Local.Protocol == proto {
-				pair = p
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkLeaks(t)
+			srv := newServer(t, sfu.WithUDPMux(0), sfu.WithICETCP(0), sfu.WithDirectSRTP(true))
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second) // generous: loaded 2-core CI
+			defer cancel()
+			std, err := stdnet.NewNet()
+			if err != nil {
+				t.Fatal(err)
 			}
-			return pair != nil
-		}); err != nil {
-			p, _ := selectedPair(sub)
-			t.Fatalf("%s: no %s pair after the ICE restart (%v): %v", step, proto, p, err)
-		}
-		audio, video := distinct(sub, pub, "audio"), distinct(sub, pub, "video")
-		if err := sub.WaitUntil(ctx, func() bool {
-			return distinct(sub, pub, "audio") >= audio+want && distinct(sub, pub, "video") >= video+want
-		}); err != nil {
-			t.Fatalf("%s: no media on the pair %s: %v; %s (server %+v)", step, pair, err, describe(sub, []*bench.Client{pub}), srv.sfu.Stats())
-		}
-		sent := srv.sfu.Stats().DirectSRTPPackets - direct
-		t.Logf("%s: pair %s; %d packets sent directly since the restart", step, pair, sent)
-		if sent < 2*want {
-			t.Fatalf("%s: %d packets sent directly since the restart, want at least %d", step, sent, 2*want)
-		}
+			cut := &cuttableUDPNet{Net: std}
+			moving := []bench.Option{bench.WithICETCP(), bench.WithNet(cut)}
+			var pubOpts, subOpts []bench.Option
+			if tt.publisher {
+				pubOpts = moving
+			} else {
+				subOpts = moving
+			}
+			pub := srv.dial(ctx, t, "direct-tcp", "pub", pubOpts...)
+			sub := srv.dial(ctx, t, "direct-tcp", "sub", subOpts...)
+			mover := sub
+			if tt.publisher {
+				mover = pub
+			}
+			if _, err := publish(ctx, pub); err != nil {
+				t.Fatal(err)
+			}
+			if err := sub.WaitUntil(ctx, func() bool { return receivedFromAll(sub, []*bench.Client{pub}, 100) }); err != nil {
+				t.Fatalf("%v: %s", err, describe(sub, []*bench.Client{pub}))
+			}
+			if p := nominatedPair(ctx, t, mover); p.Local.Protocol != webrtc.ICEProtocolUDP {
+				t.Fatalf("first pair %s: want UDP (its priority is above ICE-TCP's), or the test tests no move", p)
+			}
+			direct := func() uint64 { return tt.direct(srv.sfu.Stats()) }
+			if direct() == 0 {
+				t.Fatal("nothing direct on UDP: the test would not test what it says")
+			}
+			cut.cut.Store(true)
+			followPair(ctx, t, srv, mover, sub, pub, "UDP cut", webrtc.ICEProtocolTCP, direct)
+			cut.cut.Store(false)
+			followPair(ctx, t, srv, mover, sub, pub, "UDP back", webrtc.ICEProtocolUDP, direct)
+			checkIntact(t, sub)
+			// Every pair selected was on a shared socket: no direct stream paused.
+			if st := srv.sfu.Stats(); st.DirectSRTPPaused != 0 || st.DirectSRTPDropped != 0 {
+				t.Errorf("%d packets of direct streams paused, %d dropped", st.DirectSRTPPaused, st.DirectSRTPDropped)
+			}
+		})
 	}
-	subNet.cut.Store(true)
-	follow("UDP cut", webrtc.ICEProtocolTCP)
-	subNet.cut.Store(false)
-	follow("UDP back", webrtc.ICEProtocolUDP)
+}
 
-	checkIntact(t, sub)
-	// Every pair selected was on a shared socket: no direct stream paused.
-	if st := srv.sfu.Stats(); st.DirectSRTPPaused != 0 {
-		t.Errorf("%d packets of direct streams found no path", st.DirectSRTPPaused)
+// followPair restarts mover's ICE, waits for its selected pair to be on
+// proto, then for sub to receive want more packets of each of pub's
+// tracks, and checks that direct (a counter of the server's direct path)
+// counted at least as many packets meanwhile: the direct path followed
+// the pair.
+func followPair(ctx context.Context, t *testing.T, srv *testServer, mover, sub, pub *bench.Client, step string, proto webrtc.ICEProtocol, direct func() uint64) {
+	t.Helper()
+	const want = 100 // packets of each kind
+	before := direct()
+	if err := mover.RestartICE(ctx); err != nil {
+		t.Fatalf("%s: ICE restart: %v", step, err)
+	}
+	var pair *webrtc.ICECandidatePair
+	if err := mover.WaitUntil(ctx, func() bool {
+		p, err := selectedPair(mover)
+		if err == nil && p != nil && p.Local.Protocol == proto {
+			pair = p
+		}
+		return pair != nil
+	}); err != nil {
+		p, _ := selectedPair(mover)
+		t.Fatalf("%s: no %s pair after the ICE restart (%v): %v", step, proto, p, err)
+	}
+	audio, video := distinct(sub, pub, "audio"), distinct(sub, pub, "video")
+	if err := sub.WaitUntil(ctx, func() bool {
+		return distinct(sub, pub, "audio") >= audio+want && distinct(sub, pub, "video") >= video+want
+	}); err != nil {
+		t.Fatalf("%s: no media on the pair %s: %v; %s (server %+v)", step, pair, err, describe(sub, []*bench.Client{pub}), srv.sfu.Stats())
+	}
+	n := direct() - before
+	t.Logf("%s: %s's pair %s; %d packets direct since the restart", step, mover.ID(), pair, n)
+	if n < 2*want {
+		t.Fatalf("%s: %d packets direct since the restart, want at least %d", step, n, 2*want)
 	}
 }

@@ -44,6 +44,9 @@ func (p *participant) join(ctx context.Context, sc Scenario, clientOpts []bench.
 	opts := append([]bench.Option{
 		bench.WithName(p.name), bench.WithICEIPs(sc.ICEIPs), bench.WithInterceptor(&p.counter),
 	}, clientOpts...)
+	if sc.ICETCP {
+		opts = append(opts, bench.WithICETCP())
+	}
 	c, err := bench.Dial(ctx, sc.Nodes()[p.node], p.room, opts...)
 	if err != nil {
 		p.fail(err)

@@ -43,6 +43,9 @@ type Scenario struct {
 	Bitrate       int           `json:"bitrate"`     // video bits per second per publisher, all layers
 	Simulcast     bool          `json:"simulcast"`   // three layers per video track
 	ICEIPs        []string      `json:"iceIPs,omitempty"`
+	// ICETCP lets the clients reach the server over ICE-TCP too (RFC
+	// 6544), as browsers do; UDP pairs still win where UDP gets through.
+	ICETCP bool `json:"iceTCP,omitempty"`
 	// Churn is how many subscribers a second vanish, as a killed tab does
 	// (the WebSocket dropped without a leave), each replaced at once by a
 	// new one, for the whole run; 0: none. Publishers stay, so that the

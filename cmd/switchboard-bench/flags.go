@@ -128,6 +128,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.BoolVar(&sc.PinPublishers, "pin-publishers", false, "with several --url: every publisher joins the first, so that the others receive only over relays")
 	fs.Func("ice-ips", "comma-separated `addresses` to gather ICE candidates on, as the server's; 127.0.0.1 keeps a run on loopback",
 		func(v string) error { sc.ICEIPs = splitList(v); return nil })
+	fs.BoolVar(&sc.ICETCP, "ice-tcp", false, "clients reach the server over ICE-TCP too, as browsers do (UDP pairs win where UDP gets through)")
 	fs.BoolVar(&c.floor, "floor", true, "measure the floor (SRTP + UDP write per packet) first, to compare the server's cost with")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelError, "log `level` of the clients: debug, info, warn or error")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,67 +24,97 @@ const (
 	directPaused     = "switchboard_direct_srtp_paused_total"
 )
 
-// TestBrowserMeetingDirectSRTP: with --direct-srtp, two Chromium tabs each
-// decode the other's video and receive its audio, which the SFU encrypted
-// with keys it derived from the DTLS handshake (sfu/srtpkeys) and sent past
-// Pion's SRTP session, and whose publishers' packets it decrypted itself
-// past Pion's receive path; /metrics shows the packets went both ways.
+// TestBrowserMeetingDirectSRTP: with direct SRTP (the default), two
+// Chromium tabs each decode the other's video and receive its audio, which
+// the SFU encrypted with keys it derived from the DTLS handshake
+// (sfu/srtpkeys) and sent past Pion's SRTP session, and whose publishers'
+// packets it decrypted itself past Pion's receive path; /metrics shows the
+// packets went both ways, and none paused. With --direct-srtp=false the
+// same meeting runs on Pion's path, which stays covered: nothing direct.
 func TestBrowserMeetingDirectSRTP(t *testing.T) {
 	chromium := requireBrowser(t)
-	deadline := time.Now().Add(90 * time.Second)
-	base := startServer(t, "--direct-srtp")
-	browser := newBrowser(t, chromium)
-	room := fmt.Sprintf("browser-direct-%d", time.Now().UnixNano()%1e9)
-
-	names := []string{"A", "B"}
-	tabs := make([]*tab, len(names))
-	ids := make([]string, len(names))
-	for i, name := range names {
-		tabs[i] = openTab(t, browser, name, deadline)
-		tabs[i].do("opening the room", chromedp.Navigate(base+"/room/"+room+"?name="+url.QueryEscape(name)))
-		tabs[i].do("clicking Join", chromedp.Click(chromedp.ID("join")))
-	}
-	for i, tb := range tabs {
-		tb.waitFor("joining", `document.body.dataset.state === 'meeting' && !!window.switchboardRoom`, 20*time.Second)
-		id := participantID(t, tb)
-		ids[i] = id
-	}
-	waitForMedia(t, tabs[0], ids[1:])
-	waitForMedia(t, tabs[1], ids[:1])
-
-	m := metricsOf(t, http.DefaultClient, base)
-	n := m.value(t, directSRTPMetric)
-	// Each tab decoded video from the other: hundreds of packets at least
-	// went direct (a second of 30 fps video alone is over 100).
-	if n < 200 {
-		t.Fatalf("%v packets sent directly, want at least 200", n)
-	}
-	t.Logf("%v packets encrypted and sent by the SFU itself", n)
-
-	// The other way: most of what the Chromium publishers sent (their
-	// RTX, transport-wide numbers and, where negotiated, encrypted header
-	// extensions included) was decrypted by the SFU in the shared
-	// socket's read loop, past Pion's receive path. Pion reads each
-	// stream's first packets (the simulcast rid); the rest is direct:
-	// half at least, with a wide margin for a slow start.
-	in := m.value(t, "switchboard_packets_in_total")
-	direct := m.value(t, "switchboard_direct_srtp_received_total")
-	dropped := m.value(t, "switchboard_direct_srtp_dropped_total")
-	t.Logf("%v of %v packets in received directly, %v dropped on a full queue", direct, in, dropped)
-	if direct < 200 || direct < in/2 || dropped > 0 {
-		t.Fatalf("%v of %v packets in received directly (want 200 and half at least), %v dropped", direct, in, dropped)
-	}
-	// Chromium's RTCP (reduced-size feedback, transport-wide feedback,
-	// receiver and sender reports) is decrypted and handled in the read
-	// loop too (sfu/directsrtp_rtcp.go).
-	srtcp := m.value(t, "switchboard_direct_srtcp_received_total")
-	t.Logf("%v SRTCP packets received directly", srtcp)
-	if srtcp == 0 {
-		t.Fatal("no SRTCP received directly")
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		direct bool
+	}{
+		{"default", nil, true},
+		{"Pion path", []string{"--direct-srtp=false"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			deadline := time.Now().Add(90 * time.Second)
+			base := startServer(t, tt.args...)
+			browser := newBrowser(t, chromium)
+			room := roomName(t)
+			names := []string{"A", "B"}
+			tabs := make([]*tab, len(names))
+			ids := make([]string, len(names))
+			for i, name := range names {
+				tabs[i] = openTab(t, browser, name, deadline)
+				tabs[i].do("opening the room", chromedp.Navigate(base+"/room/"+room+"?name="+url.QueryEscape(name)))
+				tabs[i].do("clicking Join", chromedp.Click(chromedp.ID("join")))
+			}
+			for i, tb := range tabs {
+				tb.waitFor("joining", `document.body.dataset.state === 'meeting' && !!window.switchboardRoom`, 20*time.Second)
+				id := participantID(t, tb)
+				ids[i] = id
+			}
+			waitForMedia(t, tabs[0], ids[1:])
+			waitForMedia(t, tabs[1], ids[:1])
+			m := metricsOf(t, http.DefaultClient, base)
+			checkDirect(t, m, tt.direct)
+			// Chromium's RTCP (reduced-size feedback, transport-wide
+			// feedback, receiver and sender reports) is decrypted and
+			// handled in the read loop too (sfu/directsrtp_rtcp.go).
+			srtcp := m.value(t, "switchboard_direct_srtcp_received_total")
+			t.Logf("%v SRTCP packets received directly", srtcp)
+			if (srtcp > 0) != tt.direct {
+				t.Fatalf("%v SRTCP packets received directly; want some only with direct SRTP", srtcp)
+			}
+		})
 	}
 }
 
-// TestBrowserDirectSRTPOverICETCP: with --direct-srtp on the shared UDP port
+// checkSent checks that most of what the SFU sent it encrypted itself,
+// on UDP or ICE-TCP, and nothing paused for want of a path.
+func checkSent(t *testing.T, m scraped) {
+	t.Helper()
+	sent, paused, out := m.value(t, directSRTPMetric), m.value(t, directPaused), m.value(t, "switchboard_packets_out_total")
+	if sent < 200 || sent < out/2 || paused != 0 {
+		t.Fatalf("%v of %v forwarded packets sent directly (want 200 and half at least), %v paused (want 0)", sent, out, paused)
+	}
+}
+
+// checkDirect checks a server's /metrics once media flowed: with direct
+// SRTP (direct), most of what the SFU sent it encrypted itself (each tab
+// decoded video from another: hundreds of packets at least, a second of 30
+// fps video alone being over 100) and most of what Chromium publishers sent
+// it decrypted itself, none dropped, none paused for want of a path;
+// without, nothing went direct.
+func checkDirect(t *testing.T, m scraped, direct bool) {
+	t.Helper()
+	sent, paused := m.value(t, directSRTPMetric), m.value(t, directPaused)
+	out := m.value(t, "switchboard_packets_out_total")
+	in := m.value(t, "switchboard_packets_in_total")
+	recv := m.value(t, "switchboard_direct_srtp_received_total")
+	dropped := m.value(t, "switchboard_direct_srtp_dropped_total")
+	t.Logf("direct SRTP: %v of %v forwarded packets sent directly, %v paused; %v of %v packets in received directly, %v dropped on a full queue",
+		sent, out, paused, recv, in, dropped)
+	if !direct {
+		if sent != 0 || recv != 0 || paused != 0 || out < 200 {
+			t.Fatalf("want Pion's path only: %v sent and %v received directly, %v paused, %v forwarded", sent, recv, paused, out)
+		}
+		return
+	}
+	checkSent(t, m)
+	// Pion reads each stream's first packets (the simulcast rid); the
+	// rest is direct: half at least, with a wide margin for a slow start.
+	if recv < 200 || recv < in/2 || dropped > 0 {
+		t.Fatalf("%v of %v packets in received directly (want 200 and half at least), %v dropped", recv, in, dropped)
+	}
+}
+
+// TestBrowserDirectSRTPOverICETCP: with direct SRTP (the default) on the shared UDP port
 // and the ICE-TCP port, tab A (on the server's network) and tab B (in a
 // browser on a link that drops every UDP packet) meet: A over UDP, B over
 // ICE-TCP (RFC 6544). Then B keeps decoding A's video while every packet
@@ -100,7 +129,7 @@ func TestBrowserDirectSRTPOverICETCP(t *testing.T) {
 	// Not localhost, so HTTPS, or the pages get no camera.
 	cert, key := writeCertificate(t, link.serverIP)
 	base := "https" + strings.TrimPrefix(startServer(t, "--listen", net.JoinHostPort(link.serverIP, "0"), "--ice-ips", link.serverIP,
-		"--tls-cert", cert, "--tls-key", key, "--tcp-port", strconv.Itoa(freePort(t)), "--direct-srtp"), "http")
+		"--tls-cert", cert, "--tls-key", key, "--tcp-port", strconv.Itoa(freePort(t))), "http")
 	client := clientTrusting(t, cert)
 	open := newBrowser(t, chromium, chromedp.Flag("ignore-certificate-errors", true))
 	blocked := newBrowser(t, link.wrap(t, chromium, "--ignore-certificate-errors"))

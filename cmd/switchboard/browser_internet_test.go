@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -108,23 +109,31 @@ func meetInTabs(t *testing.T, browsers []context.Context, base, room string, que
 // other's video through the embedded TURN server, and through Debian's
 // coturn with the same shared secret (use-auth-secret). With the embedded
 // server, access tokens are on: the tabs pass theirs in ?token=, and a tab
-// without one is refused.
+// without one is refused. Direct SRTP is on by default: on the one UDP
+// port the relays' pairs go direct (the SFU's end is its host candidate on
+// the shared socket) and no packet pauses; with a port per connection it is
+// off, and everything takes Pion's path.
 func TestBrowserRelayOnly(t *testing.T) {
 	chromium := requireBrowser(t)
 	const key, secret = "browser-key", "browser-api-secret"
+	coturn := func(t *testing.T) []string {
+		port := startCoturn(t, "browser-secret")
+		return []string{"--turn-secret", "browser-secret", "--ice-server", fmt.Sprintf("turn:127.0.0.1:%d?transport=udp", port)}
+	}
 	tests := []struct {
 		name   string
 		args   func(t *testing.T) []string
 		tokens bool
+		direct bool // direct SRTP carries the media
 	}{
 		{"embedded TURN", func(*testing.T) []string {
 			return []string{"--turn-listen", "127.0.0.1:0", "--turn-secret", "browser-secret", "--api-key", key, "--api-secret", secret}
-		}, true},
-		{"coturn", func(t *testing.T) []string {
-			port := startCoturn(t, "browser-secret")
-			// A port per connection: the browser tests' one run of that mode.
-			return []string{"--turn-secret", "browser-secret", "--ice-server", fmt.Sprintf("turn:127.0.0.1:%d?transport=udp", port), "--udp-port", "0"}
-		}, false},
+		}, true, true},
+		{"coturn", coturn, false, true},
+		{"coturn with a port per connection", func(t *testing.T) []string {
+			// The browser tests' one run of that mode.
+			return append(coturn(t), "--udp-port", "0")
+		}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,6 +155,7 @@ func TestBrowserRelayOnly(t *testing.T) {
 				}
 			}
 			t.Logf("relay-only call through %s: media both ways %v after the first click; routes %s; %s", tt.name, took.Round(time.Millisecond), routes[0], routes[1])
+			checkDirect(t, metricsOf(t, http.DefaultClient, base), tt.direct)
 			if tt.tokens {
 				intruder := openTab(t, browser, "no token", deadline)
 				intruder.do("opening the room", chromedp.Navigate(base+"/room/"+room+"?name=Eve"))
@@ -211,6 +221,7 @@ func TestBrowserUDPBlocked(t *testing.T) {
 				t.Fatal("the link dropped no UDP packet: the browser never tried UDP, so the test proves nothing")
 			}
 			t.Logf("UDP blocked (%d packets dropped), %s: media both ways %v after the first click; routes %s; %s", dropped, tt.name, took.Round(time.Millisecond), routes[0], routes[1])
+			checkSent(t, metricsOf(t, clientTrusting(t, cert), base))
 		})
 	}
 }

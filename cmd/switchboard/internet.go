@@ -46,7 +46,7 @@ func (c *internetConfig) addFlags(fs *flag.FlagSet) {
 	fs.Var(&c.natIPs, "nat-ip", "public `IP` of a 1:1 NAT in front of the host, announced in the server's ICE candidates (repeatable; PUBLIC/PRIVATE pins it to one local address)")
 	fs.IntVar(&c.udpPort, "udp-port", defaultUDPPort, "serve all media on this one UDP `port`, with batched sends (0: a port per connection)")
 	fs.BoolVar(&c.udpBatch, "udp-batch", true, "on the one UDP port, send each packet's copies to all subscribers with one sendmmsg system call")
-	fs.BoolVar(&c.directSRTP, "direct-srtp", false, "experimental: on the one UDP port (and ICE-TCP port), encrypt forwarded RTP in the SFU and send it on the socket directly, past Pion's SRTP session, and decrypt publishers' RTP as the UDP port reads it, past Pion's receive goroutines")
+	fs.BoolVar(&c.directSRTP, "direct-srtp", true, "on the one UDP port (and ICE-TCP port), encrypt forwarded RTP in the SFU and send it on the socket directly, past Pion's SRTP session, and decrypt publishers' RTP as the UDP port reads it, past Pion's receive goroutines (false: Pion's path; without the one batched UDP port it is off)")
 	fs.Var(&c.udpPortRange, "udp-port-range", "take each connection's UDP port from `MIN-MAX` instead of the one --udp-port")
 	fs.IntVar(&c.tcpPort, "tcp-port", 0, "accept ICE over TCP on this `port`, for networks that block UDP (0: off)")
 	fs.Var(&c.iceInterfaces, "ice-interfaces", "comma-separated network `interfaces` to gather ICE candidates on (default: all)")

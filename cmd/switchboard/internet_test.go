@@ -25,8 +25,11 @@ import (
 func TestInternetFlags(t *testing.T) {
 	tests := []flagCase[internetConfig]{
 		{"defaults", nil, nil, func(c internetConfig) bool {
-			return c.udpPort == defaultUDPPort && c.tcpPort == 0 && c.turnListen == "" && c.apiKey == "" && c.turnTTL == 24*time.Hour && c.turnQuota == 10
+			return c.udpPort == defaultUDPPort && c.tcpPort == 0 && c.turnListen == "" && c.apiKey == "" && c.turnTTL == 24*time.Hour && c.turnQuota == 10 &&
+				c.udpBatch && c.directSRTP
 		}, false},
+		{"Pion's path", []string{"--direct-srtp=false"}, nil, func(c internetConfig) bool { return !c.directSRTP && c.udpBatch }, false},
+		{"Pion's path from the environment", nil, map[string]string{"SWITCHBOARD_DIRECT_SRTP": "false"}, func(c internetConfig) bool { return !c.directSRTP }, false},
 		{"flags", []string{
 			"--nat-ip", "203.0.113.7", "--udp-port", "50000", "--tcp-port", "50001", "--turn-listen", ":3478",
 			"--turn-relay-ip", "203.0.113.7", "--turn-secret", "ts", "--ice-server", "stun:stun.example.com:3478",

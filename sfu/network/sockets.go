@@ -156,6 +156,16 @@ func (s *Sockets) Addrs() []MediaAddr {
 	return out
 }
 
+// Announced returns the addresses the SFU's candidates name for a socket
+// bound to the local address ip: the 1:1 NAT's public addresses that map
+// it, or ip itself.
+func (s *Sockets) Announced(ip netip.Addr) []netip.Addr {
+	if s == nil {
+		return []netip.Addr{ip}
+	}
+	return s.announced(ip)
+}
+
 // announced returns the addresses candidates name for the local address ip.
 func (s *Sockets) announced(ip netip.Addr) []netip.Addr {
 	var pub []netip.Addr
