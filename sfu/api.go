@@ -208,6 +208,8 @@ func (s *SFU) newSettingEngine(shared bool) (webrtc.SettingEngine, error) {
 	// arrives more than 64 packets behind the newest and would be dropped
 	// as a replay.
 	se.SetSRTPReplayProtectionWindow(srtpReplayWindow)
+	// What Pion's read streams queue packets in (streambufs.go).
+	se.BufferFactory = streamBuffer
 	nw := s.systemNet()
 	if nw != nil && shared && s.ssrcs.max > 0 {
 		// Participants' connections on sockets of their own (without
