@@ -3,6 +3,7 @@ package sfu
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"sync"
 	"sync/atomic"
 
@@ -127,7 +128,7 @@ func (r *directRecv) addStream(ssrc uint32, reader interceptor.RTPReader) {
 	st.attrs = interceptor.Attributes{directKey{}: st}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := r.cloneStreams()
+	m := maps.Clone(*r.streams.Load())
 	m[ssrc] = st
 	r.streams.Store(&m)
 	for _, l := range *r.layers.Load() {
@@ -138,18 +139,9 @@ func (r *directRecv) addStream(ssrc uint32, reader interceptor.RTPReader) {
 func (r *directRecv) removeStream(ssrc uint32) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := r.cloneStreams()
+	m := maps.Clone(*r.streams.Load())
 	delete(m, ssrc)
 	r.streams.Store(&m)
-}
-
-func (r *directRecv) cloneStreams() map[uint32]*recvStream {
-	old := *r.streams.Load()
-	m := make(map[uint32]*recvStream, len(old)+1)
-	for k, v := range old {
-		m[k] = v
-	}
-	return m
 }
 
 // bindLayer sends l's streams (its SSRC, its RTX SSRC when known) the

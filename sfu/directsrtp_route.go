@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/pion/webrtc/v4"
 	"github.com/switchboard-rtc/switchboard/sfu/udpbatch"
@@ -53,14 +54,7 @@ func (s directSocket) overlaps(o directSocket) bool {
 	if s.local.Addr().IsUnspecified() || o.local.Addr().IsUnspecified() {
 		return s.local.Addr().Is4() == o.local.Addr().Is4()
 	}
-	for _, a := range s.names {
-		for _, b := range o.names {
-			if a == b {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(s.names, func(a netip.Addr) bool { return slices.Contains(o.names, a) })
 }
 
 // named tells whether a candidate of the address a (unmapped, no zone)
@@ -69,12 +63,7 @@ func (s directSocket) named(a netip.Addr) bool {
 	if s.local.Addr().IsUnspecified() {
 		return s.local.Addr().Is4() == a.Is4()
 	}
-	for _, n := range s.names {
-		if n == a {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(s.names, a)
 }
 
 // directRoute finds the shared socket and remote address of a selected

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -67,7 +68,7 @@ func (r *directRecv) addSender(ssrc uint32, d *DownTrack) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := r.cloneSenders()
+	m := maps.Clone(*r.rtcp.senders.Load())
 	m[ssrc] = d
 	r.rtcp.senders.Store(&m)
 }
@@ -82,18 +83,9 @@ func (r *directRecv) removeSender(ssrc uint32, d *DownTrack) {
 	if (*r.rtcp.senders.Load())[ssrc] != d {
 		return
 	}
-	m := r.cloneSenders()
+	m := maps.Clone(*r.rtcp.senders.Load())
 	delete(m, ssrc)
 	r.rtcp.senders.Store(&m)
-}
-
-func (r *directRecv) cloneSenders() map[uint32]*DownTrack {
-	old := *r.rtcp.senders.Load()
-	m := make(map[uint32]*DownTrack, len(old)+1)
-	for k, v := range old {
-		m[k] = v
-	}
-	return m
 }
 
 // takeRTCP handles one SRTCP packet from the association's selected remote
