@@ -54,25 +54,38 @@ const (
 // own Chromium, short of CPU, otherwise holds its estimate at about
 // 0.8 Mbit/s and never sends the top layer. Test code only: the product
 // does not touch the SDP so.
+//
+// Its Opus payload types get the floor too (not the start, which would
+// reset the estimate at each audio section added): Chromium hands the one
+// transport's estimator the bitrate parameters of every section's send
+// codec, audio's included, the last one set winning, so an audio section
+// without them (a subscription added after the camera's) put the floor
+// back at 0. Measured before this (2026-12-08, TestBrowserSimulcastNarrowLink
+// alone, 3 runs): the estimate at 0.6-1.5 Mbit/s for 20 s in two, the top
+// layer steady only after 23.4 and 30.4 s; 3.8 s in the third.
 var uplinkFloorJS = fmt.Sprintf(`(() => {
   if (window.uplinkFloor) return true;
-  const params = 'x-google-min-bitrate=%d;x-google-start-bitrate=%d';
+  const videoParams = 'x-google-min-bitrate=%d;x-google-start-bitrate=%d';
+  const audioParams = 'x-google-min-bitrate=%d';
   const floor = (sdp) => sdp.split(/\r\n(?=m=)/).map((section) => {
-    if (!section.startsWith('m=video')) return section;
+    const video = section.startsWith('m=video');
+    if (!video && !section.startsWith('m=audio')) return section;
+    const params = video ? videoParams : audioParams;
+    const codec = video ? /^a=rtpmap:(\d+) VP8\//i : /^a=rtpmap:(\d+) opus\//i;
     const lines = section.split('\r\n');
-    const vp8 = new Set();
+    const pts = new Set();
     for (const l of lines) {
-      const m = /^a=rtpmap:(\d+) VP8\//i.exec(l);
-      if (m) vp8.add(m[1]);
+      const m = codec.exec(l);
+      if (m) pts.add(m[1]);
     }
     const done = new Set();
     const out = lines.map((l) => {
       const m = /^a=fmtp:(\d+) (.*)$/.exec(l);
-      if (!m || !vp8.has(m[1]) || /x-google-min-bitrate/.test(m[2])) return l;
+      if (!m || !pts.has(m[1]) || /x-google-min-bitrate/.test(m[2])) return l;
       done.add(m[1]);
       return l + ';' + params;
     });
-    for (const pt of vp8) {
+    for (const pt of pts) {
       if (done.has(pt)) continue;
       const at = out.findIndex((l) => l.startsWith('a=rtpmap:' + pt + ' '));
       out.splice(at + 1, 0, 'a=fmtp:' + pt + ' ' + params);
@@ -88,7 +101,7 @@ var uplinkFloorJS = fmt.Sprintf(`(() => {
   };
   window.uplinkFloor = true;
   return true;
-})()`, uplinkMinKbps, uplinkStartKbps)
+})()`, uplinkMinKbps, uplinkStartKbps, uplinkMinKbps)
 
 // layersSentJS records in window.layersSent, from the moment it runs, the
 // first size at which each simulcast layer (rid) of the page's camera was

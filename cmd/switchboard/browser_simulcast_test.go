@@ -138,21 +138,28 @@ func waitSteady(t *testing.T, pub *tab, rid string, timeout time.Duration) {
 	start := time.Now()
 	since := time.Time{}
 	prev := outbound(t, pub, "camera")
+	// The publisher's own uplink estimate, every 2 s: how it got there (or
+	// did not) is the publisher's Chromium's business, and the first thing
+	// to look at when this wait is slow.
+	var timeline []string
 	for time.Since(start) < timeout {
 		time.Sleep(500 * time.Millisecond)
 		cur := outbound(t, pub, "camera")
+		if n := len(timeline); time.Since(start) >= time.Duration(n+1)*2*time.Second {
+			timeline = append(timeline, fmt.Sprintf("%ds %.0f", 2*(n+1), sendEstimate(t, pub)/1000))
+		}
 		switch {
 		case cur[rid].BytesSent <= prev[rid].BytesSent || cur[rid].FrameWidth == 0:
 			since = time.Time{}
 		case since.IsZero():
 			since = time.Now()
 		case time.Since(since) >= 3*time.Second:
-			t.Logf("publisher sends %s steadily after %v: %s; its estimate %.0f kbit/s", rid, time.Since(start).Round(100*time.Millisecond), describe(cur), sendEstimate(t, pub)/1000)
+			t.Logf("publisher sends %s steadily after %v: %s; its estimate %.0f kbit/s (kbit/s every 2 s: %s)", rid, time.Since(start).Round(100*time.Millisecond), describe(cur), sendEstimate(t, pub)/1000, strings.Join(timeline, ", "))
 			return
 		}
 		prev = cur
 	}
-	t.Fatalf("the publisher does not send %s steadily within %v: %s; its estimate %.0f kbit/s", rid, timeout, describe(prev), sendEstimate(t, pub)/1000)
+	t.Fatalf("the publisher does not send %s steadily within %v: %s; its estimate %.0f kbit/s (kbit/s every 2 s: %s)", rid, timeout, describe(prev), sendEstimate(t, pub)/1000, strings.Join(timeline, ", "))
 }
 
 // micFmtpJS reads the Opus parameters that the page's RTCPeerConnection
