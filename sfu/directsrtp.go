@@ -12,6 +12,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 	"github.com/switchboard-rtc/switchboard/sfu/srtpkeys"
+	"github.com/switchboard-rtc/switchboard/sfu/twcc"
 )
 
 // errDirectSRTP wraps the failures of arming the direct SRTP path.
@@ -171,7 +172,12 @@ func (c *directCipher) write(dst *directDest, h *rtp.Header, payload []byte) (in
 	bp := c.bufs.get()
 	defer c.bufs.put(bp)
 	buf := *bp
-	n := h.MarshalSize() + len(payload)
+	// A probe's padding-only packet carries its padding in the header
+	// (PaddingSize), which Header.MarshalTo leaves out: the octets go
+	// after the payload, the last of them counting them all (RFC 3550
+	// §5.1). Sent without, a probe put a tenth of its bits on the wire
+	// and, its last header octet read as the count, was malformed.
+	n := twcc.WireSize(h, payload)
 	if n > directBufHalf-64 {
 		return 0, fmt.Errorf("%w: packet of %d bytes", errDirectSRTP, n)
 	}
@@ -179,7 +185,11 @@ func (c *directCipher) write(dst *directDest, h *rtp.Header, payload []byte) (in
 	if err != nil {
 		return 0, err
 	}
-	copy(buf[hl:n], payload)
+	end := hl + copy(buf[hl:n], payload)
+	if end < n {
+		clear(buf[end : n-1])
+		buf[n-1] = h.PaddingSize
+	}
 	c.mu.Lock()
 	out, err := c.ctx.EncryptRTP(buf[directBufHalf:directBufHalf], buf[:n], &c.hdr)
 	c.mu.Unlock()

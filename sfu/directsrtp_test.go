@@ -309,3 +309,76 @@ func armedDirect(t testing.TB) (*directSRTP, interceptor.RTPWriter, *countingSoc
 	}))
 	return d, w, sock
 }
+
+// TestDirectSRTPMarshalsAsPion: what the direct path encrypts is byte for
+// byte what Pion's own path marshals (rtp.Packet.Marshal) for the packets
+// the SFU writes: media with header extensions, and a probe's padding-only
+// packet, whose padding is in the header (PaddingSize) and must go on the
+// wire after the payload, its last octet counting them (RFC 3550 §5.1).
+// Without them a probe put a tenth of its bits on the wire, and a receiver
+// read the last header octet as the count: a malformed packet.
+func TestDirectSRTPMarshalsAsPion(t *testing.T) {
+	withExt := func(h rtp.Header) rtp.Header {
+		h.Extension, h.ExtensionProfile = true, rtp.ExtensionProfileOneByte
+		if err := h.SetExtension(3, []byte{0x12, 0x34}); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	tests := []struct {
+		name    string
+		hdr     rtp.Header
+		payload []byte
+		size    int // of the plain packet
+	}{
+		{"media", withExt(rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 7, Timestamp: 90, SSRC: 0xfeed, Marker: true}),
+			[]byte{1, 2, 3, 4, 5}, 12 + 8 + 5},
+		{"padding only", withExt(rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 8, Timestamp: 90, SSRC: 0xfeed, Padding: true, PaddingSize: maxPadding}),
+			nil, 12 + 8 + maxPadding},
+		{"padding only, no extension", rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 9, Timestamp: 90, SSRC: 0xfeed, Padding: true, PaddingSize: 40},
+			nil, 12 + 40},
+	}
+	keys := testKeys(t, srtp.ProtectionProfileAes128CmHmacSha1_80)
+	recv, err := srtp.CreateContext(keys.LocalKey, keys.LocalSalt, keys.Profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &directSRTP{}
+	if err := d.arm(keys); err != nil {
+		t.Fatal(err)
+	}
+	sock := &capturingSocket{}
+	d.route(sock, netip.MustParseAddrPort("192.0.2.7:50000"))
+	w := d.BindLocalStream(&interceptor.StreamInfo{}, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.hdr
+			n, err := w.Write(&h, tt.payload, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wire := sock.got[len(sock.got)-1]
+			if n != len(wire) {
+				t.Fatalf("Write returned %d, %d bytes sent", n, len(wire))
+			}
+			plain, err := recv.DecryptRTP(nil, wire, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := (&rtp.Packet{Header: tt.hdr, Payload: tt.payload}).Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(plain) != tt.size || !bytes.Equal(plain, want) {
+				t.Fatalf("sent %d bytes %x\nwant %d bytes %x (Pion's marshalling)", len(plain), plain, len(want), want)
+			}
+			var p rtp.Packet
+			if err := p.Unmarshal(plain); err != nil {
+				t.Fatalf("the receiver cannot parse it: %v", err)
+			}
+			if p.Padding != tt.hdr.Padding || p.PaddingSize != tt.hdr.PaddingSize || len(p.Payload) != len(tt.payload) {
+				t.Fatalf("parsed padding %v size %d payload %d, want %v %d %d", p.Padding, p.PaddingSize, len(p.Payload), tt.hdr.Padding, tt.hdr.PaddingSize, len(tt.payload))
+			}
+		})
+	}
+}
