@@ -239,7 +239,10 @@ func (d *DownTrack) writeRTP(l *Layer, p *rtp.Packet, pp *parsed) int {
 	case verdictDrop:
 		return 0
 	case verdictNeedKeyframe:
-		if a.prev < 0 && !a.leaving {
+		// A start comes from the cache when it holds the layer's last
+		// keyframe and all since (instant.go); a track that left its
+		// layer (downtrack_leave.go) only from a fresh one.
+		if a.prev < 0 && (!a.leaving || l.freshKeyframe(l.arrived)) {
 			if sent := d.catchUp(l, p.SequenceNumber); sent > 0 {
 				return sent // p among the packets after the keyframe
 			}

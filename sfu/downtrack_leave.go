@@ -14,6 +14,17 @@ import "github.com/switchboard-rtc/switchboard/bwe"
 // subscriber sees nothing new of it until the keyframe of the layer it
 // goes to, which is what the link lets through anyway, and that keyframe
 // meets a link no longer full.
+//
+// That keyframe is often already there: each keyframe request makes one of
+// every simulcast layer, and the publisher's encoder refuses another for
+// 300 ms (keyframeRefusal). On the same step the allocator went 720p ->
+// 360p -> 180p within half a second: the 180p keyframe that came with the
+// 360p one arrived just before the track went for 180p, the request for a
+// new one was refused, the next was let through 500 ms later (the layer's
+// throttle), and the subscriber saw no frame for 1.1-1.5 s. So a track
+// that left its layer starts the next from that layer's keyframe in the
+// cache, and the frames since, when it is that fresh; older, it waits for
+// a new one, asked for now.
 
 // mustLeave reports whether a track going down from ladder step cur to
 // step next, of a lower resolution, leaves its layer at once: when the
@@ -33,10 +44,12 @@ func mustLeave(t *bwe.Track, ladder []layerStep, cur, next, total, estimate int)
 
 // leave sets the target to spatial layer layer at temporal step tid and
 // stops the layer forwarded at once (mustLeave): the track restarts on
-// layer at its next keyframe, asked for now. Not from the cache, as a new
+// layer from its fresh keyframe in the cache (freshKeyframe), or else at
+// its next keyframe, asked for now. Not from an older one, as a new
 // subscriber's start is (instant.go): the keyframe and the frames after it
 // would go into the link in one burst, where one keyframe alone fills a
-// 300 kbit/s link's 100 ms queue.
+// 300 kbit/s link's 100 ms queue, and show frames older than the last
+// the subscriber was sent.
 func (d *DownTrack) leave(layer, tid int) {
 	d.mu.Lock()
 	d.targetTID = tid
@@ -44,7 +57,7 @@ func (d *DownTrack) leave(layer, tid int) {
 	d.leaving = true
 	d.mu.Unlock()
 	d.rcv.stats.LayersLeftAtOnce.Add(1)
-	if l := d.rcv.layer(layer); l != nil {
+	if l := d.rcv.layer(layer); l != nil && !l.freshKeyframe(l.clock.Now().UnixNano()) {
 		l.requestKeyframe()
 	}
 }

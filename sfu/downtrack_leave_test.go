@@ -2,8 +2,10 @@ package sfu
 
 import (
 	"testing"
+	"time"
 
 	"github.com/switchboard-rtc/switchboard/bwe"
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 )
 
 // TestMustLeave: a switch down leaves its layer at once only when the
@@ -45,23 +47,30 @@ func TestMustLeave(t *testing.T) {
 
 // TestLeaveAtOnce: a switch down that leaves at once (leave) sends nothing
 // more of the layer left, not even while the lower layer's keyframe is
-// awaited, and asks that layer for one; it does not start from the
-// lower layer's cached keyframe (a burst into a link that has just
-// narrowed); it switches at the next keyframe, numbered on from what the
-// subscriber was sent. A plain switch down (setTarget) forwards the layer
-// it leaves until then.
+// awaited. With the lower layer's cached keyframe older than the
+// publisher's refusal time (keyframeRefusal), it asks for a new one and
+// switches at it, numbered on from what the subscriber was sent: not from
+// the cache (a burst into a link that has just narrowed, of frames older
+// than the last it was sent). With that keyframe fresh, a request would be
+// refused: it asks for none and starts from the cache at the layer's next
+// packet, the keyframe and the frames since in order. A plain switch down
+// (setTarget) forwards the layer it leaves until the keyframe.
 func TestLeaveAtOnce(t *testing.T) {
 	for _, tt := range []struct {
 		name       string
 		atOnce     bool
-		sentMeans  int // packets sent between the decision and the keyframe
+		age        time.Duration // of layer 0's cached keyframe at the decision
+		asks       bool          // a keyframe of layer 0 is asked for
+		sentMeans  int           // packets sent between the decision and layer 0's next keyframe
 		leftAtOnce uint64
 	}{
-		{"plain switch: the layer left goes on until the keyframe", false, 1, 0},
-		{"at once: nothing until the keyframe", true, 0, 1},
+		{"plain switch: the layer left goes on until the keyframe", false, 400 * time.Millisecond, true, 1, 0},
+		{"at once, the cached keyframe stale: nothing until a new one", true, 400 * time.Millisecond, true, 0, 1},
+		{"at once, the cached keyframe fresh: from the cache", true, 100 * time.Millisecond, false, 3, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			r, d, w, plis := lossSetup(2, maxTemporal-1)
+			clk := clock.NewFake(time.Unix(1_000_000, 0))
+			r, d, w, plis := lossSetupOn(clk, 2, maxTemporal-1)
 			d.sub.mediaUp.Store(true) // a start could come from the cache
 			// Layer 0 starts, and its cache holds a keyframe and a
 			// delta frame after it; then the track goes up to layer 1.
@@ -71,21 +80,36 @@ func TestLeaveAtOnce(t *testing.T) {
 			if cur, _ := d.layers(); cur != 1 {
 				t.Fatalf("forwarding layer %d, want 1", cur)
 			}
+			clk.Advance(tt.age)
 			asked := plis[0].count()
 			if tt.atOnce {
 				d.leave(0, maxTemporal-1)
 			} else {
 				d.setTarget(0, maxTemporal-1)
 			}
-			if plis[0].count() == asked {
-				t.Fatal("no keyframe of layer 0 asked for")
+			if got := plis[0].count() > asked; got != tt.asks {
+				t.Fatalf("a keyframe of layer 0 asked for: %v, want %v", got, tt.asks)
 			}
-			sent := w.count
+			sent, last := w.count, w.headers[len(w.headers)-1].SequenceNumber
 			feed(r, []inPacket{{layer: 1, seq: 502, ts: 12000, marker: true}, {layer: 0, seq: 102, ts: 12000, marker: true}})
 			if got := w.count - sent; got != tt.sentMeans {
-				t.Fatalf("%d packets sent while the keyframe of layer 0 was awaited, want %d", got, tt.sentMeans)
+				t.Fatalf("%d packets sent between the decision and layer 0's next keyframe, want %d", got, tt.sentMeans)
 			}
-			last := w.headers[len(w.headers)-1].SequenceNumber
+			if !tt.asks {
+				// From the cache: keyframe 100, then 101 and 102, numbered on.
+				if cur, _ := d.layers(); cur != 0 {
+					t.Fatalf("forwarding layer %d after a start from the cache, want 0", cur)
+				}
+				for i, h := range w.headers[sent:] {
+					if h.SequenceNumber != last+1+uint16(i) || h.SSRC != d.ssrc {
+						t.Fatalf("packet %d from the cache went as %d, want %d", i, h.SequenceNumber, last+1+uint16(i))
+					}
+				}
+				if got := r.stats.CacheStarts.Load(); got != 1 {
+					t.Fatalf("CacheStarts %d, want 1", got)
+				}
+			}
+			last = w.headers[len(w.headers)-1].SequenceNumber
 			feed(r, []inPacket{{layer: 0, seq: 103, ts: 15000, key: true, marker: true}})
 			if cur, _ := d.layers(); cur != 0 {
 				t.Fatalf("forwarding layer %d after its keyframe, want 0", cur)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -57,6 +58,10 @@ type Layer struct {
 	// newest keyframe stored, -1 before any (VP8): a subscriber that starts
 	// on this layer is sent the cache from there (instant.go).
 	keyframeSeq atomic.Int32
+	// keyframeAt is when that keyframe's first packet arrived (unix ns,
+	// as arrived): a track that left a layer starts the next from it only
+	// while it is fresh (freshKeyframe).
+	keyframeAt atomic.Int64
 	// keyframeBits is the size of the newest complete keyframe (the
 	// allocator leaves room for one when a subscriber enters the layer);
 	// kf is the read loop's count of the one arriving.
@@ -236,6 +241,7 @@ func (l *Layer) observeVP8(pkt *rtp.Packet, desc *vp8.Descriptor, size int) bool
 		}
 	}
 	if desc.Keyframe {
+		l.keyframeAt.Store(l.arrived)
 		l.keyframeSeq.Store(int32(pkt.SequenceNumber))
 	}
 	if desc.Keyframe && desc.Width > 0 {
@@ -266,6 +272,19 @@ func (l *Layer) requestKeyframeAsync() {
 	if l.mayRequestKeyframe() {
 		go l.sendPLI()
 	}
+}
+
+// keyframeRefusal is how long after taking a keyframe request the
+// publisher's encoder refuses the next (libwebrtc's EncoderRtcpFeedback,
+// its minimum keyframe send interval; for VP8 simulcast one for all the
+// layers, each request making a keyframe of every layer).
+const keyframeRefusal = 300 * time.Millisecond
+
+// freshKeyframe reports whether the layer's last keyframe arrived within
+// keyframeRefusal before now (unix ns): a request now would likely be
+// refused, and that keyframe is the one it would have brought.
+func (l *Layer) freshKeyframe(now int64) bool {
+	return l.keyframeSeq.Load() >= 0 && now-l.keyframeAt.Load() <= int64(keyframeRefusal)
 }
 
 // mayRequestKeyframe passes the layer's throttle: a video layer not asked

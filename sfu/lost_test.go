@@ -9,6 +9,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/switchboard-rtc/switchboard/bwe"
+	"github.com/switchboard-rtc/switchboard/internal/clock"
 	"github.com/switchboard-rtc/switchboard/sfu/keyframe"
 	"github.com/switchboard-rtc/switchboard/sfu/resend"
 )
@@ -56,7 +57,12 @@ func askingPublishers(r *Receiver) []*pliRecorder {
 // lossSetup is a down track of a receiver with layers, each layer's
 // keyframe requests recorded, forwarding layer 0 at temporal step tid.
 func lossSetup(layers, tid int) (*Receiver, *DownTrack, *recordingWriter, []*pliRecorder) {
-	r := newTestReceiver(webrtc.RTPCodecTypeVideo, layers)
+	return lossSetupOn(clock.Real{}, layers, tid)
+}
+
+// lossSetupOn is lossSetup on clk.
+func lossSetupOn(clk clock.Clock, layers, tid int) (*Receiver, *DownTrack, *recordingWriter, []*pliRecorder) {
+	r := newTestReceiverOn(clk, webrtc.RTPCodecTypeVideo, layers)
 	plis := askingPublishers(r)
 	w := &recordingWriter{keep: true}
 	d := bindTestDownTrack(r, 0x1234, w)
