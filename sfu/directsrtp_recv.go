@@ -281,10 +281,40 @@ func (r *directRecv) take(b []byte) bool {
 			r.bufs.Put(bp)
 			return true // a bandwidth probe: padding only
 		}
+		r.repaired(bd.layer.ssrc, buf, len(raw))
 	}
 	if !bd.layer.in.push(directPacket{buf: bp, n: len(raw), pool: &r.bufs}) {
 		r.bufs.Put(bp)
 		r.dropped.Add(1)
 	}
 	return true
+}
+
+// repaired drives the chain of the media stream ssrc with the packet its
+// RTX stream repaired (RFC 4588), unwrapped in buf[:n]. Pion's NACK
+// generator asks again for every number its stream's receive log has not
+// seen, and a repair comes on the RTX stream, whose chain read it: every
+// loss was asked for maxNACKsPerPacket times, each answered. Now the log
+// has it, as a receiver report counts it received (RFC 3550 §6.4.1), and
+// transport-wide CC ignores a number it has (the RTX packet's, recorded
+// as it came). The media stream must be direct (its header scratch is
+// this path's); the caller holds the RTX stream's lock, and no path takes
+// the two the other way round. Pion's own path (--direct-srtp=false)
+// still asks maxNACKsPerPacket times: its repair reader is Pion's.
+func (r *directRecv) repaired(ssrc uint32, buf []byte, n int) {
+	ms := (*r.streams.Load())[ssrc]
+	if ms == nil {
+		return
+	}
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if !ms.ok || ms.hdr == nil {
+		return
+	}
+	if _, err := ms.hdr.Unmarshal(buf[:n]); err != nil {
+		return
+	}
+	ms.pending = n
+	_, _, _ = ms.reader.Read(buf, ms.attrs)
+	ms.pending = -1
 }

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/switchboard-rtc/switchboard/bench"
+	"github.com/switchboard-rtc/switchboard/sfu"
 	"github.com/switchboard-rtc/switchboard/signaling"
 	"github.com/switchboard-rtc/switchboard/signaling/protocol"
 )
@@ -74,9 +75,15 @@ var badActorCases = []badActorCase{
 	// as the server and the pair. The pair's p99 beside it over ten runs
 	// in a row (7 December, 20:10 UTC, the machine otherwise idle under
 	// the lock): 7.9 to 26.6 ms, +5.6 to +24.1 ms over the windows
-	// without, 0 loss; the bound leaves 2.5x the worst. The one failure
-	// seen (65.5 ms) came with a second test process taking the cores.
-	{name: "ten times the rate", start: startTenfold, delayBound: 60 * time.Millisecond},
+	// without, 0 loss; the bound was 60 ms, 2.5x the worst. On the
+	// slower machine of 8 December (AMD EPYC 2.1 GHz): alone, ten runs,
+	// +9.7 to +37.8 ms; after the other rows, six runs, -1 to +17 ms;
+	// and once in a fresh-clone make test (run 49) 73.7 ms, +70.9: the
+	// p99 of a 4 s window is its fifth-worst packet, so one stall of
+	// the test process (GC assists under -race with the package's heap,
+	// the cores at full load) sets it. 100 ms is 2.6x the worst alone,
+	// 1.4x that one.
+	{name: "ten times the rate", start: startTenfold, delayBound: 100 * time.Millisecond},
 	{name: "NACK flood", start: startNACKFlood, check: checkNACKFlood},
 	{name: "PLI flood", start: startPLIFlood, check: checkPLIFlood},
 	// Each offer costs the server about 2 ms of CPU under -race (Pion's
@@ -114,7 +121,9 @@ func TestBadActor(t *testing.T) {
 			checkLeaks(t)
 			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 			defer cancel()
-			env := &badEnv{srv: newServer(t)}
+			// The data plane users run (switchboard's defaults): one
+			// UDP port, batched sends, direct SRTP both ways.
+			env := &badEnv{srv: newServer(t, sfu.WithUDPMux(0), sfu.WithDirectSRTP(true))}
 			srv := env.srv
 			cp := srv.newControlPair(ctx, t, "bad")
 			env.cp = cp

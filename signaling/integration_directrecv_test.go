@@ -131,11 +131,14 @@ func TestDirectSRTPReceiveNACK(t *testing.T) {
 	if missing > 0 {
 		t.Errorf("%d payloads never recovered", missing)
 	}
-	// The generator learns of no repair (the bench publisher resends on
-	// RTX): each loss is asked for the SFU's three times, and the
-	// publisher's last dropped packets perhaps not yet.
-	if asks, most := link.nacks.Load(), 3*link.dropped.Load(); asks > most {
-		t.Errorf("the publisher was asked for %d packets, %d lost: more than 3 asks each", asks, link.dropped.Load())
+	// The generator learns of each repair, which the bench publisher
+	// resends on RTX (directRecv.repaired): a loss is asked for once, or
+	// twice where the repair took longer than the generator's 100 ms
+	// interval on a loaded machine; not the three times of a generator
+	// that never learns of it (maxNACKsPerPacket), and the publisher's
+	// last dropped packets perhaps not yet.
+	if asks, most := link.nacks.Load(), link.dropped.Load()*3/2+2; asks > most {
+		t.Errorf("the publisher was asked for %d packets, %d lost: more than %d asks", asks, link.dropped.Load(), most)
 	}
 	if st.DirectSRTPReceived*10 < st.PacketsIn*8 {
 		t.Errorf("%d of %d packets in received directly: want 80 %%", st.DirectSRTPReceived, st.PacketsIn)
